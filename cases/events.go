@@ -1,0 +1,27 @@
+package cases
+
+import (
+	"context"
+	"fmt"
+)
+
+// Event kinds of a case's timeline.
+const (
+	EventReceived       = "received"        // the complaint came in; the case was opened
+	EventMessage        = "message"         // a further message was added to the case
+	EventNoAutoReply    = "no_auto_reply"   // an automatic answer was withheld, and why
+	EventBounce         = "bounce"          // a mail of ours bounced
+	EventDeliveryFailed = "delivery_failed" // the SMTP server refused a mail of ours for good
+	EventComplete       = "complete"        // every required field is known
+	EventForgedToken    = "forged_token"    // a message carried a token that is not valid
+)
+
+// addEvent appends an event to a case's timeline at the transaction's time.
+func addEvent(ctx context.Context, tx *Tx, caseID, kind, actor, text string) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO events (case_id, at, kind, actor, text) VALUES (?, ?, ?, ?, ?)`,
+		caseID, tx.Now.Unix(), kind, actor, text)
+	if err != nil {
+		return fmt.Errorf("event %s on %s: %w", kind, caseID, err)
+	}
+	return nil
+}

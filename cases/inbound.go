@@ -1,0 +1,96 @@
+package cases
+
+import "time"
+
+// Address is a mail address with an optional display name. Email is
+// lower-cased and holds no angle brackets.
+type Address struct {
+	Name  string `json:"name,omitempty"`
+	Email string `json:"email"`
+}
+
+// String formats the address for display ("Name <email>" or "email").
+func (a Address) String() string {
+	if a.Name == "" {
+		return a.Email
+	}
+	return a.Name + " <" + a.Email + ">"
+}
+
+// Inbound is one received mail message, parsed and decoded. Package mailin
+// builds it from the raw RFC 822 bytes; the store keeps Raw unchanged so
+// that nothing the sender wrote is ever lost, even when parsing was partial.
+type Inbound struct {
+	// MessageID is the Message-ID without angle brackets; empty when the
+	// message has none (the store then dedupes on a hash of Raw).
+	MessageID  string
+	InReplyTo  []string // message IDs without angle brackets
+	References []string // message IDs without angle brackets, oldest first
+
+	From    Address   // the author; Email is empty when the message has no usable From
+	ReplyTo []Address // Reply-To addresses, if any
+	// Recipients holds every address of To, Cc, Delivered-To and
+	// X-Original-To, deduplicated, at most MaxRecipients of them.
+	Recipients []Address
+	// RecipientsTruncated is true when the message named more recipients
+	// than were kept.
+	RecipientsTruncated bool
+
+	Subject string    // decoded, with CR, LF and other control characters removed
+	Date    time.Time // the Date header; zero when absent or unparseable
+
+	// Text is the body as UTF-8 plain text: the first text/plain part, or
+	// the first text/html part converted to text when there is no plain one.
+	Text string
+	// HTMLOnly is true when Text was converted from HTML.
+	HTMLOnly bool
+
+	Attachments []Attachment
+
+	// Automatic is non-empty when the message is automatic mail that must
+	// open no case and never be answered (SPEC section 4); it names why,
+	// e.g. "Auto-Submitted: auto-replied" or "bounce (multipart/report)".
+	Automatic string
+	// Bounce is set when the message is a delivery status notification.
+	Bounce *Bounce
+	// SuppressAutoReply is true when the message asks not to be answered
+	// automatically (X-Auto-Response-Suppress, List-Id, List-Unsubscribe).
+	// It is still a complaint; only the automatic answers are withheld.
+	SuppressAutoReply bool
+
+	// AuthResults holds the Authentication-Results headers in the order
+	// they appear in the message (topmost first), unparsed.
+	AuthResults []string
+
+	// Warnings lists problems met while parsing that did not stop it
+	// (unknown charset, missing final boundary, ...).
+	Warnings []string
+
+	Raw []byte // the message exactly as fetched
+}
+
+// MaxRecipients bounds Inbound.Recipients, so that a message naming
+// thousands of recipients cannot blow up a case.
+const MaxRecipients = 100
+
+// Bounce describes a delivery status notification (RFC 3464) or any other
+// recognisable bounce.
+type Bounce struct {
+	// OriginalMessageIDs are the Message-IDs of the bounced message, found
+	// in its returned headers (without angle brackets).
+	OriginalMessageIDs []string
+	// Recipients are the final recipients that failed.
+	Recipients []string
+	// Status is the first status code or diagnostic found, e.g. "5.1.1".
+	Status string
+}
+
+// Attachment is a document that came with a message. Content is kept in
+// the store; SHA256 is the lower-case hex digest of Content.
+type Attachment struct {
+	Name    string `json:"name"`
+	Type    string `json:"type"`
+	Size    int64  `json:"size"`
+	SHA256  string `json:"sha256"`
+	Content []byte `json:"-"`
+}

@@ -1,0 +1,673 @@
+package cases
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Org is the organisation that runs the complaint procedure.
+type Org struct {
+	Name     string
+	Mailbox  string // the complaint address
+	Language string // nl or en: the language of outgoing mail
+	Location *time.Location
+}
+
+// Staff is a staff member from the configuration.
+type Staff struct {
+	Email string
+	Name  string
+	Roles []string
+}
+
+// HasRole reports whether the staff member has a role.
+func (s Staff) HasRole(role string) bool { return slices.Contains(s.Roles, role) }
+
+// Engine applies the organisation's regulation to what comes in: it opens
+// and threads cases, records messages, and queues the mail the regulation
+// asks for. It writes each inbound message's whole effect in one
+// transaction, so a crash leaves either all of it or none.
+type Engine struct {
+	Store  *Store
+	Policy *Policy
+	Org    Org
+	Staff  []Staff
+	// Secret is the HMAC key of the reply tokens.
+	Secret []byte
+	// AutoReplyLimit caps the automatic answers to one address per 24 hours.
+	AutoReplyLimit int
+	Log            *slog.Logger
+}
+
+// Disposition is what became of an inbound message, and so the IMAP folder
+// it belongs in.
+type Disposition string
+
+// Dispositions of inbound messages.
+const (
+	Filed       Disposition = "case"        // opened or joined a case
+	Ignored     Disposition = "ignored"     // automatic mail, bounce or loop
+	Quarantined Disposition = "quarantined" // could not be processed
+)
+
+// Result tells what Ingest did with a message.
+type Result struct {
+	Disposition Disposition
+	CaseID      string
+	New         bool // a case was opened
+	Duplicate   bool // the message had been handled before
+	Reason      string
+}
+
+// DedupeKey is the key a message is processed once by: its Message-ID, or
+// a hash of the raw message when it has none.
+func DedupeKey(in *Inbound) string {
+	if in.MessageID != "" {
+		return "mid:" + in.MessageID
+	}
+	return RawKey(in.Raw)
+}
+
+// RawKey is the dedupe key of a message by its raw bytes.
+func RawKey(raw []byte) string {
+	sum := sha256.Sum256(raw)
+	return "sha256:" + hex.EncodeToString(sum[:])
+}
+
+// Seen reports what became of a message with this dedupe key before, if
+// it was handled at all.
+func (s *Store) Seen(ctx context.Context, key string) (Disposition, bool, error) {
+	var d string
+	err := s.db.QueryRowContext(ctx, `SELECT disposition FROM inbound WHERE key = ?`, key).Scan(&d)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, fmt.Errorf("seen %s: %w", key, err)
+	}
+	return Disposition(d), true, nil
+}
+
+// seenTx is Seen inside a transaction.
+func seenTx(ctx context.Context, tx *Tx, key string) (Result, bool, error) {
+	var r Result
+	var caseID sql.NullString
+	err := tx.QueryRowContext(ctx, `SELECT disposition, case_id, reason FROM inbound WHERE key = ?`, key).
+		Scan(&r.Disposition, &caseID, &r.Reason)
+	if errors.Is(err, sql.ErrNoRows) {
+		return r, false, nil
+	}
+	if err != nil {
+		return r, false, fmt.Errorf("seen %s: %w", key, err)
+	}
+	r.CaseID = caseID.String
+	r.Duplicate = true
+	return r, true, nil
+}
+
+func recordInbound(ctx context.Context, tx *Tx, key string, r Result) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO inbound (key, disposition, case_id, reason, at) VALUES (?, ?, ?, ?, ?)`,
+		key, string(r.Disposition), nullString(r.CaseID), r.Reason, tx.Now.Unix())
+	if err != nil {
+		return fmt.Errorf("record inbound %s: %w", key, err)
+	}
+	return nil
+}
+
+func nullString(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// Quarantine records a message that could not be processed, keeping its
+// raw bytes, under the dedupe key given (the caller may know no better key
+// than a hash of the raw message).
+func (e *Engine) Quarantine(ctx context.Context, key string, raw []byte, reason string) (Result, error) {
+	var res Result
+	err := e.Store.Update(ctx, func(tx *Tx) error {
+		if r, ok, err := seenTx(ctx, tx, key); err != nil || ok {
+			res = r
+			return err
+		}
+		res = Result{Disposition: Quarantined, Reason: reason}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO quarantine (key, reason, raw, at) VALUES (?, ?, ?, ?)`,
+			key, reason, raw, tx.Now.Unix()); err != nil {
+			return fmt.Errorf("quarantine: %w", err)
+		}
+		return recordInbound(ctx, tx, key, res)
+	})
+	return res, err
+}
+
+// Ingest files one parsed inbound message: automatic mail is recorded and
+// ignored (a bounce of ours is noted on its case), a reply joins its case,
+// anything else opens a new case, and the acknowledgement and staff
+// announcement are queued, all in one transaction. A message seen before
+// is not handled again; its earlier result is returned with Duplicate set.
+func (e *Engine) Ingest(ctx context.Context, in *Inbound) (Result, error) {
+	key := DedupeKey(in)
+	var res Result
+	err := e.Store.Update(ctx, func(tx *Tx) error {
+		if r, ok, err := seenTx(ctx, tx, key); err != nil || ok {
+			res = r
+			return err
+		}
+		var err error
+		switch {
+		case in.Automatic != "":
+			res, err = e.ignore(ctx, tx, in)
+		case in.From.Email == "":
+			res = Result{Disposition: Quarantined, Reason: "no usable From address"}
+			_, err = tx.ExecContext(ctx, `INSERT INTO quarantine (key, reason, raw, at) VALUES (?, ?, ?, ?)`,
+				key, res.Reason, in.Raw, tx.Now.Unix())
+		default:
+			res, err = e.file(ctx, tx, in)
+		}
+		if err != nil {
+			return err
+		}
+		return recordInbound(ctx, tx, key, res)
+	})
+	if err != nil {
+		return Result{}, err
+	}
+	return res, nil
+}
+
+// ignore handles automatic mail. A bounce of one of our mails is recorded
+// on its case, so staff see that the recipient is unreachable.
+func (e *Engine) ignore(ctx context.Context, tx *Tx, in *Inbound) (Result, error) {
+	res := Result{Disposition: Ignored, Reason: in.Automatic}
+	if in.Bounce == nil {
+		return res, nil
+	}
+	for _, id := range in.Bounce.OriginalMessageIDs {
+		var caseID, rcpt, kind string
+		err := tx.QueryRowContext(ctx, `SELECT case_id, recipient, kind FROM outbox WHERE message_id = ? AND case_id IS NOT NULL`, id).
+			Scan(&caseID, &rcpt, &kind)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue
+		}
+		if err != nil {
+			return res, fmt.Errorf("bounce lookup: %w", err)
+		}
+		text := fmt.Sprintf("%s to %s bounced", kind, rcpt)
+		if in.Bounce.Status != "" {
+			text += " (" + in.Bounce.Status + ")"
+		}
+		res.CaseID = caseID
+		return res, addEvent(ctx, tx, caseID, EventBounce, "mailer", text+": the recipient is unreachable")
+	}
+	return res, nil
+}
+
+// file adds a human message to its case, or opens a new one.
+func (e *Engine) file(ctx context.Context, tx *Tx, in *Inbound) (Result, error) {
+	caseID, err := e.findCase(ctx, tx, in)
+	if err != nil {
+		return Result{}, err
+	}
+	if caseID != "" {
+		return e.addToCase(ctx, tx, caseID, in)
+	}
+	return e.openCase(ctx, tx, in)
+}
+
+// findCase finds the case a message belongs to (SPEC section 4): a valid
+// token in a recipient address or in In-Reply-To/References, then a
+// referenced message of a case, then the subject tag with a sender who is
+// a party of that case. A token that does not verify is never trusted.
+func (e *Engine) findCase(ctx context.Context, tx *Tx, in *Inbound) (string, error) {
+	from := in.From.Email
+	for _, r := range in.Recipients {
+		id, tok, ok := ParseReplyAddress(r.Email, e.Org.Mailbox)
+		if !ok {
+			continue
+		}
+		valid, err := e.tokenValid(ctx, tx, id, tok, from)
+		if err != nil || valid {
+			return id, err
+		}
+		e.log().Warn("forged or stale token in recipient address", "case", id, "from", from)
+	}
+	ids := append(append([]string{}, in.InReplyTo...), in.References...)
+	domain := Domain(e.Org.Mailbox)
+	for _, mid := range ids {
+		id, _, tok, ok := ParseOutMessageID(mid, domain)
+		if !ok {
+			continue
+		}
+		valid, err := e.tokenValid(ctx, tx, id, tok, from)
+		if err != nil || valid {
+			return id, err
+		}
+		e.log().Warn("forged or stale token in references", "case", id, "from", from)
+	}
+	for _, mid := range ids {
+		if _, _, _, ours := ParseOutMessageID(mid, domain); ours {
+			continue // ours, and its token did not verify above
+		}
+		var id string
+		err := tx.QueryRowContext(ctx, `SELECT case_id FROM messages WHERE message_id = ? LIMIT 1`, mid).Scan(&id)
+		if err == nil {
+			return id, nil
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return "", fmt.Errorf("thread by reference: %w", err)
+		}
+	}
+	if id := SubjectCaseID(in.Subject); id != "" && from != "" {
+		if e.isStaff(from) {
+			if ok, err := caseExists(ctx, tx, id); err != nil || ok {
+				return id, err
+			}
+		}
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM parties WHERE case_id = ? AND email = ?`, id, from).Scan(&n); err != nil {
+			return "", fmt.Errorf("thread by subject: %w", err)
+		}
+		if n > 0 {
+			return id, nil
+		}
+	}
+	return "", nil
+}
+
+func caseExists(ctx context.Context, tx *Tx, id string) (bool, error) {
+	var n int
+	err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM cases WHERE id = ?`, id).Scan(&n)
+	return n > 0, err
+}
+
+// tokenValid reports whether tok is the token of a case for the sender, or
+// else for any party or staff member of it: a reply to our mail that was
+// forwarded still belongs to the case, though it proves nothing about who
+// sent it.
+func (e *Engine) tokenValid(ctx context.Context, tx *Tx, caseID, tok, from string) (bool, error) {
+	if ok, err := caseExists(ctx, tx, caseID); err != nil || !ok {
+		return false, err
+	}
+	if from != "" && ValidToken(e.Secret, caseID, from, tok) {
+		return true, nil
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT DISTINCT email FROM parties WHERE case_id = ? AND email != ''`, caseID)
+	if err != nil {
+		return false, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var addr string
+		if err := rows.Scan(&addr); err != nil {
+			return false, err
+		}
+		if ValidToken(e.Secret, caseID, addr, tok) {
+			return true, nil
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return false, err
+	}
+	for _, s := range e.Staff {
+		if ValidToken(e.Secret, caseID, s.Email, tok) {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+func (e *Engine) isStaff(addr string) bool {
+	_, ok := e.staff(addr)
+	return ok
+}
+
+func (e *Engine) staff(addr string) (Staff, bool) {
+	for _, s := range e.Staff {
+		if strings.EqualFold(s.Email, addr) {
+			return s, true
+		}
+	}
+	return Staff{}, false
+}
+
+func (e *Engine) log() *slog.Logger {
+	if e.Log == nil {
+		return slog.Default()
+	}
+	return e.Log
+}
+
+// nextCaseID hands out the next case number of a year.
+func nextCaseID(ctx context.Context, tx *Tx, year int) (string, error) {
+	var last int
+	err := tx.QueryRowContext(ctx, `INSERT INTO case_numbers (year, last) VALUES (?, 1)
+		ON CONFLICT (year) DO UPDATE SET last = last + 1 RETURNING last`, year).Scan(&last)
+	if err != nil {
+		return "", fmt.Errorf("case number: %w", err)
+	}
+	return FormatCaseID(year, last), nil
+}
+
+// insertMessage files an inbound message with its attachments.
+func insertMessage(ctx context.Context, tx *Tx, caseID string, in *Inbound) error {
+	res, err := tx.ExecContext(ctx, `INSERT INTO messages (case_id, direction, message_id, from_addr, to_addr, subject, text, raw, at)
+		VALUES (?, 'in', ?, ?, ?, ?, ?, ?, ?)`, caseID, in.MessageID, in.From.Email, recipientList(in), in.Subject, in.Text, in.Raw, tx.Now.Unix())
+	if err != nil {
+		return fmt.Errorf("file message: %w", err)
+	}
+	msgRow, _ := res.LastInsertId()
+	for _, a := range in.Attachments {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO attachments (message_id, name, type, size, sha256, content) VALUES (?, ?, ?, ?, ?, ?)`,
+			msgRow, a.Name, a.Type, a.Size, a.SHA256, a.Content); err != nil {
+			return fmt.Errorf("file attachment %q: %w", a.Name, err)
+		}
+	}
+	return nil
+}
+
+func recipientList(in *Inbound) string {
+	var parts []string
+	for _, r := range in.Recipients {
+		parts = append(parts, r.Email)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// mergeFields fills the case's form fields from a message; a field already
+// known keeps its first value.
+func mergeFields(ctx context.Context, tx *Tx, caseID string, fields map[string]string) error {
+	for _, k := range FieldKeys {
+		v, ok := fields[k]
+		if !ok {
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO fields (case_id, key, value) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`, caseID, k, v); err != nil {
+			return fmt.Errorf("field %s: %w", k, err)
+		}
+	}
+	return nil
+}
+
+func caseFields(ctx context.Context, q querier, caseID string) (map[string]string, error) {
+	rows, err := q.QueryContext(ctx, `SELECT key, value FROM fields WHERE case_id = ?`, caseID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]string{}
+	for rows.Next() {
+		var k, v string
+		if err := rows.Scan(&k, &v); err != nil {
+			return nil, err
+		}
+		out[k] = v
+	}
+	return out, rows.Err()
+}
+
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// missingFields lists the preset's required fields a case still lacks.
+func (e *Engine) missingFields(fields map[string]string) []string {
+	var out []string
+	for _, k := range e.Policy.RequiredFields {
+		if k == "documents" {
+			continue // documents are asked for, but a complaint is whole without them
+		}
+		if fields[k] == "" {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+func fieldValues(fields map[string]string) []FieldValue {
+	var out []FieldValue
+	for _, k := range FieldKeys {
+		if v, ok := fields[k]; ok {
+			out = append(out, FieldValue{Key: k, Value: v})
+		}
+	}
+	return out
+}
+
+func attachmentRefs(in *Inbound) []AttachmentRef {
+	var out []AttachmentRef
+	for _, a := range in.Attachments {
+		out = append(out, AttachmentRef{Name: a.Name, Type: a.Type, Size: a.Size, SHA256: a.SHA256})
+	}
+	return out
+}
+
+// openCase opens a new case for a message and queues the acknowledgement
+// and the announcement to staff.
+func (e *Engine) openCase(ctx context.Context, tx *Tx, in *Inbound) (Result, error) {
+	now := tx.Now
+	local := now.In(e.Org.Location)
+	id, err := nextCaseID(ctx, tx, local.Year())
+	if err != nil {
+		return Result{}, err
+	}
+	fields := ParseFields(in.Text)
+	missing := e.missingFields(fields)
+	state := StateReceived
+	var complete any = now.Unix()
+	if len(missing) > 0 {
+		state = StateIncomplete
+		complete = nil
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO cases (id, state, language, subject, opened_at, complete_at) VALUES (?, ?, ?, ?, ?, ?)`,
+		id, string(state), e.Org.Language, in.Subject, now.Unix(), complete); err != nil {
+		return Result{}, fmt.Errorf("open case: %w", err)
+	}
+	name := fields[FieldName]
+	if name == "" {
+		name = in.From.Name
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO parties (case_id, role, name, email) VALUES (?, ?, ?, ?)`,
+		id, RoleComplainant, name, in.From.Email); err != nil {
+		return Result{}, fmt.Errorf("complainant: %w", err)
+	}
+	if acc := fields[FieldAccused]; acc != "" {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO parties (case_id, role, name, email) VALUES (?, ?, ?, '')`,
+			id, RoleAccused, acc); err != nil {
+			return Result{}, fmt.Errorf("accused: %w", err)
+		}
+	}
+	if err := insertMessage(ctx, tx, id, in); err != nil {
+		return Result{}, err
+	}
+	if err := mergeFields(ctx, tx, id, fields); err != nil {
+		return Result{}, err
+	}
+	if err := addEvent(ctx, tx, id, EventReceived, in.From.Email, "complaint received: "+in.Subject); err != nil {
+		return Result{}, err
+	}
+	dates := CaseDates{Received: now}
+	if len(missing) == 0 {
+		dates.Complete = now
+	}
+	deadlines := e.Policy.Deadlines(dates)
+	for _, d := range deadlines {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO deadlines (case_id, kind, due, article) VALUES (?, ?, ?, ?)`,
+			id, d.Kind, d.Due.Unix(), d.Article); err != nil {
+			return Result{}, fmt.Errorf("deadline %s: %w", d.Kind, err)
+		}
+	}
+
+	data := MailData{
+		Subject:       in.Subject,
+		RecipientName: name,
+		Complainant:   Address{Name: name, Email: in.From.Email},
+		From:          in.From,
+		Received:      local,
+		Deadlines:     deadlines,
+		Fields:        fieldValues(fields),
+		Missing:       missing,
+		Attachments:   attachmentRefs(in),
+	}
+	refs := append(append([]string{}, in.References...), in.MessageID)
+	if in.MessageID == "" {
+		refs = in.References
+	}
+
+	noReply, err := e.withholdAutoReply(ctx, tx, in)
+	if err != nil {
+		return Result{}, err
+	}
+	if noReply == "" {
+		if err := e.queueMail(ctx, tx, id, MailAck, in.From.Email, in.MessageID, refs, data); err != nil {
+			return Result{}, err
+		}
+	} else {
+		data.NoAutoReply = noReply
+		if err := addEvent(ctx, tx, id, EventNoAutoReply, "klachtenbus", "no acknowledgement sent: "+noReply); err != nil {
+			return Result{}, err
+		}
+	}
+
+	staffData := data
+	staffData.Text = in.Text
+	for _, s := range e.announceTo("") {
+		staffData.RecipientName = s.Name
+		if err := e.queueMail(ctx, tx, id, MailAnnounce, s.Email, in.MessageID, refs, staffData); err != nil {
+			return Result{}, err
+		}
+	}
+	return Result{Disposition: Filed, CaseID: id, New: true}, nil
+}
+
+// withholdAutoReply says why no automatic answer may go to the sender of
+// a message, or "" when one may.
+func (e *Engine) withholdAutoReply(ctx context.Context, tx *Tx, in *Inbound) (string, error) {
+	if in.SuppressAutoReply {
+		return "the message asks not to be answered automatically", nil
+	}
+	if e.AutoReplyLimit > 0 {
+		n, err := autoRepliesSince(ctx, tx, in.From.Email, tx.Now.Add(-24*time.Hour))
+		if err != nil {
+			return "", fmt.Errorf("auto-reply count: %w", err)
+		}
+		if n >= e.AutoReplyLimit {
+			return fmt.Sprintf("%d automatic answers to %s in 24 hours already", n, in.From.Email), nil
+		}
+	}
+	return "", nil
+}
+
+// announceTo lists the staff to tell about a case: its handler when it has
+// one, else every staff member with a role the preset announces new cases
+// to (handlers by default, directors where there are no handlers).
+func (e *Engine) announceTo(handler string) []Staff {
+	if handler != "" {
+		if s, ok := e.staff(handler); ok {
+			return []Staff{s}
+		}
+	}
+	var out []Staff
+	for _, role := range e.Policy.AnnounceRoles {
+		for _, s := range e.Staff {
+			if s.HasRole(role) && !slices.ContainsFunc(out, func(o Staff) bool { return o.Email == s.Email }) {
+				out = append(out, s)
+			}
+		}
+	}
+	if len(out) == 0 {
+		for _, role := range []string{"handler", "director"} {
+			for _, s := range e.Staff {
+				if s.HasRole(role) {
+					out = append(out, s)
+				}
+			}
+			if len(out) > 0 {
+				break
+			}
+		}
+	}
+	return out
+}
+
+// addToCase files a further message of a case: fields it brings fill the
+// case, a sender not yet known becomes a party, and staff are told unless
+// the sender is staff.
+func (e *Engine) addToCase(ctx context.Context, tx *Tx, caseID string, in *Inbound) (Result, error) {
+	if err := insertMessage(ctx, tx, caseID, in); err != nil {
+		return Result{}, err
+	}
+	if err := addEvent(ctx, tx, caseID, EventMessage, in.From.Email, "message: "+in.Subject); err != nil {
+		return Result{}, err
+	}
+	fromStaff := e.isStaff(in.From.Email)
+	if !fromStaff {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO parties (case_id, role, name, email)
+			SELECT ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM parties WHERE case_id = ? AND email = ?)`,
+			caseID, RoleOther, in.From.Name, in.From.Email, caseID, in.From.Email); err != nil {
+			return Result{}, fmt.Errorf("party: %w", err)
+		}
+		if err := mergeFields(ctx, tx, caseID, ParseFields(in.Text)); err != nil {
+			return Result{}, err
+		}
+		if err := e.checkComplete(ctx, tx, caseID); err != nil {
+			return Result{}, err
+		}
+	}
+	var handler, subject string
+	if err := tx.QueryRowContext(ctx, `SELECT handler, subject FROM cases WHERE id = ?`, caseID).Scan(&handler, &subject); err != nil {
+		return Result{}, fmt.Errorf("case %s: %w", caseID, err)
+	}
+	if !fromStaff {
+		refs := append(append([]string{}, in.References...), in.MessageID)
+		data := MailData{Subject: subject, From: in.From, Text: in.Text, Attachments: attachmentRefs(in), Received: tx.Now.In(e.Org.Location)}
+		for _, s := range e.announceTo(handler) {
+			data.RecipientName = s.Name
+			if err := e.queueMail(ctx, tx, caseID, MailUpdate, s.Email, in.MessageID, refs, data); err != nil {
+				return Result{}, err
+			}
+		}
+	}
+	return Result{Disposition: Filed, CaseID: caseID}, nil
+}
+
+// checkComplete moves an incomplete case on once every required field is
+// known: the decision clock starts now, so its deadlines are set afresh.
+func (e *Engine) checkComplete(ctx context.Context, tx *Tx, caseID string) error {
+	var state string
+	var opened int64
+	if err := tx.QueryRowContext(ctx, `SELECT state, opened_at FROM cases WHERE id = ?`, caseID).Scan(&state, &opened); err != nil {
+		return fmt.Errorf("case %s: %w", caseID, err)
+	}
+	if State(state) != StateIncomplete {
+		return nil
+	}
+	fields, err := caseFields(ctx, tx, caseID)
+	if err != nil {
+		return err
+	}
+	if len(e.missingFields(fields)) > 0 {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE cases SET state = ?, complete_at = ? WHERE id = ?`,
+		string(StateReceived), tx.Now.Unix(), caseID); err != nil {
+		return err
+	}
+	for _, d := range e.Policy.Deadlines(CaseDates{Received: time.Unix(opened, 0), Complete: tx.Now}) {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO deadlines (case_id, kind, due, article) VALUES (?, ?, ?, ?)
+			ON CONFLICT (case_id, kind) DO UPDATE SET due = excluded.due, article = excluded.article`,
+			caseID, d.Kind, d.Due.Unix(), d.Article); err != nil {
+			return fmt.Errorf("deadline %s: %w", d.Kind, err)
+		}
+	}
+	return addEvent(ctx, tx, caseID, EventComplete, "klachtenbus", "every required field is known; the decision term runs from now")
+}

@@ -1,0 +1,449 @@
+package cases
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+var ams = mustLoc("Europe/Amsterdam")
+
+func mustLoc(name string) *time.Location {
+	l, err := time.LoadLocation(name)
+	if err != nil {
+		panic(err)
+	}
+	return l
+}
+
+// clock is a test clock that only moves when told to.
+type clock struct{ t time.Time }
+
+func (c *clock) Now() time.Time          { return c.t }
+func (c *clock) Advance(d time.Duration) { c.t = c.t.Add(d) }
+
+var testSecret = []byte("test-secret")
+
+func newTestEngine(t *testing.T) (*Engine, *clock) {
+	t.Helper()
+	ctx := context.Background()
+	st, err := Open(ctx, filepath.Join(t.TempDir(), "test.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	clk := &clock{t: time.Date(2026, 11, 23, 10, 0, 0, 0, ams)} // a Monday
+	st.Now = clk.Now
+	pol, err := LoadPolicy(PolicyConfig{Preset: "ikworddeclarant"}, ams)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &Engine{
+		Store:  st,
+		Policy: pol,
+		Org:    Org{Name: "IK WORD DECLARANT.EU", Mailbox: "klachten@example.test", Language: "nl", Location: ams},
+		Staff: []Staff{
+			{Email: "behandelaar@example.test", Name: "B. Handelaar", Roles: []string{"handler"}},
+			{Email: "directeur@example.test", Name: "D. Recteur", Roles: []string{"director"}},
+		},
+		Secret:         testSecret,
+		AutoReplyLimit: 5,
+	}, clk
+}
+
+var msgSeq int
+
+// complaint makes a parsed inbound message as mailin would.
+func complaint(from, subject, text string) *Inbound {
+	msgSeq++
+	return &Inbound{
+		MessageID:  fmt.Sprintf("msg-%d@mail.example.test", msgSeq),
+		From:       Address{Name: "Jan de Vries", Email: from},
+		Recipients: []Address{{Email: "klachten@example.test"}},
+		Subject:    subject,
+		Text:       text,
+		Raw:        []byte(fmt.Sprintf("Message-ID: <msg-%d@mail.example.test>\r\n\r\n%s", msgSeq, text)),
+	}
+}
+
+const completeForm = `Naam: Jan de Vries
+Adres: Dorpsstraat 12, Oud Gastel
+Aangeklaagde: de docent van groep 3
+Datum voorval: 10 november 2026 14:00
+Omschrijving: Mijn vragen werden niet beantwoord.`
+
+func outbox(t *testing.T, e *Engine) []OutMail {
+	t.Helper()
+	due, err := e.Store.DueMail(context.Background(), e.Store.Now().Add(time.Hour), 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return due
+}
+
+func countRows(t *testing.T, e *Engine, table string) int {
+	t.Helper()
+	var n int
+	if err := e.Store.DB().QueryRow("SELECT COUNT(*) FROM " + table).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func TestIngestOpensCaseAndQueuesMail(t *testing.T) {
+	e, _ := newTestEngine(t)
+	ctx := context.Background()
+	in := complaint("jan@example.test", "Klacht over begeleiding", completeForm)
+	in.Attachments = []Attachment{{Name: "brief.pdf", Type: "application/pdf", Size: 4, SHA256: "abcd", Content: []byte("%PDF")}}
+	res, err := e.Ingest(ctx, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.New || res.CaseID != "K-2026-0001" || res.Disposition != Filed {
+		t.Fatalf("result = %+v, want new case K-2026-0001", res)
+	}
+	d, err := e.Store.GetCase(ctx, res.CaseID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.State != StateReceived || d.Complainant.Email != "jan@example.test" || d.Complainant.Name != "Jan de Vries" {
+		t.Errorf("case = %+v", d.Case)
+	}
+	if d.Fields[FieldAccused] != "de docent van groep 3" || d.Fields[FieldAddress] == "" {
+		t.Errorf("fields = %v", d.Fields)
+	}
+	if len(d.Messages) != 1 || len(d.Messages[0].Attachments) != 1 || d.Messages[0].Attachments[0].Name != "brief.pdf" {
+		t.Errorf("messages = %+v", d.Messages)
+	}
+	kinds := map[string]bool{}
+	for _, dl := range d.Deadlines {
+		kinds[dl.Kind] = true
+		if dl.Article == "" {
+			t.Errorf("deadline %s has no article", dl.Kind)
+		}
+	}
+	for _, k := range []string{"taken_up", "accused_notified", "decision"} {
+		if !kinds[k] {
+			t.Errorf("deadline %s missing; have %v", k, kinds)
+		}
+	}
+	mails := outbox(t, e)
+	// ikworddeclarant: the director handles complaints, so both the
+	// handler and the director are told.
+	if len(mails) != 3 {
+		t.Fatalf("outbox has %d mails, want ack + announce to handler and director", len(mails))
+	}
+	ack, ann := mails[0], mails[1]
+	if mails[2].Kind != MailAnnounce || mails[2].Recipient != "directeur@example.test" {
+		t.Errorf("second announcement = %+v, want the director", mails[2])
+	}
+	if ack.Kind != MailAck || ack.Recipient != "jan@example.test" || ack.InReplyTo != in.MessageID {
+		t.Errorf("ack = %+v", ack)
+	}
+	if ann.Kind != MailAnnounce || ann.Recipient != "behandelaar@example.test" || ann.Data.Text == "" {
+		t.Errorf("announce = %+v", ann)
+	}
+	// The Reply-To and Message-ID carry the recipient's token.
+	id, tok, ok := ParseReplyAddress(ann.ReplyTo, e.Org.Mailbox)
+	if !ok || id != res.CaseID || !ValidToken(testSecret, id, "behandelaar@example.test", tok) {
+		t.Errorf("announce Reply-To %q does not carry the handler's token", ann.ReplyTo)
+	}
+	id, kind, tok, ok := ParseOutMessageID(ack.MessageID, "example.test")
+	if !ok || id != res.CaseID || kind != MailAck || !ValidToken(testSecret, id, "jan@example.test", tok) {
+		t.Errorf("ack Message-ID %q does not carry the complainant's token", ack.MessageID)
+	}
+}
+
+func TestCaseNumbersPerYearInOrgTimeZone(t *testing.T) {
+	e, clk := newTestEngine(t)
+	ctx := context.Background()
+	clk.t = time.Date(2026, 12, 31, 22, 0, 0, 0, time.UTC) // 23:00 in Amsterdam
+	var ids []string
+	for i := 0; i < 3; i++ {
+		if i == 2 {
+			clk.t = time.Date(2026, 12, 31, 23, 30, 0, 0, time.UTC) // 00:30 on 1 January in Amsterdam
+		}
+		res, err := e.Ingest(ctx, complaint(fmt.Sprintf("p%d@example.test", i), "klacht", completeForm))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, res.CaseID)
+	}
+	want := []string{"K-2026-0001", "K-2026-0002", "K-2027-0001"}
+	if strings.Join(ids, " ") != strings.Join(want, " ") {
+		t.Errorf("case IDs = %v, want %v", ids, want)
+	}
+}
+
+func TestIngestDedupe(t *testing.T) {
+	e, _ := newTestEngine(t)
+	ctx := context.Background()
+	in := complaint("jan@example.test", "klacht", completeForm)
+	first, err := e.Ingest(ctx, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := e.Ingest(ctx, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !again.Duplicate || again.CaseID != first.CaseID {
+		t.Errorf("second ingest = %+v, want duplicate of %s", again, first.CaseID)
+	}
+	// Without a Message-ID the raw bytes are the key.
+	noID := complaint("piet@example.test", "klacht", completeForm)
+	noID.MessageID = ""
+	a, _ := e.Ingest(ctx, noID)
+	b, _ := e.Ingest(ctx, noID)
+	if !b.Duplicate || a.CaseID != b.CaseID {
+		t.Errorf("raw-hash dedupe failed: %+v then %+v", a, b)
+	}
+	if n := countRows(t, e, "cases"); n != 2 {
+		t.Errorf("%d cases, want 2", n)
+	}
+	if n := countRows(t, e, "outbox"); n != 6 {
+		t.Errorf("%d outbox rows, want 6 (an ack and two announcements per case)", n)
+	}
+}
+
+func TestThreading(t *testing.T) {
+	e, _ := newTestEngine(t)
+	ctx := context.Background()
+	orig := complaint("jan@example.test", "Klacht over begeleiding", completeForm)
+	res, err := e.Ingest(ctx, orig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	caseID := res.CaseID
+	ack := outbox(t, e)[0]
+	janTok := Token(testSecret, caseID, "jan@example.test")
+	otherRes, _ := e.Ingest(ctx, complaint("other@example.test", "Andere klacht", completeForm))
+
+	tests := []struct {
+		name  string
+		edit  func(in *Inbound)
+		want  string // case ID, or "new"
+		event string // an event kind expected on the original case, if any
+	}{
+		{"token in recipient address", func(in *Inbound) {
+			in.Recipients = []Address{{Email: ReplyAddress("klachten@example.test", caseID, janTok)}}
+		}, caseID, ""},
+		{"token address with lower-cased local part", func(in *Inbound) {
+			in.Recipients = []Address{{Email: strings.ToLower(ReplyAddress("klachten@example.test", caseID, janTok))}}
+		}, caseID, ""},
+		{"token in In-Reply-To", func(in *Inbound) { in.InReplyTo = []string{ack.MessageID} }, caseID, ""},
+		{"token in References", func(in *Inbound) { in.References = []string{"x@y", ack.MessageID} }, caseID, ""},
+		{"reference to the complaint itself", func(in *Inbound) { in.References = []string{orig.MessageID} }, caseID, ""},
+		{"subject tag from the complainant", func(in *Inbound) { in.Subject = "Re: [" + caseID + "] Klacht" }, caseID, ""},
+		{"subject tag from staff", func(in *Inbound) {
+			in.From = Address{Email: "behandelaar@example.test"}
+			in.Subject = "[" + caseID + "] notitie"
+		}, caseID, ""},
+		{"subject tag from a stranger opens a new case", func(in *Inbound) {
+			in.From = Address{Email: "stranger@example.test"}
+			in.Subject = "Re: [" + caseID + "] Klacht"
+		}, "new", ""},
+		{"forged token in recipient is not trusted", func(in *Inbound) {
+			in.From = Address{Email: "stranger@example.test"}
+			in.Recipients = []Address{{Email: ReplyAddress("klachten@example.test", caseID, "0123456789ab")}}
+		}, "new", ""},
+		{"forged token in In-Reply-To is not trusted", func(in *Inbound) {
+			in.From = Address{Email: "stranger@example.test"}
+			in.InReplyTo = []string{OutMessageID(caseID, "ack", 1, "0123456789ab", "example.test")}
+		}, "new", ""},
+		{"token of another case does not join this one", func(in *Inbound) {
+			in.From = Address{Email: "stranger@example.test"}
+			in.Recipients = []Address{{Email: ReplyAddress("klachten@example.test", caseID, Token(testSecret, otherRes.CaseID, "other@example.test"))}}
+		}, "new", ""},
+		{"token for an unknown case", func(in *Inbound) {
+			in.Recipients = []Address{{Email: ReplyAddress("klachten@example.test", "K-2026-0999", Token(testSecret, "K-2026-0999", "jan@example.test"))}}
+		}, "new", ""},
+		{"token under another secret", func(in *Inbound) {
+			in.Recipients = []Address{{Email: ReplyAddress("klachten@example.test", caseID, Token([]byte("other"), caseID, "jan@example.test"))}}
+		}, "new", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in := complaint("jan@example.test", "Re: Klacht", "Nog een vraag.")
+			tt.edit(in)
+			r, err := e.Ingest(ctx, in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.want == "new" {
+				if !r.New || r.CaseID == caseID {
+					t.Errorf("got %+v, want a new case", r)
+				}
+				return
+			}
+			if r.New || r.CaseID != tt.want {
+				t.Errorf("got %+v, want filed on %s", r, tt.want)
+			}
+		})
+	}
+	d, _ := e.Store.GetCase(ctx, caseID)
+	if len(d.Messages) < 7 {
+		t.Errorf("case has %d messages, want the complaint and every threaded reply", len(d.Messages))
+	}
+}
+
+func TestReplyFromComplainantNotifiesStaffButStaffReplyDoesNot(t *testing.T) {
+	e, _ := newTestEngine(t)
+	ctx := context.Background()
+	res, _ := e.Ingest(ctx, complaint("jan@example.test", "Klacht", completeForm))
+	before := countRows(t, e, "outbox")
+	reply := complaint("jan@example.test", "Re: ["+res.CaseID+"] Klacht", "Aanvulling: ik heb nog een foto.")
+	if _, err := e.Ingest(ctx, reply); err != nil {
+		t.Fatal(err)
+	}
+	if got := countRows(t, e, "outbox") - before; got != 2 {
+		t.Errorf("%d mails queued for the complainant's reply, want an update to handler and director", got)
+	}
+	staff := complaint("behandelaar@example.test", "Re: ["+res.CaseID+"] Klacht", "Ik pak dit op.")
+	if _, err := e.Ingest(ctx, staff); err != nil {
+		t.Fatal(err)
+	}
+	if got := countRows(t, e, "outbox") - before; got != 2 {
+		t.Errorf("staff's own reply queued mail: %d rows", got-2)
+	}
+}
+
+func TestAutomaticMailIsIgnoredAndBouncesAreRecorded(t *testing.T) {
+	e, _ := newTestEngine(t)
+	ctx := context.Background()
+	res, _ := e.Ingest(ctx, complaint("jan@example.test", "Klacht", completeForm))
+	ack := outbox(t, e)[0]
+
+	auto := complaint("jan@example.test", "Afwezig", "Ik ben afwezig.")
+	auto.Automatic = "Auto-Submitted: auto-replied"
+	r, err := e.Ingest(ctx, auto)
+	if err != nil || r.Disposition != Ignored || r.CaseID != "" {
+		t.Fatalf("auto-reply: %+v, %v", r, err)
+	}
+
+	bounce := complaint("mailer-daemon@example.test", "Undelivered Mail Returned to Sender", "...")
+	bounce.Automatic = "bounce (multipart/report)"
+	bounce.Bounce = &Bounce{OriginalMessageIDs: []string{ack.MessageID}, Recipients: []string{"jan@example.test"}, Status: "5.1.1"}
+	r, err = e.Ingest(ctx, bounce)
+	if err != nil || r.Disposition != Ignored || r.CaseID != res.CaseID {
+		t.Fatalf("bounce: %+v, %v", r, err)
+	}
+	if n := countRows(t, e, "cases"); n != 1 {
+		t.Errorf("%d cases, want 1: automatic mail opens none", n)
+	}
+	if n := countRows(t, e, "outbox"); n != 3 {
+		t.Errorf("%d outbox rows, want 3: automatic mail is never answered", n)
+	}
+	d, _ := e.Store.GetCase(ctx, res.CaseID)
+	var found bool
+	for _, ev := range d.Events {
+		found = found || (ev.Kind == EventBounce && strings.Contains(ev.Text, "5.1.1"))
+	}
+	if !found {
+		t.Errorf("bounce not on the case's timeline: %+v", d.Events)
+	}
+}
+
+func TestNoFromIsQuarantined(t *testing.T) {
+	e, _ := newTestEngine(t)
+	in := complaint("", "klacht", "zonder afzender")
+	r, err := e.Ingest(context.Background(), in)
+	if err != nil || r.Disposition != Quarantined {
+		t.Fatalf("got %+v, %v", r, err)
+	}
+	if n, _ := e.Store.QuarantineCount(context.Background()); n != 1 {
+		t.Errorf("quarantine holds %d, want 1", n)
+	}
+	if n := countRows(t, e, "outbox"); n != 0 {
+		t.Errorf("%d mails queued for a message with no From", n)
+	}
+}
+
+func TestSuppressedAndCappedAutoReplies(t *testing.T) {
+	e, clk := newTestEngine(t)
+	ctx := context.Background()
+	list := complaint("list@example.test", "Klacht via lijst", completeForm)
+	list.SuppressAutoReply = true
+	r, _ := e.Ingest(ctx, list)
+	if !r.New {
+		t.Fatal("a list message is still a complaint")
+	}
+	for _, m := range outbox(t, e) {
+		if m.Kind == MailAck {
+			t.Errorf("ack sent to a sender who asked for none")
+		}
+		if m.Kind == MailAnnounce && m.Data.NoAutoReply == "" {
+			t.Errorf("staff not told that no acknowledgement went out")
+		}
+	}
+
+	acks := func() int {
+		n := 0
+		for _, m := range outbox(t, e) {
+			if m.Kind == MailAck && m.Recipient == "flood@example.test" {
+				n++
+			}
+		}
+		return n
+	}
+	for i := 0; i < 8; i++ {
+		e.Ingest(ctx, complaint("flood@example.test", "klacht", completeForm))
+		clk.Advance(time.Minute)
+	}
+	if got := acks(); got != 5 {
+		t.Errorf("%d acknowledgements in 24 h, want the cap of 5", got)
+	}
+	clk.Advance(24 * time.Hour)
+	e.Ingest(ctx, complaint("flood@example.test", "klacht", completeForm))
+	if got := acks(); got != 6 {
+		t.Errorf("after a day the cap should allow one more: %d", got)
+	}
+}
+
+func TestIncompleteComplaintCompletesByReply(t *testing.T) {
+	e, clk := newTestEngine(t)
+	ctx := context.Background()
+	res, _ := e.Ingest(ctx, complaint("jan@example.test", "Klacht", "Ik ben niet goed behandeld."))
+	d, _ := e.Store.GetCase(ctx, res.CaseID)
+	if d.State != StateIncomplete || !d.Complete.IsZero() {
+		t.Fatalf("state %s, complete %v; want incomplete", d.State, d.Complete)
+	}
+	ack := outbox(t, e)[0]
+	if len(ack.Data.Missing) == 0 {
+		t.Errorf("ack does not name the missing fields")
+	}
+	clk.Advance(48 * time.Hour)
+	reply := complaint("jan@example.test", "Re: klacht", "Aangeklaagde: meneer Jansen\nDatum voorval: 2 november 2026\nOmschrijving: onheus behandeld")
+	reply.InReplyTo = []string{ack.MessageID}
+	if _, err := e.Ingest(ctx, reply); err != nil {
+		t.Fatal(err)
+	}
+	d, _ = e.Store.GetCase(ctx, res.CaseID)
+	if d.State != StateReceived || !d.Complete.Equal(clk.t.Truncate(time.Second).UTC()) {
+		t.Errorf("after the reply: state %s, complete %v", d.State, d.Complete)
+	}
+}
+
+func TestMigrationsAreIdempotent(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "m.db")
+	for i := 0; i < 2; i++ {
+		st, err := Open(ctx, path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, err := st.SchemaVersion(ctx)
+		if err != nil || v < 1 {
+			t.Fatalf("schema version %d, %v", v, err)
+		}
+		var mode string
+		st.DB().QueryRow("PRAGMA journal_mode").Scan(&mode)
+		if mode != "wal" {
+			t.Errorf("journal mode %q, want wal", mode)
+		}
+		st.Close()
+	}
+}
