@@ -1,0 +1,251 @@
+// Package mailout sends the mail klachtenbus writes: it renders outbox
+// rows from the embedded templates and hands them to the SMTP server, one
+// message per recipient, with the threading headers of SPEC section 4,
+// retrying temporary failures with exponential backoff.
+package mailout
+
+import (
+	"bytes"
+	"fmt"
+	htmltemplate "html/template"
+	"io/fs"
+	"strings"
+	texttemplate "text/template"
+	"time"
+
+	"github.com/klachtenbus/klachtenbus/cases"
+	"github.com/klachtenbus/klachtenbus/templates"
+)
+
+// Languages are the languages every template exists in.
+var Languages = []string{"nl", "en"}
+
+// Renderer renders outbox mail from the embedded templates. All templates
+// are parsed when it is made, so a broken one fails the start.
+type Renderer struct {
+	text map[string]*texttemplate.Template // by "<kind>.<lang>"
+	html map[string]*htmltemplate.Template
+}
+
+// Rendered is a mail ready to send.
+type Rendered struct {
+	Subject string // with the [K-YYYY-NNNN] tag
+	Text    string
+	HTML    string
+}
+
+// NewRenderer parses every embedded template. Each kind must exist in
+// every language, as text and as HTML, and the text must define "subject".
+func NewRenderer() (*Renderer, error) {
+	r := &Renderer{text: map[string]*texttemplate.Template{}, html: map[string]*htmltemplate.Template{}}
+	names, err := fs.Glob(templates.FS, "*.tmpl")
+	if err != nil {
+		return nil, err
+	}
+	kinds := map[string]bool{}
+	for _, name := range names {
+		parts := strings.Split(strings.TrimSuffix(name, ".tmpl"), ".")
+		if len(parts) != 3 {
+			return nil, fmt.Errorf("template %s: want <kind>.<lang>.<txt|html>.tmpl", name)
+		}
+		kind, lang, format := parts[0], parts[1], parts[2]
+		body, err := fs.ReadFile(templates.FS, name)
+		if err != nil {
+			return nil, err
+		}
+		key := kind + "." + lang
+		kinds[kind] = true
+		switch format {
+		case "txt":
+			t, err := texttemplate.New(name).Funcs(funcs(lang)).Option("missingkey=error").Parse(string(body))
+			if err != nil {
+				return nil, fmt.Errorf("template %s: %w", name, err)
+			}
+			if t.Lookup("subject") == nil {
+				return nil, fmt.Errorf("template %s: no subject defined", name)
+			}
+			r.text[key] = t
+		case "html":
+			t, err := htmltemplate.New(name).Funcs(htmltemplate.FuncMap(funcs(lang))).Option("missingkey=error").Parse(string(body))
+			if err != nil {
+				return nil, fmt.Errorf("template %s: %w", name, err)
+			}
+			r.html[key] = t
+		default:
+			return nil, fmt.Errorf("template %s: unknown format %q", name, format)
+		}
+	}
+	for kind := range kinds {
+		for _, lang := range Languages {
+			if r.text[kind+"."+lang] == nil || r.html[kind+"."+lang] == nil {
+				return nil, fmt.Errorf("template %s: missing text or HTML in %s", kind, lang)
+			}
+		}
+	}
+	return r, nil
+}
+
+// Kinds reports whether a mail kind has templates.
+func (r *Renderer) Has(kind string) bool { return r.text[kind+".nl"] != nil }
+
+// Render renders an outbox mail in its language.
+func (r *Renderer) Render(m cases.OutMail) (Rendered, error) {
+	lang := m.Language
+	if lang != "en" {
+		lang = "nl"
+	}
+	key := m.Kind + "." + lang
+	tt, ht := r.text[key], r.html[key]
+	if tt == nil || ht == nil {
+		return Rendered{}, fmt.Errorf("no template for mail kind %q", m.Kind)
+	}
+	var subj, text, html bytes.Buffer
+	if err := tt.ExecuteTemplate(&subj, "subject", m.Data); err != nil {
+		return Rendered{}, fmt.Errorf("render %s subject: %w", key, err)
+	}
+	if err := tt.Execute(&text, m.Data); err != nil {
+		return Rendered{}, fmt.Errorf("render %s text: %w", key, err)
+	}
+	if err := ht.Execute(&html, m.Data); err != nil {
+		return Rendered{}, fmt.Errorf("render %s html: %w", key, err)
+	}
+	subject := oneLine(subj.String())
+	if m.CaseID != "" && !strings.Contains(subject, "["+m.CaseID+"]") {
+		subject = "[" + m.CaseID + "] " + subject
+	}
+	return Rendered{Subject: subject, Text: text.String(), HTML: html.String()}, nil
+}
+
+// oneLine folds whitespace, so that nothing a complainant wrote in a
+// subject can start a header line of ours.
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}
+
+var (
+	monthsNL = []string{"januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober", "november", "december"}
+	daysNL   = []string{"zondag", "maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag"}
+)
+
+// deadlineLabels name each deadline kind for the reader.
+var deadlineLabels = map[string]map[string]string{
+	"nl": {
+		"taken_up":         "Uw klacht wordt opgepakt",
+		"accused_notified": "De aangeklaagde wordt op de hoogte gesteld",
+		"decision":         "Besluit over uw klacht",
+		"decline_notice":   "Bericht als uw klacht niet in behandeling wordt genomen",
+		"follow_up":        "Wij vragen u of de klacht is opgelost",
+		"retention":        "Uw persoonsgegevens worden gewist",
+	},
+	"en": {
+		"taken_up":         "Your complaint is taken up",
+		"accused_notified": "The person complained about is informed",
+		"decision":         "Decision on your complaint",
+		"decline_notice":   "Notice if your complaint is not dealt with",
+		"follow_up":        "We ask whether the complaint was resolved",
+		"retention":        "Your personal data is erased",
+	},
+}
+
+// ackKinds are the deadlines a complainant is told about at once: those
+// that run from receipt.
+var ackKinds = map[string]bool{"taken_up": true, "accused_notified": true, "decision": true, "decline_notice": true}
+
+func funcs(lang string) texttemplate.FuncMap {
+	return texttemplate.FuncMap{
+		"date": func(t time.Time) string { return formatDate(t, lang) },
+		"label": func(kind string) string {
+			if l, ok := deadlineLabels[lang][kind]; ok {
+				return l
+			}
+			return kind
+		},
+		"article": func(a string) string {
+			if strings.HasPrefix(strings.ToLower(a), "art") {
+				return a
+			}
+			return "art. " + a
+		},
+		"ackDeadlines": func(ds []cases.Deadline) []cases.Deadline {
+			var out []cases.Deadline
+			for _, d := range ds {
+				if ackKinds[d.Kind] {
+					out = append(out, d)
+				}
+			}
+			return out
+		},
+		"fieldList": func(keys []string) string {
+			var labels []string
+			for _, k := range keys {
+				labels = append(labels, strings.ToLower(cases.FieldLabel(k, lang)))
+			}
+			and := " en "
+			if lang == "en" {
+				and = " and "
+			}
+			if len(labels) <= 1 {
+				return strings.Join(labels, "")
+			}
+			return strings.Join(labels[:len(labels)-1], ", ") + and + labels[len(labels)-1]
+		},
+		"form": func(d cases.MailData) string {
+			have := map[string]string{}
+			for _, f := range d.Fields {
+				have[f.Key] = f.Value
+			}
+			var b strings.Builder
+			for i, k := range cases.FieldKeys {
+				if i > 0 {
+					b.WriteString("\n")
+				}
+				b.WriteString(cases.FieldLabel(k, lang) + ": " + strings.ReplaceAll(have[k], "\n", "\n  "))
+			}
+			return b.String()
+		},
+		"size":  formatSize,
+		"quote": quote,
+	}
+}
+
+func formatDate(t time.Time, lang string) string {
+	if t.IsZero() {
+		return "-"
+	}
+	if lang == "en" {
+		return t.Format("Monday 2 January 2006")
+	}
+	return fmt.Sprintf("%s %d %s %d", daysNL[t.Weekday()], t.Day(), monthsNL[t.Month()-1], t.Year())
+}
+
+func formatSize(n int64) string {
+	switch {
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%d kB", n>>10)
+	default:
+		return fmt.Sprintf("%d bytes", n)
+	}
+}
+
+// maxQuoted bounds how much of a message is quoted to staff; the whole
+// text stays in the case file.
+const maxQuoted = 20000
+
+func quote(s string) string {
+	s = strings.TrimSpace(s)
+	cut := false
+	if len(s) > maxQuoted {
+		s = strings.ToValidUTF8(s[:maxQuoted], "")
+		cut = true
+	}
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = "> " + l
+	}
+	if cut {
+		lines = append(lines, "> [...]")
+	}
+	return strings.Join(lines, "\n")
+}

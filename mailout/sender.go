@@ -1,0 +1,343 @@
+package mailout
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"strconv"
+	"strings"
+	"time"
+
+	gomail "github.com/wneessen/go-mail"
+
+	"github.com/klachtenbus/klachtenbus/cases"
+)
+
+// SMTP says how to reach the submission server.
+type SMTP struct {
+	Address  string // host:port
+	TLS      string // none | starttls | implicit
+	Username string
+	Password string
+	HELO     string
+	Timeout  time.Duration
+}
+
+// Sender sends the outbox. It is the only goroutine that talks SMTP
+// (go-mail clients are not for concurrent use), and it marks each row
+// sent in the store right after the server accepted it.
+type Sender struct {
+	Store    *cases.Store
+	Renderer *Renderer
+	SMTP     SMTP
+	From     cases.Address // the organisation and its complaint mailbox
+	Log      *slog.Logger
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// Backoff gives the wait before the next try after n failed tries;
+	// nil means DefaultBackoff.
+	Backoff func(n int) time.Duration
+	// GiveUp is how long a temporary failure is retried before the mail
+	// counts as undeliverable; zero means 5 days, as MTAs do.
+	GiveUp time.Duration
+	// Hook, if set, is called at each step of sending one mail
+	// ("sent" right after the SMTP server accepted it, before the store
+	// records it); the crash tests stop the process there.
+	Hook func(step string)
+	// Poll is how often the store is checked for mail queued by another
+	// process (a `sweep` beside the daemon); zero means one second.
+	Poll time.Duration
+
+	wake chan struct{}
+}
+
+// DefaultBackoff waits 10 s after the first failure, doubling up to an hour.
+func DefaultBackoff(n int) time.Duration {
+	d := 10 * time.Second
+	for i := 1; i < n && d < time.Hour; i++ {
+		d *= 2
+	}
+	return min(d, time.Hour)
+}
+
+// Wake tells a running sender that mail was queued, so it sends at once
+// instead of at its next poll.
+func (s *Sender) Wake() {
+	s.init()
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (s *Sender) init() {
+	if s.wake == nil {
+		s.wake = make(chan struct{}, 1)
+	}
+}
+
+func (s *Sender) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}
+
+func (s *Sender) log() *slog.Logger {
+	if s.Log == nil {
+		return slog.Default()
+	}
+	return s.Log
+}
+
+// Run sends due mail until ctx is done, waking on Wake and every Poll.
+func (s *Sender) Run(ctx context.Context) error {
+	s.init()
+	poll := s.Poll
+	if poll <= 0 {
+		poll = time.Second
+	}
+	t := time.NewTicker(poll)
+	defer t.Stop()
+	for {
+		if _, err := s.Flush(ctx); err != nil && ctx.Err() == nil {
+			s.log().Error("outbox", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-s.wake:
+		case <-t.C:
+		}
+	}
+}
+
+// Flush sends every mail that is due now over one SMTP connection and
+// returns how many were accepted. A failure to reach the server counts as
+// a temporary failure of each mail.
+func (s *Sender) Flush(ctx context.Context) (int, error) {
+	sent := 0
+	var client *gomail.Client
+	defer func() {
+		if client != nil {
+			client.Close()
+		}
+	}()
+	for {
+		due, err := s.Store.DueMail(ctx, s.now(), 50)
+		if err != nil {
+			return sent, err
+		}
+		if len(due) == 0 {
+			return sent, nil
+		}
+		for _, m := range due {
+			if ctx.Err() != nil {
+				return sent, nil
+			}
+			if client == nil {
+				client, err = s.dial(ctx)
+				if err != nil {
+					client = nil
+					s.log().Warn("SMTP server unreachable", "addr", s.SMTP.Address, "err", err)
+					for _, m := range due {
+						if err := s.retry(ctx, m, err); err != nil {
+							return sent, err
+						}
+					}
+					return sent, nil
+				}
+			}
+			ok, err := s.send(ctx, client, m)
+			if err != nil {
+				return sent, err
+			}
+			if ok {
+				sent++
+			} else {
+				// The connection may be broken after an error: start afresh.
+				client.Close()
+				client = nil
+			}
+		}
+	}
+}
+
+// send sends one mail and records the result. It reports whether the
+// server accepted it; an error is a failure of the store. Recording runs
+// to its end even when a stop comes meanwhile: a mail the server accepted
+// must be marked sent, or it would go out again after a restart.
+func (s *Sender) send(ctx context.Context, client *gomail.Client, m cases.OutMail) (bool, error) {
+	ctx = context.WithoutCancel(ctx)
+	r, err := s.Renderer.Render(m)
+	if err != nil {
+		// A mail that cannot be rendered never will be: fail it for good.
+		s.log().Error("render", "id", m.ID, "case", m.CaseID, "err", err)
+		return false, s.Store.MarkFailed(ctx, m, "cannot render: "+err.Error())
+	}
+	msg, err := s.build(m, r)
+	if err != nil {
+		s.log().Error("build", "id", m.ID, "case", m.CaseID, "err", err)
+		return false, s.Store.MarkFailed(ctx, m, err.Error())
+	}
+	var raw bytes.Buffer
+	if _, err := msg.WriteTo(&raw); err != nil {
+		return false, s.Store.MarkFailed(ctx, m, err.Error())
+	}
+	if err := client.Send(msg); err != nil {
+		var se *gomail.SendError
+		if errors.As(err, &se) && !se.IsTemp() && se.ErrorCode() >= 500 {
+			s.log().Warn("mail refused for good", "case", m.CaseID, "kind", m.Kind, "to", m.Recipient,
+				"code", se.ErrorCode(), "status", se.EnhancedStatusCode(), "err", err)
+			return false, s.Store.MarkFailed(ctx, m, fmt.Sprintf("%d %s: %v", se.ErrorCode(), se.EnhancedStatusCode(), err))
+		}
+		return false, s.retry(ctx, m, err)
+	}
+	if s.Hook != nil {
+		s.Hook("sent")
+	}
+	if err := s.Store.MarkSent(ctx, m, s.From.Email, r.Subject, r.Text, raw.Bytes()); err != nil {
+		return true, fmt.Errorf("mark sent %d: %w", m.ID, err)
+	}
+	s.log().Info("mail sent", "case", m.CaseID, "kind", m.Kind, "to", m.Recipient, "message_id", m.MessageID)
+	return true, nil
+}
+
+// retry schedules the next try of a mail after a temporary failure, or
+// gives up when it has failed for too long.
+func (s *Sender) retry(ctx context.Context, m cases.OutMail, cause error) error {
+	giveUp := s.GiveUp
+	if giveUp <= 0 {
+		giveUp = 5 * 24 * time.Hour
+	}
+	now := s.now()
+	if now.Sub(m.Created) > giveUp {
+		s.log().Warn("giving up on mail", "case", m.CaseID, "kind", m.Kind, "to", m.Recipient, "err", cause)
+		return s.Store.MarkFailed(ctx, m, "undeliverable after "+giveUp.String()+": "+cause.Error())
+	}
+	backoff := s.Backoff
+	if backoff == nil {
+		backoff = DefaultBackoff
+	}
+	wait := backoff(m.Attempts + 1)
+	s.log().Warn("mail deferred", "case", m.CaseID, "kind", m.Kind, "to", m.Recipient,
+		"attempt", m.Attempts+1, "retry_in", wait, "err", cause)
+	return s.Store.MarkRetry(ctx, m.ID, cause.Error(), now.Add(wait))
+}
+
+// build makes the message: one recipient, our Message-ID chosen when the
+// mail was queued, threading headers and the RFC 3834 marks.
+func (s *Sender) build(m cases.OutMail, r Rendered) (*gomail.Msg, error) {
+	msg := gomail.NewMsg()
+	if err := msg.FromFormat(s.From.Name, s.From.Email); err != nil {
+		return nil, fmt.Errorf("from: %w", err)
+	}
+	if err := msg.To(m.Recipient); err != nil {
+		return nil, fmt.Errorf("to %q: %w", m.Recipient, err)
+	}
+	if m.ReplyTo != "" {
+		if err := msg.ReplyTo(m.ReplyTo); err != nil {
+			return nil, fmt.Errorf("reply-to: %w", err)
+		}
+	}
+	msg.Subject(r.Subject)
+	msg.SetMessageIDWithValue(m.MessageID)
+	msg.SetDateWithValue(s.now())
+	if id := cleanID(m.InReplyTo); id != "" {
+		msg.SetGenHeader(gomail.HeaderInReplyTo, "<"+id+">")
+	}
+	var refs []string
+	for _, id := range m.References {
+		if id = cleanID(id); id != "" {
+			refs = append(refs, "<"+id+">")
+		}
+	}
+	if len(refs) > 20 {
+		refs = append(refs[:1], refs[len(refs)-19:]...) // RFC 5322 3.6.4: keep the first and the last
+	}
+	if len(refs) > 0 {
+		msg.SetGenHeader(gomail.HeaderReferences, strings.Join(refs, " "))
+	}
+	auto := "auto-generated"
+	if m.Kind == cases.MailAck {
+		auto = "auto-replied"
+	}
+	msg.SetGenHeader("Auto-Submitted", auto)
+	msg.SetGenHeader(gomail.HeaderXAutoResponseSuppress, "All")
+	msg.SetGenHeader("X-Loop", s.From.Email)
+	msg.SetBodyString(gomail.TypeTextPlain, r.Text)
+	msg.AddAlternativeString(gomail.TypeTextHTML, r.HTML)
+	return msg, nil
+}
+
+// cleanID returns a message ID fit for a header, or "" when it holds
+// anything that could break one (white space, control characters, angle
+// brackets): IDs come from other people's mail.
+func cleanID(id string) string {
+	id = strings.TrimSpace(id)
+	if id == "" || len(id) > 250 {
+		return ""
+	}
+	for _, r := range id {
+		if r <= ' ' || r == '<' || r == '>' || r == 0x7f {
+			return ""
+		}
+	}
+	return id
+}
+
+func (s *Sender) dial(ctx context.Context) (*gomail.Client, error) {
+	host, portStr, err := net.SplitHostPort(s.SMTP.Address)
+	if err != nil {
+		return nil, fmt.Errorf("smtp address %q: %w", s.SMTP.Address, err)
+	}
+	port, err := strconv.Atoi(portStr)
+	if err != nil {
+		return nil, fmt.Errorf("smtp port %q: %w", portStr, err)
+	}
+	timeout := s.SMTP.Timeout
+	if timeout <= 0 {
+		timeout = 30 * time.Second
+	}
+	opts := []gomail.Option{gomail.WithPort(port), gomail.WithTimeout(timeout)}
+	switch s.SMTP.TLS {
+	case "", "none":
+		opts = append(opts, gomail.WithTLSPolicy(gomail.NoTLS))
+	case "starttls":
+		opts = append(opts, gomail.WithTLSPolicy(gomail.TLSMandatory))
+	case "implicit":
+		opts = append(opts, gomail.WithSSL())
+	default:
+		return nil, fmt.Errorf("smtp tls %q: want none, starttls or implicit", s.SMTP.TLS)
+	}
+	if s.SMTP.HELO != "" {
+		opts = append(opts, gomail.WithHELO(s.SMTP.HELO))
+	}
+	if s.SMTP.Username != "" {
+		opts = append(opts, gomail.WithSMTPAuth(gomail.SMTPAuthPlain),
+			gomail.WithUsername(s.SMTP.Username), gomail.WithPassword(s.SMTP.Password))
+	}
+	c, err := gomail.NewClient(host, opts...)
+	if err != nil {
+		return nil, err
+	}
+	dctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	if err := c.DialWithContext(dctx); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// Check connects to the SMTP server (and logs in, when configured): the
+// `check` command's test of the account.
+func (s *Sender) Check(ctx context.Context) error {
+	c, err := s.dial(ctx)
+	if err != nil {
+		return err
+	}
+	return c.Close()
+}

@@ -1,0 +1,235 @@
+package mailout
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-message/mail"
+	"github.com/emersion/go-smtp"
+
+	"github.com/klachtenbus/klachtenbus/cases"
+	"github.com/klachtenbus/klachtenbus/devmail"
+)
+
+var ams, _ = time.LoadLocation("Europe/Amsterdam")
+
+type fixture struct {
+	engine *cases.Engine
+	sender *Sender
+	dev    *devmail.Server
+	now    time.Time
+}
+
+func (f *fixture) clock() time.Time { return f.now }
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	ctx := context.Background()
+	dev, err := devmail.Start(ctx, devmail.Options{IMAPAddr: "127.0.0.1:0", SMTPAddr: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { dev.Close() })
+	st, err := cases.Open(ctx, filepath.Join(t.TempDir(), "s.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	f := &fixture{dev: dev, now: time.Date(2026, 11, 23, 10, 0, 0, 0, ams)}
+	st.Now = f.clock
+	pol, err := cases.LoadPolicy(cases.PolicyConfig{Preset: "ikworddeclarant"}, ams)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.engine = &cases.Engine{
+		Store: st, Policy: pol, Secret: []byte("s"),
+		Org:   cases.Org{Name: "IK WORD DECLARANT.EU", Mailbox: "klachten@example.test", Language: "nl", Location: ams},
+		Staff: []cases.Staff{{Email: "behandelaar@example.test", Name: "B. Handelaar", Roles: []string{"handler"}}},
+	}
+	r, err := NewRenderer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.sender = &Sender{Store: st, Renderer: r, SMTP: SMTP{Address: dev.SMTPAddr(), TLS: "none"},
+		From: cases.Address{Name: "IK WORD DECLARANT.EU", Email: "klachten@example.test"}, Now: f.clock}
+	return f
+}
+
+func (f *fixture) complain(t *testing.T, from, subject string) cases.Result {
+	t.Helper()
+	in := &cases.Inbound{
+		MessageID: fmt.Sprintf("c-%d@mail.example.test", time.Now().UnixNano()),
+		From:      cases.Address{Name: "Jan de Vries", Email: from}, Subject: subject,
+		Text: "Naam: Jan de Vries\nAdres: Dorpsstraat 1\nAangeklaagde: de docent\nDatum voorval: 10-11-2026\nOmschrijving: geen antwoord\n",
+		Raw:  []byte("x"),
+	}
+	res, err := f.engine.Ingest(context.Background(), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+func (f *fixture) inbox(t *testing.T, addr string) []*mail.Reader {
+	t.Helper()
+	raws, err := f.dev.Messages(addr, "INBOX")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []*mail.Reader
+	for _, raw := range raws {
+		mr, err := mail.CreateReader(bytes.NewReader(raw))
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, mr)
+	}
+	return out
+}
+
+func TestSendAckWithThreadingHeaders(t *testing.T) {
+	f := newFixture(t)
+	res := f.complain(t, "jan@example.test", "Klacht over begeleiding")
+	n, err := f.sender.Flush(context.Background())
+	if err != nil || n != 2 {
+		t.Fatalf("Flush = %d, %v; want ack and announcement sent", n, err)
+	}
+	msgs := f.inbox(t, "jan@example.test")
+	if len(msgs) != 1 {
+		t.Fatalf("complainant has %d messages, want 1", len(msgs))
+	}
+	h := msgs[0].Header
+	subj, _ := h.Subject()
+	if !strings.HasPrefix(subj, "["+res.CaseID+"] Ontvangstbevestiging") {
+		t.Errorf("subject %q", subj)
+	}
+	tok := cases.Token([]byte("s"), res.CaseID, "jan@example.test")
+	if got := h.Get("Message-Id"); got != "<"+cases.OutMessageID(res.CaseID, "ack", 1, tok, "example.test")+">" {
+		t.Errorf("Message-ID %q does not carry the complainant's token", got)
+	}
+	if got := h.Get("Reply-To"); !strings.Contains(got, cases.ReplyAddress("klachten@example.test", res.CaseID, tok)) {
+		t.Errorf("Reply-To %q", got)
+	}
+	if !strings.HasPrefix(h.Get("In-Reply-To"), "<c-") || !strings.Contains(h.Get("References"), h.Get("In-Reply-To")) {
+		t.Errorf("In-Reply-To %q / References %q", h.Get("In-Reply-To"), h.Get("References"))
+	}
+	if h.Get("Auto-Submitted") != "auto-replied" || h.Get("X-Auto-Response-Suppress") != "All" {
+		t.Errorf("RFC 3834 marks: %q %q", h.Get("Auto-Submitted"), h.Get("X-Auto-Response-Suppress"))
+	}
+	var text, html string
+	for {
+		p, err := msgs[0].NextPart()
+		if err != nil {
+			break
+		}
+		ct, _, _ := p.Header.(*mail.InlineHeader).ContentType()
+		var b bytes.Buffer
+		b.ReadFrom(p.Body)
+		switch ct {
+		case "text/plain":
+			text = b.String()
+		case "text/html":
+			html = b.String()
+		}
+	}
+	// 23 Nov 2026 + 5 working days = Monday 30 November.
+	for _, want := range []string{res.CaseID, "maandag 30 november 2026", "Aangeklaagde: de docent", "Naam: Jan de Vries"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("text part lacks %q:\n%s", want, text)
+		}
+	}
+	if !strings.Contains(html, "<strong>"+res.CaseID+"</strong>") {
+		t.Errorf("HTML alternative missing or wrong:\n%s", html)
+	}
+	if staff := f.inbox(t, "behandelaar@example.test"); len(staff) != 1 || staff[0].Header.Get("Auto-Submitted") != "auto-generated" {
+		t.Errorf("handler should get one auto-generated announcement")
+	}
+	d, _ := f.engine.Store.GetCase(context.Background(), res.CaseID)
+	var out int
+	for _, m := range d.Messages {
+		if m.Direction == "out" {
+			out++
+		}
+	}
+	if out != 2 {
+		t.Errorf("case file has %d outbound messages, want 2", out)
+	}
+	if n, _ := f.sender.Flush(context.Background()); n != 0 {
+		t.Errorf("second flush sent %d: a mail must go out once", n)
+	}
+}
+
+func TestTemporaryFailureBacksOff(t *testing.T) {
+	f := newFixture(t)
+	f.complain(t, "jan@example.test", "Klacht")
+	f.dev.SetDown(true)
+	if n, err := f.sender.Flush(context.Background()); err != nil || n != 0 {
+		t.Fatalf("Flush while down = %d, %v", n, err)
+	}
+	next, ok, _ := f.engine.Store.NextMailAt(context.Background())
+	if !ok || next.Sub(f.now) != 10*time.Second {
+		t.Fatalf("next try at %v, want 10 s after the failure", next)
+	}
+	f.now = f.now.Add(5 * time.Second)
+	if n, _ := f.sender.Flush(context.Background()); n != 0 {
+		t.Errorf("retried before the backoff ran out")
+	}
+	f.now = f.now.Add(10 * time.Second)
+	f.sender.Flush(context.Background()) // second failure: 20 s
+	next, _, _ = f.engine.Store.NextMailAt(context.Background())
+	if next.Sub(f.now) != 20*time.Second {
+		t.Errorf("second backoff %v, want 20 s", next.Sub(f.now))
+	}
+	f.dev.SetDown(false)
+	f.now = f.now.Add(time.Minute)
+	if n, err := f.sender.Flush(context.Background()); err != nil || n != 2 {
+		t.Fatalf("Flush after recovery = %d, %v", n, err)
+	}
+	if len(f.inbox(t, "jan@example.test")) != 1 {
+		t.Error("ack not delivered after the server came back")
+	}
+}
+
+func TestPermanentFailureIsRecordedPerRecipient(t *testing.T) {
+	f := newFixture(t)
+	f.dev.SetRejectRecipient(func(rcpt string) *smtp.SMTPError {
+		if rcpt == "gone@example.test" {
+			return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "no such user"}
+		}
+		return nil
+	})
+	res := f.complain(t, "gone@example.test", "Klacht")
+	n, err := f.sender.Flush(context.Background())
+	if err != nil || n != 1 {
+		t.Fatalf("Flush = %d, %v; want the announcement delivered despite the refused ack", n, err)
+	}
+	counts, _ := f.engine.Store.OutboxCounts(context.Background())
+	if counts["failed"] != 1 || counts["sent"] != 1 || counts["pending"] != 0 {
+		t.Errorf("outbox %v", counts)
+	}
+	d, _ := f.engine.Store.GetCase(context.Background(), res.CaseID)
+	var shown bool
+	for _, e := range d.Events {
+		shown = shown || (e.Kind == cases.EventDeliveryFailed && strings.Contains(e.Text, "550"))
+	}
+	if !shown {
+		t.Errorf("permanent failure not on the case: %+v", d.Events)
+	}
+}
+
+func TestDefaultBackoff(t *testing.T) {
+	want := []time.Duration{10 * time.Second, 20 * time.Second, 40 * time.Second, 80 * time.Second}
+	for i, w := range want {
+		if got := DefaultBackoff(i + 1); got != w {
+			t.Errorf("DefaultBackoff(%d) = %v, want %v", i+1, got, w)
+		}
+	}
+	if DefaultBackoff(30) != time.Hour {
+		t.Errorf("backoff must cap at an hour")
+	}
+}
