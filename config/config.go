@@ -1,0 +1,394 @@
+// Package config loads, checks and describes the klachtenbus configuration
+// file (TOML, see config.example.toml at the repository root and section 2 of
+// the product contract).
+//
+// Loading is strict and every problem is reported with its place in the file:
+//
+//   - unknown keys and tables are errors (klachtenbus.toml:12: unknown key "imap.pasword"),
+//     all of them at once;
+//   - values of the wrong type are errors with line and column;
+//   - semantic mistakes (a bad tls mode, time zone, cron spec, staff address,
+//     ...) are errors naming the key and its line (klachtenbus.toml:7: imap.tls: ...).
+//
+// Problems are returned as a *Error, or as Errors when there are several; both
+// work with errors.As(err, new(*Error)).
+//
+// Other layers that validate a part of the configuration themselves (the
+// policy engine checks [policy]) can report their findings in the same form
+// with Config.ErrorAt, which looks the key up in the file.
+//
+// Secrets (the IMAP and SMTP passwords and the command secret) can be given
+// inline, in a file (password_file, command_secret_file; relative to the
+// configuration file's directory) or in the environment
+// (KLACHTENBUS_IMAP_PASSWORD, KLACHTENBUS_SMTP_PASSWORD,
+// KLACHTENBUS_COMMAND_SECRET), which wins over both. Secret values never
+// appear in error messages; Config.Redacted and Config.String hide them.
+package config
+
+import (
+	"bytes"
+	"net/mail"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	// Time zones must load on hosts without a zoneinfo database (containers).
+	_ "time/tzdata"
+
+	toml "github.com/pelletier/go-toml/v2"
+
+	"github.com/klachtenbus/klachtenbus/cases"
+)
+
+// Allowed values of the enumerated keys.
+const (
+	LanguageDutch   = "nl" // organisation.language: Dutch outgoing mail
+	LanguageEnglish = "en" // organisation.language: English outgoing mail
+
+	TLSNone     = "none"     // plain TCP (loopback and the dev server only)
+	TLSStartTLS = "starttls" // plain connect, then STARTTLS (ports 143, 587, 25)
+	TLSImplicit = "implicit" // TLS from the first byte (ports 993, 465)
+
+	RoleHandler   = "handler"   // handles complaints; gets reminders
+	RoleDirector  = "director"  // director: informed/handles per preset; gets the digest
+	RoleConfidant = "confidant" // vertrouwenspersoon
+	RoleBoard     = "board"     // bestuur: escalation body
+	RoleCommittee = "committee" // klachtencommissie: escalation body
+
+	LogText = "text" // log.format: human-readable key=value lines
+	LogJSON = "json" // log.format: one JSON object per line
+)
+
+// Roles lists every valid staff role.
+var Roles = []string{RoleHandler, RoleDirector, RoleConfidant, RoleBoard, RoleCommittee}
+
+// Environment variables consulted by ConfigPath and Parse.
+const (
+	EnvConfig        = "KLACHTENBUS_CONFIG"
+	EnvIMAPPassword  = "KLACHTENBUS_IMAP_PASSWORD"
+	EnvSMTPPassword  = "KLACHTENBUS_SMTP_PASSWORD"
+	EnvCommandSecret = "KLACHTENBUS_COMMAND_SECRET"
+)
+
+// DefaultPath is the configuration file used when neither -config nor
+// $KLACHTENBUS_CONFIG is given.
+const DefaultPath = "./klachtenbus.toml"
+
+// DevSecret is the command secret of DevDefaults. ValidateServe refuses it.
+const DevSecret = "dev-secret-not-for-production"
+
+// DevAuthservID is the authserv-id the embedded dev mail server stamps on
+// Authentication-Results; it is trusted in dev mode only.
+const DevAuthservID = "klachtenbus-dev"
+
+// Config is the whole configuration file.
+type Config struct {
+	Organisation Organisation       `toml:"organisation"`
+	IMAP         IMAP               `toml:"imap"`
+	SMTP         SMTP               `toml:"smtp"`
+	Store        Store              `toml:"store"`
+	Policy       cases.PolicyConfig `toml:"policy"`
+	Security     Security           `toml:"security"`
+	Schedule     Schedule           `toml:"schedule"`
+	Staff        []Staff            `toml:"staff"`
+	Dev          Dev                `toml:"dev"`
+	Log          Log                `toml:"log"`
+
+	file  string         // path as given to Load/Parse ("" for DevDefaults)
+	dir   string         // directory relative paths are resolved against
+	index *keyIndex      // key positions in the file; nil without a file
+	loc   *time.Location // organisation.timezone, set by Validate
+}
+
+// Organisation is the [organisation] section.
+type Organisation struct {
+	Name     string `toml:"name"`     // name used in outgoing mail
+	Mailbox  string `toml:"mailbox"`  // the complaint address
+	Timezone string `toml:"timezone"` // IANA zone; default Europe/Amsterdam
+	Language string `toml:"language"` // nl (default) or en
+}
+
+// IMAP is the [imap] section: where complaints arrive.
+type IMAP struct {
+	Address        string   `toml:"address"`          // host:port
+	TLS            string   `toml:"tls"`              // none | starttls | implicit
+	Username       string   `toml:"username"`         //
+	Password       string   `toml:"password"`         // secret
+	PasswordFile   string   `toml:"password_file"`    // resolved to an absolute path
+	Mailbox        string   `toml:"mailbox"`          // default INBOX
+	Processed      string   `toml:"processed"`        // default Verwerkt
+	Ignored        string   `toml:"ignored"`          // default Genegeerd
+	Quarantine     string   `toml:"quarantine"`       // default Quarantaine
+	PollInterval   Duration `toml:"poll_interval"`    // default 60s
+	MaxMessageSize Size     `toml:"max_message_size"` // default 25MB
+	IdleRefresh    Duration `toml:"idle_refresh"`     // default 25m; below 29m
+	Watchdog       Duration `toml:"watchdog"`         // default 30s
+}
+
+// SMTP is the [smtp] section: how mail leaves.
+type SMTP struct {
+	Address      string `toml:"address"`       // host:port
+	TLS          string `toml:"tls"`           // none | starttls | implicit
+	Username     string `toml:"username"`      // empty: no authentication
+	Password     string `toml:"password"`      // secret
+	PasswordFile string `toml:"password_file"` // resolved to an absolute path
+	HeloName     string `toml:"helo_name"`     // EHLO name; empty: the mailbox's domain
+}
+
+// Store is the [store] section.
+type Store struct {
+	// Path of the SQLite database; after Load it is absolute (relative paths
+	// are taken relative to the configuration file's directory), except
+	// ":memory:" and "file:" URIs, which are kept as written.
+	Path string `toml:"path"`
+}
+
+// Security is the [security] section.
+type Security struct {
+	CommandSecret      string   `toml:"command_secret"`       // HMAC key for reply tokens; secret
+	CommandSecretFile  string   `toml:"command_secret_file"`  // resolved to an absolute path
+	TrustedAuthservIDs []string `toml:"trusted_authserv_ids"` // Authentication-Results we believe
+	AutoReplyLimit     int      `toml:"auto_reply_limit"`     // automatic answers per address per 24h; default 5
+}
+
+// Schedule is the [schedule] section: cron specs (robfig/cron standard syntax
+// with descriptors), evaluated in the organisation's time zone.
+type Schedule struct {
+	Sweep  string `toml:"sweep"`  // deadline chaser etc.; default "@every 1m"
+	Digest string `toml:"digest"` // directors' digest; default "0 8 * * 1-5"; "" disables it
+}
+
+// Staff is one [[staff]] entry.
+type Staff struct {
+	Email string   `toml:"email"`
+	Name  string   `toml:"name"`
+	Roles []string `toml:"roles"` // see Roles
+}
+
+// HasRole reports whether s has the given role.
+func (s Staff) HasRole(role string) bool { return slices.Contains(s.Roles, role) }
+
+// Dev is the [dev] section: the embedded mail server of `klachtenbus dev`.
+type Dev struct {
+	IMAP string `toml:"imap"` // loopback host:port; default 127.0.0.1:1143
+	SMTP string `toml:"smtp"` // loopback host:port; default 127.0.0.1:2525
+}
+
+// Log is the [log] section.
+type Log struct {
+	Level  string `toml:"level"`  // debug | info (default) | warn | error
+	Format string `toml:"format"` // text (default) | json
+}
+
+// ConfigPath returns the configuration file to use: the -config flag value
+// when set, else $KLACHTENBUS_CONFIG, else DefaultPath.
+func ConfigPath(flagValue string) string {
+	if flagValue != "" {
+		return flagValue
+	}
+	if env := os.Getenv(EnvConfig); env != "" {
+		return env
+	}
+	return DefaultPath
+}
+
+// Load reads, decodes, completes and validates the configuration file at
+// path. See Parse.
+func Load(path string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return Parse(data, path)
+}
+
+// Parse decodes a configuration document. path names the document in error
+// messages and anchors relative paths (store.path, password files); it is not
+// read. Parse rejects unknown keys, applies defaults, resolves secrets
+// (environment over file over inline value) and runs Validate. The result is
+// valid for every command; the daemon additionally calls ValidateServe.
+func Parse(data []byte, path string) (*Config, error) {
+	c := &Config{file: path, dir: "."}
+	if path != "" {
+		c.dir = filepath.Dir(path)
+	}
+	c.index = buildIndex(data)
+
+	if err := c.checkValueKinds(); err != nil {
+		return nil, err
+	}
+	if err := c.decode(data); err != nil {
+		return nil, err
+	}
+	c.applyDefaults()
+	if err := c.resolve(); err != nil {
+		return nil, err
+	}
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// decode runs the strict TOML decoder and turns its errors into *Error.
+func (c *Config) decode(data []byte) error {
+	dec := toml.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	err := dec.Decode(c)
+	if err == nil {
+		return nil
+	}
+	return c.decodeError(data, err)
+}
+
+// File returns the path the configuration was loaded from ("" for DevDefaults).
+func (c *Config) File() string { return c.file }
+
+// Dir returns the directory relative paths in the configuration are resolved
+// against.
+func (c *Config) Dir() string {
+	if c.dir == "" {
+		return "."
+	}
+	return c.dir
+}
+
+// Location returns the organisation's time zone. It falls back to
+// Europe/Amsterdam, then UTC, when organisation.timezone cannot be loaded
+// (Validate reports that case).
+func (c *Config) Location() *time.Location {
+	if c.loc != nil {
+		return c.loc
+	}
+	tz := c.Organisation.Timezone
+	if tz == "" {
+		tz = defaultTimezone
+	}
+	if loc, err := time.LoadLocation(tz); err == nil && tz != "Local" {
+		return loc
+	}
+	if loc, err := time.LoadLocation(defaultTimezone); err == nil {
+		return loc
+	}
+	return time.UTC
+}
+
+// StaffByEmail returns the staff member with the given address (compared
+// case-insensitively, display names allowed in addr).
+func (c *Config) StaffByEmail(addr string) (Staff, bool) {
+	addr = strings.TrimSpace(addr)
+	if a, err := mail.ParseAddress(addr); err == nil {
+		addr = a.Address
+	}
+	for _, s := range c.Staff {
+		if strings.EqualFold(s.Email, addr) {
+			return s, true
+		}
+	}
+	return Staff{}, false
+}
+
+// StaffWithRole returns the staff members that have role, in file order.
+func (c *Config) StaffWithRole(role string) []Staff {
+	var out []Staff
+	for _, s := range c.Staff {
+		if s.HasRole(role) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// redactedValue replaces secrets in Redacted.
+const redactedValue = "REDACTED"
+
+// Redacted returns a copy of c with every secret value replaced by
+// "REDACTED" (empty secrets stay empty, so it remains visible whether one is
+// set). Use it to print or log a configuration.
+func (c *Config) Redacted() *Config {
+	r := *c
+	r.Staff = make([]Staff, len(c.Staff))
+	for i, s := range c.Staff {
+		s.Roles = slices.Clone(s.Roles)
+		r.Staff[i] = s
+	}
+	r.Security.TrustedAuthservIDs = slices.Clone(c.Security.TrustedAuthservIDs)
+	redact := func(s *string) {
+		if *s != "" {
+			*s = redactedValue
+		}
+	}
+	redact(&r.IMAP.Password)
+	redact(&r.SMTP.Password)
+	redact(&r.Security.CommandSecret)
+	return &r
+}
+
+// String renders the effective configuration as TOML with secrets redacted.
+func (c *Config) String() string {
+	b, err := toml.Marshal(c.Redacted())
+	if err != nil {
+		return "config: " + err.Error()
+	}
+	return string(b)
+}
+
+// ApplyDev turns c into the configuration `klachtenbus dev` runs with: IMAP
+// and SMTP point at the embedded dev mail server (tls none; the [imap] and
+// [smtp] sections are ignored except for the folder names and timings),
+// DevAuthservID becomes trusted and an empty command secret becomes
+// DevSecret.
+func (c *Config) ApplyDev() {
+	if c.Dev.IMAP == "" {
+		c.Dev.IMAP = defaultDevIMAP
+	}
+	if c.Dev.SMTP == "" {
+		c.Dev.SMTP = defaultDevSMTP
+	}
+	c.IMAP.Address = c.Dev.IMAP
+	c.IMAP.TLS = TLSNone
+	c.IMAP.Username = c.Organisation.Mailbox
+	c.IMAP.Password = "dev" // the dev server accepts any password
+	c.IMAP.PasswordFile = ""
+	c.SMTP = SMTP{Address: c.Dev.SMTP, TLS: TLSNone, HeloName: c.SMTP.HeloName}
+	if c.Security.CommandSecret == "" {
+		c.Security.CommandSecret = DevSecret
+	}
+	if !slices.Contains(c.Security.TrustedAuthservIDs, DevAuthservID) {
+		c.Security.TrustedAuthservIDs = append(c.Security.TrustedAuthservIDs, DevAuthservID)
+	}
+}
+
+// DevDefaults returns the working configuration `klachtenbus dev` uses when
+// no -config is given: a demo organisation on the ikworddeclarant preset,
+// three staff members, and the embedded dev mail server.
+func DevDefaults() *Config {
+	c := &Config{
+		dir: ".",
+		Organisation: Organisation{
+			Name:     "Demo Organisatie",
+			Mailbox:  "klachten@example.test",
+			Timezone: defaultTimezone,
+			Language: LanguageDutch,
+		},
+		Store:  Store{Path: "klachtenbus-dev.db"},
+		Policy: cases.PolicyConfig{Preset: "ikworddeclarant"},
+		Security: Security{
+			CommandSecret:      DevSecret,
+			TrustedAuthservIDs: []string{DevAuthservID},
+		},
+		Staff: []Staff{
+			{Email: "behandelaar@example.test", Name: "B. Handelaar", Roles: []string{RoleHandler}},
+			{Email: "directeur@example.test", Name: "D. Recteur", Roles: []string{RoleDirector}},
+			{Email: "vertrouwenspersoon@example.test", Name: "V. Trouwens", Roles: []string{RoleConfidant}},
+		},
+	}
+	c.applyDefaults()
+	c.ApplyDev()
+	if loc, err := time.LoadLocation(c.Organisation.Timezone); err == nil {
+		c.loc = loc
+	}
+	return c
+}

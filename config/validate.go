@@ -1,0 +1,352 @@
+package config
+
+import (
+	"fmt"
+	"net"
+	"net/mail"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/robfig/cron/v3"
+)
+
+// Validate checks the meaning of every value and returns all problems, each
+// naming its key and line (*Error, or Errors when there are several). It
+// does not check [policy] (the policy engine does, reporting through
+// ErrorAt) nor what only the daemon needs (ValidateServe).
+func (c *Config) Validate() error {
+	var es []*Error
+	add := func(key, format string, args ...any) {
+		es = append(es, c.errAtf(key, format, args...))
+	}
+
+	// [organisation]
+	o := &c.Organisation
+	if o.Mailbox != "" {
+		if err := checkAddress(o.Mailbox); err != nil {
+			add("organisation.mailbox", "%v", err)
+		} else if local, _, _ := strings.Cut(o.Mailbox, "@"); strings.Contains(local, "+") {
+			add("organisation.mailbox", "%q must not contain '+': reply addresses are built as local+case.token@domain", o.Mailbox)
+		}
+	}
+	c.loc = nil
+	switch tz := o.Timezone; {
+	case tz == "" || tz == "Local":
+		add("organisation.timezone", "must name an IANA time zone, like %q", defaultTimezone)
+	default:
+		loc, err := time.LoadLocation(tz)
+		if err != nil {
+			add("organisation.timezone", "unknown time zone %q", tz)
+		} else {
+			c.loc = loc
+		}
+	}
+	if o.Language != LanguageDutch && o.Language != LanguageEnglish {
+		add("organisation.language", "%q is not a language: use %q or %q", o.Language, LanguageDutch, LanguageEnglish)
+	}
+
+	// [imap]
+	m := &c.IMAP
+	checkTLS := func(key, v string) {
+		if v != TLSNone && v != TLSStartTLS && v != TLSImplicit {
+			add(key, "%q is not a TLS mode: use %q, %q or %q", v, TLSNone, TLSStartTLS, TLSImplicit)
+		}
+	}
+	if m.Address != "" {
+		if err := checkHostPort(m.Address); err != nil {
+			add("imap.address", "%v", err)
+		}
+	}
+	checkTLS("imap.tls", m.TLS)
+	folders := []struct{ key, v string }{
+		{"imap.mailbox", m.Mailbox}, {"imap.processed", m.Processed},
+		{"imap.ignored", m.Ignored}, {"imap.quarantine", m.Quarantine},
+	}
+	for i, f := range folders {
+		if strings.TrimSpace(f.v) == "" {
+			add(f.key, "must name an IMAP folder")
+			continue
+		}
+		for _, g := range folders[:i] {
+			if sameFolder(f.v, g.v) {
+				add(f.key, "must differ from %s (both are %q)", g.key, f.v)
+			}
+		}
+	}
+	if m.PollInterval < Duration(time.Second) {
+		add("imap.poll_interval", "must be at least 1s, got %s", m.PollInterval)
+	}
+	if m.IdleRefresh <= 0 || m.IdleRefresh >= Duration(29*time.Minute) {
+		add("imap.idle_refresh", "must be more than 0 and less than 29m (servers may drop IDLE after 30 minutes), got %s", m.IdleRefresh)
+	}
+	if m.Watchdog < Duration(time.Second) {
+		add("imap.watchdog", "must be at least 1s, got %s", m.Watchdog)
+	}
+	if m.MaxMessageSize <= 0 {
+		add("imap.max_message_size", "must be more than 0 bytes, got %d", int64(m.MaxMessageSize))
+	}
+
+	// [smtp]
+	if c.SMTP.Address != "" {
+		if err := checkHostPort(c.SMTP.Address); err != nil {
+			add("smtp.address", "%v", err)
+		}
+	}
+	checkTLS("smtp.tls", c.SMTP.TLS)
+	if h := c.SMTP.HeloName; h != "" && (strings.ContainsAny(h, " \t\r\n<>@") || strings.HasPrefix(h, ".")) {
+		add("smtp.helo_name", "%q is not a host name", h)
+	}
+
+	// [store]
+	if strings.TrimSpace(c.Store.Path) == "" {
+		add("store.path", "must name the database file")
+	}
+
+	// [security]
+	for i, id := range c.Security.TrustedAuthservIDs {
+		if id == "" || strings.ContainsAny(id, " \t;\r\n") {
+			add(fmt.Sprintf("security.trusted_authserv_ids[%d]", i), "%q is not an authserv-id", id)
+		}
+	}
+	if c.Security.AutoReplyLimit < 0 {
+		add("security.auto_reply_limit", "must be 0 or more, got %d", c.Security.AutoReplyLimit)
+	}
+
+	// [schedule]
+	loc := c.loc
+	if loc == nil {
+		loc = c.Location()
+	}
+	if err := checkCron(c.Schedule.Sweep, loc); err != nil {
+		add("schedule.sweep", "%v", err)
+	}
+	if c.Schedule.Digest != "" {
+		if err := checkCron(c.Schedule.Digest, loc); err != nil {
+			add("schedule.digest", "%v", err)
+		}
+	}
+
+	// [[staff]]
+	seen := map[string]int{}
+	for i, s := range c.Staff {
+		key := fmt.Sprintf("staff[%d]", i)
+		if s.Email == "" {
+			add(key+".email", "missing: every staff member needs an email address")
+		} else if err := checkAddress(s.Email); err != nil {
+			add(key+".email", "%v", err)
+		} else {
+			low := strings.ToLower(s.Email)
+			if j, dup := seen[low]; dup {
+				add(key+".email", "%q is listed twice (also staff[%d], line %d)", s.Email, j, c.nearestLine(fmt.Sprintf("staff[%d].email", j)))
+			} else {
+				seen[low] = i
+			}
+			if o.Mailbox != "" && strings.EqualFold(s.Email, o.Mailbox) {
+				add(key+".email", "%q is the complaint mailbox itself; mail from it is ignored", s.Email)
+			}
+		}
+		for j, r := range s.Roles {
+			if !slices.Contains(Roles, r) {
+				add(fmt.Sprintf("%s.roles[%d]", key, j), "unknown role %q: use one of %s", r, strings.Join(Roles, ", "))
+			}
+		}
+	}
+
+	// [dev]
+	for _, d := range []struct{ key, v string }{{"dev.imap", c.Dev.IMAP}, {"dev.smtp", c.Dev.SMTP}} {
+		if err := checkHostPort(d.v); err != nil {
+			add(d.key, "%v", err)
+			continue
+		}
+		host, _, _ := net.SplitHostPort(d.v)
+		if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+			add(d.key, "%q is not a loopback address: the dev mail server listens on loopback only", d.v)
+		}
+	}
+
+	// [log]
+	switch c.Log.Level {
+	case "debug", "info", "warn", "error":
+	default:
+		add("log.level", "%q is not a log level: use debug, info, warn or error", c.Log.Level)
+	}
+	if c.Log.Format != LogText && c.Log.Format != LogJSON {
+		add("log.format", "%q is not a log format: use %q or %q", c.Log.Format, LogText, LogJSON)
+	}
+	return join(es)
+}
+
+// ValidateServe runs Validate plus the checks only the daemon (serve, check)
+// needs: mail server addresses, a complaint mailbox, a real command secret,
+// someone to handle complaints, and no trust in the dev server's
+// authserv-id.
+func (c *Config) ValidateServe() error {
+	var es []*Error
+	if err := c.Validate(); err != nil {
+		switch e := err.(type) {
+		case *Error:
+			es = append(es, e)
+		case Errors:
+			es = append(es, e...)
+		default:
+			return err
+		}
+	}
+	add := func(key, format string, args ...any) {
+		es = append(es, c.errAtf(key, format, args...))
+	}
+	req := []struct{ key, v string }{
+		{"organisation.name", c.Organisation.Name},
+		{"organisation.mailbox", c.Organisation.Mailbox},
+		{"imap.address", c.IMAP.Address},
+		{"imap.username", c.IMAP.Username},
+		{"smtp.address", c.SMTP.Address},
+	}
+	for _, r := range req {
+		if strings.TrimSpace(r.v) == "" {
+			add(r.key, "missing: required to run the daemon")
+		}
+	}
+	switch s := c.Security.CommandSecret; {
+	case s == "":
+		add("security.command_secret", "missing: set command_secret, command_secret_file or $%s", EnvCommandSecret)
+	case s == DevSecret || s == "change-me":
+		add("security.command_secret", "still the placeholder value: choose a long random secret")
+	}
+	if slices.Contains(c.Security.TrustedAuthservIDs, DevAuthservID) {
+		add("security.trusted_authserv_ids", "%q is the dev mail server's id and is trusted in dev mode only", DevAuthservID)
+	}
+	if len(c.StaffWithRole(RoleHandler)) == 0 && len(c.StaffWithRole(RoleDirector)) == 0 {
+		add("staff", "no staff member has role %q or %q: nobody would be told of complaints", RoleHandler, RoleDirector)
+	}
+	return join(es)
+}
+
+// checkAddress accepts a bare address (local@domain, no display name).
+func checkAddress(s string) error {
+	a, err := mail.ParseAddress(s)
+	if err != nil || a.Address != s || a.Name != "" {
+		return fmt.Errorf("%q is not an email address (want local@domain, without a name)", s)
+	}
+	local, domain, ok := strings.Cut(s, "@")
+	if !ok || local == "" || domain == "" || strings.HasPrefix(domain, "[") && !strings.HasSuffix(domain, "]") {
+		return fmt.Errorf("%q is not an email address (want local@domain, without a name)", s)
+	}
+	return nil
+}
+
+func checkHostPort(s string) error {
+	host, port, err := net.SplitHostPort(s)
+	if err != nil || host == "" {
+		return fmt.Errorf("%q is not host:port", s)
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+		return fmt.Errorf("%q has no valid port", s)
+	}
+	return nil
+}
+
+// sameFolder compares IMAP folder names; INBOX is case-insensitive.
+func sameFolder(a, b string) bool {
+	if strings.EqualFold(a, "INBOX") || strings.EqualFold(b, "INBOX") {
+		return strings.EqualFold(a, b)
+	}
+	return a == b
+}
+
+// checkCron parses spec with the standard parser (5 fields or a descriptor
+// like "@every 1m", "@daily") and refuses a schedule that picks specific
+// hours including one that daylight saving time skips or repeats in loc
+// (02:00–03:00 in Europe/Amsterdam): such a job would not run on the spring
+// change and run twice on the autumn one.
+func checkCron(spec string, loc *time.Location) (err error) {
+	s := strings.TrimSpace(spec)
+	if s == "" {
+		return fmt.Errorf("empty schedule")
+	}
+	if (strings.HasPrefix(s, "TZ=") || strings.HasPrefix(s, "CRON_TZ=")) && !strings.Contains(s, " ") {
+		return fmt.Errorf("invalid schedule %q: a time zone must be followed by a spec", spec)
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("invalid schedule %q", spec)
+		}
+	}()
+	sched, perr := cron.ParseStandard(s)
+	if perr != nil {
+		return fmt.Errorf("invalid schedule %q: %v", spec, perr)
+	}
+	ss, ok := sched.(*cron.SpecSchedule)
+	if !ok {
+		return nil // @every: a constant delay, DST does not matter
+	}
+	if ss.Location != nil && ss.Location != time.Local {
+		loc = ss.Location
+	}
+	if when, bad := dstConflict(ss, loc); bad {
+		return fmt.Errorf("schedule %q fires in the hour daylight saving time skips or repeats in %s (e.g. %s): pick another hour",
+			spec, loc, when)
+	}
+	return nil
+}
+
+const allHours = 1<<24 - 1
+
+// dstConflict reports whether a schedule restricted to specific hours fires
+// at a wall-clock time that a daylight saving change of loc skips or
+// repeats, in the next ten years (every weekday/date combination of the
+// change days), and the first such local time.
+func dstConflict(s *cron.SpecSchedule, loc *time.Location) (string, bool) {
+	if s.Hour&allHours == allHours {
+		return "", false // hourly or finer: one skipped or doubled run is harmless
+	}
+	const starBit = 1 << 63
+	fires := func(day time.Time, minute int) bool {
+		h, mi := minute/60, minute%60
+		domMatch := s.Dom&(1<<uint(day.Day())) != 0
+		dowMatch := s.Dow&(1<<uint(day.Weekday())) != 0
+		dayOK := domMatch || dowMatch
+		if s.Dom&starBit != 0 || s.Dow&starBit != 0 {
+			dayOK = domMatch && dowMatch
+		}
+		return dayOK && s.Month&(1<<uint(day.Month())) != 0 &&
+			s.Hour&(1<<uint(h)) != 0 && s.Minute&(1<<uint(mi)) != 0
+	}
+	start := time.Date(time.Now().Year(), 1, 1, 0, 0, 0, 0, loc)
+	end := start.AddDate(10, 0, 0)
+	t := start
+	for i := 0; i < 1000 && t.Before(end); i++ {
+		_, zend := t.ZoneBounds()
+		if zend.IsZero() || !zend.Before(end) {
+			break
+		}
+		if !zend.After(t) { // no progress (seen past the zone tables): step on
+			t = t.AddDate(0, 0, 1)
+			continue
+		}
+		t = zend
+		before := zend.Add(-time.Nanosecond).In(loc) // wall clock just before
+		after := zend.In(loc)                        // wall clock just after
+		if before.Format("-0700") == after.Format("-0700") {
+			continue // a change of abbreviation only
+		}
+		// Wall-clock minutes counted from midnight of before's date.
+		day := time.Date(before.Year(), before.Month(), before.Day(), 0, 0, 0, 0, time.UTC)
+		afterDay := time.Date(after.Year(), after.Month(), after.Day(), 0, 0, 0, 0, time.UTC)
+		b := before.Hour()*60 + before.Minute() + 1
+		a := after.Hour()*60 + after.Minute() + int(afterDay.Sub(day).Hours()/24)*1440
+		lo, hi := b, a // clocks forward: [b, a) does not exist
+		if a < b {
+			lo, hi = a, b // clocks back: [a, b) happens twice
+		}
+		for m := lo; m < hi && m < lo+24*60; m++ {
+			d := day.AddDate(0, 0, m/1440)
+			if fires(d, m%1440) {
+				return fmt.Sprintf("%s %02d:%02d", d.Format("2006-01-02"), m%1440/60, m%60), true
+			}
+		}
+	}
+	return "", false
+}
