@@ -1,0 +1,459 @@
+package mailin
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapclient"
+
+	"github.com/klachtenbus/klachtenbus/cases"
+)
+
+// IMAP says where the complaint mailbox is and where handled mail goes.
+type IMAP struct {
+	Address    string
+	TLS        string // none | starttls | implicit
+	TLSConfig  *tls.Config
+	Username   string
+	Password   string
+	Mailbox    string // watched, e.g. INBOX
+	Processed  string // filed mail
+	Ignored    string // automatic mail
+	Quarantine string // mail that could not be processed
+	// PollInterval is how often the mailbox is searched when the server
+	// has no IDLE, and how long one IDLE lasts before a safety-net search.
+	PollInterval time.Duration
+	// Watchdog bounds every command: a server that does not answer within
+	// it is taken for dead and the connection is dropped.
+	Watchdog time.Duration
+	// MaxSize is the largest message processed; larger ones are
+	// quarantined without fetching their body.
+	MaxSize int64
+}
+
+// Watcher watches the complaint mailbox and feeds every message in it to
+// the intake, then moves it to the folder its disposition names. It keeps
+// no state of its own between connections: whatever is in the mailbox is
+// to be handled, and the store's dedupe makes a second look harmless. So
+// a reconnect, a UIDVALIDITY change or a crash between filing and moving
+// loses nothing and does nothing twice.
+type Watcher struct {
+	IMAP   IMAP
+	Intake *Intake
+	Log    *slog.Logger
+	// Hook, if set, is called at each step ("fetched", "processed",
+	// "moved"); the crash tests stop the process there.
+	Hook func(step string)
+	// Synced, if set, is called after each pass over the mailbox.
+	Synced func()
+
+	mu          sync.Mutex
+	uidValidity uint32
+}
+
+// batch bounds a FETCH: at most this many messages or bytes at once.
+const (
+	batchCount = 100
+	batchBytes = 16 << 20
+)
+
+func (w *Watcher) log() *slog.Logger {
+	if w.Log == nil {
+		return slog.Default()
+	}
+	return w.Log
+}
+
+func (w *Watcher) hook(step string) {
+	if w.Hook != nil {
+		w.Hook(step)
+	}
+}
+
+// Run watches until ctx is done, reconnecting with exponential backoff
+// (1 s doubling to 1 min) after any failure.
+func (w *Watcher) Run(ctx context.Context) error {
+	backoff := time.Second
+	for {
+		start := time.Now()
+		err := w.session(ctx)
+		if ctx.Err() != nil {
+			return nil
+		}
+		if time.Since(start) > 2*time.Minute {
+			backoff = time.Second
+		}
+		w.log().Warn("IMAP connection lost; reconnecting", "err", err, "in", backoff)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(backoff):
+		}
+		backoff = min(backoff*2, time.Minute)
+	}
+}
+
+// conn is one IMAP connection with its watchdog.
+type conn struct {
+	c        *imapclient.Client
+	watchdog time.Duration
+	notify   chan struct{}
+}
+
+// do runs one command and drops the connection if it takes longer than
+// the watchdog allows: imapclient has no read timeout of its own, and a
+// half-dead TCP link would otherwise hang the daemon.
+func (c *conn) do(f func() error) error {
+	t := time.AfterFunc(c.watchdog, func() { c.c.Close() })
+	defer t.Stop()
+	return f()
+}
+
+func (w *Watcher) dial(ctx context.Context) (*conn, error) {
+	cn := &conn{watchdog: w.IMAP.Watchdog, notify: make(chan struct{}, 1)}
+	if cn.watchdog <= 0 {
+		cn.watchdog = 30 * time.Second
+	}
+	opts := &imapclient.Options{
+		TLSConfig: w.IMAP.TLSConfig,
+		Dialer:    &net.Dialer{Timeout: cn.watchdog, KeepAlive: 30 * time.Second},
+		UnilateralDataHandler: &imapclient.UnilateralDataHandler{
+			// Runs on the reader goroutine: only signal, never call commands.
+			Mailbox: func(d *imapclient.UnilateralDataMailbox) {
+				if d.NumMessages != nil {
+					select {
+					case cn.notify <- struct{}{}:
+					default:
+					}
+				}
+			},
+		},
+	}
+	var err error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		switch w.IMAP.TLS {
+		case "", "none":
+			cn.c, err = imapclient.DialInsecure(w.IMAP.Address, opts)
+		case "starttls":
+			cn.c, err = imapclient.DialStartTLS(w.IMAP.Address, opts)
+		case "implicit":
+			cn.c, err = imapclient.DialTLS(w.IMAP.Address, opts)
+		default:
+			err = fmt.Errorf("imap tls %q: want none, starttls or implicit", w.IMAP.TLS)
+		}
+	}()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		<-done
+		if cn.c != nil {
+			cn.c.Close()
+		}
+		return nil, ctx.Err()
+	}
+	if err != nil {
+		return nil, fmt.Errorf("dial %s: %w", w.IMAP.Address, err)
+	}
+	if err := cn.do(cn.c.WaitGreeting); err != nil {
+		cn.c.Close()
+		return nil, fmt.Errorf("greeting: %w", err)
+	}
+	if err := cn.do(cn.c.Login(w.IMAP.Username, w.IMAP.Password).Wait); err != nil {
+		cn.c.Close()
+		return nil, fmt.Errorf("login as %s: %w", w.IMAP.Username, err)
+	}
+	return cn, nil
+}
+
+// Check logs in and out again: the `check` command's test of the account.
+func (w *Watcher) Check(ctx context.Context) error {
+	cn, err := w.dial(ctx)
+	if err != nil {
+		return err
+	}
+	defer cn.c.Close()
+	if err := cn.do(func() error {
+		_, err := cn.c.Select(w.IMAP.Mailbox, &imap.SelectOptions{ReadOnly: true}).Wait()
+		return err
+	}); err != nil {
+		return fmt.Errorf("select %s: %w", w.IMAP.Mailbox, err)
+	}
+	return cn.do(cn.c.Logout().Wait)
+}
+
+func (w *Watcher) session(ctx context.Context) error {
+	cn, err := w.dial(ctx)
+	if err != nil {
+		return err
+	}
+	defer cn.c.Close()
+	// A stop request is seen between messages and in IDLE; a command in
+	// flight is bounded by the watchdog, so none needs interrupting.
+	if err := w.ensureFolders(cn); err != nil {
+		return err
+	}
+	var sel *imap.SelectData
+	if err := cn.do(func() error { sel, err = cn.c.Select(w.IMAP.Mailbox, nil).Wait(); return err }); err != nil {
+		return fmt.Errorf("select %s: %w", w.IMAP.Mailbox, err)
+	}
+	w.mu.Lock()
+	if w.uidValidity != 0 && w.uidValidity != sel.UIDValidity {
+		w.log().Warn("UIDVALIDITY changed; resyncing the whole mailbox", "old", w.uidValidity, "new", sel.UIDValidity)
+	}
+	w.uidValidity = sel.UIDValidity
+	w.mu.Unlock()
+	w.log().Info("watching mailbox", "addr", w.IMAP.Address, "mailbox", w.IMAP.Mailbox,
+		"messages", sel.NumMessages, "idle", cn.c.Caps().Has(imap.CapIdle))
+
+	poll := w.IMAP.PollInterval
+	if poll <= 0 {
+		poll = time.Minute
+	}
+	for {
+		if err := w.sync(ctx, cn); err != nil {
+			return err
+		}
+		if w.Synced != nil {
+			w.Synced()
+		}
+		if err := w.wait(ctx, cn, poll); err != nil {
+			return err
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+	}
+}
+
+// wait returns when the mailbox may have new mail: on an IDLE
+// notification, after the poll interval, or when ctx is done.
+func (w *Watcher) wait(ctx context.Context, cn *conn, poll time.Duration) error {
+	timer := time.NewTimer(poll)
+	defer timer.Stop()
+	if !cn.c.Caps().Has(imap.CapIdle) {
+		select {
+		case <-ctx.Done():
+		case <-timer.C:
+		case <-cn.c.Closed():
+			return errors.New("connection closed")
+		}
+		return nil
+	}
+	var idle *imapclient.IdleCommand
+	if err := cn.do(func() (err error) { idle, err = cn.c.Idle(); return err }); err != nil {
+		return fmt.Errorf("idle: %w", err)
+	}
+	select {
+	case <-ctx.Done():
+	case <-timer.C:
+	case <-cn.notify:
+	case <-cn.c.Closed():
+	}
+	return cn.do(func() error {
+		if err := idle.Close(); err != nil {
+			return fmt.Errorf("idle done: %w", err)
+		}
+		return idle.Wait()
+	})
+}
+
+func (w *Watcher) ensureFolders(cn *conn) error {
+	var list []*imap.ListData
+	if err := cn.do(func() (err error) { list, err = cn.c.List("", "*", nil).Collect(); return err }); err != nil {
+		return fmt.Errorf("list: %w", err)
+	}
+	have := map[string]bool{}
+	for _, l := range list {
+		have[l.Mailbox] = true
+	}
+	for _, name := range []string{w.IMAP.Processed, w.IMAP.Ignored, w.IMAP.Quarantine} {
+		if name == "" || have[name] {
+			continue
+		}
+		if err := cn.do(cn.c.Create(name, nil).Wait); err != nil {
+			return fmt.Errorf("create %s: %w", name, err)
+		}
+		have[name] = true
+		w.log().Info("created mailbox", "mailbox", name)
+	}
+	return nil
+}
+
+// sync handles every message in the mailbox, in batches.
+func (w *Watcher) sync(ctx context.Context, cn *conn) error {
+	var found *imap.SearchData
+	criteria := &imap.SearchCriteria{NotFlag: []imap.Flag{imap.FlagDeleted}}
+	if err := cn.do(func() (err error) { found, err = cn.c.UIDSearch(criteria, nil).Wait(); return err }); err != nil {
+		return fmt.Errorf("search: %w", err)
+	}
+	uids, _ := found.All.(imap.UIDSet)
+	all, _ := uids.Nums()
+	for len(all) > 0 {
+		if ctx.Err() != nil {
+			return nil
+		}
+		n := min(len(all), batchCount)
+		if err := w.batch(ctx, cn, all[:n]); err != nil {
+			return err
+		}
+		all = all[n:]
+	}
+	return nil
+}
+
+// batch fetches and handles a batch of messages and moves them.
+func (w *Watcher) batch(ctx context.Context, cn *conn, uids []imap.UID) error {
+	// First the sizes, so that a huge message is never downloaded whole.
+	var sizes []*imapclient.FetchMessageBuffer
+	set := imap.UIDSetNum(uids...)
+	if err := cn.do(func() (err error) {
+		sizes, err = cn.c.Fetch(set, &imap.FetchOptions{UID: true, RFC822Size: true}).Collect()
+		return err
+	}); err != nil {
+		return fmt.Errorf("fetch sizes: %w", err)
+	}
+	moves := map[string][]imap.UID{}
+	var chunk []imap.UID
+	var chunkBytes int64
+	flush := func() error {
+		if len(chunk) == 0 {
+			return nil
+		}
+		err := w.fetchAndHandle(ctx, cn, chunk, moves)
+		chunk, chunkBytes = nil, 0
+		return err
+	}
+	for _, m := range sizes {
+		if w.IMAP.MaxSize > 0 && m.RFC822Size > w.IMAP.MaxSize {
+			if err := w.oversized(ctx, cn, m.UID, m.RFC822Size, moves); err != nil {
+				return err
+			}
+			continue
+		}
+		if chunkBytes+m.RFC822Size > batchBytes {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+		chunk = append(chunk, m.UID)
+		chunkBytes += m.RFC822Size
+	}
+	if err := flush(); err != nil {
+		return err
+	}
+	return w.move(cn, moves)
+}
+
+var bodySection = &imap.FetchItemBodySection{Peek: true}
+
+// fetchAndHandle fetches whole messages (UID, FLAGS and BODY.PEEK[] only:
+// a malformed BODYSTRUCTURE would close the connection) and handles each
+// as it arrives.
+func (w *Watcher) fetchAndHandle(ctx context.Context, cn *conn, uids []imap.UID, moves map[string][]imap.UID) error {
+	var msgs []*imapclient.FetchMessageBuffer
+	if err := cn.do(func() (err error) {
+		msgs, err = cn.c.Fetch(imap.UIDSetNum(uids...), &imap.FetchOptions{
+			UID: true, Flags: true, BodySection: []*imap.FetchItemBodySection{bodySection},
+		}).Collect()
+		return err
+	}); err != nil {
+		return fmt.Errorf("fetch: %w", err)
+	}
+	w.hook("fetched")
+	for _, m := range msgs {
+		if ctx.Err() != nil {
+			// Stopping: the rest stays in the mailbox for the next start.
+			return nil
+		}
+		raw := m.FindBodySection(bodySection)
+		if raw == nil {
+			w.log().Warn("server sent no body", "uid", m.UID)
+			continue
+		}
+		// The message in hand is finished even when a stop comes meanwhile.
+		res, err := w.Intake.Process(context.WithoutCancel(ctx), raw)
+		if err != nil {
+			// The store failed: leave the message where it is and stop
+			// taking mail until the store works again.
+			return fmt.Errorf("process uid %d: %w", m.UID, err)
+		}
+		w.hook("processed")
+		folder := w.folder(res.Disposition)
+		moves[folder] = append(moves[folder], m.UID)
+	}
+	return nil
+}
+
+func (w *Watcher) oversized(ctx context.Context, cn *conn, uid imap.UID, size int64, moves map[string][]imap.UID) error {
+	header := &imap.FetchItemBodySection{Specifier: imap.PartSpecifierHeader, Peek: true}
+	var msgs []*imapclient.FetchMessageBuffer
+	if err := cn.do(func() (err error) {
+		msgs, err = cn.c.Fetch(imap.UIDSetNum(uid), &imap.FetchOptions{UID: true, BodySection: []*imap.FetchItemBodySection{header}}).Collect()
+		return err
+	}); err != nil {
+		return fmt.Errorf("fetch header: %w", err)
+	}
+	var raw []byte
+	if len(msgs) > 0 {
+		raw = msgs[0].FindBodySection(header)
+	}
+	res, err := w.Intake.Oversized(context.WithoutCancel(ctx), raw, size, w.IMAP.MaxSize)
+	if err != nil {
+		return err
+	}
+	folder := w.folder(res.Disposition)
+	moves[folder] = append(moves[folder], uid)
+	return nil
+}
+
+func (w *Watcher) folder(d cases.Disposition) string {
+	switch d {
+	case cases.Ignored:
+		return w.IMAP.Ignored
+	case cases.Quarantined:
+		return w.IMAP.Quarantine
+	default:
+		return w.IMAP.Processed
+	}
+}
+
+// move moves handled messages to their folders. Without MOVE and UIDPLUS
+// a fallback EXPUNGE would remove every \Deleted message in the mailbox,
+// so then the messages are copied and flagged \Deleted but not expunged.
+func (w *Watcher) move(cn *conn, moves map[string][]imap.UID) error {
+	folders := make([]string, 0, len(moves))
+	for f := range moves {
+		folders = append(folders, f)
+	}
+	slices.Sort(folders)
+	caps := cn.c.Caps()
+	for _, folder := range folders {
+		set := imap.UIDSetNum(moves[folder]...)
+		var err error
+		if caps.Has(imap.CapMove) || caps.Has(imap.CapUIDPlus) {
+			err = cn.do(func() error { _, err := cn.c.Move(set, folder).Wait(); return err })
+		} else {
+			err = cn.do(func() error {
+				if _, err := cn.c.Copy(set, folder).Wait(); err != nil {
+					return err
+				}
+				return cn.c.Store(set, &imap.StoreFlags{Op: imap.StoreFlagsAdd, Silent: true, Flags: []imap.Flag{imap.FlagDeleted}}, nil).Close()
+			})
+		}
+		if err != nil {
+			return fmt.Errorf("move to %s: %w", folder, err)
+		}
+		w.hook("moved")
+	}
+	return nil
+}

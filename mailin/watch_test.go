@@ -1,0 +1,289 @@
+package mailin
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/klachtenbus/klachtenbus/cases"
+	"github.com/klachtenbus/klachtenbus/devmail"
+)
+
+var ams, _ = time.LoadLocation("Europe/Amsterdam")
+
+const mailbox = "klachten@example.test"
+
+type watchFixture struct {
+	dev     *devmail.Server
+	engine  *cases.Engine
+	watcher *Watcher
+	synced  chan struct{}
+	cancel  context.CancelFunc
+	done    chan struct{}
+}
+
+func newWatchFixture(t *testing.T, edit func(*IMAP)) *watchFixture {
+	t.Helper()
+	ctx := context.Background()
+	dev, err := devmail.Start(ctx, devmail.Options{IMAPAddr: "127.0.0.1:0", SMTPAddr: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := cases.Open(ctx, filepath.Join(t.TempDir(), "w.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pol, err := cases.LoadPolicy(cases.PolicyConfig{Preset: "ikworddeclarant"}, ams)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &watchFixture{dev: dev, synced: make(chan struct{}, 100)}
+	f.engine = &cases.Engine{Store: st, Policy: pol, Secret: []byte("s"),
+		Org:   cases.Org{Name: "Org", Mailbox: mailbox, Language: "nl", Location: ams},
+		Staff: []cases.Staff{{Email: "behandelaar@example.test", Roles: []string{"handler"}}}}
+	cfg := IMAP{Address: dev.IMAPAddr(), Username: mailbox, Password: "x", Mailbox: "INBOX",
+		Processed: "Verwerkt", Ignored: "Genegeerd", Quarantine: "Quarantaine",
+		PollInterval: time.Hour, Watchdog: 5 * time.Second, MaxSize: 25 << 20}
+	if edit != nil {
+		edit(&cfg)
+	}
+	f.watcher = &Watcher{IMAP: cfg, Intake: &Intake{Engine: f.engine, Us: Us{Mailbox: mailbox, MessageIDDomain: "example.test"}},
+		Synced: func() {
+			select {
+			case f.synced <- struct{}{}:
+			default:
+			}
+		}}
+	t.Cleanup(func() {
+		f.stop()
+		st.Close()
+		f.dev.Close()
+	})
+	return f
+}
+
+func (f *watchFixture) start() {
+	ctx, cancel := context.WithCancel(context.Background())
+	f.cancel = cancel
+	f.done = make(chan struct{})
+	go func() { defer close(f.done); f.watcher.Run(ctx) }()
+}
+
+func (f *watchFixture) stop() {
+	if f.cancel != nil {
+		f.cancel()
+		<-f.done
+		f.cancel = nil
+	}
+}
+
+// waitFor waits until cond holds, checking after every pass of the
+// watcher, for at most 10 s.
+func (f *watchFixture) waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	timeout := time.After(10 * time.Second)
+	for !cond() {
+		select {
+		case <-f.synced:
+		case <-time.After(100 * time.Millisecond):
+		case <-timeout:
+			t.Fatalf("timed out waiting for %s", what)
+		}
+	}
+}
+
+// firstPass waits for the watcher's first pass over the mailbox, after
+// which it is idling.
+func (f *watchFixture) firstPass(t *testing.T) {
+	t.Helper()
+	select {
+	case <-f.synced:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the watcher made no first pass within 10 s")
+	}
+}
+
+func (f *watchFixture) count(t *testing.T, folder string) int {
+	t.Helper()
+	msgs, err := f.dev.Messages(mailbox, folder)
+	if err != nil {
+		return -1
+	}
+	return len(msgs)
+}
+
+func rawMail(from, subject, extra, body string) []byte {
+	return []byte(fmt.Sprintf("From: %s\r\nTo: %s\r\nSubject: %s\r\nMessage-ID: <%d.%s@sender.test>\r\nDate: Mon, 23 Nov 2026 10:00:00 +0100\r\n%sContent-Type: text/plain; charset=utf-8\r\n\r\n%s\r\n",
+		from, mailbox, subject, time.Now().UnixNano(), strings.ReplaceAll(subject, " ", "-"), extra, body))
+}
+
+func TestWatcherFilesEachMessageInItsFolder(t *testing.T) {
+	f := newWatchFixture(t, func(c *IMAP) { c.MaxSize = 8 << 10 })
+	deliver := func(raw []byte) {
+		if err := f.dev.Deliver(mailbox, raw); err != nil {
+			t.Fatal(err)
+		}
+	}
+	deliver(rawMail("Jan <jan@example.test>", "Klacht een", "", "Naam: Jan\nOmschrijving: iets"))
+	deliver(rawMail("Piet <piet@example.test>", "Klacht twee", "", "Er ging iets mis."))
+	deliver(rawMail("Jan <jan@example.test>", "Afwezig", "Auto-Submitted: auto-replied\r\n", "Ik ben weg."))
+	deliver([]byte("Subject: no from\r\nMessage-ID: <nofrom@x>\r\n\r\nbody\r\n"))
+	deliver(rawMail("Big <big@example.test>", "Groot", "", strings.Repeat("x", 20<<10)))
+	f.start()
+	f.waitFor(t, "the mailbox to be emptied", func() bool { return f.count(t, "INBOX") == 0 })
+	if got := f.count(t, "Verwerkt"); got != 2 {
+		t.Errorf("Verwerkt holds %d, want the 2 complaints", got)
+	}
+	if got := f.count(t, "Genegeerd"); got != 1 {
+		t.Errorf("Genegeerd holds %d, want the auto-reply", got)
+	}
+	if got := f.count(t, "Quarantaine"); got != 2 {
+		t.Errorf("Quarantaine holds %d, want the message without From and the oversized one", got)
+	}
+	list, _ := f.engine.Store.ListCases(context.Background(), "")
+	if len(list) != 2 {
+		t.Errorf("%d cases, want 2", len(list))
+	}
+	if n, _ := f.engine.Store.QuarantineCount(context.Background()); n != 2 {
+		t.Errorf("store quarantined %d, want 2", n)
+	}
+}
+
+func TestWatcherIdleAnswersNewMailAtOnce(t *testing.T) {
+	f := newWatchFixture(t, nil) // poll once an hour: only IDLE can wake it
+	f.start()
+	f.firstPass(t)
+	start := time.Now()
+	if err := f.dev.Deliver(mailbox, rawMail("jan@example.test", "Klacht", "", "hallo")); err != nil {
+		t.Fatal(err)
+	}
+	f.waitFor(t, "the new message to be filed", func() bool { return f.count(t, "Verwerkt") == 1 })
+	t.Logf("filed %v after delivery", time.Since(start))
+}
+
+func TestWatcherReconnectsAfterServerRestart(t *testing.T) {
+	f := newWatchFixture(t, func(c *IMAP) { c.PollInterval = 200 * time.Millisecond })
+	f.start()
+	f.dev.Deliver(mailbox, rawMail("jan@example.test", "Eerste", "", "een"))
+	f.waitFor(t, "the first message", func() bool { return f.count(t, "Verwerkt") == 1 })
+
+	imapAddr, smtpAddr := f.dev.IMAPAddr(), f.dev.SMTPAddr()
+	f.dev.Close()
+	dev, err := devmail.Start(context.Background(), devmail.Options{IMAPAddr: imapAddr, SMTPAddr: smtpAddr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.dev = dev
+	f.dev.Deliver(mailbox, rawMail("piet@example.test", "Tweede", "", "twee"))
+	f.waitFor(t, "the message delivered after the restart", func() bool { return f.count(t, "Verwerkt") == 1 && f.count(t, "INBOX") == 0 })
+	if list, _ := f.engine.Store.ListCases(context.Background(), ""); len(list) != 2 {
+		t.Errorf("%d cases, want 2", len(list))
+	}
+}
+
+func TestWatcherSeesSameMessageAgainAfterCrashBeforeMove(t *testing.T) {
+	f := newWatchFixture(t, func(c *IMAP) { c.PollInterval = 200 * time.Millisecond })
+	raw := rawMail("jan@example.test", "Klacht", "", "hallo")
+	// As if the daemon filed the message and died before moving it.
+	if _, err := f.watcher.Intake.Process(context.Background(), raw); err != nil {
+		t.Fatal(err)
+	}
+	f.dev.Deliver(mailbox, raw)
+	f.start()
+	f.waitFor(t, "the message to be moved", func() bool { return f.count(t, "Verwerkt") == 1 })
+	if list, _ := f.engine.Store.ListCases(context.Background(), ""); len(list) != 1 {
+		t.Errorf("%d cases, want 1: a message is filed once", len(list))
+	}
+	if counts, _ := f.engine.Store.OutboxCounts(context.Background()); counts["pending"] != 2 {
+		t.Errorf("outbox %v, want one ack and one announcement", counts)
+	}
+}
+
+// freezer is a TCP proxy that can go silent, like a half-dead link: it
+// keeps connections open but forwards nothing.
+type freezer struct {
+	ln     net.Listener
+	target string
+	frozen atomic.Bool
+	mu     sync.Mutex
+	conns  int
+}
+
+func newFreezer(t *testing.T, target string) *freezer {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &freezer{ln: ln, target: target}
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			p.mu.Lock()
+			p.conns++
+			p.mu.Unlock()
+			go p.serve(c)
+		}
+	}()
+	t.Cleanup(func() { ln.Close() })
+	return p
+}
+
+func (p *freezer) serve(c net.Conn) {
+	defer c.Close()
+	up, err := net.Dial("tcp", p.target)
+	if err != nil {
+		return
+	}
+	defer up.Close()
+	pipe := func(dst, src net.Conn) {
+		buf := make([]byte, 32<<10)
+		for {
+			n, err := src.Read(buf)
+			if err != nil {
+				dst.Close()
+				return
+			}
+			for p.frozen.Load() {
+				time.Sleep(10 * time.Millisecond) // a silent link: hold the bytes
+			}
+			if _, err := dst.Write(buf[:n]); err != nil {
+				return
+			}
+		}
+	}
+	go pipe(up, c)
+	pipe(c, up)
+}
+
+func (p *freezer) connections() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.conns
+}
+
+func TestWatchdogRecoversFromSilentLink(t *testing.T) {
+	f := newWatchFixture(t, nil)
+	proxy := newFreezer(t, f.dev.IMAPAddr())
+	f.watcher.IMAP.Address = proxy.ln.Addr().String()
+	f.watcher.IMAP.PollInterval = 300 * time.Millisecond
+	f.watcher.IMAP.Watchdog = 500 * time.Millisecond
+	f.start()
+	f.firstPass(t)
+	proxy.frozen.Store(true) // the link goes silent mid-IDLE
+	before := proxy.connections()
+	f.dev.Deliver(mailbox, rawMail("jan@example.test", "Tijdens stilte", "", "x"))
+	// The watchdog must drop the silent connection and dial again; the new
+	// connection is silent too until the link comes back.
+	f.waitFor(t, "a new connection", func() bool { return proxy.connections() > before })
+	proxy.frozen.Store(false)
+	f.waitFor(t, "the message after recovery", func() bool { return f.count(t, "Verwerkt") == 1 })
+}
