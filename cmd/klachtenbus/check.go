@@ -1,0 +1,124 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/klachtenbus/klachtenbus/cases"
+	"github.com/klachtenbus/klachtenbus/mailin"
+	"github.com/klachtenbus/klachtenbus/mailout"
+)
+
+// check validates the configuration, logs in to IMAP and SMTP and prints
+// the effective policy.
+func (m *Main) check(ctx context.Context, args []string) error {
+	fs, cfgFlag := m.flags("check")
+	offline := fs.Bool("offline", false, "do not log in to IMAP and SMTP")
+	if _, err := parse(fs, args); err != nil {
+		return err
+	}
+	c, err := loadConfig(*cfgFlag)
+	if err != nil {
+		return err
+	}
+	policy, err := loadPolicy(c)
+	if err != nil {
+		return err
+	}
+	if _, err := mailout.NewRenderer(); err != nil {
+		return fmt.Errorf("templates: %w", err)
+	}
+	fmt.Fprintf(m.Stdout, "configuration %s: ok\n\n", c.File())
+	fmt.Fprintln(m.Stdout, policy.Describe())
+	if *offline {
+		return nil
+	}
+	cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	watcher := &mailin.Watcher{IMAP: imapSettings(c), Log: m.logger(c)}
+	if err := watcher.Check(cctx); err != nil {
+		return fmt.Errorf("IMAP %s: %w", c.IMAP.Address, err)
+	}
+	fmt.Fprintf(m.Stdout, "IMAP %s: logged in as %s, mailbox %s selected\n", c.IMAP.Address, c.IMAP.Username, c.IMAP.Mailbox)
+	sender := &mailout.Sender{SMTP: smtpSettings(c)}
+	if err := sender.Check(cctx); err != nil {
+		return fmt.Errorf("SMTP %s: %w", c.SMTP.Address, err)
+	}
+	fmt.Fprintf(m.Stdout, "SMTP %s: connected\n", c.SMTP.Address)
+	return nil
+}
+
+// deadlines prints every deadline of the configured policy for a
+// complaint with the given dates.
+func (m *Main) deadlines(ctx context.Context, args []string) error {
+	fs, cfgFlag := m.flags("deadlines")
+	received := fs.String("received", "", "when the complaint was received (RFC 3339 or YYYY-MM-DD; default now)")
+	complete := fs.String("complete", "", "when the complaint was complete (default: received)")
+	decided := fs.String("decided", "", "when it was decided")
+	closed := fs.String("closed", "", "when it was closed")
+	advice := fs.String("advice", "", "when a committee's advice came in")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if _, err := parse(fs, args); err != nil {
+		return err
+	}
+	c, err := loadConfig(*cfgFlag)
+	if err != nil {
+		return err
+	}
+	policy, err := loadPolicy(c)
+	if err != nil {
+		return err
+	}
+	loc := c.Location()
+	var dates cases.CaseDates
+	for _, f := range []struct {
+		name, val string
+		dst       *time.Time
+	}{{"received", *received, &dates.Received}, {"complete", *complete, &dates.Complete},
+		{"decided", *decided, &dates.Decided}, {"closed", *closed, &dates.Closed}, {"advice", *advice, &dates.Advice}} {
+		if f.val == "" {
+			continue
+		}
+		t, err := parseTime(f.val, loc)
+		if err != nil {
+			return usagef("-%s: %v", f.name, err)
+		}
+		*f.dst = t
+	}
+	if dates.Received.IsZero() {
+		dates.Received = m.now()
+	}
+	if dates.Complete.IsZero() {
+		dates.Complete = dates.Received
+	}
+	list := policy.Deadlines(dates)
+	if *asJSON {
+		type row struct {
+			Kind    string `json:"kind"`
+			Due     string `json:"due"`
+			Article string `json:"article"`
+		}
+		out := []row{}
+		for _, d := range list {
+			out = append(out, row{Kind: d.Kind, Due: d.Due.In(loc).Format(time.RFC3339), Article: d.Article})
+		}
+		return writeJSON(m.Stdout, out)
+	}
+	for _, d := range list {
+		fmt.Fprintf(m.Stdout, "%-17s %s  %s\n", d.Kind, d.Due.In(loc).Format("Mon 2006-01-02 15:04:05 MST"), d.Article)
+	}
+	return nil
+}
+
+// parseTime reads RFC 3339 or a bare date (the start of that day, local).
+func parseTime(s string, loc *time.Location) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
+	}
+	t, err := time.ParseInLocation("2006-01-02", s, loc)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%q is neither RFC 3339 nor YYYY-MM-DD", s)
+	}
+	return t, nil
+}

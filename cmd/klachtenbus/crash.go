@@ -1,0 +1,56 @@
+package main
+
+import (
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+)
+
+// EnvCrashAt names a step at which the process kills itself with SIGKILL,
+// for the crash tests: "step" or "step:n" (at the n-th time the step is
+// reached). The steps are "fetched" (a batch fetched from IMAP),
+// "processed" (a message's transaction committed), "moved" (messages moved
+// to their folder) and "sent" (the SMTP server accepted a mail, before the
+// store recorded it).
+const EnvCrashAt = "KLACHTENBUS_CRASH_AT"
+
+var (
+	crashMu    sync.Mutex
+	crashCount = map[string]int{}
+)
+
+// crashHook returns the hook for the given steps, or nil when no crash is
+// asked for, so that a normal run pays nothing.
+func crashHook(steps ...string) func(string) {
+	spec := os.Getenv(EnvCrashAt)
+	if spec == "" {
+		return nil
+	}
+	step, nStr, _ := strings.Cut(spec, ":")
+	n, err := strconv.Atoi(nStr)
+	if err != nil || n < 1 {
+		n = 1
+	}
+	mine := false
+	for _, s := range steps {
+		mine = mine || s == step
+	}
+	if !mine {
+		return nil
+	}
+	return func(s string) {
+		if s != step {
+			return
+		}
+		crashMu.Lock()
+		crashCount[s]++
+		hit := crashCount[s] == n
+		crashMu.Unlock()
+		if hit {
+			syscall.Kill(os.Getpid(), syscall.SIGKILL)
+			select {} // wait for the signal to land
+		}
+	}
+}

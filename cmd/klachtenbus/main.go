@@ -1,0 +1,192 @@
+// Command klachtenbus runs an organisation's complaint procedure by email:
+// it watches the complaint mailbox over IMAP, opens a case for every
+// complaint, answers at once, and keeps every deadline of the regulation.
+//
+// Usage:
+//
+//	klachtenbus serve  [-config F]          the daemon
+//	klachtenbus dev    [-config F] [-demo]  the daemon on an embedded mail server
+//	klachtenbus check  [-config F]          check the configuration and the mail accounts
+//	klachtenbus cases  [-state S] [-json]   list cases
+//	klachtenbus case   ID [-json]           show one case file
+//	klachtenbus deadlines [-received T] [-complete T] [-decided T] [-closed T] [-json]
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/klachtenbus/klachtenbus/config"
+)
+
+// Exit statuses (SPEC section 1).
+const (
+	exitOK      = 0
+	exitFailure = 1
+	exitUsage   = 2
+)
+
+// usageError marks bad usage or a bad configuration: exit status 2.
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+func usagef(format string, args ...any) error {
+	return usageError{fmt.Errorf(format, args...)}
+}
+
+const usage = `usage: klachtenbus <command> [flags]
+
+commands:
+  serve      run the daemon: IMAP intake, outbox sender
+  dev        run the daemon on an embedded mail server on loopback (-demo: with sample complaints)
+  check      validate the configuration, log in to IMAP and SMTP, print the effective policy
+  cases      list cases (-state S, -json)
+  case ID    show one case file with its timeline (-json)
+  deadlines  every deadline of the configured policy for a complaint with the given dates (-json)
+
+Every command takes -config F (default: $KLACHTENBUS_CONFIG, else ./klachtenbus.toml).
+`
+
+// Main is one run of the command. Tests build one with their own clock
+// and output, and call Run.
+type Main struct {
+	Stdout io.Writer
+	Stderr io.Writer
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// Signals delivers stop requests; nil means SIGINT and SIGTERM.
+	Signals <-chan os.Signal
+	// Ready, if set, is called once the daemon is up (the dev server, the
+	// store and the watcher started).
+	Ready func(*Daemon)
+}
+
+func main() {
+	m := &Main{Stdout: os.Stdout, Stderr: os.Stderr}
+	os.Exit(m.Run(context.Background(), os.Args[1:]))
+}
+
+// Run runs one command and returns its exit status.
+func (m *Main) Run(ctx context.Context, args []string) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		fmt.Fprint(m.Stderr, usage)
+		if len(args) == 0 {
+			return exitUsage
+		}
+		return exitOK
+	}
+	var err error
+	switch cmd, rest := args[0], args[1:]; cmd {
+	case "serve":
+		err = m.serve(ctx, rest, false)
+	case "dev":
+		err = m.serve(ctx, rest, true)
+	case "check":
+		err = m.check(ctx, rest)
+	case "cases":
+		err = m.listCases(ctx, rest)
+	case "case":
+		err = m.showCase(ctx, rest)
+	case "deadlines":
+		err = m.deadlines(ctx, rest)
+	default:
+		err = usagef("unknown command %q\n\n%s", cmd, usage)
+	}
+	if err == nil {
+		return exitOK
+	}
+	if errors.Is(err, flag.ErrHelp) {
+		return exitOK
+	}
+	fmt.Fprintln(m.Stderr, "klachtenbus:", err)
+	var ue usageError
+	var ce *config.Error
+	var ces config.Errors
+	if errors.As(err, &ue) || errors.As(err, &ce) || errors.As(err, &ces) {
+		return exitUsage
+	}
+	return exitFailure
+}
+
+func (m *Main) now() time.Time {
+	if m.Now != nil {
+		return m.Now()
+	}
+	return time.Now()
+}
+
+// flags makes a flag set for a command with the common -config flag.
+func (m *Main) flags(name string) (*flag.FlagSet, *string) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(m.Stderr)
+	cfg := fs.String("config", "", "configuration file (default: $KLACHTENBUS_CONFIG, else ./klachtenbus.toml)")
+	return fs, cfg
+}
+
+// parse parses flags, allowing them before and after positional arguments
+// ("case K-2026-0001 -json" as well as "case -json K-2026-0001").
+func parse(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, err
+			}
+			return nil, usageError{err}
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}
+
+// loadConfig loads the configuration named by the -config flag.
+func loadConfig(flagValue string) (*config.Config, error) {
+	path := config.ConfigPath(flagValue)
+	if _, err := os.Stat(path); err != nil {
+		return nil, usagef("configuration %s: %w (see config.example.toml, or try `klachtenbus dev`)", path, err)
+	}
+	return config.Load(path)
+}
+
+// logger makes the process's logger from the configuration.
+func (m *Main) logger(c *config.Config) *slog.Logger {
+	var level slog.Level
+	switch strings.ToLower(c.Log.Level) {
+	case "debug":
+		level = slog.LevelDebug
+	case "warn":
+		level = slog.LevelWarn
+	case "error":
+		level = slog.LevelError
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	if c.Log.Format == config.LogJSON {
+		return slog.New(slog.NewJSONHandler(m.Stderr, opts))
+	}
+	return slog.New(slog.NewTextHandler(m.Stderr, opts))
+}
+
+// signals returns the stop requests channel.
+func (m *Main) signals() (<-chan os.Signal, func()) {
+	if m.Signals != nil {
+		return m.Signals, func() {}
+	}
+	ch := make(chan os.Signal, 2)
+	signal.Notify(ch, syscall.SIGINT, syscall.SIGTERM)
+	return ch, func() { signal.Stop(ch) }
+}

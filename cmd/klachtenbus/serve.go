@@ -1,0 +1,270 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/klachtenbus/klachtenbus/cases"
+	"github.com/klachtenbus/klachtenbus/config"
+	"github.com/klachtenbus/klachtenbus/devmail"
+	"github.com/klachtenbus/klachtenbus/mailin"
+	"github.com/klachtenbus/klachtenbus/mailout"
+)
+
+// grace is how long a stopping daemon waits for the work in hand.
+const grace = 10 * time.Second
+
+// Daemon is the running service: the store, the intake watching the
+// mailbox and the sender working the outbox.
+type Daemon struct {
+	Config  *config.Config
+	Log     *slog.Logger
+	Store   *cases.Store
+	Policy  *cases.Policy
+	Engine  *cases.Engine
+	Sender  *mailout.Sender
+	Watcher *mailin.Watcher
+	Dev     *devmail.Server // nil unless in dev mode
+}
+
+func (m *Main) serve(ctx context.Context, args []string, dev bool) error {
+	name := "serve"
+	if dev {
+		name = "dev"
+	}
+	fs, cfgFlag := m.flags(name)
+	demo := fs.Bool("demo", false, "dev only: drop a few sample complaints in the mailbox")
+	if _, err := parse(fs, args); err != nil {
+		return err
+	}
+	if *demo && !dev {
+		return usagef("-demo goes with dev")
+	}
+	var c *config.Config
+	var err error
+	if dev && *cfgFlag == "" && os.Getenv(config.EnvConfig) == "" {
+		c = config.DevDefaults()
+	} else if c, err = loadConfig(*cfgFlag); err != nil {
+		return err
+	}
+	if !dev {
+		if err := c.ValidateServe(); err != nil {
+			return err
+		}
+	}
+	log := m.logger(c)
+	d, err := m.newDaemon(ctx, c, log, dev)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if dev {
+		m.devBanner(d)
+		if *demo {
+			if err := d.demo(ctx); err != nil {
+				return err
+			}
+		}
+	}
+	if m.Ready != nil {
+		m.Ready(d)
+	}
+	sigs, stop := m.signals()
+	defer stop()
+	return d.run(ctx, sigs)
+}
+
+// newDaemon wires the daemon from a configuration. In dev mode it starts
+// the embedded mail server first and points IMAP and SMTP at it.
+func (m *Main) newDaemon(ctx context.Context, c *config.Config, log *slog.Logger, dev bool) (*Daemon, error) {
+	d := &Daemon{Config: c, Log: log}
+	if dev {
+		srv, err := devmail.Start(ctx, devmail.Options{IMAPAddr: c.Dev.IMAP, SMTPAddr: c.Dev.SMTP, Logger: log})
+		if err != nil {
+			return nil, fmt.Errorf("dev mail server: %w", err)
+		}
+		d.Dev = srv
+		c.Dev.IMAP, c.Dev.SMTP = srv.IMAPAddr(), srv.SMTPAddr()
+		c.ApplyDev()
+	}
+	if err := d.open(ctx, m.Now); err != nil {
+		d.Close()
+		return nil, err
+	}
+	d.Sender = &mailout.Sender{
+		Store: d.Store,
+		SMTP:  smtpSettings(c),
+		From:  cases.Address{Name: c.Organisation.Name, Email: c.Organisation.Mailbox},
+		Log:   log.With("component", "mailout"),
+		Now:   m.Now,
+		Hook:  crashHook("sent"),
+	}
+	r, err := mailout.NewRenderer()
+	if err != nil {
+		d.Close()
+		return nil, fmt.Errorf("templates: %w", err)
+	}
+	d.Sender.Renderer = r
+	intake := &mailin.Intake{
+		Engine: d.Engine,
+		Us:     mailin.Us{Mailbox: c.Organisation.Mailbox, MessageIDDomain: cases.Domain(c.Organisation.Mailbox)},
+		Log:    log.With("component", "mailin"),
+		Filed:  func(cases.Result) { d.Sender.Wake() },
+	}
+	d.Watcher = &mailin.Watcher{
+		IMAP:   imapSettings(c),
+		Intake: intake,
+		Log:    log.With("component", "imap"),
+		Hook:   crashHook("fetched", "processed", "moved"),
+	}
+	return d, nil
+}
+
+// imapSettings takes the watcher's settings from the configuration.
+func imapSettings(c *config.Config) mailin.IMAP {
+	return mailin.IMAP{
+		Address: c.IMAP.Address, TLS: c.IMAP.TLS, Username: c.IMAP.Username, Password: c.IMAP.Password,
+		Mailbox: c.IMAP.Mailbox, Processed: c.IMAP.Processed, Ignored: c.IMAP.Ignored, Quarantine: c.IMAP.Quarantine,
+		PollInterval: c.IMAP.PollInterval.Duration(), Watchdog: c.IMAP.Watchdog.Duration(),
+		MaxSize: c.IMAP.MaxMessageSize.Bytes(),
+	}
+}
+
+// smtpSettings takes the sender's settings from the configuration.
+func smtpSettings(c *config.Config) mailout.SMTP {
+	helo := c.SMTP.HeloName
+	if helo == "" {
+		helo = cases.Domain(c.Organisation.Mailbox)
+	}
+	return mailout.SMTP{Address: c.SMTP.Address, TLS: c.SMTP.TLS, Username: c.SMTP.Username,
+		Password: c.SMTP.Password, HELO: helo}
+}
+
+// open opens the store and builds the case engine from the configuration.
+func (d *Daemon) open(ctx context.Context, now func() time.Time) error {
+	c := d.Config
+	policy, err := loadPolicy(c)
+	if err != nil {
+		return err
+	}
+	d.Policy = policy
+	if dir := filepath.Dir(c.Store.Path); dir != "" {
+		if err := os.MkdirAll(dir, 0o750); err != nil {
+			return fmt.Errorf("store directory: %w", err)
+		}
+	}
+	st, err := cases.Open(ctx, c.Store.Path)
+	if err != nil {
+		return err
+	}
+	if now != nil {
+		st.Now = now
+	}
+	d.Store = st
+	var staff []cases.Staff
+	for _, s := range c.Staff {
+		staff = append(staff, cases.Staff{Email: s.Email, Name: s.Name, Roles: s.Roles})
+	}
+	d.Engine = &cases.Engine{
+		Store:          st,
+		Policy:         policy,
+		Org:            cases.Org{Name: c.Organisation.Name, Mailbox: c.Organisation.Mailbox, Language: c.Organisation.Language, Location: c.Location()},
+		Staff:          staff,
+		Secret:         []byte(c.Security.CommandSecret),
+		AutoReplyLimit: c.Security.AutoReplyLimit,
+		Log:            d.Log.With("component", "cases"),
+	}
+	return nil
+}
+
+// loadPolicy builds the effective policy of a configuration; an error
+// names the key and line at fault.
+func loadPolicy(c *config.Config) (*cases.Policy, error) {
+	policy, err := cases.LoadPolicy(c.Policy, c.Location())
+	if err != nil {
+		var pe *cases.PolicyError
+		if errors.As(err, &pe) {
+			return nil, c.ErrorAt(pe.Key, pe.Err)
+		}
+		return nil, c.ErrorAt("policy", err)
+	}
+	return policy, nil
+}
+
+// Close releases what the daemon holds.
+func (d *Daemon) Close() {
+	if d.Store != nil {
+		d.Store.Close()
+		d.Store = nil
+	}
+	if d.Dev != nil {
+		d.Dev.Close()
+		d.Dev = nil
+	}
+}
+
+// run runs the intake and the sender until a stop request. The stop is in
+// two phases: first the intake stops taking mail, finishing the message
+// in hand, and the sender gets the grace period to send what is due; then
+// the rest is cancelled. A second stop request exits at once.
+func (d *Daemon) run(ctx context.Context, sigs <-chan os.Signal) error {
+	intakeCtx, stopIntake := context.WithCancel(ctx)
+	defer stopIntake()
+	sendCtx, stopSend := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopSend()
+
+	var wg sync.WaitGroup
+	wg.Add(2)
+	intakeDone := make(chan struct{})
+	go func() {
+		defer wg.Done()
+		defer close(intakeDone)
+		d.Watcher.Run(intakeCtx)
+	}()
+	go func() {
+		defer wg.Done()
+		d.Sender.Run(sendCtx)
+	}()
+	d.Log.Info("klachtenbus started", "mailbox", d.Config.Organisation.Mailbox, "preset", d.Config.Policy.Preset,
+		"store", d.Config.Store.Path)
+
+	select {
+	case sig := <-sigs:
+		d.Log.Info("stopping: finishing the message in hand", "signal", sig.String())
+	case <-ctx.Done():
+		d.Log.Info("stopping")
+	}
+	stopIntake()
+	deadline := time.NewTimer(grace)
+	defer deadline.Stop()
+	select {
+	case <-intakeDone:
+	case <-deadline.C:
+	case <-sigs:
+		d.Log.Warn("second stop request: exiting at once")
+		os.Exit(exitFailure)
+	}
+	// Give the sender what is left of the grace period to send what the
+	// last messages queued.
+	flushCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Until(time.Now().Add(grace/2)))
+	d.Sender.Flush(flushCtx)
+	cancel()
+	stopSend()
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-deadline.C:
+		d.Log.Warn("stopped with work still running")
+	case <-sigs:
+		os.Exit(exitFailure)
+	}
+	d.Log.Info("klachtenbus stopped")
+	return nil
+}
