@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -286,4 +287,52 @@ func TestWatchdogRecoversFromSilentLink(t *testing.T) {
 	f.waitFor(t, "a new connection", func() bool { return proxy.connections() > before })
 	proxy.frozen.Store(false)
 	f.waitFor(t, "the message after recovery", func() bool { return f.count(t, "Verwerkt") == 1 })
+}
+
+// TestWatcherSurvivesTheCorpus sends every message of the corpus, and some
+// garbage, through the real watcher: each one must end up in exactly one
+// folder, automatic mail must get no answer, and the watcher must go on.
+func TestWatcherSurvivesTheCorpus(t *testing.T) {
+	f := newWatchFixture(t, nil)
+	files, err := filepath.Glob("testdata/*.eml")
+	if err != nil || len(files) < 25 {
+		t.Fatalf("corpus: %d files, %v", len(files), err)
+	}
+	for _, name := range files {
+		raw, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := f.dev.Deliver(mailbox, raw); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+	}
+	garbage := [][]byte{
+		[]byte("\x00\x01\x02 not a message at all \xff\xfe"),
+		[]byte("From: a@b\r\nContent-Type: multipart/mixed; boundary=\"x\"\r\n\r\n--x\r\nContent-Type: text/plain\r\n\r\n" + strings.Repeat("--x\r\n", 5000)),
+	}
+	for _, g := range garbage {
+		f.dev.Deliver(mailbox, g)
+	}
+	total := len(files) + len(garbage)
+	f.start()
+	f.waitFor(t, "the corpus to be handled", func() bool { return f.count(t, "INBOX") == 0 })
+	sum := f.count(t, "Verwerkt") + f.count(t, "Genegeerd") + f.count(t, "Quarantaine")
+	if sum != total {
+		t.Errorf("folders hold %d messages, want all %d", sum, total)
+	}
+	if f.count(t, "Genegeerd") < 8 {
+		t.Errorf("only %d ignored; the corpus has at least 8 auto-replies and bounces", f.count(t, "Genegeerd"))
+	}
+	// No automatic message may be answered: every acknowledgement goes to
+	// a sender whose message was filed.
+	var acks int
+	err = f.engine.Store.DB().QueryRow(`SELECT COUNT(*) FROM outbox o WHERE kind = 'ack' AND NOT EXISTS
+		(SELECT 1 FROM parties p WHERE p.case_id = o.case_id AND p.email = o.recipient AND p.role = 'complainant')`).Scan(&acks)
+	if err != nil || acks != 0 {
+		t.Errorf("%d acknowledgements to someone who is not a complainant (%v)", acks, err)
+	}
+	// And the watcher still works afterwards.
+	f.dev.Deliver(mailbox, rawMail("late@example.test", "Na de storm", "", "nog een klacht"))
+	f.waitFor(t, "a normal message after the corpus", func() bool { return f.count(t, "INBOX") == 0 })
 }
