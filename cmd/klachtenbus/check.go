@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/klachtenbus/klachtenbus/cases"
+	"github.com/klachtenbus/klachtenbus/config"
 	"github.com/klachtenbus/klachtenbus/mailin"
 	"github.com/klachtenbus/klachtenbus/mailout"
 )
@@ -18,11 +19,7 @@ func (m *Main) check(ctx context.Context, args []string) error {
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
-	c, err := loadConfig(*cfgFlag)
-	if err != nil {
-		return err
-	}
-	policy, err := loadPolicy(c)
+	c, policy, err := loadConfigAndPolicy(*cfgFlag)
 	if err != nil {
 		return err
 	}
@@ -62,11 +59,7 @@ func (m *Main) deadlines(ctx context.Context, args []string) error {
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
-	c, err := loadConfig(*cfgFlag)
-	if err != nil {
-		return err
-	}
-	policy, err := loadPolicy(c)
+	c, policy, err := loadConfigAndPolicy(*cfgFlag)
 	if err != nil {
 		return err
 	}
@@ -109,6 +102,16 @@ func (m *Main) deadlines(ctx context.Context, args []string) error {
 		fmt.Fprintf(m.Stdout, "%-17s %s  %s\n", d.Kind, d.Due.In(loc).Format("Mon 2006-01-02 15:04:05 MST"), d.Article)
 	}
 	return nil
+}
+
+// loadConfigAndPolicy loads the configuration and its effective policy.
+func loadConfigAndPolicy(cfgFlag string) (*config.Config, *cases.Policy, error) {
+	c, err := loadConfig(cfgFlag)
+	if err != nil {
+		return nil, nil, err
+	}
+	policy, err := loadPolicy(c)
+	return c, policy, err
 }
 
 // parseTime reads RFC 3339 or a bare date (the start of that day, local).
