@@ -5,9 +5,12 @@ import (
 	"context"
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/klachtenbus/klachtenbus/devmail"
 )
@@ -98,5 +101,43 @@ func TestCheckLogsInToIMAPAndSMTP(t *testing.T) {
 	down := writeConfig(t, t.TempDir(), dev.IMAPAddr(), freeAddr(t))
 	if code, _, errOut := runMain(t, "check", "-config", down); code != 1 || !strings.Contains(errOut, "SMTP") {
 		t.Errorf("check with SMTP down: exit %d, %q; want exit 1 naming SMTP", code, errOut)
+	}
+}
+
+// TestCasesAfterDevDemo runs what a newcomer runs: `dev -demo`, stop it,
+// then `cases` and `case` in the same directory with no configuration.
+func TestCasesAfterDevDemo(t *testing.T) {
+	dir := t.TempDir()
+	env := []string{"KLACHTENBUS_CONFIG="}
+	cmd := exec.Command(binary, "dev", "-demo")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), env...)
+	var logs bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &logs, &logs
+	// The default dev ports may be taken on a busy machine: the test then
+	// says so rather than failing for a reason that is not ours.
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the demo to be handled", 15*time.Second, func() bool {
+		return strings.Count(logs.String(), "mail sent") >= 4 || strings.Contains(logs.String(), "address already in use")
+	})
+	cmd.Process.Signal(syscall.SIGTERM)
+	cmd.Wait()
+	if strings.Contains(logs.String(), "address already in use") {
+		t.Skip("the default dev ports are in use on this machine")
+	}
+	list := exec.Command(binary, "cases")
+	list.Dir = dir
+	list.Env = append(os.Environ(), env...)
+	out, err := list.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "K-") || !strings.Contains(string(out), "reading the dev store") {
+		t.Fatalf("cases after dev -demo: %v\n%s", err, out)
+	}
+	show := exec.Command(binary, "case", "K-"+time.Now().Format("2006")+"-0001")
+	show.Dir = dir
+	show.Env = append(os.Environ(), env...)
+	if out, err := show.CombinedOutput(); err != nil || !strings.Contains(string(out), "Timeline:") {
+		t.Fatalf("case after dev -demo: %v\n%s", err, out)
 	}
 }

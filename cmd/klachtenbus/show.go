@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -84,11 +85,19 @@ func toJSONCase(c cases.Case, loc *time.Location) jsonCase {
 	return j
 }
 
-// openStore opens the configured store for a read-only command.
-func openStore(ctx context.Context, cfgFlag string) (*config.Config, *cases.Store, error) {
+// openStore opens the configured store for a read-only command. With no
+// configuration anywhere but a dev store in this directory, it reads the
+// dev store, so that `cases` just works after `dev -demo`.
+func (m *Main) openStore(ctx context.Context, cfgFlag string) (*config.Config, *cases.Store, error) {
 	c, err := loadConfig(cfgFlag)
 	if err != nil {
-		return nil, nil, err
+		dev := config.DevDefaults()
+		_, statErr := os.Stat(dev.Store.Path)
+		if cfgFlag != "" || os.Getenv(config.EnvConfig) != "" || statErr != nil {
+			return nil, nil, err
+		}
+		fmt.Fprintf(m.Stderr, "klachtenbus: no %s; reading the dev store %s\n", config.ConfigPath(""), dev.Store.Path)
+		c = dev
 	}
 	st, err := cases.Open(ctx, c.Store.Path)
 	if err != nil {
@@ -115,7 +124,7 @@ func (m *Main) listCases(ctx context.Context, args []string) error {
 	if *state != "" && !cases.State(*state).Valid() {
 		return usagef("unknown state %q (want one of %v)", *state, cases.States)
 	}
-	c, st, err := openStore(ctx, *cfgFlag)
+	c, st, err := m.openStore(ctx, *cfgFlag)
 	if err != nil {
 		return err
 	}
@@ -177,7 +186,7 @@ func (m *Main) showCase(ctx context.Context, args []string) error {
 	if _, _, err := cases.ParseCaseID(id); err != nil {
 		return usageError{err}
 	}
-	c, st, err := openStore(ctx, *cfgFlag)
+	c, st, err := m.openStore(ctx, *cfgFlag)
 	if err != nil {
 		return err
 	}
