@@ -14,6 +14,7 @@ const (
 	EventDeliveryFailed = "delivery_failed" // the SMTP server refused a mail of ours for good
 	EventComplete       = "complete"        // every required field is known
 	EventForgedToken    = "forged_token"    // a message carried a token that is not valid
+	EventCategory       = "category"        // the category was suggested or set
 )
 
 // addEvent appends an event to a case's timeline at the transaction's time.

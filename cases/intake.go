@@ -468,8 +468,10 @@ func (e *Engine) openCase(ctx context.Context, tx *Tx, in *Inbound) (Result, err
 		state = StateIncomplete
 		complete = nil
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO cases (id, state, language, subject, opened_at, complete_at) VALUES (?, ?, ?, ?, ?, ?)`,
-		id, string(state), e.Org.Language, in.Subject, now.Unix(), complete); err != nil {
+	// A suggestion only: staff confirm or change it.
+	category, _ := e.Policy.SuggestCategory(in.Subject + "\n" + in.Text)
+	if _, err := tx.ExecContext(ctx, `INSERT INTO cases (id, state, category, language, subject, opened_at, complete_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		id, string(state), category, e.Org.Language, in.Subject, now.Unix(), complete); err != nil {
 		return Result{}, fmt.Errorf("open case: %w", err)
 	}
 	name := fields[FieldName]
@@ -495,6 +497,11 @@ func (e *Engine) openCase(ctx context.Context, tx *Tx, in *Inbound) (Result, err
 	if err := addEvent(ctx, tx, id, EventReceived, in.From.Email, "complaint received: "+in.Subject); err != nil {
 		return Result{}, err
 	}
+	if category != "" {
+		if err := addEvent(ctx, tx, id, EventCategory, "klachtenbus", "category "+category+" suggested from the complaint's words"); err != nil {
+			return Result{}, err
+		}
+	}
 	dates := CaseDates{Received: now}
 	if len(missing) == 0 {
 		dates.Complete = now
@@ -517,6 +524,10 @@ func (e *Engine) openCase(ctx context.Context, tx *Tx, in *Inbound) (Result, err
 		Fields:        fieldValues(fields),
 		Missing:       missing,
 		Attachments:   attachmentRefs(in),
+		Category:      category,
+	}
+	if c, ok := e.Policy.Category(category); ok {
+		data.CategoryLabel = c.Label(e.Org.Language)
 	}
 	refs := append(append([]string{}, in.References...), in.MessageID)
 	if in.MessageID == "" {

@@ -447,3 +447,35 @@ func TestMigrationsAreIdempotent(t *testing.T) {
 		st.Close()
 	}
 }
+
+func TestCategorySuggestedAtIntake(t *testing.T) {
+	e, _ := newTestEngine(t)
+	ctx := context.Background()
+	tests := []struct{ text, want string }{
+		{completeForm + "\nIk word al weken gepest en uitgescholden door een medewerker.", "B"},
+		{completeForm + "\nIk ben het niet eens met mijn eindcijfer en de communicatie was slecht.", "A"},
+		{"Hallo, ik wil iets melden.", ""},
+	}
+	for i, tt := range tests {
+		res, err := e.Ingest(ctx, complaint(fmt.Sprintf("cat%d@example.test", i), "Klacht", tt.text))
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, _ := e.Store.GetCase(ctx, res.CaseID)
+		if d.Category != tt.want {
+			t.Errorf("%q: category %q, want %q", tt.text[len(tt.text)-30:], d.Category, tt.want)
+		}
+		var ev bool
+		for _, x := range d.Events {
+			ev = ev || x.Kind == EventCategory
+		}
+		if ev != (tt.want != "") {
+			t.Errorf("category event present = %v, want %v", ev, tt.want != "")
+		}
+	}
+	for _, m := range outbox(t, e) {
+		if m.Kind == MailAnnounce && m.Recipient == "behandelaar@example.test" && m.Data.Category == "B" && m.Data.CategoryLabel == "" {
+			t.Errorf("announcement has category B without its label")
+		}
+	}
+}

@@ -38,6 +38,8 @@ type MailData struct {
 	From          Address         `json:"from"`              // who wrote the message told about
 	Attachments   []AttachmentRef `json:"attachments,omitempty"`
 	NoAutoReply   string          `json:"no_auto_reply,omitempty"` // why the complainant got no answer
+	Category      string          `json:"category,omitempty"`      // suggested from the preset\'s keywords
+	CategoryLabel string          `json:"category_label,omitempty"`
 }
 
 // FieldValue is one form field.

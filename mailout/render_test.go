@@ -23,7 +23,7 @@ func TestRenderEveryTemplate(t *testing.T) {
 		Deadlines: []cases.Deadline{{Kind: "taken_up", Due: due, Article: "3.10"}, {Kind: "retention", Due: due, Article: "3.18"}},
 		Fields:    []cases.FieldValue{{Key: "name", Value: "Jan"}}, Missing: []string{"accused", "event_date"},
 		Text: "regel 1\nregel 2", Attachments: []cases.AttachmentRef{{Name: "a.pdf", Type: "application/pdf", Size: 2048}},
-		NoAutoReply: "reason",
+		NoAutoReply: "reason", Category: "B", CategoryLabel: "Pesten",
 	}
 	for _, kind := range []string{cases.MailAck, cases.MailAnnounce, cases.MailUpdate} {
 		for _, lang := range Languages {
