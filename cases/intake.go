@@ -82,21 +82,8 @@ func RawKey(raw []byte) string {
 	return "sha256:" + hex.EncodeToString(sum[:])
 }
 
-// Seen reports what became of a message with this dedupe key before, if
-// it was handled at all.
-func (s *Store) Seen(ctx context.Context, key string) (Disposition, bool, error) {
-	var d string
-	err := s.db.QueryRowContext(ctx, `SELECT disposition FROM inbound WHERE key = ?`, key).Scan(&d)
-	if errors.Is(err, sql.ErrNoRows) {
-		return "", false, nil
-	}
-	if err != nil {
-		return "", false, fmt.Errorf("seen %s: %w", key, err)
-	}
-	return Disposition(d), true, nil
-}
-
-// seenTx is Seen inside a transaction.
+// seenTx reports what became of a message with this dedupe key before,
+// if it was handled at all.
 func seenTx(ctx context.Context, tx *Tx, key string) (Result, bool, error) {
 	var r Result
 	var caseID sql.NullString
@@ -129,6 +116,15 @@ func nullString(s string) any {
 	return s
 }
 
+// quarantineTx keeps a message that could not be processed, whole.
+func quarantineTx(ctx context.Context, tx *Tx, key, reason string, raw []byte) error {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO quarantine (key, reason, raw, at) VALUES (?, ?, ?, ?)`,
+		key, reason, raw, tx.Now.Unix()); err != nil {
+		return fmt.Errorf("quarantine: %w", err)
+	}
+	return nil
+}
+
 // Quarantine records a message that could not be processed, keeping its
 // raw bytes, under the dedupe key given (the caller may know no better key
 // than a hash of the raw message).
@@ -140,9 +136,8 @@ func (e *Engine) Quarantine(ctx context.Context, key string, raw []byte, reason 
 			return err
 		}
 		res = Result{Disposition: Quarantined, Reason: reason}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO quarantine (key, reason, raw, at) VALUES (?, ?, ?, ?)`,
-			key, reason, raw, tx.Now.Unix()); err != nil {
-			return fmt.Errorf("quarantine: %w", err)
+		if err := quarantineTx(ctx, tx, key, reason, raw); err != nil {
+			return err
 		}
 		return recordInbound(ctx, tx, key, res)
 	})
@@ -168,8 +163,7 @@ func (e *Engine) Ingest(ctx context.Context, in *Inbound) (Result, error) {
 			res, err = e.ignore(ctx, tx, in)
 		case in.From.Email == "":
 			res = Result{Disposition: Quarantined, Reason: "no usable From address"}
-			_, err = tx.ExecContext(ctx, `INSERT INTO quarantine (key, reason, raw, at) VALUES (?, ?, ?, ?)`,
-				key, res.Reason, in.Raw, tx.Now.Unix())
+			err = quarantineTx(ctx, tx, key, res.Reason, in.Raw)
 		default:
 			res, err = e.file(ctx, tx, in)
 		}
@@ -529,10 +523,7 @@ func (e *Engine) openCase(ctx context.Context, tx *Tx, in *Inbound) (Result, err
 	if c, ok := e.Policy.Category(category); ok {
 		data.CategoryLabel = c.Label(e.Org.Language)
 	}
-	refs := append(append([]string{}, in.References...), in.MessageID)
-	if in.MessageID == "" {
-		refs = in.References
-	}
+	refs := threadRefs(in)
 
 	noReply, err := e.withholdAutoReply(ctx, tx, in)
 	if err != nil {
@@ -558,6 +549,16 @@ func (e *Engine) openCase(ctx context.Context, tx *Tx, in *Inbound) (Result, err
 		}
 	}
 	return Result{Disposition: Filed, CaseID: id, New: true}, nil
+}
+
+// threadRefs is the References of an answer to a message: its own
+// References followed by its Message-ID, when it has one.
+func threadRefs(in *Inbound) []string {
+	refs := append([]string{}, in.References...)
+	if in.MessageID != "" {
+		refs = append(refs, in.MessageID)
+	}
+	return refs
 }
 
 // withholdAutoReply says why no automatic answer may go to the sender of
@@ -639,7 +640,7 @@ func (e *Engine) addToCase(ctx context.Context, tx *Tx, caseID string, in *Inbou
 		return Result{}, fmt.Errorf("case %s: %w", caseID, err)
 	}
 	if !fromStaff {
-		refs := append(append([]string{}, in.References...), in.MessageID)
+		refs := threadRefs(in)
 		data := MailData{Subject: subject, From: in.From, Text: in.Text, Attachments: attachmentRefs(in), Received: tx.Now.In(e.Org.Location)}
 		for _, s := range e.announceTo(handler) {
 			data.RecipientName = s.Name

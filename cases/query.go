@@ -10,10 +10,7 @@ import (
 
 // ListCases returns the cases, newest first; with a state, only those in it.
 func (s *Store) ListCases(ctx context.Context, state State) ([]Case, error) {
-	q := `SELECT c.id, c.state, c.category, c.handler, c.language, c.confidential, c.subject,
-		c.opened_at, c.complete_at, c.decided_at, c.closed_at, c.outcome, c.purged_at,
-		COALESCE(p.name, ''), COALESCE(p.email, '')
-		FROM cases c LEFT JOIN parties p ON p.case_id = c.id AND p.role = 'complainant'`
+	q := selectCase
 	var args []any
 	if state != "" {
 		q += ` WHERE c.state = ?`
@@ -59,6 +56,13 @@ func (s *Store) ListCases(ctx context.Context, state State) ([]Case, error) {
 	return out, drows.Err()
 }
 
+// selectCase selects the columns scanCase reads: a case with its
+// complainant.
+const selectCase = `SELECT c.id, c.state, c.category, c.handler, c.language, c.confidential, c.subject,
+	c.opened_at, c.complete_at, c.decided_at, c.closed_at, c.outcome, c.purged_at,
+	COALESCE(p.name, ''), COALESCE(p.email, '')
+	FROM cases c LEFT JOIN parties p ON p.case_id = c.id AND p.role = 'complainant'`
+
 type scanner interface{ Scan(dest ...any) error }
 
 func scanCase(r scanner) (Case, error) {
@@ -90,11 +94,7 @@ func scanDeadline(r scanner, caseID *string) (CaseDeadline, error) {
 
 // GetCase returns the whole file of one case.
 func (s *Store) GetCase(ctx context.Context, id string) (*Dossier, error) {
-	row := s.db.QueryRowContext(ctx, `SELECT c.id, c.state, c.category, c.handler, c.language, c.confidential, c.subject,
-		c.opened_at, c.complete_at, c.decided_at, c.closed_at, c.outcome, c.purged_at,
-		COALESCE(p.name, ''), COALESCE(p.email, '')
-		FROM cases c LEFT JOIN parties p ON p.case_id = c.id AND p.role = 'complainant'
-		WHERE c.id = ? LIMIT 1`, id)
+	row := s.db.QueryRowContext(ctx, selectCase+` WHERE c.id = ? LIMIT 1`, id)
 	c, err := scanCase(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("case %s: %w", id, ErrNotFound)
@@ -194,18 +194,6 @@ func (s *Store) fillDossier(ctx context.Context, d *Dossier) error {
 
 	d.Fields, err = caseFields(ctx, s.db, d.ID)
 	return err
-}
-
-// AttachmentContent returns the stored content of an attachment by the
-// SHA-256 it was filed under, within a case.
-func (s *Store) AttachmentContent(ctx context.Context, caseID, sha string) ([]byte, error) {
-	var b []byte
-	err := s.db.QueryRowContext(ctx, `SELECT a.content FROM attachments a JOIN messages m ON m.id = a.message_id
-		WHERE m.case_id = ? AND a.sha256 = ? LIMIT 1`, caseID, sha).Scan(&b)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, ErrNotFound
-	}
-	return b, err
 }
 
 // QuarantineCount returns how many messages were quarantined.

@@ -85,9 +85,6 @@ func NewRenderer() (*Renderer, error) {
 	return r, nil
 }
 
-// Kinds reports whether a mail kind has templates.
-func (r *Renderer) Has(kind string) bool { return r.text[kind+".nl"] != nil }
-
 // Render renders an outbox mail in its language.
 func (r *Renderer) Render(m cases.OutMail) (Rendered, error) {
 	lang := m.Language

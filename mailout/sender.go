@@ -134,34 +134,34 @@ func (s *Sender) Flush(ctx context.Context) (int, error) {
 		if len(due) == 0 {
 			return sent, nil
 		}
+		if client == nil {
+			if client, err = s.dial(ctx); err != nil {
+				client = nil
+				s.log().Warn("SMTP server unreachable", "addr", s.SMTP.Address, "err", err)
+				for _, m := range due {
+					if err := s.retry(ctx, m, err); err != nil {
+						return sent, err
+					}
+				}
+				return sent, nil
+			}
+		}
 		for _, m := range due {
 			if ctx.Err() != nil {
 				return sent, nil
-			}
-			if client == nil {
-				client, err = s.dial(ctx)
-				if err != nil {
-					client = nil
-					s.log().Warn("SMTP server unreachable", "addr", s.SMTP.Address, "err", err)
-					for _, m := range due {
-						if err := s.retry(ctx, m, err); err != nil {
-							return sent, err
-						}
-					}
-					return sent, nil
-				}
 			}
 			ok, err := s.send(ctx, client, m)
 			if err != nil {
 				return sent, err
 			}
-			if ok {
-				sent++
-			} else {
-				// The connection may be broken after an error: start afresh.
+			if !ok {
+				// The connection may be broken after an error: dial afresh
+				// for the rest, which the next query returns again.
 				client.Close()
 				client = nil
+				break
 			}
+			sent++
 		}
 	}
 }

@@ -16,11 +16,6 @@ import (
 // store recorded it).
 const EnvCrashAt = "KLACHTENBUS_CRASH_AT"
 
-var (
-	crashMu    sync.Mutex
-	crashCount = map[string]int{}
-)
-
 // crashHook returns the hook for the given steps, or nil when no crash is
 // asked for, so that a normal run pays nothing.
 func crashHook(steps ...string) func(string) {
@@ -40,14 +35,17 @@ func crashHook(steps ...string) func(string) {
 	if !mine {
 		return nil
 	}
+	// Each step belongs to one hook, so the hook can count it alone.
+	var mu sync.Mutex
+	count := 0
 	return func(s string) {
 		if s != step {
 			return
 		}
-		crashMu.Lock()
-		crashCount[s]++
-		hit := crashCount[s] == n
-		crashMu.Unlock()
+		mu.Lock()
+		count++
+		hit := count == n
+		mu.Unlock()
 		if hit {
 			syscall.Kill(os.Getpid(), syscall.SIGKILL)
 			select {} // wait for the signal to land

@@ -252,7 +252,7 @@ func (d *Daemon) run(ctx context.Context, sigs <-chan os.Signal) error {
 	}
 	// Give the sender what is left of the grace period to send what the
 	// last messages queued.
-	flushCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Until(time.Now().Add(grace/2)))
+	flushCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), grace/2)
 	d.Sender.Flush(flushCtx)
 	cancel()
 	stopSend()
