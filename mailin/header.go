@@ -389,16 +389,22 @@ func unquote(s string) string {
 }
 
 func percentDecode(s string) []byte {
-	out := make([]byte, 0, len(s))
+	return appendUnescaped(make([]byte, 0, len(s)), []byte(s), '%')
+}
+
+// appendUnescaped appends s to dst, decoding each esc followed by two hex
+// digits (%XX in RFC 2231 values, =XX in quoted-printable) and passing any
+// other esc through as it is.
+func appendUnescaped(dst, s []byte, esc byte) []byte {
 	for i := 0; i < len(s); i++ {
-		if s[i] == '%' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]) {
-			out = append(out, unhex(s[i+1])<<4|unhex(s[i+2]))
+		if s[i] == esc && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]) {
+			dst = append(dst, unhex(s[i+1])<<4|unhex(s[i+2]))
 			i += 2
 			continue
 		}
-		out = append(out, s[i])
+		dst = append(dst, s[i])
 	}
-	return out
+	return dst
 }
 
 func isHex(c byte) bool {

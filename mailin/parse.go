@@ -492,14 +492,7 @@ func lenientQP(b []byte) []byte {
 		if len(line) > 0 && line[len(line)-1] == '=' {
 			line, soft = line[:len(line)-1], true
 		}
-		for i := 0; i < len(line); i++ {
-			if line[i] == '=' && i+2 < len(line) && isHex(line[i+1]) && isHex(line[i+2]) {
-				out = append(out, unhex(line[i+1])<<4|unhex(line[i+2]))
-				i += 2
-				continue
-			}
-			out = append(out, line[i])
-		}
+		out = appendUnescaped(out, line, '=')
 		if hasNL && !soft {
 			out = append(out, '\r', '\n')
 		}
