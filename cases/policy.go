@@ -279,6 +279,17 @@ func perr(key, format string, args ...any) *PolicyError {
 	return &PolicyError{Key: key, Err: fmt.Errorf(format, args...)}
 }
 
+// checkEach names key[i] of the first item of list that is not one of
+// allowed.
+func checkEach(key, what string, list, allowed []string) *PolicyError {
+	for i, v := range list {
+		if !slices.Contains(allowed, v) {
+			return perr(fmt.Sprintf("%s[%d]", key, i), "unknown %s %q (want %s)", what, v, strings.Join(allowed, ", "))
+		}
+	}
+	return nil
+}
+
 // ---------------------------------------------------------------------
 // Presets
 
@@ -531,20 +542,14 @@ func (p *Policy) validate(key string) *PolicyError {
 	if !slices.Contains(Anonymities, p.Anonymous) {
 		return perr(key+".anonymous", "unknown rule %q (want %s)", p.Anonymous, joinAny(Anonymities))
 	}
-	for i, f := range p.RequiredFields {
-		if !slices.Contains(requiredFieldKeys, f) {
-			return perr(fmt.Sprintf("%s.required_fields[%d]", key, i), "unknown field %q (want %s)", f, strings.Join(requiredFieldKeys, ", "))
-		}
+	if pe := checkEach(key+".required_fields", "field", p.RequiredFields, requiredFieldKeys); pe != nil {
+		return pe
 	}
-	for i, r := range p.AnnounceRoles {
-		if !slices.Contains(staffRoles, r) {
-			return perr(fmt.Sprintf("%s.announce[%d]", key, i), "unknown role %q (want %s)", r, strings.Join(staffRoles, ", "))
-		}
+	if pe := checkEach(key+".announce", "role", p.AnnounceRoles, staffRoles); pe != nil {
+		return pe
 	}
-	for i, r := range p.Extension.Inform {
-		if !slices.Contains(informParties, r) {
-			return perr(fmt.Sprintf("%s.extension_inform[%d]", key, i), "unknown party %q (want %s)", r, strings.Join(informParties, ", "))
-		}
+	if pe := checkEach(key+".extension_inform", "party", p.Extension.Inform, informParties); pe != nil {
+		return pe
 	}
 	if pe := validateCategories(key, p.Categories); pe != nil {
 		return pe
@@ -732,10 +737,8 @@ func (p *Policy) apply(pf *presetFile, pc PolicyConfig) *PolicyError {
 	}
 	if pc.ExtensionInform != nil {
 		inform := normList(pc.ExtensionInform)
-		for i, r := range inform {
-			if !slices.Contains(informParties, r) {
-				return perr(fmt.Sprintf("policy.extension_inform[%d]", i), "unknown party %q (want %s)", r, strings.Join(informParties, ", "))
-			}
+		if pe := checkEach("policy.extension_inform", "party", inform, informParties); pe != nil {
+			return pe
 		}
 		if ext.MaxFixed {
 			for _, r := range ext.Inform {
@@ -761,19 +764,15 @@ func (p *Policy) apply(pf *presetFile, pc PolicyConfig) *PolicyError {
 	}
 	if pc.RequiredFields != nil {
 		fields := normList(pc.RequiredFields)
-		for i, f := range fields {
-			if !slices.Contains(requiredFieldKeys, f) {
-				return perr(fmt.Sprintf("policy.required_fields[%d]", i), "unknown field %q (want %s)", f, strings.Join(requiredFieldKeys, ", "))
-			}
+		if pe := checkEach("policy.required_fields", "field", fields, requiredFieldKeys); pe != nil {
+			return pe
 		}
 		p.RequiredFields = fields
 	}
 	if pc.Announce != nil {
 		roles := normList(pc.Announce)
-		for i, r := range roles {
-			if !slices.Contains(staffRoles, r) {
-				return perr(fmt.Sprintf("policy.announce[%d]", i), "unknown role %q (want %s)", r, strings.Join(staffRoles, ", "))
-			}
+		if pe := checkEach("policy.announce", "role", roles, staffRoles); pe != nil {
+			return pe
 		}
 		p.AnnounceRoles = roles
 	}
