@@ -3,6 +3,7 @@ package cases
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -477,5 +478,24 @@ func TestCategorySuggestedAtIntake(t *testing.T) {
 		if m.Kind == MailAnnounce && m.Recipient == "behandelaar@example.test" && m.Data.Category == "B" && m.Data.CategoryLabel == "" {
 			t.Errorf("announcement has category B without its label")
 		}
+	}
+}
+
+// A store path with URI delimiters in it is a path like any other: it
+// must open that file, not one named by the part before '#' or '?'.
+func TestStorePathWithURIDelimiters(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{"a#b.db", "c?d.db", "e%20f.db"} {
+		st, err := Open(context.Background(), filepath.Join(dir, name))
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		st.Close()
+		if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
+			t.Errorf("%s: the store is not where asked: %v", name, err)
+		}
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) < 3 {
+		t.Errorf("files made: %v", entries)
 	}
 }
