@@ -59,14 +59,29 @@ type Inbound struct {
 	SuppressAutoReply bool
 
 	// AuthResults holds the Authentication-Results headers in the order
-	// they appear in the message (topmost first), unparsed.
-	AuthResults []string
+	// they appear in the message (topmost first), unparsed, each with the
+	// number of Received headers above it.
+	AuthResults []AuthHeader
+	// FromAuth is set when a trusted Authentication-Results header proves
+	// that the From address sent the message (dkim, dmarc or auth pass,
+	// aligned with From); it says how, e.g. "auth=pass smtp.auth=a@b by
+	// mx.example.test". Empty when nothing proves it.
+	FromAuth string
 
 	// Warnings lists problems met while parsing that did not stop it
 	// (unknown charset, missing final boundary, ...).
 	Warnings []string
 
 	Raw []byte // the message exactly as fetched
+}
+
+// AuthHeader is one Authentication-Results header field as found.
+type AuthHeader struct {
+	Value string
+	// Hop is the number of Received header fields above this one: 0 for a
+	// header added by the last server the message passed, more for one
+	// added earlier on the way (or by the sender, who may forge it).
+	Hop int
 }
 
 // MaxRecipients bounds Inbound.Recipients, so that a message naming

@@ -17,6 +17,11 @@ type Us struct {
 	// MessageIDDomain is the domain of the Message-IDs we generate; when
 	// empty, the domain of Mailbox.
 	MessageIDDomain string
+	// TrustedAuthServIDs are the authserv-ids of our own mail servers
+	// (`[security] trusted_authserv_ids`): only their
+	// Authentication-Results headers can prove the From address (see
+	// AuthenticatedFrom).
+	TrustedAuthServIDs []string
 }
 
 // Owns reports whether email is our mailbox or one of its plus-addresses
@@ -100,6 +105,7 @@ func Classify(in *cases.Inbound, us Us) {
 		h = message.Header{} // still apply the rules that need no header
 	}
 	classify(in, h, us)
+	in.FromAuth = AuthenticatedFrom(in, us.TrustedAuthServIDs)
 }
 
 func classify(in *cases.Inbound, h message.Header, us Us) {

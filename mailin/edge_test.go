@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -243,9 +244,10 @@ func TestParseEdgeCases(t *testing.T) {
 				t.Errorf("Automatic %q", in.Automatic)
 			}
 		}},
-		{"multiple Authentication-Results", crlf("Authentication-Results: top.example; dkim=pass\nAuthentication-Results: lower.example;\n\tspf=fail\nFrom: a@example.test\n\n"), func(t *testing.T, in *cases.Inbound) {
-			if !equal(in.AuthResults, []string{"top.example; dkim=pass", "lower.example; spf=fail"}) {
-				t.Errorf("AuthResults %q", in.AuthResults)
+		{"multiple Authentication-Results", crlf("Authentication-Results: top.example; dkim=pass\nReceived: from x by top.example\nAuthentication-Results: lower.example;\n\tspf=fail\nFrom: a@example.test\n\n"), func(t *testing.T, in *cases.Inbound) {
+			want := []cases.AuthHeader{{Value: "top.example; dkim=pass", Hop: 0}, {Value: "lower.example; spf=fail", Hop: 1}}
+			if !slices.Equal(in.AuthResults, want) {
+				t.Errorf("AuthResults %+v", in.AuthResults)
 			}
 		}},
 	}

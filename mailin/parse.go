@@ -159,8 +159,14 @@ func (p *parser) header(h message.Header) {
 		}
 	}
 
-	for _, v := range h.Values("Authentication-Results") {
-		in.AuthResults = append(in.AuthResults, cleanLine(v, 16384))
+	hop := 0
+	for f := h.Fields(); f.Next(); {
+		switch {
+		case strings.EqualFold(f.Key(), "Received"):
+			hop++
+		case strings.EqualFold(f.Key(), "Authentication-Results"):
+			in.AuthResults = append(in.AuthResults, cases.AuthHeader{Value: cleanLine(toValidUTF8([]byte(f.Value())), 16384), Hop: hop})
+		}
 	}
 }
 

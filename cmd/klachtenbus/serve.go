@@ -113,9 +113,10 @@ func (m *Main) newDaemon(ctx context.Context, c *config.Config, log *slog.Logger
 	d.Sender.Renderer = r
 	intake := &mailin.Intake{
 		Engine: d.Engine,
-		Us:     mailin.Us{Mailbox: c.Organisation.Mailbox, MessageIDDomain: cases.Domain(c.Organisation.Mailbox)},
-		Log:    log.With("component", "mailin"),
-		Filed:  func(cases.Result) { d.Sender.Wake() },
+		Us: mailin.Us{Mailbox: c.Organisation.Mailbox, MessageIDDomain: cases.Domain(c.Organisation.Mailbox),
+			TrustedAuthServIDs: c.Security.TrustedAuthservIDs},
+		Log:   log.With("component", "mailin"),
+		Filed: func(cases.Result) { d.Sender.Wake() },
 	}
 	d.Watcher = &mailin.Watcher{
 		IMAP:   imapSettings(c),
