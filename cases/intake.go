@@ -214,6 +214,15 @@ func (e *Engine) file(ctx context.Context, tx *Tx, in *Inbound) (Result, error) 
 	if caseID != "" {
 		return e.addToCase(ctx, tx, caseID, in)
 	}
+	if e.isStaff(in.From.Email) {
+		if cmds := ParseCommands(in.Text); len(cmds) > 0 {
+			// Staff commands that name no case open none.
+			e.log().Warn("staff commands without a case", "from", in.From.Email, "message_id", in.MessageID)
+			reason := e.say("dit bericht hoort bij geen zaak: antwoord op een e-mail van het klachtenloket over de zaak, of zet het zaaknummer [K-JJJJ-NNNN] in het onderwerp",
+				"this message belongs to no case: reply to a mail of the complaints desk about the case, or put its number [K-YYYY-NNNN] in the subject")
+			return Result{Disposition: Filed, Reason: "staff commands without a case"}, e.refuse(ctx, tx, "", in, cmds, reason, "no case")
+		}
+	}
 	return e.openCase(ctx, tx, in)
 }
 
@@ -464,8 +473,12 @@ func (e *Engine) openCase(ctx context.Context, tx *Tx, in *Inbound) (Result, err
 	}
 	// A suggestion only: staff confirm or change it.
 	category, _ := e.Policy.SuggestCategory(in.Subject + "\n" + in.Text)
-	if _, err := tx.ExecContext(ctx, `INSERT INTO cases (id, state, category, language, subject, opened_at, complete_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		id, string(state), category, e.Org.Language, in.Subject, now.Unix(), complete); err != nil {
+	// Where the preset keeps the complainant's identity confidential by
+	// default (defence-for-children 2.1, klokkenluiders), every case starts
+	// confidential.
+	confidential := e.Policy.Anonymous == AnonymousAllowedConfidential || e.Policy.Anonymous == AnonymousConfidentialByDefault
+	if _, err := tx.ExecContext(ctx, `INSERT INTO cases (id, state, category, language, subject, opened_at, complete_at, confidential) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		id, string(state), category, e.Org.Language, in.Subject, now.Unix(), complete, confidential); err != nil {
 		return Result{}, fmt.Errorf("open case: %w", err)
 	}
 	name := fields[FieldName]
@@ -500,12 +513,19 @@ func (e *Engine) openCase(ctx context.Context, tx *Tx, in *Inbound) (Result, err
 	if len(missing) == 0 {
 		dates.Complete = now
 	}
-	deadlines := e.Policy.Deadlines(dates)
-	for _, d := range deadlines {
+	for _, d := range e.caseDeadlines(dates) {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO deadlines (case_id, kind, due, article) VALUES (?, ?, ?, ?)`,
 			id, d.Kind, d.Due.Unix(), d.Article); err != nil {
 			return Result{}, fmt.Errorf("deadline %s: %w", d.Kind, err)
 		}
+	}
+	flags, err := e.intakeChecks(ctx, tx, id, now, fields, in.From)
+	if err != nil {
+		return Result{}, err
+	}
+	deadlines, err := openDeadlines(ctx, tx, id, e.Org.Location)
+	if err != nil {
+		return Result{}, err
 	}
 
 	data := MailData{
@@ -530,7 +550,7 @@ func (e *Engine) openCase(ctx context.Context, tx *Tx, in *Inbound) (Result, err
 		return Result{}, err
 	}
 	if noReply == "" {
-		if err := e.queueMail(ctx, tx, id, MailAck, in.From.Email, in.MessageID, refs, data); err != nil {
+		if _, err := e.queueMail(ctx, tx, id, MailAck, in.From.Email, in.MessageID, refs, data); err != nil {
 			return Result{}, err
 		}
 	} else {
@@ -542,9 +562,12 @@ func (e *Engine) openCase(ctx context.Context, tx *Tx, in *Inbound) (Result, err
 
 	staffData := data
 	staffData.Text = in.Text
+	staffData.Flags = flags
+	staffData.Confidential = confidential
+	e.commandHelp(&staffData)
 	for _, s := range e.announceTo("") {
 		staffData.RecipientName = s.Name
-		if err := e.queueMail(ctx, tx, id, MailAnnounce, s.Email, in.MessageID, refs, staffData); err != nil {
+		if _, err := e.queueMail(ctx, tx, id, MailAnnounce, s.Email, in.MessageID, refs, staffData); err != nil {
 			return Result{}, err
 		}
 	}
@@ -615,6 +638,7 @@ func (e *Engine) announceTo(handler string) []Staff {
 // case, a sender not yet known becomes a party, and staff are told unless
 // the sender is staff.
 func (e *Engine) addToCase(ctx context.Context, tx *Tx, caseID string, in *Inbound) (Result, error) {
+	var flags []IntakeFlag
 	if err := insertMessage(ctx, tx, caseID, in); err != nil {
 		return Result{}, err
 	}
@@ -634,22 +658,61 @@ func (e *Engine) addToCase(ctx context.Context, tx *Tx, caseID string, in *Inbou
 		if err := e.checkComplete(ctx, tx, caseID); err != nil {
 			return Result{}, err
 		}
+		// Fields that came later (the date of the event, the accused) may
+		// show a reason to decline.
+		c, err := loadCase(ctx, tx, caseID)
+		if err != nil {
+			return Result{}, err
+		}
+		if c.State.Open() {
+			fields, err := caseFields(ctx, tx, caseID)
+			if err != nil {
+				return Result{}, err
+			}
+			if flags, err = e.intakeChecks(ctx, tx, caseID, c.Opened, fields, c.Complainant); err != nil {
+				return Result{}, err
+			}
+		}
+	}
+	commands, err := e.handleCommands(ctx, tx, caseID, in)
+	if err != nil {
+		return Result{}, err
 	}
 	var handler, subject string
 	if err := tx.QueryRowContext(ctx, `SELECT handler, subject FROM cases WHERE id = ?`, caseID).Scan(&handler, &subject); err != nil {
 		return Result{}, fmt.Errorf("case %s: %w", caseID, err)
 	}
-	if !fromStaff {
+	// A command mail is answered by its transcript; staff hear of it only
+	// through the duty mails its commands send.
+	if !fromStaff && !(commands && onlyCommands(in.Text)) {
 		refs := threadRefs(in)
-		data := MailData{Subject: subject, From: in.From, Text: in.Text, Attachments: attachmentRefs(in), Received: tx.Now.In(e.Org.Location)}
+		data := MailData{Subject: subject, From: in.From, Text: in.Text, Attachments: attachmentRefs(in), Received: tx.Now.In(e.Org.Location), Flags: flags}
 		for _, s := range e.announceTo(handler) {
 			data.RecipientName = s.Name
-			if err := e.queueMail(ctx, tx, caseID, MailUpdate, s.Email, in.MessageID, refs, data); err != nil {
+			if _, err := e.queueMail(ctx, tx, caseID, MailUpdate, s.Email, in.MessageID, refs, data); err != nil {
 				return Result{}, err
 			}
 		}
 	}
 	return Result{Disposition: Filed, CaseID: caseID}, nil
+}
+
+// onlyCommands reports whether the new text of a message is nothing but
+// command lines and their bodies, so it tells staff nothing more.
+func onlyCommands(text string) bool {
+	ours := map[string]bool{}
+	for _, c := range ParseCommands(text) {
+		ours[c.Line] = true
+		for _, l := range strings.Split(c.Body, "\n") {
+			ours[strings.TrimSpace(l)] = true
+		}
+	}
+	for _, line := range strings.Split(NewText(text), "\n") {
+		if l := strings.TrimSpace(line); l != "" && !ours[l] {
+			return false
+		}
+	}
+	return true
 }
 
 // checkComplete moves an incomplete case on once every required field is
@@ -674,7 +737,7 @@ func (e *Engine) checkComplete(ctx context.Context, tx *Tx, caseID string) error
 		string(StateReceived), tx.Now.Unix(), caseID); err != nil {
 		return err
 	}
-	for _, d := range e.Policy.Deadlines(CaseDates{Received: time.Unix(opened, 0), Complete: tx.Now}) {
+	for _, d := range e.caseDeadlines(CaseDates{Received: time.Unix(opened, 0), Complete: tx.Now}) {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO deadlines (case_id, kind, due, article) VALUES (?, ?, ?, ?)
 			ON CONFLICT (case_id, kind) DO UPDATE SET due = excluded.due, article = excluded.article`,
 			caseID, d.Kind, d.Due.Unix(), d.Article); err != nil {
@@ -682,4 +745,23 @@ func (e *Engine) checkComplete(ctx context.Context, tx *Tx, caseID string) error
 		}
 	}
 	return addEvent(ctx, tx, caseID, EventComplete, "klachtenbus", "every required field is known; the decision term runs from now")
+}
+
+// openDeadlines lists the open deadlines of a case, soonest first.
+func openDeadlines(ctx context.Context, q querier, caseID string, loc *time.Location) ([]Deadline, error) {
+	rows, err := q.QueryContext(ctx, `SELECT case_id, kind, due, article, met_at FROM deadlines WHERE case_id = ? AND met_at IS NULL ORDER BY due`, caseID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Deadline
+	for rows.Next() {
+		var id string
+		d, err := scanDeadline(rows, &id)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, Deadline{Kind: d.Kind, Due: d.Due.In(loc), Article: d.Article})
+	}
+	return out, rows.Err()
 }

@@ -14,11 +14,34 @@ const (
 	MailAck      = "ack"      // acknowledgement to the complainant
 	MailAnnounce = "announce" // new case announced to staff
 	MailUpdate   = "update"   // a new message on a case, told to staff
+
+	// Answers to command mails.
+	MailTranscript = "transcript" // each command of a mail with its result, to its sender
+	MailRefusal    = "refusal"    // the commands of a mail were not carried out, and why
+	MailConfirm    = "confirm"    // the complainant is asked to confirm commands by replying
+
+	// Duty mails of the regulation.
+	MailAccused    = "accused"    // notice to the accused that a complaint was made
+	MailExtension  = "extension"  // the decision term is extended, with the reason and new date
+	MailDecision   = "decision"   // the reasoned decision
+	MailDecline    = "decline"    // the complaint is not dealt with, on a ground of the preset
+	MailEscalation = "escalation" // the case goes to the next body (to the parties and to that body)
+	MailRuling     = "ruling"     // the ruling or advice of that body
+	MailWithdrawal = "withdrawal" // the complaint was withdrawn (to every party)
+	MailClosed     = "closed"     // the case was closed without a decision (informal settlement)
+)
+
+// The part a recipient of a duty mail plays in the case (MailData.Role).
+const (
+	RecipientComplainant = "complainant"
+	RecipientAccused     = "accused"
+	RecipientStaff       = "staff"
+	RecipientBody        = "body" // the body a case is escalated to
 )
 
 // autoKinds are the automatic answers that count towards the per-address
 // cap of SPEC section 4.
-var autoKinds = []string{MailAck}
+var autoKinds = []string{MailAck, MailRefusal, MailConfirm}
 
 // MailData is the template data of an outbound mail. It is stored as JSON
 // with the outbox row, so that rendering later yields what was meant when
@@ -40,6 +63,98 @@ type MailData struct {
 	NoAutoReply   string          `json:"no_auto_reply,omitempty"` // why the complainant got no answer
 	Category      string          `json:"category,omitempty"`      // suggested from the preset\'s keywords
 	CategoryLabel string          `json:"category_label,omitempty"`
+
+	// Duty mails and command answers.
+
+	// Role is the recipient's part in the case: RecipientComplainant,
+	// RecipientAccused, RecipientStaff or RecipientBody.
+	Role string `json:"role,omitempty"`
+	// Confidential: the complainant's identity must not appear in this
+	// mail (it goes to the accused of a confidential case). Templates
+	// show Complainant only when it is false.
+	Confidential bool    `json:"confidential,omitempty"`
+	Accused      Address `json:"accused,omitzero"`
+	Actor        Address `json:"actor,omitzero"` // the staff member (or complainant) who gave the command
+	// Outcome of a decision or ruling: gegrond, ongegrond or
+	// deels-gegrond; empty for a ruling that gives none.
+	Outcome string `json:"outcome,omitempty"`
+	// Body is what staff wrote with the command: the reasons and measures
+	// of a decision, the reason of an extension or decline, a ruling, the
+	// grounds of an appeal.
+	Body        string    `json:"body,omitempty"`
+	Due         time.Time `json:"due,omitzero"`          // the new decision date (extension)
+	PreviousDue time.Time `json:"previous_due,omitzero"` // the decision date before the extension
+	// Ground is the preset's ground a decline rests on.
+	Ground *DeclineGround `json:"ground,omitempty"`
+	// Escalation is the body a case goes to (escalation, ruling).
+	Escalation *EscalationStep `json:"escalation,omitempty"`
+	Appeal     bool            `json:"appeal,omitempty"` // the complainant asked for it (#beroep)
+	// NextBody is where the complainant can turn next (decision, decline).
+	NextBody NextBody `json:"next_body,omitzero"`
+	// Copy: the complaint's text (Text) and documents (Attach) come with
+	// this mail to the accused (awb 9:9).
+	Copy bool `json:"copy,omitempty"`
+	// Attach are the attachment rows the sender attaches to the mail.
+	Attach []int64 `json:"attach,omitempty"`
+	// Commands are the commands of a command mail with their results
+	// (transcript, refusal, confirm).
+	Commands []CommandResult `json:"commands,omitempty"`
+	// Reason says why a whole command mail was refused (refusal).
+	Reason string `json:"reason,omitempty"`
+	// Status is the case summary #status answers with (transcript).
+	Status *StatusSummary `json:"status,omitempty"`
+
+	// Flags are the intake checks that found a reason to decline the
+	// complaint (announce); staff decide.
+	Flags []IntakeFlag `json:"flags,omitempty"`
+	// Grounds are the preset's grounds to decline, numbered from 1 for
+	// "#niet-behandelen N" (announce).
+	Grounds []DeclineGround `json:"grounds,omitempty"`
+	// Categories are the preset's categories, for "#categorie CODE"
+	// (announce).
+	Categories []CategoryRef `json:"categories,omitempty"`
+}
+
+// IntakeFlag is a reason found at intake to decline a complaint.
+type IntakeFlag struct {
+	Ground  int    `json:"ground"` // the preset's ground, numbered from 1; 0 when none fits
+	Text    string `json:"text"`   // the ground's text
+	Article string `json:"article"`
+	Why     string `json:"why"` // what in the complaint points to it, in the organisation's language
+	// Exceptions says when the complaint is treated anyway (the complaint
+	// window's exceptions), so staff can weigh them.
+	Exceptions string `json:"exceptions,omitempty"`
+}
+
+// CategoryRef is a category with its label in the mail's language.
+type CategoryRef struct {
+	Code  string `json:"code"`
+	Label string `json:"label"`
+}
+
+// CommandResult is one command of a command mail and what came of it.
+type CommandResult struct {
+	Line   string `json:"line"`   // the command line as written
+	OK     bool   `json:"ok"`     // carried out
+	Result string `json:"result"` // what was done, or why not, in the mail's language
+}
+
+// StatusSummary is the state of a case as #status reports it.
+type StatusSummary struct {
+	State         State            `json:"state"`
+	Category      string           `json:"category,omitempty"`
+	CategoryLabel string           `json:"category_label,omitempty"`
+	Handler       string           `json:"handler,omitempty"` // name or address of the handler
+	Opened        time.Time        `json:"opened"`
+	Deadlines     []StatusDeadline `json:"deadlines,omitempty"`
+	Outcome       string           `json:"outcome,omitempty"`
+}
+
+// StatusDeadline is one deadline in a status summary.
+type StatusDeadline struct {
+	Kind string    `json:"kind"`
+	Due  time.Time `json:"due"`
+	Met  bool      `json:"met"`
 }
 
 // FieldValue is one form field.
@@ -75,31 +190,39 @@ type OutMail struct {
 // queueMail writes an outbox row for a mail about a case to one recipient.
 // It chooses the Message-ID now, carrying the recipient's token, so that
 // a reply threads even when plus-addressing is lost on the way.
-func (e *Engine) queueMail(ctx context.Context, tx *Tx, caseID, kind, to string, inReplyTo string, refs []string, data MailData) error {
+func (e *Engine) queueMail(ctx context.Context, tx *Tx, caseID, kind, to string, inReplyTo string, refs []string, data MailData) (string, error) {
 	var n int
-	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM outbox WHERE case_id = ?`, caseID).Scan(&n); err != nil {
-		return fmt.Errorf("queue %s: %w", kind, err)
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM outbox WHERE case_id IS ?`, nullString(caseID)).Scan(&n); err != nil {
+		return "", fmt.Errorf("queue %s: %w", kind, err)
 	}
-	token := Token(e.Secret, caseID, to)
 	domain := Domain(e.Org.Mailbox)
-	msgID := OutMessageID(caseID, kind, n+1, token, domain)
+	var msgID, replyTo string
+	if caseID != "" {
+		token := Token(e.Secret, caseID, to)
+		msgID = OutMessageID(caseID, kind, n+1, token, domain)
+		replyTo = ReplyAddress(e.Org.Mailbox, caseID, token)
+	} else {
+		// A mail about no case (a refusal of commands that named none)
+		// carries no token: there is nothing to reply to.
+		msgID = fmt.Sprintf("%s.%d.%d@%s", kind, n+1, tx.Now.Unix(), domain)
+	}
 	data.Org = e.Org.Name
 	data.Mailbox = e.Org.Mailbox
 	data.CaseID = caseID
 	js, err := json.Marshal(data)
 	if err != nil {
-		return fmt.Errorf("queue %s: %w", kind, err)
+		return "", fmt.Errorf("queue %s: %w", kind, err)
 	}
 	_, err = tx.ExecContext(ctx, `INSERT INTO outbox
 		(case_id, kind, recipient, message_id, in_reply_to, refs, reply_to, language, data, next_at, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		caseID, kind, strings.ToLower(to), msgID, inReplyTo, strings.Join(refs, " "),
-		ReplyAddress(e.Org.Mailbox, caseID, token), e.Org.Language, string(js),
+		nullString(caseID), kind, strings.ToLower(to), msgID, inReplyTo, strings.Join(refs, " "),
+		replyTo, e.Org.Language, string(js),
 		tx.Now.Unix(), tx.Now.Unix())
 	if err != nil {
-		return fmt.Errorf("queue %s: %w", kind, err)
+		return "", fmt.Errorf("queue %s: %w", kind, err)
 	}
-	return nil
+	return msgID, nil
 }
 
 // autoRepliesSince counts the automatic answers queued to an address

@@ -198,23 +198,42 @@ func (c Category) Label(lang string) string {
 // DeclineGround is a ground on which treatment may be declined
 // (#niet-behandelen).
 type DeclineGround struct {
-	Text    string
-	Article string
+	Text    string `json:"text"`
+	Article string `json:"article"`
+	// Check names the intake check that points to this ground: "window"
+	// (the complaint came after the complaint window), "handled" (the
+	// same conduct was dealt with in an earlier case) or "anonymous";
+	// empty when none does.
+	Check string `json:"check,omitempty"`
 }
+
+// The intake checks a decline ground may name (DeclineGround.Check).
+const (
+	CheckWindow    = "window"
+	CheckHandled   = "handled"
+	CheckAnonymous = "anonymous"
+)
+
+// Checks lists the intake checks.
+var Checks = []string{CheckWindow, CheckHandled, CheckAnonymous}
 
 // EscalationStep is one body of the escalation chain (#escaleren, #beroep).
 type EscalationStep struct {
-	Body    string // BodyBoard, BodyCommittee or BodyThirdParty
-	Label   string
-	Binding bool // its ruling binds both parties
-	Article string
+	Body    string `json:"body"` // BodyBoard, BodyCommittee or BodyThirdParty
+	Label   string `json:"label"`
+	Binding bool   `json:"binding"` // its ruling binds both parties
+	Article string `json:"article"`
+	// Email is where the case file goes when the case is escalated to
+	// this body, besides the staff whose role is the body's; empty when
+	// there is none.
+	Email string `json:"email,omitempty"`
 }
 
 // NextBody is the body an outcome names for a further complaint or
 // appeal; an empty Label means there is none to name.
 type NextBody struct {
-	Label   string `toml:"label"`
-	Article string `toml:"article"`
+	Label   string `toml:"label" json:"label"`
+	Article string `toml:"article" json:"article"`
 }
 
 // Publication says how the register of complaints is kept.
@@ -249,6 +268,12 @@ type Policy struct {
 
 	AnnounceRoles   []string // staff roles a new case is announced to
 	AnnounceArticle string
+
+	// AccusedCopy: the notice to the accused carries a copy of the
+	// complaint and its documents (awb 9:9), unless the case is
+	// confidential.
+	AccusedCopy        bool
+	AccusedCopyArticle string
 
 	Categories     []Category
 	DeclineGrounds []DeclineGround
@@ -310,6 +335,8 @@ type presetFile struct {
 	RequiredFieldsArticle string                `toml:"required_fields_article"`
 	Announce              []string              `toml:"announce"`
 	AnnounceArticle       string                `toml:"announce_article"`
+	AccusedCopy           bool                  `toml:"accused_copy"`
+	AccusedCopyArticle    string                `toml:"accused_copy_article"`
 	Deadlines             []presetDeadline      `toml:"deadlines"`
 	Extension             presetExtension       `toml:"extension"`
 	ComplaintWindow       presetWindow          `toml:"complaint_window"`
@@ -483,6 +510,8 @@ func fromPreset(pf *presetFile, committee bool) (*Policy, *PolicyError) {
 		RequiredFieldsArticle: pf.RequiredFieldsArticle,
 		AnnounceRoles:         slices.Clone(pf.Announce),
 		AnnounceArticle:       pf.AnnounceArticle,
+		AccusedCopy:           pf.AccusedCopy,
+		AccusedCopyArticle:    pf.AccusedCopyArticle,
 		NextBody:              pf.NextBody,
 		Register:              Publication{Publish: pf.Register.Publish, Text: pf.Register.Text, Article: pf.Register.Article},
 	}
@@ -812,6 +841,12 @@ func (p *Policy) apply(pf *presetFile, pc PolicyConfig) *PolicyError {
 		}
 		p.NextBody.Label = s
 	}
+	if pc.AccusedCopy != nil {
+		if pf.Statutory && pf.AccusedCopy && !*pc.AccusedCopy {
+			return perr("policy.accused_copy", "%s requires that the accused gets a copy of the complaint (art. %s)", law, pf.AccusedCopyArticle)
+		}
+		p.AccusedCopy = *pc.AccusedCopy
+	}
 	if pc.PublishRegister != nil {
 		if pf.Statutory && pf.Register.Publish && !*pc.PublishRegister {
 			return perr("policy.publish_register", "%s requires a yearly publication of the register (art. %s)", law, pf.Register.Article)
@@ -840,7 +875,11 @@ func (p *Policy) apply(pf *presetFile, pc PolicyConfig) *PolicyError {
 			if strings.TrimSpace(g.Text) == "" {
 				return perr(fmt.Sprintf("policy.decline_grounds[%d].text", i), "a decline ground needs a text")
 			}
-			p.DeclineGrounds = append(p.DeclineGrounds, DeclineGround{Text: strings.TrimSpace(g.Text), Article: strings.TrimSpace(g.Article)})
+			check := strings.ToLower(strings.TrimSpace(g.Check))
+			if check != "" && !slices.Contains(Checks, check) {
+				return perr(fmt.Sprintf("policy.decline_grounds[%d].check", i), "unknown check %q (want %s)", g.Check, strings.Join(Checks, ", "))
+			}
+			p.DeclineGrounds = append(p.DeclineGrounds, DeclineGround{Text: strings.TrimSpace(g.Text), Article: strings.TrimSpace(g.Article), Check: check})
 		}
 	}
 	if pc.Escalation != nil {
@@ -1199,6 +1238,7 @@ func (p *Policy) Describe() string {
 	}
 	fmt.Fprintf(&b, "Required fields: %s %s\n", fields, art(p.RequiredFieldsArticle))
 	fmt.Fprintf(&b, "New cases announced to: %s %s\n", strings.Join(p.AnnounceRoles, ", "), art(p.AnnounceArticle))
+	fmt.Fprintf(&b, "The accused gets a copy of the complaint: %s %s\n", yesNo(p.AccusedCopy), art(p.AccusedCopyArticle))
 	if len(p.Categories) > 0 {
 		b.WriteString("Categories:\n")
 		for _, c := range p.Categories {
@@ -1209,8 +1249,12 @@ func (p *Policy) Describe() string {
 	}
 	if len(p.DeclineGrounds) > 0 {
 		b.WriteString("Grounds to decline:\n")
-		for _, g := range p.DeclineGrounds {
-			fmt.Fprintf(&b, "  - %s %s\n", g.Text, art(g.Article))
+		for i, g := range p.DeclineGrounds {
+			check := ""
+			if g.Check != "" {
+				check = " [intake check: " + g.Check + "]"
+			}
+			fmt.Fprintf(&b, "  %d. %s %s%s\n", i+1, g.Text, art(g.Article), check)
 		}
 	}
 	if len(p.Escalation) > 0 {
@@ -1220,7 +1264,11 @@ func (p *Policy) Describe() string {
 			if s.Binding {
 				binding = "binding"
 			}
-			fmt.Fprintf(&b, "  %d. %s: %s (%s) %s\n", i+1, s.Body, s.Label, binding, art(s.Article))
+			to := ""
+			if s.Email != "" {
+				to = " <" + s.Email + ">"
+			}
+			fmt.Fprintf(&b, "  %d. %s: %s%s (%s) %s\n", i+1, s.Body, s.Label, to, binding, art(s.Article))
 		}
 	}
 	if p.NextBody.Label != "" {

@@ -73,6 +73,10 @@ type PolicyConfig struct {
 	// director, confidant, board, committee.
 	Announce []string `toml:"announce"`
 
+	// AccusedCopy says whether the notice to the accused carries a copy
+	// of the complaint and its documents (never for a confidential case).
+	AccusedCopy *bool `toml:"accused_copy"`
+
 	// ComplaintWindow is how long after the event a complaint is handled
 	// ("6m", "1y", "none"); ComplaintWindowExceptions says when a later
 	// complaint is handled anyway.
@@ -138,6 +142,7 @@ type CategoryConfig struct {
 type DeclineGroundConfig struct {
 	Text    string `toml:"text"`
 	Article string `toml:"article"`
+	Check   string `toml:"check"` // window, handled or anonymous: the intake check that flags it
 }
 
 // EscalationConfig is one step of the escalation chain in
@@ -147,4 +152,5 @@ type EscalationConfig struct {
 	Label   string `toml:"label"`
 	Binding bool   `toml:"binding"`
 	Article string `toml:"article"`
+	Email   string `toml:"email"` // where the case file goes on escalation, besides staff with the body's role
 }

@@ -202,3 +202,14 @@ func (s *Store) QuarantineCount(ctx context.Context) (int, error) {
 	err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM quarantine`).Scan(&n)
 	return n, err
 }
+
+// Attachment returns one attachment with its content, by its row ID.
+func (s *Store) Attachment(ctx context.Context, id int64) (Attachment, error) {
+	var a Attachment
+	err := s.db.QueryRowContext(ctx, `SELECT name, type, size, sha256, content FROM attachments WHERE id = ?`, id).
+		Scan(&a.Name, &a.Type, &a.Size, &a.SHA256, &a.Content)
+	if errors.Is(err, sql.ErrNoRows) {
+		return a, fmt.Errorf("attachment %d: %w", id, ErrNotFound)
+	}
+	return a, err
+}

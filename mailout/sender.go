@@ -179,6 +179,9 @@ func (s *Sender) send(ctx context.Context, client *gomail.Client, m cases.OutMai
 		return false, s.Store.MarkFailed(ctx, m, "cannot render: "+err.Error())
 	}
 	msg, err := s.build(m, r)
+	if err == nil {
+		err = s.attach(ctx, msg, m)
+	}
 	if err != nil {
 		s.log().Error("build", "id", m.ID, "case", m.CaseID, "err", err)
 		return false, s.Store.MarkFailed(ctx, m, err.Error())
@@ -262,8 +265,9 @@ func (s *Sender) build(m cases.OutMail, r Rendered) (*gomail.Msg, error) {
 		msg.SetGenHeader(gomail.HeaderReferences, strings.Join(refs, " "))
 	}
 	auto := "auto-generated"
-	if m.Kind == cases.MailAck {
-		auto = "auto-replied"
+	switch m.Kind {
+	case cases.MailAck, cases.MailTranscript, cases.MailRefusal, cases.MailConfirm:
+		auto = "auto-replied" // answers to a message (RFC 3834)
 	}
 	msg.SetGenHeader("Auto-Submitted", auto)
 	msg.SetGenHeader(gomail.HeaderXAutoResponseSuppress, "All")
@@ -271,6 +275,25 @@ func (s *Sender) build(m cases.OutMail, r Rendered) (*gomail.Msg, error) {
 	msg.SetBodyString(gomail.TypeTextPlain, r.Text)
 	msg.AddAlternativeString(gomail.TypeTextHTML, r.HTML)
 	return msg, nil
+}
+
+// attach adds the documents a mail carries (the copy of a complaint for
+// the accused, the case file for the next body), from the store.
+func (s *Sender) attach(ctx context.Context, msg *gomail.Msg, m cases.OutMail) error {
+	for _, id := range m.Data.Attach {
+		a, err := s.Store.Attachment(ctx, id)
+		if err != nil {
+			return fmt.Errorf("attachment %d: %w", id, err)
+		}
+		var opts []gomail.FileOption
+		if a.Type != "" {
+			opts = append(opts, gomail.WithFileContentType(gomail.ContentType(a.Type)))
+		}
+		if err := msg.AttachReader(a.Name, bytes.NewReader(a.Content), opts...); err != nil {
+			return fmt.Errorf("attachment %q: %w", a.Name, err)
+		}
+	}
+	return nil
 }
 
 // cleanID returns a message ID fit for a header, or "" when it holds

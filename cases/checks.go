@@ -1,0 +1,136 @@
+package cases
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// EventDeclineSuggested records an intake check that found a reason to
+// decline a complaint; staff decide.
+const EventDeclineSuggested = "decline_suggested"
+
+// anonymousNames are what complainants write for a name they withhold.
+var anonymousNames = []string{"anoniem", "anonymous", "anon", "n.v.t.", "nvt", "-", "geen", "none", "x"}
+
+// isAnonymous reports whether a complaint gives no name: no name field
+// (or one that says it is withheld) and no display name in From.
+func isAnonymous(fields map[string]string, from Address) bool {
+	name := strings.ToLower(strings.TrimSpace(fields[FieldName]))
+	if name != "" {
+		return slices.Contains(anonymousNames, name)
+	}
+	return strings.TrimSpace(from.Name) == ""
+}
+
+// ground finds the preset's decline ground for an intake check, numbered
+// from 1; 0 when the preset has none.
+func (p *Policy) ground(check string) (int, DeclineGround) {
+	for i, g := range p.DeclineGrounds {
+		if g.Check == check {
+			return i + 1, g
+		}
+	}
+	return 0, DeclineGround{}
+}
+
+// intakeChecks looks for reasons to decline a complaint (SPEC section 6):
+// the event lies outside the complaint window, the same complainant's
+// complaint about the same accused was dealt with before, or it is
+// anonymous where the preset does not treat anonymous complaints. A check
+// already recorded on the case is not repeated. Staff decide; each flag is
+// an event, and the decline-notice term starts.
+func (e *Engine) intakeChecks(ctx context.Context, tx *Tx, caseID string, received time.Time, fields map[string]string, from Address) ([]IntakeFlag, error) {
+	p := e.Policy
+	var flags []IntakeFlag
+	flag := func(check, why, exceptions, article string) {
+		n, g := p.ground(check)
+		if n == 0 {
+			g.Article = article
+		}
+		flags = append(flags, IntakeFlag{Ground: n, Text: g.Text, Article: g.Article, Why: why, Exceptions: exceptions})
+	}
+	loc := e.Org.Location
+	if w := p.ComplaintWindow; !w.Term.IsZero() {
+		if v := fields[FieldEventDate]; v != "" {
+			if day, ok := ParseEventDate(v, received.In(loc)); ok {
+				end := p.Calendar().Due(day, w.Term, p.Statutory)
+				if received.After(end) {
+					flag(CheckWindow, e.say("de gebeurtenis was op %s, langer dan %s voor de klacht binnenkwam",
+						"the event was on %s, more than %s before the complaint came in", day.Format("2006-01-02"), w.Term.Describe()),
+						w.Exceptions, w.Article)
+				}
+			}
+		}
+	}
+	if acc := strings.TrimSpace(fields[FieldAccused]); acc != "" && from.Email != "" {
+		var earlier string
+		err := tx.QueryRowContext(ctx, `SELECT c.id FROM cases c
+			JOIN parties pc ON pc.case_id = c.id AND pc.role = 'complainant' AND pc.email = ?
+			JOIN parties pa ON pa.case_id = c.id AND pa.role = 'accused' AND lower(trim(pa.name)) = lower(?)
+			WHERE c.id != ? AND c.decided_at IS NOT NULL ORDER BY c.opened_at LIMIT 1`, from.Email, acc, caseID).Scan(&earlier)
+		if err == nil {
+			flag(CheckHandled, e.say("dezelfde klager diende over %s al eerder een klacht in die is afgehandeld (%s)",
+				"the same complainant made an earlier complaint about %s that was dealt with (%s)", acc, earlier), "", "")
+		}
+	}
+	if p.Anonymous == AnonymousRefusedUnlessStrict && isAnonymous(fields, from) {
+		flag(CheckAnonymous, e.say("de klacht is anoniem; de regeling behandelt die alleen als de aard van de klacht strikte anonimiteit vereist",
+			"the complaint is anonymous; the regulation deals with those only when the nature of the complaint requires strict anonymity"), "", p.AnonymousArticle)
+	}
+	// Keep only the flags not recorded before.
+	var out []IntakeFlag
+	for _, f := range flags {
+		text := f.Why
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM events WHERE case_id = ? AND kind = ? AND text = ?`, caseID, EventDeclineSuggested, text).Scan(&n); err != nil {
+			return nil, err
+		}
+		if n > 0 {
+			continue
+		}
+		if err := addEvent(ctx, tx, caseID, EventDeclineSuggested, "klachtenbus", text); err != nil {
+			return nil, err
+		}
+		out = append(out, f)
+	}
+	if len(out) > 0 {
+		if err := e.startDeclineNotice(ctx, tx, caseID, received, out[0]); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// declineNoticeDefault is the decline-notice term when a preset names
+// none: four weeks, as awb 9:8 lid 3 and schakel art. 11 give it.
+var declineNoticeDefault = MustParseTerm("4w")
+
+// startDeclineNotice sets the term within which the complainant is told
+// that the complaint will not be dealt with, when it is not set yet.
+func (e *Engine) startDeclineNotice(ctx context.Context, tx *Tx, caseID string, received time.Time, f IntakeFlag) error {
+	p := e.Policy
+	due := p.Calendar().Due(received, declineNoticeDefault, p.Statutory)
+	article := f.Article
+	if rule, ok := p.Rule(DeadlineDeclineNotice); ok {
+		for _, d := range p.Deadlines(CaseDates{Received: received}) {
+			if d.Kind == DeadlineDeclineNotice {
+				due = d.Due
+			}
+		}
+		article = rule.Article
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO deadlines (case_id, kind, due, article) VALUES (?, ?, ?, ?)
+		ON CONFLICT (case_id, kind) DO NOTHING`, caseID, DeadlineDeclineNotice, due.Unix(), article); err != nil {
+		return fmt.Errorf("decline notice deadline: %w", err)
+	}
+	return nil
+}
+
+// caseDeadlines are the deadlines the policy sets for a case at intake:
+// all but the decline notice, which only a reason to decline starts.
+func (e *Engine) caseDeadlines(d CaseDates) []Deadline {
+	return slices.DeleteFunc(e.Policy.Deadlines(d), func(d Deadline) bool { return d.Kind == DeadlineDeclineNotice })
+}

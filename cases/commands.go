@@ -1,0 +1,1269 @@
+package cases
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/mail"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Event kinds of commands (SPEC section 5). Every state change is one of
+// these, with the staff member or complainant who gave the command as
+// its actor.
+const (
+	EventAssigned        = "assigned"
+	EventAccused         = "accused"
+	EventConfidential    = "confidential"
+	EventAccusedNotified = "accused_notified"
+	EventMinutes         = "minutes"
+	EventNote            = "note"
+	EventExtended        = "extended"
+	EventDecided         = "decided"
+	EventDeclined        = "declined"
+	EventEscalated       = "escalated"
+	EventRuling          = "ruling"
+	EventAdvice          = "advice"
+	EventClosed          = "closed"
+	EventReopened        = "reopened"
+	EventStatus          = "status"
+	EventWithdrawn       = "withdrawn"
+	EventAppeal          = "appeal"
+	EventTakenUp         = "taken_up"
+	EventRefused         = "refused"      // a command mail was refused as a whole, and why
+	EventConfirmAsked    = "confirm"      // a complainant was asked to confirm commands
+	EventCommandFailed   = "command_fail" // one command could not be carried out, and why
+)
+
+// Outcomes of a decision or ruling.
+const (
+	OutcomeUpheld    = "gegrond"
+	OutcomeRejected  = "ongegrond"
+	OutcomePartially = "deels-gegrond"
+)
+
+// Outcomes lists the outcomes #besluit accepts.
+var Outcomes = []string{OutcomeUpheld, OutcomeRejected, OutcomePartially}
+
+// parseOutcome reads an outcome, Dutch or English, tolerant of a space
+// for the hyphen.
+func parseOutcome(s string) (string, bool) {
+	s = strings.ToLower(strings.Join(strings.Fields(s), "-"))
+	switch s {
+	case OutcomeUpheld, "upheld", "well-founded", "founded":
+		return OutcomeUpheld, true
+	case OutcomeRejected, "rejected", "unfounded":
+		return OutcomeRejected, true
+	case OutcomePartially, "deels", "partly-upheld", "partially-upheld", "partly-founded", "partly-well-founded":
+		return OutcomePartially, true
+	}
+	return "", false
+}
+
+// bodyRoles maps an escalation body to the staff role that sits on it.
+var bodyRoles = map[string]string{BodyBoard: "board", BodyCommittee: "committee"}
+
+// cmdError is a command that could not be carried out, with the reason in
+// the organisation's language.
+type cmdError struct{ msg string }
+
+func (e *cmdError) Error() string { return e.msg }
+
+// cmdRun carries out the commands of one mail on one case.
+type cmdRun struct {
+	e      *Engine
+	ctx    context.Context
+	tx     *Tx
+	caseID string
+	in     *Inbound // the command mail
+	actor  Address
+	staff  bool // the actor is a staff member (else the complainant)
+	status *StatusSummary
+}
+
+// say picks the organisation's language.
+func (e *Engine) say(nl, en string, args ...any) string {
+	if e.Org.Language == "en" {
+		return fmt.Sprintf(en, args...)
+	}
+	return fmt.Sprintf(nl, args...)
+}
+
+func (r *cmdRun) fail(nl, en string, args ...any) error {
+	return &cmdError{r.e.say(nl, en, args...)}
+}
+
+// handleCommands acts on the commands of a message that joined a case,
+// after the message itself was filed. It reports whether the message
+// held commands; the caller then tells staff nothing more about it.
+func (e *Engine) handleCommands(ctx context.Context, tx *Tx, caseID string, in *Inbound) (bool, error) {
+	from := in.From.Email
+	staff, isStaff := e.staff(from)
+	c, err := loadCase(ctx, tx, caseID)
+	if err != nil {
+		return false, err
+	}
+	isComplainant := !isStaff && c.Complainant.Email != "" && strings.EqualFold(c.Complainant.Email, from)
+
+	// A reply to a confirmation mail carries out the commands it confirms.
+	if isComplainant && e.proven(in, caseID, from) != "" {
+		done, err := e.confirmed(ctx, tx, c, in)
+		if err != nil || done {
+			return done, err
+		}
+	}
+
+	cmds := ParseCommands(in.Text)
+	if !isStaff {
+		// An unknown #word in a complainant's text is a hashtag, not a
+		// command.
+		cmds = slices.DeleteFunc(cmds, func(c Command) bool { return c.Name == "" })
+	}
+	if len(cmds) == 0 {
+		return false, nil
+	}
+	l := e.log().With("case", caseID, "from", from, "message_id", in.MessageID)
+	switch {
+	case isStaff:
+		proof := e.proven(in, caseID, from)
+		if proof == "" && in.FromAuth != "" {
+			proof = in.FromAuth
+		}
+		if proof == "" {
+			reason := e.say("niets in dit bericht bewijst dat het van %s komt: antwoord op een e-mail van het klachtenloket over deze zaak (het antwoordadres bevat uw persoonlijke code), of verstuur het via een mailserver die wij vertrouwen",
+				"nothing in this message proves that it comes from %s: reply to a mail of the complaints desk about this case (its reply address carries your personal code), or send it through a mail server we trust", from)
+			l.Warn("staff command refused: no proof of sender", "commands", len(cmds))
+			return true, e.refuse(ctx, tx, caseID, in, cmds, reason, "staff address without token or trusted authentication")
+		}
+		name := staff.Name
+		r := &cmdRun{e: e, ctx: ctx, tx: tx, caseID: caseID, in: in, actor: Address{Name: name, Email: from}, staff: true}
+		l.Info("staff commands", "commands", len(cmds), "proof", proof)
+		return true, r.runAll(cmds)
+	case isComplainant:
+		if e.proven(in, caseID, from) == "" {
+			l.Info("complainant commands wait for confirmation", "commands", len(cmds))
+			return true, e.askConfirmation(ctx, tx, c, in, cmds)
+		}
+		r := &cmdRun{e: e, ctx: ctx, tx: tx, caseID: caseID, in: in, actor: c.Complainant}
+		l.Info("complainant commands", "commands", len(cmds))
+		return true, r.runAll(cmds)
+	default:
+		reason := e.say("alleen de behandelaars en de klager van zaak %s kunnen opdrachten geven", "only the staff and the complainant of case %s can give commands", caseID)
+		l.Warn("commands refused: sender is no staff member and not the complainant", "commands", len(cmds))
+		return true, e.refuse(ctx, tx, caseID, in, cmds, reason, "sender is neither staff nor the complainant")
+	}
+}
+
+// proven says how a message proves that addr sent it for a case: a reply
+// token for addr in a recipient address or in In-Reply-To/References. It
+// returns "" when none does.
+func (e *Engine) proven(in *Inbound, caseID, addr string) string {
+	for _, rc := range in.Recipients {
+		if id, tok, ok := ParseReplyAddress(rc.Email, e.Org.Mailbox); ok && id == caseID && ValidToken(e.Secret, caseID, addr, tok) {
+			return "reply token in " + rc.Email
+		}
+	}
+	domain := Domain(e.Org.Mailbox)
+	for _, mid := range append(append([]string{}, in.InReplyTo...), in.References...) {
+		if id, _, tok, ok := ParseOutMessageID(mid, domain); ok && id == caseID && ValidToken(e.Secret, caseID, addr, tok) {
+			return "reply token in <" + mid + ">"
+		}
+	}
+	return ""
+}
+
+// refuse answers a command mail that changes nothing, records why on the
+// case and logs it. The answer counts towards the automatic-answer cap.
+func (e *Engine) refuse(ctx context.Context, tx *Tx, caseID string, in *Inbound, cmds []Command, reason, logReason string) error {
+	if caseID != "" {
+		if err := addEvent(ctx, tx, caseID, EventRefused, in.From.Email, "commands refused: "+logReason+": "+commandLines(cmds)); err != nil {
+			return err
+		}
+	}
+	withheld, err := e.withholdAutoReply(ctx, tx, in)
+	if err != nil || withheld != "" {
+		if withheld != "" {
+			e.log().Warn("refusal withheld", "to", in.From.Email, "why", withheld)
+		}
+		return err
+	}
+	var results []CommandResult
+	for _, c := range cmds {
+		results = append(results, CommandResult{Line: c.Line, Result: reason})
+	}
+	data := MailData{Subject: in.Subject, RecipientName: in.From.Name, From: in.From, Reason: reason, Commands: results}
+	_, err = e.queueMail(ctx, tx, caseID, MailRefusal, in.From.Email, in.MessageID, threadRefs(in), data)
+	return err
+}
+
+func commandLines(cmds []Command) string {
+	var lines []string
+	for _, c := range cmds {
+		lines = append(lines, c.Line)
+	}
+	return strings.Join(lines, "; ")
+}
+
+// askConfirmation keeps the commands of a complainant who sent them
+// without a token and mails the complainant's address to confirm them.
+func (e *Engine) askConfirmation(ctx context.Context, tx *Tx, c Case, in *Inbound, cmds []Command) error {
+	if err := addEvent(ctx, tx, c.ID, EventConfirmAsked, in.From.Email, "confirmation asked for: "+commandLines(cmds)); err != nil {
+		return err
+	}
+	withheld, err := e.withholdAutoReply(ctx, tx, in)
+	if err != nil || withheld != "" {
+		return err
+	}
+	var results []CommandResult
+	for _, cmd := range cmds {
+		results = append(results, CommandResult{Line: cmd.Line})
+	}
+	data := MailData{Subject: in.Subject, RecipientName: c.Complainant.Name, Commands: results}
+	msgID, err := e.queueMail(ctx, tx, c.ID, MailConfirm, c.Complainant.Email, in.MessageID, threadRefs(in), data)
+	if err != nil {
+		return err
+	}
+	js, err := json.Marshal(cmds)
+	if err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO confirmations (case_id, sender, message_id, subject, commands, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
+		c.ID, strings.ToLower(c.Complainant.Email), msgID, in.Subject, string(js), tx.Now.Unix())
+	return err
+}
+
+// confirmed carries out the commands a reply confirms: it answers a
+// confirmation mail of ours that still waits.
+func (e *Engine) confirmed(ctx context.Context, tx *Tx, c Case, in *Inbound) (bool, error) {
+	for _, mid := range append(append([]string{}, in.InReplyTo...), in.References...) {
+		var id int64
+		var cmdsJSON, subject string
+		err := tx.QueryRowContext(ctx, `SELECT id, commands, subject FROM confirmations
+			WHERE message_id = ? AND case_id = ? AND sender = ? AND done_at IS NULL`, mid, c.ID, strings.ToLower(in.From.Email)).
+			Scan(&id, &cmdsJSON, &subject)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue
+		}
+		if err != nil {
+			return false, fmt.Errorf("confirmation: %w", err)
+		}
+		var cmds []Command
+		if err := json.Unmarshal([]byte(cmdsJSON), &cmds); err != nil {
+			return false, fmt.Errorf("confirmation %d: %w", id, err)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE confirmations SET done_at = ? WHERE id = ?`, tx.Now.Unix(), id); err != nil {
+			return false, err
+		}
+		e.log().Info("complainant confirmed commands", "case", c.ID, "commands", len(cmds))
+		r := &cmdRun{e: e, ctx: ctx, tx: tx, caseID: c.ID, in: in, actor: c.Complainant}
+		return true, r.runAll(cmds)
+	}
+	return false, nil
+}
+
+// runAll carries out each command in its own savepoint, so that a command
+// that fails changes nothing while the others take effect, and answers
+// the sender with the transcript.
+func (r *cmdRun) runAll(cmds []Command) error {
+	var results []CommandResult
+	for _, cmd := range cmds {
+		if _, err := r.tx.ExecContext(r.ctx, `SAVEPOINT command`); err != nil {
+			return err
+		}
+		res, err := r.run(cmd)
+		var ce *cmdError
+		switch {
+		case err == nil:
+			if _, err := r.tx.ExecContext(r.ctx, `RELEASE command`); err != nil {
+				return err
+			}
+			results = append(results, CommandResult{Line: cmd.Line, OK: true, Result: res})
+		case errors.As(err, &ce):
+			if _, err := r.tx.ExecContext(r.ctx, `ROLLBACK TO command; RELEASE command`); err != nil {
+				return err
+			}
+			results = append(results, CommandResult{Line: cmd.Line, Result: ce.msg})
+			if err := addEvent(r.ctx, r.tx, r.caseID, EventCommandFailed, r.actor.Email, cmd.Line+": "+ce.msg); err != nil {
+				return err
+			}
+			r.e.log().Info("command not carried out", "case", r.caseID, "command", cmd.Line, "why", ce.msg)
+		default:
+			return err
+		}
+	}
+	data := MailData{Subject: r.in.Subject, RecipientName: r.actor.Name, Commands: results, Status: r.status}
+	_, err := r.e.queueMail(r.ctx, r.tx, r.caseID, MailTranscript, r.actor.Email, r.in.MessageID, threadRefs(r.in), data)
+	return err
+}
+
+// run carries out one command.
+func (r *cmdRun) run(cmd Command) (string, error) {
+	if cmd.Name == "" {
+		return "", r.fail("onbekende opdracht #%s", "unknown command #%s", cmd.Word)
+	}
+	kw, _ := LookupKeyword(cmd.Name)
+	switch {
+	case r.staff && kw.Who&ByStaff == 0:
+		return "", r.fail("alleen de klager kan #%s geven; gebruik #escaleren", "only the complainant can give #%s; use #escalate", cmd.Word)
+	case !r.staff && kw.Who&ByComplainant == 0:
+		return "", r.fail("#%s is een opdracht voor behandelaars", "#%s is a command for staff", cmd.Word)
+	}
+	c, err := loadCase(r.ctx, r.tx, r.caseID)
+	if err != nil {
+		return "", err
+	}
+	if !c.Purged.IsZero() && cmd.Name != CmdStatus && cmd.Name != CmdNote {
+		return "", r.fail("de persoonsgegevens van deze zaak zijn gewist; er kan niets meer mee", "the personal data of this case were purged; nothing more can be done with it")
+	}
+	if r.staff && c.State == StateReceived && cmd.Name != CmdStatus && cmd.Name != CmdNote {
+		// The first thing a handler does takes the case up.
+		if err := r.setState(c, StateInProgress, EventTakenUp, "taken up by "+r.actor.Email); err != nil {
+			return "", err
+		}
+		c.State = StateInProgress
+	}
+	switch cmd.Name {
+	case CmdAssign:
+		return r.assign(c, cmd)
+	case CmdCategory:
+		return r.category(c, cmd)
+	case CmdAccused:
+		return r.accused(c, cmd)
+	case CmdConfidential:
+		return r.confidential(c)
+	case CmdNotifyAccused:
+		return r.notifyAccused(c)
+	case CmdMinutes, CmdNote:
+		return r.record(c, cmd)
+	case CmdExtend:
+		return r.extend(c, cmd)
+	case CmdDecide:
+		return r.decide(c, cmd)
+	case CmdDecline:
+		return r.decline(c, cmd)
+	case CmdEscalate:
+		return r.escalate(c, cmd, false)
+	case CmdAppeal:
+		return r.escalate(c, cmd, true)
+	case CmdRuling:
+		return r.ruling(c, cmd)
+	case CmdClose:
+		return r.close(c, cmd)
+	case CmdReopen:
+		return r.reopen(c)
+	case CmdStatus:
+		return r.statusOf(c)
+	case CmdWithdraw:
+		return r.withdraw(c)
+	}
+	return "", r.fail("onbekende opdracht #%s", "unknown command #%s", cmd.Word)
+}
+
+// loadCase reads a case in a transaction.
+func loadCase(ctx context.Context, q querier, id string) (Case, error) {
+	c, err := scanCase(q.QueryRowContext(ctx, selectCase+` WHERE c.id = ? LIMIT 1`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return c, fmt.Errorf("case %s: %w", id, ErrNotFound)
+	}
+	return c, err
+}
+
+// setState moves a case to another state if the state machine allows it,
+// with an event naming the actor.
+func (r *cmdRun) setState(c Case, to State, event, text string) error {
+	if c.State != to && !c.State.CanMoveTo(to) {
+		return r.fail("dat kan niet: de zaak is %s", "not possible: the case is %s", r.e.stateName(c.State))
+	}
+	if _, err := r.tx.ExecContext(r.ctx, `UPDATE cases SET state = ? WHERE id = ?`, string(to), c.ID); err != nil {
+		return err
+	}
+	return addEvent(r.ctx, r.tx, c.ID, event, r.actor.Email, text)
+}
+
+// checkMove refuses a command whose move the state machine does not
+// allow, before it changes anything.
+func (r *cmdRun) checkMove(c Case, to State) error {
+	if !c.State.CanMoveTo(to) {
+		return r.fail("dat kan niet: de zaak is %s", "not possible: the case is %s", r.e.stateName(c.State))
+	}
+	return nil
+}
+
+var stateNames = map[State][2]string{
+	StateReceived:   {"ontvangen", "received"},
+	StateIncomplete: {"onvolledig", "incomplete"},
+	StateInProgress: {"in behandeling", "in progress"},
+	StateDecided:    {"besloten", "decided"},
+	StateEscalated:  {"doorgezet", "escalated"},
+	StateClosed:     {"gesloten", "closed"},
+	StateWithdrawn:  {"ingetrokken", "withdrawn"},
+	StateDeclined:   {"niet in behandeling genomen", "declined"},
+}
+
+func (e *Engine) stateName(s State) string {
+	n, ok := stateNames[s]
+	if !ok {
+		return string(s)
+	}
+	return e.pick(n[0], n[1])
+}
+
+// pick picks the organisation's language for a fixed text.
+func (e *Engine) pick(nl, en string) string {
+	if e.Org.Language == "en" {
+		return en
+	}
+	return nl
+}
+
+// meet marks an open deadline of a case as met now.
+func (r *cmdRun) meet(kind string) error {
+	_, err := r.tx.ExecContext(r.ctx, `UPDATE deadlines SET met_at = ? WHERE case_id = ? AND kind = ? AND met_at IS NULL`,
+		r.tx.Now.Unix(), r.caseID, kind)
+	return err
+}
+
+// dropOpenDeadlines removes the deadlines of a case that are still open
+// and no longer apply, keeping those of keep.
+func (r *cmdRun) dropOpenDeadlines(keep ...string) error {
+	q := `DELETE FROM deadlines WHERE case_id = ? AND met_at IS NULL`
+	args := []any{r.caseID}
+	for _, k := range keep {
+		q += ` AND kind != ?`
+		args = append(args, k)
+	}
+	_, err := r.tx.ExecContext(r.ctx, q, args...)
+	return err
+}
+
+// setDeadlines writes the deadlines of the given kinds that the policy
+// gives for the case's dates, replacing open ones of the same kind.
+func (r *cmdRun) setDeadlines(dates CaseDates, kinds ...string) error {
+	for _, d := range r.e.Policy.Deadlines(dates) {
+		if !slices.Contains(kinds, d.Kind) {
+			continue
+		}
+		if _, err := r.tx.ExecContext(r.ctx, `INSERT INTO deadlines (case_id, kind, due, article) VALUES (?, ?, ?, ?)
+			ON CONFLICT (case_id, kind) DO UPDATE SET due = excluded.due, article = excluded.article, met_at = NULL`,
+			r.caseID, d.Kind, d.Due.Unix(), d.Article); err != nil {
+			return fmt.Errorf("deadline %s: %w", d.Kind, err)
+		}
+	}
+	return nil
+}
+
+// dates are the moments of a case its deadlines count from.
+func (r *cmdRun) dates(c Case) (CaseDates, error) {
+	var advice sql.NullInt64
+	if err := r.tx.QueryRowContext(r.ctx, `SELECT advice_at FROM cases WHERE id = ?`, c.ID).Scan(&advice); err != nil {
+		return CaseDates{}, err
+	}
+	return CaseDates{Received: c.Opened, Complete: c.Complete, Decided: c.Decided, Closed: c.Closed, Advice: fromUnix(advice)}, nil
+}
+
+func (r *cmdRun) assign(c Case, cmd Command) (string, error) {
+	addr := cmd.Args
+	if a, err := mail.ParseAddress(addr); err == nil {
+		addr = a.Address
+	}
+	s, ok := r.e.staff(strings.ToLower(strings.TrimSpace(addr)))
+	if !ok {
+		return "", r.fail("%q is geen medewerker in de configuratie", "%q is not a staff member in the configuration", cmd.Args)
+	}
+	if _, err := r.tx.ExecContext(r.ctx, `UPDATE cases SET handler = ? WHERE id = ?`, s.Email, c.ID); err != nil {
+		return "", err
+	}
+	if err := addEvent(r.ctx, r.tx, c.ID, EventAssigned, r.actor.Email, "handler: "+s.Email); err != nil {
+		return "", err
+	}
+	if !strings.EqualFold(s.Email, r.actor.Email) {
+		// The new handler gets the case file, with a reply address of
+		// their own so that their commands just work.
+		data, err := r.e.caseFile(r.ctx, r.tx, c)
+		if err != nil {
+			return "", err
+		}
+		data.RecipientName = s.Name
+		if _, err := r.e.queueMail(r.ctx, r.tx, c.ID, MailAnnounce, s.Email, r.in.MessageID, threadRefs(r.in), data); err != nil {
+			return "", err
+		}
+	}
+	return r.e.say("behandelaar is nu %s", "handler is now %s", s.Email), nil
+}
+
+func (r *cmdRun) category(c Case, cmd Command) (string, error) {
+	cat, ok := r.e.Policy.Category(cmd.Args)
+	if !ok {
+		var codes []string
+		for _, c := range r.e.Policy.Categories {
+			codes = append(codes, c.Code)
+		}
+		if len(codes) == 0 {
+			return "", r.fail("de regeling kent geen categorieën", "the regulation has no categories")
+		}
+		return "", r.fail("onbekende categorie %q (kies uit %s)", "unknown category %q (choose from %s)", cmd.Args, strings.Join(codes, ", "))
+	}
+	if _, err := r.tx.ExecContext(r.ctx, `UPDATE cases SET category = ? WHERE id = ?`, cat.Code, c.ID); err != nil {
+		return "", err
+	}
+	if err := addEvent(r.ctx, r.tx, c.ID, EventCategory, r.actor.Email, "category "+cat.Code+" set"); err != nil {
+		return "", err
+	}
+	return r.e.say("categorie %s: %s", "category %s: %s", cat.Code, cat.Label(r.e.Org.Language)), nil
+}
+
+func (r *cmdRun) accused(c Case, cmd Command) (string, error) {
+	arg := strings.TrimSpace(cmd.Args)
+	if arg == "" {
+		return "", r.fail("geef naam en adres: #aangeklaagde Naam <adres>", "give name and address: #accused Name <address>")
+	}
+	var who Address
+	if a, err := mail.ParseAddress(arg); err == nil {
+		who = Address{Name: a.Name, Email: strings.ToLower(a.Address)}
+	} else if strings.ContainsAny(arg, "<>@") {
+		return "", r.fail("adres %q is onleesbaar: %v", "cannot read address %q: %v", arg, err)
+	} else {
+		who = Address{Name: arg}
+	}
+	if _, err := r.tx.ExecContext(r.ctx, `DELETE FROM parties WHERE case_id = ? AND role = ?`, c.ID, RoleAccused); err != nil {
+		return "", err
+	}
+	if _, err := r.tx.ExecContext(r.ctx, `INSERT INTO parties (case_id, role, name, email) VALUES (?, ?, ?, ?)`,
+		c.ID, RoleAccused, who.Name, who.Email); err != nil {
+		return "", err
+	}
+	if err := addEvent(r.ctx, r.tx, c.ID, EventAccused, r.actor.Email, "accused: "+who.String()); err != nil {
+		return "", err
+	}
+	if who.Email == "" {
+		return r.e.say("aangeklaagde: %s (zonder adres kan #informeer-aangeklaagde niet)", "accused: %s (without an address #notify-accused cannot be used)", who.Name), nil
+	}
+	return r.e.say("aangeklaagde: %s", "accused: %s", who.String()), nil
+}
+
+func (r *cmdRun) confidential(c Case) (string, error) {
+	if _, err := r.tx.ExecContext(r.ctx, `UPDATE cases SET confidential = 1 WHERE id = ?`, c.ID); err != nil {
+		return "", err
+	}
+	if err := addEvent(r.ctx, r.tx, c.ID, EventConfidential, r.actor.Email, "the complainant's identity is confidential"); err != nil {
+		return "", err
+	}
+	return r.e.say("vertrouwelijk: de identiteit van de klager gaat niet naar de aangeklaagde", "confidential: the complainant's identity is not mailed to the accused"), nil
+}
+
+// accusedParty returns the accused of a case.
+func accusedParty(ctx context.Context, q querier, caseID string) (Address, error) {
+	var a Address
+	err := q.QueryRowContext(ctx, `SELECT name, email FROM parties WHERE case_id = ? AND role = ? ORDER BY id DESC LIMIT 1`, caseID, RoleAccused).
+		Scan(&a.Name, &a.Email)
+	if errors.Is(err, sql.ErrNoRows) {
+		return a, nil
+	}
+	return a, err
+}
+
+// accusedNotified reports whether the accused of a case was told of it,
+// and so is told what follows.
+func accusedNotified(ctx context.Context, q querier, caseID string) (bool, error) {
+	var n int
+	err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM events WHERE case_id = ? AND kind = ?`, caseID, EventAccusedNotified).Scan(&n)
+	return n > 0, err
+}
+
+func (r *cmdRun) notifyAccused(c Case) (string, error) {
+	if c.State.Ended() {
+		return "", r.fail("dat kan niet: de zaak is %s", "not possible: the case is %s", r.e.stateName(c.State))
+	}
+	acc, err := accusedParty(r.ctx, r.tx, c.ID)
+	if err != nil {
+		return "", err
+	}
+	if acc.Email == "" {
+		return "", r.fail("het adres van de aangeklaagde is niet bekend; geef het eerst met #aangeklaagde Naam <adres>", "the accused's address is not known; give it first with #accused Name <address>")
+	}
+	data, err := r.e.caseFile(r.ctx, r.tx, c)
+	if err != nil {
+		return "", err
+	}
+	data.Role = RecipientAccused
+	data.RecipientName = acc.Name
+	data.Accused = acc
+	data.Confidential = c.Confidential
+	data.Copy = r.e.Policy.AccusedCopy && !c.Confidential
+	if !data.Copy {
+		data.Text, data.Attachments, data.Attach = "", nil, nil
+	}
+	if c.Confidential {
+		data.Complainant, data.From, data.Subject, data.Fields = Address{}, Address{}, "", nil
+	}
+	data.Deadlines, data.Flags, data.Grounds, data.Categories = nil, nil, nil, nil
+	if _, err := r.e.queueMail(r.ctx, r.tx, c.ID, MailAccused, acc.Email, "", nil, data); err != nil {
+		return "", err
+	}
+	if err := r.meet(DeadlineAccusedNotified); err != nil {
+		return "", err
+	}
+	if err := addEvent(r.ctx, r.tx, c.ID, EventAccusedNotified, r.actor.Email, "accused notified: "+acc.Email); err != nil {
+		return "", err
+	}
+	res := r.e.say("de aangeklaagde (%s) krijgt bericht", "the accused (%s) is notified", acc.Email)
+	switch {
+	case c.Confidential:
+		res += r.e.say("; zonder de identiteit van de klager en zonder afschrift, want de zaak is vertrouwelijk", "; without the complainant's identity and without a copy, as the case is confidential")
+	case data.Copy:
+		res += r.e.say(", met een afschrift van de klacht en de stukken", ", with a copy of the complaint and its documents")
+	}
+	return res, nil
+}
+
+func (r *cmdRun) record(c Case, cmd Command) (string, error) {
+	if strings.TrimSpace(cmd.Body) == "" {
+		return "", r.fail("zet de tekst op de regels onder #%s", "put the text on the lines below #%s", cmd.Word)
+	}
+	kind := EventNote
+	if cmd.Name == CmdMinutes {
+		kind = EventMinutes
+		// A record of a conversation is contact with the complainant.
+		if err := r.meet(DeadlineTakenUp); err != nil {
+			return "", err
+		}
+	}
+	if err := addEvent(r.ctx, r.tx, c.ID, kind, r.actor.Email, cmd.Body); err != nil {
+		return "", err
+	}
+	if kind == EventMinutes {
+		return r.e.say("gespreksverslag vastgelegd", "minutes recorded"), nil
+	}
+	return r.e.say("notitie vastgelegd", "note recorded"), nil
+}
+
+// decisionDeadline returns the open decision deadline of a case.
+func (r *cmdRun) decisionDeadline(c Case) (time.Time, bool, error) {
+	var due int64
+	err := r.tx.QueryRowContext(r.ctx, `SELECT due FROM deadlines WHERE case_id = ? AND kind = ? AND met_at IS NULL`, c.ID, DeadlineDecision).Scan(&due)
+	if errors.Is(err, sql.ErrNoRows) {
+		return time.Time{}, false, nil
+	}
+	return time.Unix(due, 0), err == nil, err
+}
+
+func (r *cmdRun) extend(c Case, cmd Command) (string, error) {
+	p := r.e.Policy
+	if !p.Extension.Allowed {
+		return "", r.fail("de regeling staat geen verlenging toe%s", "the regulation allows no extension%s", articleSuffix(p.Extension.Article))
+	}
+	if !c.State.Open() {
+		return "", r.fail("dat kan niet: de zaak is %s", "not possible: the case is %s", r.e.stateName(c.State))
+	}
+	due, ok, err := r.decisionDeadline(c)
+	if err != nil {
+		return "", err
+	}
+	if !ok {
+		return "", r.fail("deze zaak heeft geen lopende beslistermijn", "this case has no running decision term")
+	}
+	loc := r.e.Org.Location
+	day, err := time.ParseInLocation("2006-01-02", strings.TrimSpace(firstWord(cmd.Args)), loc)
+	if err != nil {
+		return "", r.fail("geef de nieuwe datum als JJJJ-MM-DD, bijvoorbeeld #verdagen %s", "give the new date as YYYY-MM-DD, e.g. #extend %s", due.In(loc).AddDate(0, 0, 14).Format("2006-01-02"))
+	}
+	newDue := time.Date(day.Year(), day.Month(), day.Day(), 23, 59, 59, 0, loc)
+	if !newDue.After(due) {
+		return "", r.fail("%s ligt niet na de huidige termijn (%s)", "%s is not after the current term (%s)", day.Format("2006-01-02"), due.In(loc).Format("2006-01-02"))
+	}
+	var n int
+	if err := r.tx.QueryRowContext(r.ctx, `SELECT COUNT(*) FROM events WHERE case_id = ? AND kind = ?`, c.ID, EventExtended).Scan(&n); err != nil {
+		return "", err
+	}
+	if p.Extension.Once && n > 0 {
+		return "", r.fail("de termijn is al eens verlengd; de regeling staat dat één keer toe%s", "the term was extended before; the regulation allows that once%s", articleSuffix(p.Extension.Article))
+	}
+	dates, err := r.dates(c)
+	if err != nil {
+		return "", err
+	}
+	original := due
+	for _, d := range p.Deadlines(dates) {
+		if d.Kind == DeadlineDecision {
+			original = d.Due
+		}
+	}
+	if latest, _ := p.MaxExtension(original); !latest.IsZero() && newDue.After(latest) {
+		return "", r.fail("de regeling staat verlenging toe tot uiterlijk %s (%s na de oorspronkelijke termijn%s)", "the regulation allows an extension up to %s (%s after the original term%s)",
+			latest.In(loc).Format("2006-01-02"), p.Extension.Max.Describe(), articleSuffix(p.Extension.Article))
+	}
+	if p.Extension.Reasons && strings.TrimSpace(cmd.Body) == "" {
+		return "", r.fail("de regeling vraagt een reden: zet die op de regels onder #verdagen", "the regulation asks for a reason: put it on the lines below #extend")
+	}
+	if _, err := r.tx.ExecContext(r.ctx, `UPDATE deadlines SET due = ? WHERE case_id = ? AND kind = ?`, newDue.Unix(), c.ID, DeadlineDecision); err != nil {
+		return "", err
+	}
+	if err := addEvent(r.ctx, r.tx, c.ID, EventExtended, r.actor.Email, fmt.Sprintf("decision term extended from %s to %s: %s",
+		due.In(loc).Format("2006-01-02"), newDue.Format("2006-01-02"), cmd.Body)); err != nil {
+		return "", err
+	}
+	data := MailData{Subject: c.Subject, Complainant: c.Complainant, Actor: r.actor, Body: cmd.Body, Due: newDue, PreviousDue: due.In(loc), Received: c.Opened.In(loc)}
+	told, err := r.tell(c, MailExtension, data, p.Extension.Inform...)
+	if err != nil {
+		return "", err
+	}
+	if slices.Contains(p.Extension.Inform, RecipientComplainant) {
+		if err := r.meet(DeadlineTakenUp); err != nil {
+			return "", err
+		}
+	}
+	return r.e.say("beslistermijn verlengd tot %s; bericht aan %s", "decision term extended to %s; notice to %s", newDue.Format("2006-01-02"), r.list(told)), nil
+}
+
+func articleSuffix(a string) string {
+	if a == "" {
+		return ""
+	}
+	return " (art. " + a + ")"
+}
+
+func firstWord(s string) string {
+	if f := strings.Fields(s); len(f) > 0 {
+		return f[0]
+	}
+	return ""
+}
+
+func (r *cmdRun) list(addrs []string) string {
+	if len(addrs) == 0 {
+		return r.e.say("niemand", "nobody")
+	}
+	return strings.Join(addrs, ", ")
+}
+
+// tell queues a duty mail to the parties named (complainant, accused,
+// staff, and the staff roles committee, confidant, board, director,
+// handler) and returns the addresses it went to. The accused is told only
+// once notified of the complaint; staff means the handler, or the staff
+// the case was announced to while there is none. The actor is left out:
+// their transcript tells them.
+func (r *cmdRun) tell(c Case, kind string, data MailData, who ...string) ([]string, error) {
+	var out []string
+	send := func(to Address, role string, d MailData) error {
+		if to.Email == "" || slices.Contains(out, to.Email) || strings.EqualFold(to.Email, r.actor.Email) {
+			return nil
+		}
+		d.Role = role
+		d.RecipientName = to.Name
+		inReplyTo, refs, err := r.e.threadTo(r.ctx, r.tx, c.ID, role, to.Email)
+		if err != nil {
+			return err
+		}
+		if _, err := r.e.queueMail(r.ctx, r.tx, c.ID, kind, to.Email, inReplyTo, refs, d); err != nil {
+			return err
+		}
+		out = append(out, to.Email)
+		return nil
+	}
+	for _, w := range who {
+		switch w {
+		case RecipientComplainant:
+			if err := send(c.Complainant, RecipientComplainant, data); err != nil {
+				return nil, err
+			}
+		case RecipientAccused:
+			acc, err := accusedParty(r.ctx, r.tx, c.ID)
+			if err != nil {
+				return nil, err
+			}
+			notified, err := accusedNotified(r.ctx, r.tx, c.ID)
+			if err != nil {
+				return nil, err
+			}
+			if !notified {
+				continue
+			}
+			d := data
+			d.Confidential = c.Confidential
+			d.Accused = acc
+			if c.Confidential {
+				d.Complainant, d.Subject = Address{}, ""
+			}
+			if err := send(acc, RecipientAccused, d); err != nil {
+				return nil, err
+			}
+		case RecipientStaff:
+			for _, s := range r.e.announceTo(c.Handler) {
+				if err := send(Address{Name: s.Name, Email: s.Email}, RecipientStaff, data); err != nil {
+					return nil, err
+				}
+			}
+		default: // a staff role
+			for _, s := range r.e.Staff {
+				if s.HasRole(w) {
+					if err := send(Address{Name: s.Name, Email: s.Email}, RecipientStaff, data); err != nil {
+						return nil, err
+					}
+				}
+			}
+		}
+	}
+	return out, nil
+}
+
+// threadTo returns the In-Reply-To and References of a mail to one
+// person of a case: to the complainant it answers the complaint; to
+// anyone else it follows the last mail they got about the case.
+func (e *Engine) threadTo(ctx context.Context, q querier, caseID, role, to string) (string, []string, error) {
+	var mid string
+	var err error
+	if role == RecipientComplainant {
+		err = q.QueryRowContext(ctx, `SELECT message_id FROM messages WHERE case_id = ? AND direction = 'in' AND message_id != '' ORDER BY id LIMIT 1`, caseID).Scan(&mid)
+	} else {
+		err = q.QueryRowContext(ctx, `SELECT message_id FROM outbox WHERE case_id = ? AND recipient = ? ORDER BY id DESC LIMIT 1`, caseID, strings.ToLower(to)).Scan(&mid)
+	}
+	if errors.Is(err, sql.ErrNoRows) || mid == "" {
+		return "", nil, nil
+	}
+	if err != nil {
+		return "", nil, err
+	}
+	return mid, []string{mid}, nil
+}
+
+func (r *cmdRun) decide(c Case, cmd Command) (string, error) {
+	outcome, ok := parseOutcome(cmd.Args)
+	if !ok {
+		return "", r.fail("geef het oordeel: #besluit gegrond, ongegrond of deels-gegrond", "give the judgement: #decide gegrond, ongegrond or deels-gegrond")
+	}
+	if strings.TrimSpace(cmd.Body) == "" {
+		return "", r.fail("een besluit is gemotiveerd: zet de motivering en maatregelen op de regels onder #besluit", "a decision gives reasons: put the reasons and measures on the lines below #decide")
+	}
+	if err := r.checkMove(c, StateDecided); err != nil {
+		return "", err
+	}
+	return r.decided(c, outcome, cmd.Body, EventDecided, MailDecision, nil)
+}
+
+// decided records the outcome of a case (a decision, or a binding
+// ruling), starts the follow-up clock and mails the parties.
+func (r *cmdRun) decided(c Case, outcome, body, event, kind string, step *EscalationStep) (string, error) {
+	now := r.tx.Now
+	if _, err := r.tx.ExecContext(r.ctx, `UPDATE cases SET state = ?, decided_at = ?, outcome = ? WHERE id = ?`,
+		string(StateDecided), now.Unix(), outcome, c.ID); err != nil {
+		return "", err
+	}
+	text := "decided: " + outcome
+	if step != nil {
+		text = "ruling of " + step.Label
+		if outcome != "" {
+			text += ": " + outcome
+		}
+	}
+	if err := addEvent(r.ctx, r.tx, c.ID, event, r.actor.Email, text+"\n"+body); err != nil {
+		return "", err
+	}
+	for _, k := range []string{DeadlineDecision, DeadlineTakenUp} {
+		if err := r.meet(k); err != nil {
+			return "", err
+		}
+	}
+	c.Decided = now
+	dates, err := r.dates(c)
+	if err != nil {
+		return "", err
+	}
+	if err := r.setDeadlines(dates, DeadlineFollowUp); err != nil {
+		return "", err
+	}
+	data := MailData{Subject: c.Subject, Complainant: c.Complainant, Actor: r.actor, Outcome: outcome, Body: body,
+		NextBody: r.e.Policy.NextBody, Escalation: step, Received: c.Opened.In(r.e.Org.Location)}
+	told, err := r.tell(c, kind, data, RecipientComplainant, RecipientAccused)
+	if err != nil {
+		return "", err
+	}
+	if step != nil {
+		return r.e.say("uitspraak (%s) vastgelegd; bericht aan %s", "ruling (%s) recorded; sent to %s", step.Label, r.list(told)), nil
+	}
+	return r.e.say("besluit (%s) verstuurd aan %s", "decision (%s) sent to %s", outcome, r.list(told)), nil
+}
+
+func (r *cmdRun) decline(c Case, cmd Command) (string, error) {
+	grounds := r.e.Policy.DeclineGrounds
+	var ground *DeclineGround
+	if len(grounds) > 0 {
+		n, err := strconv.Atoi(firstWord(cmd.Args))
+		if err != nil || n < 1 || n > len(grounds) {
+			var b strings.Builder
+			for i, g := range grounds {
+				fmt.Fprintf(&b, "\n  %d. %s%s", i+1, g.Text, articleSuffix(g.Article))
+			}
+			return "", r.fail("geef de grond als nummer, bijvoorbeeld #niet-behandelen 1; de gronden van de regeling:%s", "give the ground by number, e.g. #decline 1; the regulation's grounds:%s", b.String())
+		}
+		g := grounds[n-1]
+		ground = &g
+	}
+	if strings.TrimSpace(cmd.Body) == "" {
+		return "", r.fail("geef de redenen op de regels onder #niet-behandelen", "give the reasons on the lines below #decline")
+	}
+	if err := r.checkMove(c, StateDeclined); err != nil {
+		return "", err
+	}
+	if err := r.meet(DeadlineDeclineNotice); err != nil {
+		return "", err
+	}
+	text := "declined: " + cmd.Body
+	if ground != nil {
+		text = "declined on the ground " + ground.Text + articleSuffix(ground.Article) + ": " + cmd.Body
+	}
+	if err := r.end(c, StateDeclined, EventDeclined, text); err != nil {
+		return "", err
+	}
+	data := MailData{Subject: c.Subject, Complainant: c.Complainant, Actor: r.actor, Body: cmd.Body, Ground: ground,
+		NextBody: r.e.Policy.NextBody, Received: c.Opened.In(r.e.Org.Location)}
+	told, err := r.tell(c, MailDecline, data, RecipientComplainant)
+	if err != nil {
+		return "", err
+	}
+	return r.e.say("niet in behandeling genomen; bericht aan %s", "declined; notice to %s", r.list(told)), nil
+}
+
+// end moves a case to an ended state: its open deadlines lapse (a
+// follow-up already due stays) and the retention term starts.
+func (r *cmdRun) end(c Case, to State, event, text string) error {
+	if err := r.setState(c, to, event, text); err != nil {
+		return err
+	}
+	now := r.tx.Now
+	if _, err := r.tx.ExecContext(r.ctx, `UPDATE cases SET closed_at = ? WHERE id = ?`, now.Unix(), c.ID); err != nil {
+		return err
+	}
+	if err := r.dropOpenDeadlines(DeadlineFollowUp); err != nil {
+		return err
+	}
+	c.Closed = now
+	dates, err := r.dates(c)
+	if err != nil {
+		return err
+	}
+	return r.setDeadlines(dates, DeadlineRetention)
+}
+
+func (r *cmdRun) escalate(c Case, cmd Command, appeal bool) (string, error) {
+	steps := r.e.Policy.Escalation
+	if len(steps) == 0 {
+		return "", r.fail("de regeling kent geen volgende instantie", "the regulation names no next body")
+	}
+	var step EscalationStep
+	if appeal {
+		// The next body after the one the case was last with.
+		var last string
+		if err := r.tx.QueryRowContext(r.ctx, `SELECT escalated_to FROM cases WHERE id = ?`, c.ID).Scan(&last); err != nil {
+			return "", err
+		}
+		i := slices.IndexFunc(steps, func(s EscalationStep) bool { return s.Body == last })
+		if i+1 >= len(steps) {
+			return "", r.fail("er is geen instantie meer om in beroep te gaan", "there is no further body to appeal to")
+		}
+		step = steps[i+1]
+		if c.State != StateDecided && c.State != StateDeclined {
+			return "", r.fail("beroep kan na een besluit; de zaak is %s", "an appeal is possible after a decision; the case is %s", r.e.stateName(c.State))
+		}
+	} else {
+		arg := strings.ToLower(firstWord(cmd.Args))
+		var bodies []string
+		for _, s := range steps {
+			bodies = append(bodies, s.Body)
+		}
+		i := slices.IndexFunc(steps, func(s EscalationStep) bool { return s.Body == arg })
+		if i < 0 {
+			return "", r.fail("geef de instantie: #escaleren %s", "give the body: #escalate %s", strings.Join(bodies, "|"))
+		}
+		step = steps[i]
+	}
+	if err := r.checkMove(c, StateEscalated); err != nil {
+		return "", err
+	}
+	event, text := EventEscalated, "escalated to "+step.Label
+	if appeal {
+		event, text = EventAppeal, "appeal to "+step.Label
+	}
+	if cmd.Body != "" {
+		text += ": " + cmd.Body
+	}
+	if err := r.setState(c, StateEscalated, event, text); err != nil {
+		return "", err
+	}
+	if _, err := r.tx.ExecContext(r.ctx, `UPDATE cases SET escalated_to = ? WHERE id = ?`, step.Body, c.ID); err != nil {
+		return "", err
+	}
+	data := MailData{Subject: c.Subject, Complainant: c.Complainant, Actor: r.actor, Escalation: &step, Appeal: appeal,
+		Body: cmd.Body, Received: c.Opened.In(r.e.Org.Location)}
+	told, err := r.tell(c, MailEscalation, data, RecipientComplainant, RecipientAccused)
+	if err != nil {
+		return "", err
+	}
+	// The body gets the whole file: staff who sit on it, and its address.
+	file, err := r.e.caseFile(r.ctx, r.tx, c)
+	if err != nil {
+		return "", err
+	}
+	file.Escalation, file.Appeal, file.Body, file.Actor = &step, appeal, cmd.Body, r.actor
+	file.Flags, file.Grounds, file.Categories = nil, nil, nil
+	var bodyTold []string
+	if role, ok := bodyRoles[step.Body]; ok {
+		t, err := r.tell(c, MailEscalation, file, role)
+		if err != nil {
+			return "", err
+		}
+		bodyTold = append(bodyTold, t...)
+	}
+	if step.Email != "" {
+		file.Role = RecipientBody
+		file.RecipientName = step.Label
+		if _, err := r.e.queueMail(r.ctx, r.tx, c.ID, MailEscalation, step.Email, "", nil, file); err != nil {
+			return "", err
+		}
+		bodyTold = append(bodyTold, step.Email)
+	}
+	if appeal {
+		// Staff learn of the appeal too.
+		if _, err := r.tell(c, MailEscalation, file, RecipientStaff); err != nil {
+			return "", err
+		}
+	}
+	res := r.e.say("doorgezet naar %s; bericht aan %s", "referred to %s; notice to %s", step.Label, r.list(append(told, bodyTold...)))
+	if len(bodyTold) == 0 {
+		res += r.e.say("; van %s is geen adres bekend: stuur het dossier zelf door", "; no address is known for %s: forward the case file yourself", step.Label)
+	}
+	return res, nil
+}
+
+func (r *cmdRun) ruling(c Case, cmd Command) (string, error) {
+	if c.State != StateEscalated {
+		return "", r.fail("een uitspraak volgt op #escaleren; de zaak is %s", "a ruling follows #escalate; the case is %s", r.e.stateName(c.State))
+	}
+	var body string
+	if err := r.tx.QueryRowContext(r.ctx, `SELECT escalated_to FROM cases WHERE id = ?`, c.ID).Scan(&body); err != nil {
+		return "", err
+	}
+	i := slices.IndexFunc(r.e.Policy.Escalation, func(s EscalationStep) bool { return s.Body == body })
+	if i < 0 {
+		return "", r.fail("de instantie %q staat niet (meer) in de regeling", "the body %q is not in the regulation (any more)", body)
+	}
+	step := r.e.Policy.Escalation[i]
+	outcome := ""
+	if a := strings.TrimSpace(cmd.Args); a != "" {
+		o, ok := parseOutcome(a)
+		if !ok {
+			return "", r.fail("onbekend oordeel %q (gegrond, ongegrond of deels-gegrond)", "unknown judgement %q (gegrond, ongegrond or deels-gegrond)", a)
+		}
+		outcome = o
+	}
+	if strings.TrimSpace(cmd.Body) == "" {
+		return "", r.fail("zet de uitspraak op de regels onder #uitspraak", "put the ruling on the lines below #ruling")
+	}
+	if step.Binding {
+		return r.decided(c, outcome, cmd.Body, EventRuling, MailRuling, &step)
+	}
+	// Advice: the case comes back for the decision, whose term may run
+	// from the advice (schakel art. 6b).
+	now := r.tx.Now
+	if _, err := r.tx.ExecContext(r.ctx, `UPDATE cases SET state = ?, advice_at = ? WHERE id = ?`, string(StateInProgress), now.Unix(), c.ID); err != nil {
+		return "", err
+	}
+	if err := addEvent(r.ctx, r.tx, c.ID, EventAdvice, r.actor.Email, "advice of "+step.Label+": "+cmd.Body); err != nil {
+		return "", err
+	}
+	dates, err := r.dates(c)
+	if err != nil {
+		return "", err
+	}
+	if rule, ok := r.e.Policy.Rule(DeadlineDecision); ok && rule.From == FromAdvice {
+		if err := r.setDeadlines(dates, DeadlineDecision); err != nil {
+			return "", err
+		}
+	}
+	data := MailData{Subject: c.Subject, Complainant: c.Complainant, Actor: r.actor, Outcome: outcome, Body: cmd.Body,
+		Escalation: &step, Received: c.Opened.In(r.e.Org.Location)}
+	told, err := r.tell(c, MailRuling, data, RecipientComplainant, RecipientAccused, RecipientStaff)
+	if err != nil {
+		return "", err
+	}
+	return r.e.say("advies van %s vastgelegd; de zaak is weer in behandeling voor het besluit; bericht aan %s", "advice of %s recorded; the case is back in progress for the decision; sent to %s", step.Label, r.list(told)), nil
+}
+
+func (r *cmdRun) close(c Case, cmd Command) (string, error) {
+	if err := r.checkMove(c, StateClosed); err != nil {
+		return "", err
+	}
+	settled := c.State != StateDecided && c.State != StateEscalated
+	if err := r.end(c, StateClosed, EventClosed, "closed"); err != nil {
+		return "", err
+	}
+	if !settled {
+		return r.e.say("zaak gesloten", "case closed"), nil
+	}
+	// Closed without a decision: settled informally; the complainant gets
+	// a written notice and the accused a copy (schakel art. 9).
+	data := MailData{Subject: c.Subject, Complainant: c.Complainant, Actor: r.actor, Body: cmd.Body, Received: c.Opened.In(r.e.Org.Location)}
+	told, err := r.tell(c, MailClosed, data, RecipientComplainant, RecipientAccused)
+	if err != nil {
+		return "", err
+	}
+	return r.e.say("zaak gesloten zonder besluit; bericht aan %s", "case closed without a decision; notice to %s", r.list(told)), nil
+}
+
+func (r *cmdRun) reopen(c Case) (string, error) {
+	if err := r.checkMove(c, StateInProgress); err != nil {
+		return "", err
+	}
+	if err := r.setState(c, StateInProgress, EventReopened, "reopened"); err != nil {
+		return "", err
+	}
+	if _, err := r.tx.ExecContext(r.ctx, `UPDATE cases SET closed_at = NULL WHERE id = ?`, c.ID); err != nil {
+		return "", err
+	}
+	if _, err := r.tx.ExecContext(r.ctx, `DELETE FROM deadlines WHERE case_id = ? AND kind = ? AND met_at IS NULL`, c.ID, DeadlineRetention); err != nil {
+		return "", err
+	}
+	if c.Decided.IsZero() {
+		// The decision is still to come: its term runs again as the
+		// policy sets it, unless it was met before.
+		c.Closed = time.Time{}
+		dates, err := r.dates(c)
+		if err != nil {
+			return "", err
+		}
+		for _, d := range r.e.Policy.Deadlines(dates) {
+			if d.Kind != DeadlineDecision {
+				continue
+			}
+			if _, err := r.tx.ExecContext(r.ctx, `INSERT INTO deadlines (case_id, kind, due, article) VALUES (?, ?, ?, ?)
+				ON CONFLICT (case_id, kind) DO NOTHING`, c.ID, d.Kind, d.Due.Unix(), d.Article); err != nil {
+				return "", err
+			}
+		}
+	}
+	return r.e.say("zaak heropend", "case reopened"), nil
+}
+
+func (r *cmdRun) statusOf(c Case) (string, error) {
+	s := &StatusSummary{State: c.State, Category: c.Category, Opened: c.Opened.In(r.e.Org.Location), Outcome: c.Outcome}
+	if cat, ok := r.e.Policy.Category(c.Category); ok {
+		s.CategoryLabel = cat.Label(r.e.Org.Language)
+	}
+	if c.Handler != "" {
+		s.Handler = c.Handler
+		if st, ok := r.e.staff(c.Handler); ok && st.Name != "" {
+			s.Handler = st.Name
+		}
+	}
+	rows, err := r.tx.QueryContext(r.ctx, `SELECT case_id, kind, due, article, met_at FROM deadlines WHERE case_id = ? ORDER BY due`, c.ID)
+	if err != nil {
+		return "", err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		d, err := scanDeadline(rows, &id)
+		if err != nil {
+			return "", err
+		}
+		if !r.staff && d.Kind == DeadlineRetention {
+			continue
+		}
+		s.Deadlines = append(s.Deadlines, StatusDeadline{Kind: d.Kind, Due: d.Due.In(r.e.Org.Location), Met: !d.Met.IsZero()})
+	}
+	if err := rows.Err(); err != nil {
+		return "", err
+	}
+	r.status = s
+	if err := addEvent(r.ctx, r.tx, c.ID, EventStatus, r.actor.Email, "status asked"); err != nil {
+		return "", err
+	}
+	return r.e.say("de zaak is %s", "the case is %s", r.e.stateName(c.State)), nil
+}
+
+func (r *cmdRun) withdraw(c Case) (string, error) {
+	if !c.State.Open() {
+		return "", r.fail("dat kan niet: de zaak is %s", "not possible: the case is %s", r.e.stateName(c.State))
+	}
+	if err := r.checkMove(c, StateWithdrawn); err != nil {
+		return "", err
+	}
+	if err := r.end(c, StateWithdrawn, EventWithdrawn, "withdrawn by "+r.actor.Email); err != nil {
+		return "", err
+	}
+	data := MailData{Subject: c.Subject, Complainant: c.Complainant, Actor: r.actor, Received: c.Opened.In(r.e.Org.Location)}
+	if !r.staff {
+		data.Actor = Address{} // the complainant withdrew; the template says so
+	}
+	told, err := r.tell(c, MailWithdrawal, data, RecipientComplainant, RecipientAccused, RecipientStaff)
+	if err != nil {
+		return "", err
+	}
+	return r.e.say("klacht ingetrokken; bericht aan %s", "complaint withdrawn; notice to %s", r.list(told)), nil
+}
+
+// caseFile is the template data of a mail that carries the case file: the
+// announcement to staff, the case as it goes to a new handler or to the
+// next body, the complaint as the accused may see it.
+func (e *Engine) caseFile(ctx context.Context, q querier, c Case) (MailData, error) {
+	loc := e.Org.Location
+	data := MailData{Subject: c.Subject, Complainant: c.Complainant, From: c.Complainant, Received: c.Opened.In(loc),
+		Category: c.Category, Confidential: c.Confidential}
+	if cat, ok := e.Policy.Category(c.Category); ok {
+		data.CategoryLabel = cat.Label(e.Org.Language)
+	}
+	acc, err := accusedParty(ctx, q, c.ID)
+	if err != nil {
+		return data, err
+	}
+	data.Accused = acc
+	var msgRow int64
+	err = q.QueryRowContext(ctx, `SELECT id, text FROM messages WHERE case_id = ? AND direction = 'in' ORDER BY id LIMIT 1`, c.ID).Scan(&msgRow, &data.Text)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return data, err
+	}
+	// The documents of the complaint: what the complainant sent.
+	rows, err := q.QueryContext(ctx, `SELECT a.id, a.name, a.type, a.size, a.sha256 FROM attachments a
+		JOIN messages m ON m.id = a.message_id
+		WHERE m.case_id = ? AND m.direction = 'in' AND m.from_addr = ? ORDER BY a.id`, c.ID, c.Complainant.Email)
+	if err != nil {
+		return data, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var a AttachmentRef
+		if err := rows.Scan(&id, &a.Name, &a.Type, &a.Size, &a.SHA256); err != nil {
+			return data, err
+		}
+		data.Attachments = append(data.Attachments, a)
+		data.Attach = append(data.Attach, id)
+	}
+	if err := rows.Err(); err != nil {
+		return data, err
+	}
+	fields, err := caseFields(ctx, q, c.ID)
+	if err != nil {
+		return data, err
+	}
+	data.Fields = fieldValues(fields)
+	data.Missing = e.missingFields(fields)
+	if data.Deadlines, err = openDeadlines(ctx, q, c.ID, loc); err != nil {
+		return data, err
+	}
+	e.commandHelp(&data)
+	return data, nil
+}
+
+// commandHelp fills what the announcement's command help lists.
+func (e *Engine) commandHelp(data *MailData) {
+	data.Grounds = e.Policy.DeclineGrounds
+	data.Categories = nil
+	for _, c := range e.Policy.Categories {
+		data.Categories = append(data.Categories, CategoryRef{Code: c.Code, Label: c.Label(e.Org.Language)})
+	}
+}

@@ -1,0 +1,719 @@
+package cases
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+const (
+	handler  = "behandelaar@example.test"
+	director = "directeur@example.test"
+	jan      = "jan@example.test"
+)
+
+// openTestCase files a complete complaint from Jan and returns its ID.
+func openTestCase(t *testing.T, e *Engine) string {
+	t.Helper()
+	res, err := e.Ingest(context.Background(), complaint(jan, "Klacht over begeleiding", completeForm))
+	if err != nil || !res.New {
+		t.Fatalf("open case: %+v, %v", res, err)
+	}
+	return res.CaseID
+}
+
+// reply is a message from addr to the case with the given text, proving
+// nothing: no token anywhere, only the subject tag.
+func reply(caseID, addr, text string) *Inbound {
+	in := complaint(addr, "Re: ["+caseID+"] Klacht over begeleiding", text)
+	in.From = Address{Email: addr}
+	return in
+}
+
+// withToken sends the reply to the reply address carrying addr's token,
+// as a reply to our mail would be.
+func withToken(in *Inbound, caseID, addr string) *Inbound {
+	in.Recipients = []Address{{Email: ReplyAddress("klachten@example.test", caseID, Token(testSecret, caseID, addr))}}
+	return in
+}
+
+func ingest(t *testing.T, e *Engine, in *Inbound) Result {
+	t.Helper()
+	res, err := e.Ingest(context.Background(), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+func getCase(t *testing.T, e *Engine, id string) *Dossier {
+	t.Helper()
+	d, err := e.Store.GetCase(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// mailsSince returns the outbox rows queued after the first n.
+func mailsSince(t *testing.T, e *Engine, n int) []OutMail {
+	t.Helper()
+	all := outbox(t, e)
+	if n > len(all) {
+		return nil
+	}
+	return all[n:]
+}
+
+func findMail(ms []OutMail, kind, to string) (OutMail, bool) {
+	for _, m := range ms {
+		if m.Kind == kind && m.Recipient == to {
+			return m, true
+		}
+	}
+	return OutMail{}, false
+}
+
+func kinds(ms []OutMail) []string {
+	var out []string
+	for _, m := range ms {
+		out = append(out, m.Kind+"→"+m.Recipient)
+	}
+	return out
+}
+
+func hasEvent(d *Dossier, kind, actor string) bool {
+	return slices.ContainsFunc(d.Events, func(ev Event) bool { return ev.Kind == kind && (actor == "" || ev.Actor == actor) })
+}
+
+func deadline(d *Dossier, kind string) (CaseDeadline, bool) {
+	for _, dl := range d.Deadlines {
+		if dl.Kind == kind {
+			return dl, true
+		}
+	}
+	return CaseDeadline{}, false
+}
+
+func TestStaffWorksACaseByMail(t *testing.T) {
+	e, clk := newTestEngine(t)
+	id := openTestCase(t, e)
+	clk.Advance(2 * time.Hour)
+	n := len(outbox(t, e))
+
+	cmd := withToken(reply(id, handler, `Ik pak deze op.
+#toewijzen behandelaar@example.test
+#categorie b
+#aangeklaagde Piet Docent <piet@example.test>
+#informeer-aangeklaagde
+#verslag
+Gesprek met Jan gevoerd op 24 november.
+Hij wil excuses.
+#besluit gegrond
+De docent heeft de vragen niet beantwoord.
+Maatregel: gesprek met de docent.
+
+Met vriendelijke groet,
+B. Handelaar
+`), id, handler)
+	res := ingest(t, e, cmd)
+	if res.CaseID != id || res.New {
+		t.Fatalf("command mail filed as %+v", res)
+	}
+	d := getCase(t, e, id)
+	if d.State != StateDecided || d.Outcome != OutcomeUpheld || d.Handler != handler || d.Category != "B" {
+		t.Errorf("case = state %s outcome %q handler %q category %q", d.State, d.Outcome, d.Handler, d.Category)
+	}
+	for _, k := range []string{EventTakenUp, EventAssigned, EventCategory, EventAccused, EventAccusedNotified, EventMinutes, EventDecided} {
+		if !hasEvent(d, k, handler) {
+			t.Errorf("no %s event by %s", k, handler)
+		}
+	}
+	for _, k := range []string{DeadlineTakenUp, DeadlineAccusedNotified, DeadlineDecision} {
+		if dl, ok := deadline(d, k); !ok || dl.Met.IsZero() {
+			t.Errorf("deadline %s = %+v, want met", k, dl)
+		}
+	}
+	if dl, ok := deadline(d, DeadlineFollowUp); !ok || !dl.Met.IsZero() || dl.Due.Before(clk.t.AddDate(0, 3, -1)) {
+		t.Errorf("follow-up deadline = %+v, want open, three months on", dl)
+	}
+
+	ms := mailsSince(t, e, n)
+	tr, ok := findMail(ms, MailTranscript, handler)
+	if !ok {
+		t.Fatalf("no transcript to the handler; mails: %v", kinds(ms))
+	}
+	if len(tr.Data.Commands) != 6 {
+		t.Fatalf("transcript lists %d commands, want 6: %+v", len(tr.Data.Commands), tr.Data.Commands)
+	}
+	for _, c := range tr.Data.Commands {
+		if !c.OK {
+			t.Errorf("command %q failed: %s", c.Line, c.Result)
+		}
+	}
+	acc, ok := findMail(ms, MailAccused, "piet@example.test")
+	if !ok || acc.Data.Role != RecipientAccused {
+		t.Errorf("accused notice %+v, mails %v", acc, kinds(ms))
+	}
+	dec, ok := findMail(ms, MailDecision, jan)
+	if !ok || dec.Data.Outcome != OutcomeUpheld || !strings.Contains(dec.Data.Body, "Maatregel") || dec.Data.NextBody.Label == "" {
+		t.Errorf("decision to complainant = %+v", dec.Data)
+	}
+	if dec.InReplyTo == "" || !strings.HasPrefix(dec.MessageID, id+".decision.") {
+		t.Errorf("decision not threaded: in-reply-to %q, id %q", dec.InReplyTo, dec.MessageID)
+	}
+	if _, ok := findMail(ms, MailDecision, "piet@example.test"); !ok {
+		t.Errorf("the notified accused got no decision; mails %v", kinds(ms))
+	}
+	if _, ok := findMail(ms, MailUpdate, handler); ok {
+		t.Errorf("a staff command mail was announced back to staff")
+	}
+	// The complainant hears only the decision, not the command mail.
+	for _, m := range ms {
+		if m.Recipient == jan && m.Kind != MailDecision {
+			t.Errorf("complainant got %s", m.Kind)
+		}
+	}
+}
+
+func TestAuthorisationOfCommands(t *testing.T) {
+	tests := []struct {
+		name     string
+		mail     func(id string, other string) *Inbound
+		accepted bool
+		answer   string // kind of the answer to the sender
+	}{
+		{"staff with own token", func(id, _ string) *Inbound {
+			return withToken(reply(id, handler, "#categorie B"), id, handler)
+		}, true, MailTranscript},
+		{"staff token in In-Reply-To", func(id, _ string) *Inbound {
+			in := reply(id, handler, "#categorie B")
+			in.InReplyTo = []string{OutMessageID(id, MailAnnounce, 2, Token(testSecret, id, handler), "example.test")}
+			return in
+		}, true, MailTranscript},
+		{"staff with trusted authentication", func(id, _ string) *Inbound {
+			in := reply(id, handler, "#categorie B")
+			in.FromAuth = "dkim=pass header.d=example.test by mx.example.test"
+			return in
+		}, true, MailTranscript},
+		{"forged From: staff address without proof", func(id, _ string) *Inbound {
+			return reply(id, handler, "#categorie B")
+		}, false, MailRefusal},
+		{"forged token", func(id, _ string) *Inbound {
+			in := reply(id, handler, "#categorie B")
+			in.Recipients = []Address{{Email: ReplyAddress("klachten@example.test", id, "0123456789ab")}}
+			return in
+		}, false, MailRefusal},
+		{"token of another case", func(id, other string) *Inbound {
+			in := reply(id, handler, "#categorie B")
+			in.Recipients = []Address{{Email: ReplyAddress("klachten@example.test", id, Token(testSecret, other, handler))}}
+			return in
+		}, false, MailRefusal},
+		{"token of another person (the complainant's) under a staff From", func(id, _ string) *Inbound {
+			return withToken(reply(id, handler, "#categorie B"), id, jan)
+		}, false, MailRefusal},
+		{"token of another staff member", func(id, _ string) *Inbound {
+			return withToken(reply(id, handler, "#categorie B"), id, director)
+		}, false, MailRefusal},
+		{"complainant gives a staff command", func(id, _ string) *Inbound {
+			return withToken(reply(id, jan, "#categorie B"), id, jan)
+		}, false, MailTranscript},
+		{"stranger with the case's subject tag", func(id, _ string) *Inbound {
+			in := withToken(reply(id, "mallory@example.test", "#categorie B"), id, jan)
+			return in
+		}, false, MailRefusal},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e, _ := newTestEngine(t)
+			id := openTestCase(t, e)
+			other := openTestCase(t, e)
+			n := len(outbox(t, e))
+			in := tt.mail(id, other)
+			res := ingest(t, e, in)
+			d := getCase(t, e, id)
+			if res.CaseID != id {
+				if tt.accepted {
+					t.Fatalf("filed on %q, want %s", res.CaseID, id)
+				}
+				// A stranger's mail may open a case of its own; it must not
+				// touch this one.
+			}
+			if got := d.Category == "B"; got != tt.accepted {
+				t.Errorf("category = %q; accepted = %v, want %v", d.Category, got, tt.accepted)
+			}
+			ms := mailsSince(t, e, n)
+			if _, ok := findMail(ms, tt.answer, in.From.Email); !ok {
+				t.Errorf("no %s to %s; mails %v", tt.answer, in.From.Email, kinds(ms))
+			}
+			if !tt.accepted && tt.answer == MailRefusal {
+				if !hasEvent(d, EventRefused, in.From.Email) && res.CaseID == id {
+					t.Errorf("refusal not recorded on the case: %+v", d.Events)
+				}
+			}
+		})
+	}
+}
+
+func TestComplainantCommandNeedsTokenOrConfirmation(t *testing.T) {
+	e, _ := newTestEngine(t)
+	id := openTestCase(t, e)
+	n := len(outbox(t, e))
+
+	// Without a token: nothing happens but a confirmation mail.
+	ingest(t, e, reply(id, jan, "#intrekken"))
+	d := getCase(t, e, id)
+	if d.State != StateReceived {
+		t.Fatalf("unconfirmed withdrawal changed the state to %s", d.State)
+	}
+	ms := mailsSince(t, e, n)
+	conf, ok := findMail(ms, MailConfirm, jan)
+	if !ok || len(ms) != 1 {
+		t.Fatalf("want one confirmation to jan, got %v", kinds(ms))
+	}
+	// A stranger cannot confirm by replying with a forged From and no token.
+	forged := reply(id, jan, "ja")
+	forged.InReplyTo = []string{"not-ours@example.test"}
+	ingest(t, e, forged)
+	if getCase(t, e, id).State != StateReceived {
+		t.Fatal("a reply without the confirmation's token confirmed")
+	}
+	// The complainant replies to the confirmation: now it is done.
+	n = len(outbox(t, e))
+	yes := reply(id, jan, "Ja, ik trek mijn klacht in.\n\nOp 24 nov. 2026 schreef klachten@example.test:\n> - #intrekken")
+	yes.InReplyTo = []string{conf.MessageID}
+	ingest(t, e, yes)
+	d = getCase(t, e, id)
+	if d.State != StateWithdrawn || !hasEvent(d, EventWithdrawn, jan) {
+		t.Fatalf("confirmed withdrawal: state %s, events %+v", d.State, d.Events)
+	}
+	if _, ok := deadline(d, DeadlineRetention); !ok {
+		t.Errorf("withdrawn case has no retention deadline")
+	}
+	ms = mailsSince(t, e, n)
+	if _, ok := findMail(ms, MailTranscript, jan); !ok {
+		t.Errorf("no transcript to jan: %v", kinds(ms))
+	}
+	for _, s := range []string{handler, director} {
+		if _, ok := findMail(ms, MailWithdrawal, s); !ok {
+			t.Errorf("staff %s not told of the withdrawal: %v", s, kinds(ms))
+		}
+	}
+	// Confirming twice does nothing more.
+	n = len(outbox(t, e))
+	again := reply(id, jan, "ja")
+	again.InReplyTo = []string{conf.MessageID}
+	again.MessageID = "again@example.test"
+	ingest(t, e, again)
+	for _, m := range mailsSince(t, e, n) {
+		if m.Kind != MailUpdate {
+			t.Errorf("second confirmation sent %s to %s, want only updates to staff", m.Kind, m.Recipient)
+		}
+	}
+}
+
+func TestComplainantStatusWithToken(t *testing.T) {
+	e, _ := newTestEngine(t)
+	id := openTestCase(t, e)
+	n := len(outbox(t, e))
+	ingest(t, e, withToken(reply(id, jan, "#status"), id, jan))
+	ms := mailsSince(t, e, n)
+	if len(ms) != 1 || ms[0].Kind != MailTranscript || ms[0].Recipient != jan {
+		t.Fatalf("a status request sent %v, want only the transcript to jan", kinds(ms))
+	}
+	st := ms[0].Data.Status
+	if st == nil || st.State != StateReceived || len(st.Deadlines) == 0 {
+		t.Fatalf("status = %+v", st)
+	}
+	for _, dl := range st.Deadlines {
+		if dl.Kind == DeadlineRetention {
+			t.Errorf("the complainant's status shows the retention term")
+		}
+	}
+}
+
+func TestCommandRefusedInWrongState(t *testing.T) {
+	e, _ := newTestEngine(t)
+	id := openTestCase(t, e)
+	ingest(t, e, withToken(reply(id, handler, "#intrekken"), id, handler))
+	if d := getCase(t, e, id); d.State != StateWithdrawn {
+		t.Fatalf("state %s, want withdrawn", d.State)
+	}
+	n := len(outbox(t, e))
+	ingest(t, e, withToken(reply(id, handler, "#besluit gegrond\nMotivering.\n#notitie\nGeprobeerd te beslissen."), id, handler))
+	d := getCase(t, e, id)
+	if d.State != StateWithdrawn || d.Outcome != "" {
+		t.Errorf("#besluit on a withdrawn case: state %s outcome %q", d.State, d.Outcome)
+	}
+	ms := mailsSince(t, e, n)
+	tr, ok := findMail(ms, MailTranscript, handler)
+	if !ok || len(tr.Data.Commands) != 2 {
+		t.Fatalf("transcript %+v, mails %v", tr.Data.Commands, kinds(ms))
+	}
+	if c := tr.Data.Commands[0]; c.OK || !strings.Contains(c.Result, "ingetrokken") {
+		t.Errorf("#besluit result %+v, want refused because the case is withdrawn", c)
+	}
+	if c := tr.Data.Commands[1]; !c.OK {
+		t.Errorf("#notitie after a refused command: %+v", c)
+	}
+	if _, ok := findMail(ms, MailDecision, jan); ok {
+		t.Errorf("a refused decision was mailed")
+	}
+	if !hasEvent(d, EventCommandFailed, handler) || !hasEvent(d, EventNote, handler) {
+		t.Errorf("events %+v", d.Events)
+	}
+}
+
+func TestCommandErrors(t *testing.T) {
+	tests := []struct {
+		cmd  string
+		want string // in the result
+	}{
+		{"#toewijzen onbekend@example.test", "geen medewerker"},
+		{"#categorie Z", "kies uit A, B"},
+		{"#informeer-aangeklaagde", "adres van de aangeklaagde"},
+		{"#verslag", "tekst"},
+		{"#verdagen morgen", "JJJJ-MM-DD"},
+		{"#verdagen 2026-11-01\nreden", "niet na"},
+		{"#besluit misschien\nmotivering", "oordeel"},
+		{"#besluit gegrond", "motivering"},
+		{"#niet-behandelen\nreden", "grond als nummer"},
+		{"#niet-behandelen 9\nreden", "grond als nummer"},
+		{"#niet-behandelen 2", "redenen"},
+		{"#escaleren ombudsman", "derde-partij"},
+		{"#uitspraak\ntekst", "volgt op #escaleren"},
+		{"#heropenen", "dat kan niet"},
+		{"#beroep\nik ben het oneens", "klager"},
+		{"#bestaatniet", "onbekende opdracht"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.cmd, func(t *testing.T) {
+			e, _ := newTestEngine(t)
+			id := openTestCase(t, e)
+			before := getCase(t, e, id)
+			n := len(outbox(t, e))
+			ingest(t, e, withToken(reply(id, handler, tt.cmd), id, handler))
+			ms := mailsSince(t, e, n)
+			if len(ms) != 1 || ms[0].Kind != MailTranscript {
+				t.Fatalf("mails %v, want only the transcript", kinds(ms))
+			}
+			c := ms[0].Data.Commands
+			if len(c) != 1 || c[0].OK || !strings.Contains(c[0].Result, tt.want) {
+				t.Errorf("result %+v, want a refusal naming %q", c, tt.want)
+			}
+			after := getCase(t, e, id)
+			// A failed command changes nothing but taking the case up.
+			if after.Category != before.Category || after.Outcome != before.Outcome || after.Handler != before.Handler {
+				t.Errorf("case changed: %+v → %+v", before.Case, after.Case)
+			}
+		})
+	}
+}
+
+func TestExtensionWithinTheLaw(t *testing.T) {
+	e, clk := newTestEngine(t)
+	pol, err := LoadPolicy(PolicyConfig{Preset: "awb"}, ams)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Policy = pol
+	form := "Naam: Jan de Vries\nAdres: Dorpsstraat 12\nOmschrijving: onheus bejegend\nAangeklaagde: P. Ambtenaar"
+	res := ingest(t, e, complaint(jan, "Klacht", form))
+	id := res.CaseID
+	dl, _ := deadline(getCase(t, e, id), DeadlineDecision)
+	due := dl.Due.In(ams)
+	// awb 9:11: 6 weeks from receipt (Monday 23 Nov 2026) = Monday 4 Jan 2027.
+	if got := due.Format("2006-01-02"); got != "2027-01-04" {
+		t.Fatalf("decision due %s, want 2027-01-04", got)
+	}
+	ingest(t, e, withToken(reply(id, handler, "#aangeklaagde P. Ambtenaar <p@example.test>\n#informeer-aangeklaagde"), id, handler))
+	clk.Advance(24 * time.Hour)
+
+	n := len(outbox(t, e))
+	ingest(t, e, withToken(reply(id, handler, "#verdagen 2027-02-15\nDrukte."), id, handler))
+	ms := mailsSince(t, e, n)
+	if tr, _ := findMail(ms, MailTranscript, handler); len(tr.Data.Commands) != 1 || tr.Data.Commands[0].OK || !strings.Contains(tr.Data.Commands[0].Result, "2027-02-01") {
+		t.Errorf("an extension beyond 4 weeks: %+v", tr.Data.Commands)
+	}
+
+	n = len(outbox(t, e))
+	ingest(t, e, withToken(reply(id, handler, "#verdagen 2027-02-01\nWij wachten op de hoorzitting."), id, handler))
+	d := getCase(t, e, id)
+	dl, _ = deadline(d, DeadlineDecision)
+	if got := dl.Due.In(ams).Format("2006-01-02 15:04:05"); got != "2027-02-01 23:59:59" {
+		t.Errorf("extended due %s", got)
+	}
+	ms = mailsSince(t, e, n)
+	for _, to := range []string{jan, "p@example.test"} {
+		m, ok := findMail(ms, MailExtension, to)
+		if !ok || !strings.Contains(m.Data.Body, "hoorzitting") || m.Data.Due.Format("2006-01-02") != "2027-02-01" || m.Data.PreviousDue.Format("2006-01-02") != "2027-01-04" {
+			t.Errorf("extension notice to %s: %+v (mails %v)", to, m.Data, kinds(ms))
+		}
+	}
+
+	n = len(outbox(t, e))
+	ingest(t, e, withToken(reply(id, handler, "#verdagen 2027-02-02\nNog eens."), id, handler))
+	ms = mailsSince(t, e, n)
+	if tr, _ := findMail(ms, MailTranscript, handler); len(tr.Data.Commands) != 1 || tr.Data.Commands[0].OK || !strings.Contains(tr.Data.Commands[0].Result, "één keer") {
+		t.Errorf("a second extension under awb: %+v", tr.Data.Commands)
+	}
+}
+
+func TestIntakeFlagsLateComplaintAndStaffDecline(t *testing.T) {
+	e, clk := newTestEngine(t)
+	form := strings.Replace(completeForm, "Datum voorval: 10 november 2026 14:00", "Datum voorval: 3 maart 2026", 1)
+	n := len(outbox(t, e))
+	res := ingest(t, e, complaint(jan, "Klacht", form))
+	id := res.CaseID
+	d := getCase(t, e, id)
+	if !hasEvent(d, EventDeclineSuggested, "") {
+		t.Fatalf("no decline suggestion for an event 8 months before: %+v", d.Events)
+	}
+	dl, ok := deadline(d, DeclineNoticeKind())
+	if !ok || dl.Due.In(ams).Format("2006-01-02") != "2026-12-21" {
+		t.Errorf("decline notice deadline %+v, want 4 weeks: 2026-12-21", dl)
+	}
+	ms := mailsSince(t, e, n)
+	ann, _ := findMail(ms, MailAnnounce, handler)
+	if len(ann.Data.Flags) != 1 || ann.Data.Flags[0].Ground != 2 || !strings.Contains(ann.Data.Flags[0].Why, "2026-03-03") {
+		t.Errorf("announcement flags %+v", ann.Data.Flags)
+	}
+	if len(ann.Data.Grounds) != 2 || len(ann.Data.Categories) != 2 {
+		t.Errorf("announcement help: grounds %v categories %v", ann.Data.Grounds, ann.Data.Categories)
+	}
+	// An event inside the window raises nothing.
+	d2 := getCase(t, e, openTestCase(t, e))
+	if hasEvent(d2, EventDeclineSuggested, "") {
+		t.Errorf("a timely complaint was flagged")
+	}
+	if _, ok := deadline(d2, DeadlineDeclineNotice); ok {
+		t.Errorf("a timely complaint has a decline-notice term")
+	}
+
+	clk.Advance(48 * time.Hour)
+	n = len(outbox(t, e))
+	ingest(t, e, withToken(reply(id, handler, "#niet-behandelen 2\nDe gebeurtenis was in maart; de termijn is een half jaar."), id, handler))
+	d = getCase(t, e, id)
+	if d.State != StateDeclined || d.Closed.IsZero() {
+		t.Fatalf("state %s closed %v", d.State, d.Closed)
+	}
+	if dl, _ := deadline(d, DeadlineDeclineNotice); dl.Met.IsZero() {
+		t.Errorf("decline notice deadline not met")
+	}
+	if _, ok := deadline(d, DeadlineDecision); ok {
+		t.Errorf("a declined case keeps its decision term")
+	}
+	if _, ok := deadline(d, DeadlineRetention); !ok {
+		t.Errorf("a declined case has no retention term")
+	}
+	ms = mailsSince(t, e, n)
+	dec, ok := findMail(ms, MailDecline, jan)
+	if !ok || dec.Data.Ground == nil || dec.Data.Ground.Article != "inleiding" {
+		t.Errorf("decline notice %+v", dec.Data)
+	}
+}
+
+// DeclineNoticeKind keeps the test readable.
+func DeclineNoticeKind() string { return DeadlineDeclineNotice }
+
+func TestAnonymousComplaintFlaggedUnderIkworddeclarant(t *testing.T) {
+	e, _ := newTestEngine(t)
+	in := complaint("x123@example.test", "Klacht", "Aangeklaagde: de conciërge\nDatum: 12 november 2026\nOmschrijving: hij scheldt.")
+	in.From.Name = ""
+	id := ingest(t, e, in).CaseID
+	d := getCase(t, e, id)
+	if !hasEvent(d, EventDeclineSuggested, "") || d.Confidential {
+		t.Errorf("anonymous complaint: events %+v confidential %v", d.Events, d.Confidential)
+	}
+}
+
+func TestConfidentialNoticeToAccused(t *testing.T) {
+	for _, tt := range []struct {
+		preset       string
+		confidential bool // by command
+		wantCopy     bool
+		wantHidden   bool
+	}{
+		{"awb", false, true, false},
+		{"awb", true, false, true},
+		{"klokkenluiders", false, false, true},
+		{"ikworddeclarant", false, false, false},
+	} {
+		t.Run(tt.preset, func(t *testing.T) {
+			e, _ := newTestEngine(t)
+			pol, err := LoadPolicy(PolicyConfig{Preset: tt.preset}, ams)
+			if err != nil {
+				t.Fatal(err)
+			}
+			e.Policy = pol
+			in := complaint(jan, "Klacht over P", completeForm)
+			in.Attachments = []Attachment{{Name: "bewijs.pdf", Type: "application/pdf", Size: 4, SHA256: "ab", Content: []byte("%PDF")}}
+			id := ingest(t, e, in).CaseID
+			cmds := "#aangeklaagde Piet <piet@example.test>\n"
+			if tt.confidential {
+				cmds += "#vertrouwelijk\n"
+			}
+			cmds += "#informeer-aangeklaagde\n"
+			n := len(outbox(t, e))
+			ingest(t, e, withToken(reply(id, handler, cmds), id, handler))
+			ms := mailsSince(t, e, n)
+			m, ok := findMail(ms, MailAccused, "piet@example.test")
+			if !ok {
+				t.Fatalf("no notice to the accused: %v", kinds(ms))
+			}
+			hidden := m.Data.Complainant.Email == "" && m.Data.From.Email == "" && m.Data.Subject == "" && len(m.Data.Fields) == 0
+			if m.Data.Confidential != tt.wantHidden || hidden != tt.wantHidden {
+				t.Errorf("confidential %v, complainant %+v", m.Data.Confidential, m.Data.Complainant)
+			}
+			if m.Data.Copy != tt.wantCopy || (len(m.Data.Attach) == 1) != tt.wantCopy || (m.Data.Text != "") != tt.wantCopy {
+				t.Errorf("copy %v, attach %v, text %q", m.Data.Copy, m.Data.Attach, m.Data.Text)
+			}
+			if tt.wantHidden {
+				raw := m.Data.Text + m.Data.Body + m.Data.Subject
+				if strings.Contains(raw, "Jan") || strings.Contains(raw, jan) {
+					t.Errorf("the notice names the complainant: %+v", m.Data)
+				}
+			}
+		})
+	}
+}
+
+func TestEscalationBindingRulingDecides(t *testing.T) {
+	e, _ := newTestEngine(t)
+	e.Staff = append(e.Staff, Staff{Email: "bestuur@example.test", Roles: []string{"board"}})
+	id := openTestCase(t, e)
+	ingest(t, e, withToken(reply(id, handler, "#besluit ongegrond\nGeen bewijs."), id, handler))
+
+	// The complainant appeals: the case goes to the third party.
+	n := len(outbox(t, e))
+	ingest(t, e, withToken(reply(id, jan, "#beroep\nIk ben het er niet mee eens."), id, jan))
+	d := getCase(t, e, id)
+	if d.State != StateEscalated || !hasEvent(d, EventAppeal, jan) {
+		t.Fatalf("after the appeal: state %s events %+v", d.State, d.Events)
+	}
+	ms := mailsSince(t, e, n)
+	if _, ok := findMail(ms, MailTranscript, jan); !ok {
+		t.Errorf("no transcript to the complainant: %v", kinds(ms))
+	}
+	if m, ok := findMail(ms, MailEscalation, handler); !ok || !m.Data.Appeal || m.Data.Text == "" {
+		t.Errorf("staff not given the case file of the appeal: %v", kinds(ms))
+	}
+	tr, _ := findMail(ms, MailTranscript, jan)
+	if len(tr.Data.Commands) != 1 || !tr.Data.Commands[0].OK {
+		t.Errorf("appeal transcript %+v", tr.Data.Commands)
+	}
+
+	n = len(outbox(t, e))
+	ingest(t, e, withToken(reply(id, handler, "#uitspraak gegrond\nDe derde partij oordeelt dat de klacht gegrond is."), id, handler))
+	d = getCase(t, e, id)
+	if d.State != StateDecided || d.Outcome != OutcomeUpheld || !hasEvent(d, EventRuling, handler) {
+		t.Fatalf("after a binding ruling: state %s outcome %s", d.State, d.Outcome)
+	}
+	if m, ok := findMail(mailsSince(t, e, n), MailRuling, jan); !ok || m.Data.Escalation == nil || !m.Data.Escalation.Binding {
+		t.Errorf("ruling mail %+v", m.Data)
+	}
+}
+
+func TestSchakelCommitteeAdviceStartsDecisionTerm(t *testing.T) {
+	e, clk := newTestEngine(t)
+	pol, err := LoadPolicy(PolicyConfig{Preset: "schakel"}, ams)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Policy = pol
+	e.Staff = append(e.Staff, Staff{Email: "commissie@example.test", Name: "Commissie", Roles: []string{"committee"}})
+	form := completeForm + "\nDocumenten: bijgevoegd"
+	in := complaint(jan, "Klacht", form)
+	in.Attachments = []Attachment{{Name: "stuk.pdf", Type: "application/pdf", Size: 4, SHA256: "ab", Content: []byte("%PDF")}}
+	id := ingest(t, e, in).CaseID
+	n := len(outbox(t, e))
+	ingest(t, e, withToken(reply(id, handler, "#escaleren commissie"), id, handler))
+	ms := mailsSince(t, e, n)
+	m, ok := findMail(ms, MailEscalation, "commissie@example.test")
+	if !ok || m.Data.Text == "" || len(m.Data.Attach) != 1 {
+		t.Fatalf("the committee did not get the case file: %+v (%v)", m.Data, kinds(ms))
+	}
+	clk.Advance(14 * 24 * time.Hour)
+	ingest(t, e, withToken(reply(id, "commissie@example.test", "#uitspraak\nDe commissie adviseert de klacht gegrond te verklaren."), id, "commissie@example.test"))
+	d := getCase(t, e, id)
+	if d.State != StateInProgress || !hasEvent(d, EventAdvice, "commissie@example.test") {
+		t.Fatalf("after advice: state %s events %+v", d.State, d.Events)
+	}
+	dl, ok := deadline(d, DeadlineDecision)
+	want := time.Date(2027, 1, 4, 23, 59, 59, 0, ams) // 7 Dec 2026 + 4 weeks
+	if !ok || !dl.Due.Equal(want) {
+		t.Errorf("decision deadline %+v, want 4 weeks after the advice: %v", dl, want)
+	}
+}
+
+func TestStaffCommandsWithoutCaseOpenNone(t *testing.T) {
+	e, _ := newTestEngine(t)
+	in := complaint(handler, "Opdracht", "#status")
+	in.From = Address{Email: handler}
+	res := ingest(t, e, in)
+	if res.New || res.CaseID != "" {
+		t.Fatalf("staff commands opened %+v", res)
+	}
+	ms := outbox(t, e)
+	if len(ms) != 1 || ms[0].Kind != MailRefusal || ms[0].Recipient != handler || ms[0].CaseID != "" {
+		t.Fatalf("mails %v", kinds(ms))
+	}
+}
+
+func TestCloseAndReopen(t *testing.T) {
+	e, _ := newTestEngine(t)
+	id := openTestCase(t, e)
+	n := len(outbox(t, e))
+	ingest(t, e, withToken(reply(id, handler, "#sluiten\nIn overleg opgelost."), id, handler))
+	d := getCase(t, e, id)
+	if d.State != StateClosed || d.Closed.IsZero() {
+		t.Fatalf("state %s", d.State)
+	}
+	if _, ok := findMail(mailsSince(t, e, n), MailClosed, jan); !ok {
+		t.Errorf("closing without a decision sent the complainant no notice")
+	}
+	if _, ok := deadline(d, DeadlineDecision); ok {
+		t.Errorf("closed case keeps its decision term")
+	}
+	ingest(t, e, withToken(reply(id, handler, "#heropenen"), id, handler))
+	d = getCase(t, e, id)
+	if d.State != StateInProgress || !d.Closed.IsZero() {
+		t.Fatalf("reopened: state %s closed %v", d.State, d.Closed)
+	}
+	if _, ok := deadline(d, DeadlineRetention); ok {
+		t.Errorf("reopened case keeps its retention term")
+	}
+	if _, ok := deadline(d, DeadlineDecision); !ok {
+		t.Errorf("reopened undecided case has no decision term")
+	}
+}
+
+func TestTransitions(t *testing.T) {
+	for _, tt := range []struct {
+		from, to State
+		ok       bool
+	}{
+		{StateReceived, StateDecided, true},
+		{StateWithdrawn, StateDecided, false},
+		{StateDeclined, StateDecided, false},
+		{StateClosed, StateDecided, false},
+		{StateDecided, StateDecided, false},
+		{StateDecided, StateEscalated, true},
+		{StateEscalated, StateDecided, true},
+		{StateClosed, StateInProgress, true},
+		{StateInProgress, StateReceived, false},
+		{StateDeclined, StateEscalated, true},
+		{StateWithdrawn, StateWithdrawn, false},
+	} {
+		if got := tt.from.CanMoveTo(tt.to); got != tt.ok {
+			t.Errorf("%s → %s = %v, want %v", tt.from, tt.to, got, tt.ok)
+		}
+	}
+	for _, s := range States {
+		if _, ok := transitions[s]; !ok {
+			t.Errorf("state %s has no transitions entry", s)
+		}
+	}
+}
