@@ -12,6 +12,7 @@ import (
 	"strings"
 	texttemplate "text/template"
 	"time"
+	"unicode"
 
 	"github.com/klachtenbus/klachtenbus/cases"
 	"github.com/klachtenbus/klachtenbus/templates"
@@ -202,7 +203,85 @@ func funcs(lang string) texttemplate.FuncMap {
 		},
 		"size":  formatSize,
 		"quote": quote,
+		"state": func(s any) string {
+			k := fmt.Sprint(s)
+			if l, ok := stateLabels[lang][k]; ok {
+				return l
+			}
+			return k
+		},
+		"outcome": func(o string) string {
+			if l, ok := outcomeLabels[lang][strings.ToLower(strings.TrimSpace(o))]; ok {
+				return l
+			}
+			return o
+		},
+		// name is how a person is named in a sentence: the name, or the
+		// address when there is none.
+		"name": func(a cases.Address) string {
+			if a.Name != "" {
+				return a.Name
+			}
+			return a.Email
+		},
+		"oneline": oneLine,
+		"plain":   plain,
+		"inc":     func(i int) int { return i + 1 },
 	}
+}
+
+// stateLabels name each case state for the reader.
+var stateLabels = map[string]map[string]string{
+	"nl": {
+		string(cases.StateReceived):   "ontvangen",
+		string(cases.StateIncomplete): "onvolledig",
+		string(cases.StateInProgress): "in behandeling",
+		string(cases.StateDecided):    "besloten",
+		string(cases.StateEscalated):  "doorgezet",
+		string(cases.StateClosed):     "gesloten",
+		string(cases.StateWithdrawn):  "ingetrokken",
+		string(cases.StateDeclined):   "niet in behandeling genomen",
+	},
+	"en": {
+		string(cases.StateReceived):   "received",
+		string(cases.StateIncomplete): "incomplete",
+		string(cases.StateInProgress): "in progress",
+		string(cases.StateDecided):    "decided",
+		string(cases.StateEscalated):  "escalated",
+		string(cases.StateClosed):     "closed",
+		string(cases.StateWithdrawn):  "withdrawn",
+		string(cases.StateDeclined):   "declined",
+	},
+}
+
+// outcomeLabels name the outcomes of a decision or ruling.
+var outcomeLabels = map[string]map[string]string{
+	"nl": {"gegrond": "gegrond", "ongegrond": "ongegrond", "deels-gegrond": "deels gegrond"},
+	"en": {"gegrond": "well-founded", "ongegrond": "unfounded", "deels-gegrond": "partly well-founded"},
+}
+
+// plain prepares a multi-line text staff or a party wrote for the body
+// of a mail: line ends normalised, surrounding blank lines and trailing
+// blanks removed. A line that starts with '#' (after white space) is
+// quoted, so that it cannot read as a command in a reply to the mail.
+func plain(s string) string {
+	s = strings.ReplaceAll(s, "\r\n", "\n")
+	s = strings.ReplaceAll(s, "\r", "\n")
+	lines := strings.Split(strings.Trim(s, "\n"), "\n")
+	for len(lines) > 0 && strings.TrimSpace(lines[0]) == "" {
+		lines = lines[1:]
+	}
+	for len(lines) > 0 && strings.TrimSpace(lines[len(lines)-1]) == "" {
+		lines = lines[:len(lines)-1]
+	}
+	for i, l := range lines {
+		l = strings.TrimRight(l, " \t")
+		if t := strings.TrimLeftFunc(l, unicode.IsSpace); strings.HasPrefix(t, "#") {
+			l = "> " + l
+		}
+		lines[i] = l
+	}
+	return strings.Join(lines, "\n")
 }
 
 func formatDate(t time.Time, lang string) string {
