@@ -1020,7 +1020,7 @@ func (r *cmdRun) escalate(c Case, cmd Command, appeal bool) (string, error) {
 	}
 	if step.Email != "" {
 		file.Role = RecipientBody
-		file.RecipientName = step.Label
+		file.RecipientName = ""
 		if _, err := r.e.queueMail(r.ctx, r.tx, c.ID, MailEscalation, step.Email, "", nil, file); err != nil {
 			return "", err
 		}
