@@ -559,6 +559,9 @@ func TestSuggestCategory(t *testing.T) {
 		{ikw, "Sprake van intimidatie tijdens het examen", "B"}, // tie A/B: B has priority
 		{ikw, "De docent pest mij", "B"},                        // tie A/B: B has priority
 		{ikw, "I was bullied and harassed by another student", "B"},
+		{ikw, "During the break a staff member made insulting remarks about where I come from.", "B"},
+		{ikw, "remarks a staff member made about my background", "B"},
+		{ikw, "Hij maakte beledigende opmerkingen over mijn huidskleur", "B"},
 		{ikw, "Ik ben het niet eens met mijn eindcijfer", "A"},
 		{ikw, "De docent heeft mij slecht geïnformeerd over het examen en de lessen", "A"},
 		{ikw, "The teacher never informed me about the exam", "A"},
