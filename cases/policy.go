@@ -5,6 +5,7 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
+	"net/mail"
 	"path"
 	"regexp"
 	"slices"
@@ -893,7 +894,13 @@ func (p *Policy) apply(pf *presetFile, pc PolicyConfig) *PolicyError {
 			if label == "" {
 				label = map[string]string{BodyBoard: "Bestuur", BodyCommittee: "Klachtencommissie", BodyThirdParty: "Onafhankelijke derde partij"}[body]
 			}
-			p.Escalation = append(p.Escalation, EscalationStep{Body: body, Label: label, Binding: s.Binding, Article: strings.TrimSpace(s.Article)})
+			email := strings.ToLower(strings.TrimSpace(s.Email))
+			if email != "" {
+				if a, err := mail.ParseAddress(email); err != nil || a.Address != email {
+					return perr(fmt.Sprintf("policy.escalation[%d].email", i), "%q is not a mail address", s.Email)
+				}
+			}
+			p.Escalation = append(p.Escalation, EscalationStep{Body: body, Label: label, Binding: s.Binding, Article: strings.TrimSpace(s.Article), Email: email})
 		}
 	}
 	return nil

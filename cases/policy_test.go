@@ -498,6 +498,12 @@ func TestPolicyErrors(t *testing.T) {
 			"policy.decline_grounds[0].text", "needs a text"},
 		{"escalation body", PolicyConfig{Preset: "schakel", Escalation: []EscalationConfig{{Body: "rechter"}}},
 			"policy.escalation[0].body", "bestuur, commissie, derde-partij"},
+		{"escalation email", PolicyConfig{Preset: "schakel", Escalation: []EscalationConfig{{Body: "commissie", Email: "commissie at example"}}},
+			"policy.escalation[0].email", "not a mail address"},
+		{"decline ground check", PolicyConfig{Preset: "schakel", DeclineGrounds: []DeclineGroundConfig{{Text: "te laat", Check: "late"}}},
+			"policy.decline_grounds[0].check", "window, handled, anonymous"},
+		{"awb accused copy", PolicyConfig{Preset: "awb", AccusedCopy: ptr(false)},
+			"policy.accused_copy", "9:9"},
 	}
 	for _, tt := range tests {
 		_, err := LoadPolicy(tt.pc, amsterdam(t))
