@@ -29,6 +29,19 @@ const (
 	MailRuling     = "ruling"     // the ruling or advice of that body
 	MailWithdrawal = "withdrawal" // the complaint was withdrawn (to every party)
 	MailClosed     = "closed"     // the case was closed without a decision (informal settlement)
+
+	// Mail of the scheduler.
+	MailReminder = "reminder"  // a deadline is near, passed or overdue: to the handler, or the directors
+	MailLate     = "late"      // to the complainant: the decision will come later than its term, and when
+	MailFollowUp = "follow_up" // to the complainant, months after the decision: is the complaint resolved?
+	MailDigest   = "digest"    // the directors' digest
+)
+
+// Stages of a deadline reminder (MailData.Stage).
+const (
+	StageBefore  = "before"  // one working day before the deadline, to the handler
+	StagePassed  = "passed"  // the deadline passed, to the handler
+	StageOverdue = "overdue" // overdue by the configured working days, to the directors
 )
 
 // The part a recipient of a duty mail plays in the case (MailData.Role).
@@ -113,6 +126,62 @@ type MailData struct {
 	// Categories are the preset's categories, for "#categorie CODE"
 	// (announce).
 	Categories []CategoryRef `json:"categories,omitempty"`
+
+	// Scheduler mail.
+
+	// Stage of a reminder: StageBefore, StagePassed or StageOverdue.
+	Stage string `json:"stage,omitempty"`
+	// Deadline is the deadline a reminder is about (its Due is when it
+	// ends; the late notice's original decision date).
+	Deadline *Deadline `json:"deadline,omitempty"`
+	// Handler is the case's handler (name or address), "" when none.
+	Handler string `json:"handler,omitempty"`
+	// Expected is the date the complainant may expect the decision by
+	// (late notice).
+	Expected time.Time `json:"expected,omitzero"`
+	// Decided is when the decision was sent (follow-up).
+	Decided time.Time `json:"decided,omitzero"`
+	// Digest is the directors' digest.
+	Digest *Digest `json:"digest,omitempty"`
+}
+
+// Digest is the directors' overview of the complaints.
+type Digest struct {
+	Now     time.Time     `json:"now"`
+	Since   time.Time     `json:"since"` // new cases are those opened since
+	New     []DigestCase  `json:"new,omitempty"`
+	Open    []DigestCase  `json:"open,omitempty"` // every case not ended, with its handler
+	ByState []DigestCount `json:"by_state,omitempty"`
+	// ByCategory counts the open cases per category code ("" = none yet).
+	ByCategory []DigestCount `json:"by_category,omitempty"`
+	DueSoon    []DigestItem  `json:"due_soon,omitempty"` // deadlines in the next 5 working days
+	Overdue    []DigestItem  `json:"overdue,omitempty"`
+}
+
+// DigestCase is one case in the digest.
+type DigestCase struct {
+	ID       string    `json:"id"`
+	State    State     `json:"state"`
+	Category string    `json:"category,omitempty"`
+	Handler  string    `json:"handler,omitempty"` // name or address; "" when unassigned
+	Subject  string    `json:"subject"`
+	Opened   time.Time `json:"opened"`
+}
+
+// DigestCount is a count under a key (a state or a category code).
+type DigestCount struct {
+	Key   string `json:"key"`
+	Label string `json:"label,omitempty"`
+	N     int    `json:"n"`
+}
+
+// DigestItem is one open deadline in the digest.
+type DigestItem struct {
+	CaseID  string    `json:"case_id"`
+	Kind    string    `json:"kind"`
+	Due     time.Time `json:"due"`
+	Article string    `json:"article,omitempty"`
+	Handler string    `json:"handler,omitempty"`
 }
 
 // IntakeFlag is a reason found at intake to decline a complaint.
