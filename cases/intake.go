@@ -44,7 +44,10 @@ type Engine struct {
 	Secret []byte
 	// AutoReplyLimit caps the automatic answers to one address per 24 hours.
 	AutoReplyLimit int
-	Log            *slog.Logger
+	// OverdueAfter is how many working days past a deadline the
+	// directors are told (DefaultOverdueAfter when zero).
+	OverdueAfter int
+	Log          *slog.Logger
 }
 
 // Disposition is what became of an inbound message, and so the IMAP folder
@@ -212,7 +215,16 @@ func (e *Engine) file(ctx context.Context, tx *Tx, in *Inbound) (Result, error) 
 		return Result{}, err
 	}
 	if caseID != "" {
-		return e.addToCase(ctx, tx, caseID, in)
+		c, err := loadCase(ctx, tx, caseID)
+		if err != nil {
+			return Result{}, err
+		}
+		if c.Purged.IsZero() {
+			return e.addToCase(ctx, tx, caseID, in)
+		}
+		// A case whose personal data were erased takes nothing new: a
+		// message about it starts afresh.
+		e.log().Info("message about a purged case opens a new one", "purged_case", caseID)
 	}
 	if e.isStaff(in.From.Email) {
 		if cmds := ParseCommands(in.Text); len(cmds) > 0 {
