@@ -10,6 +10,7 @@
 //	klachtenbus cases  [-state S] [-json]   list cases
 //	klachtenbus case   ID [-json]           show one case file
 //	klachtenbus deadlines [-received T] [-complete T] [-decided T] [-closed T] [-json]
+//	klachtenbus report -year Y [-format md|csv|json|html]  the anonymised annual register
 package main
 
 import (
@@ -54,6 +55,7 @@ commands:
   cases      list cases (-state S, -json)
   case ID    show one case file with its timeline (-json)
   deadlines  every deadline of the configured policy for a complaint with the given dates (-json)
+  report     the anonymised annual register (-year Y, -format md|csv|json|html)
 
 Every command takes -config F (default: $KLACHTENBUS_CONFIG, else ./klachtenbus.toml).
 `
@@ -100,6 +102,8 @@ func (m *Main) Run(ctx context.Context, args []string) int {
 		err = m.showCase(ctx, rest)
 	case "deadlines":
 		err = m.deadlines(ctx, rest)
+	case "report":
+		err = m.report(ctx, rest)
 	default:
 		err = usagef("unknown command %q\n\n%s", cmd, usage)
 	}

@@ -1,0 +1,151 @@
+package cases
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"math"
+	"sort"
+	"time"
+)
+
+// Register is the anonymised annual register of complaints (SPEC section
+// 1, `report`): counts only, never a name, address, subject, text or case
+// ID. Its JSON form is the one `report -format json` prints.
+type Register struct {
+	Year  int `json:"year"`
+	Total int `json:"total"`
+	// ByCategory counts the cases per category code; cases without a
+	// category are counted under "".
+	ByCategory map[string]int `json:"by_category"`
+	// ByOutcome counts the cases per outcome: gegrond, ongegrond,
+	// deels-gegrond for decided cases, declined, withdrawn, open (still
+	// running) and closed (closed without an outcome). The standard keys
+	// are always present, with 0 when no case has them.
+	ByOutcome map[string]int `json:"by_outcome"`
+	// ByChannel counts the cases per channel they came in by.
+	ByChannel map[string]int `json:"by_channel"`
+	// ByMonth counts the cases per month they were opened in, January
+	// first.
+	ByMonth [12]int `json:"by_month"`
+	// MedianDays is the median handling time in calendar days, one
+	// decimal: from opening to the decision, or to closing for a case
+	// never decided. Only cases that were decided or closed count; 0
+	// when there are none.
+	MedianDays float64 `json:"median_days"`
+	// WithinDeadlineShare is the share (0..1) of the cases whose decision
+	// deadline was met on time, among the cases whose decision deadline
+	// was met or has passed; 0 when there are none.
+	WithinDeadlineShare float64 `json:"within_deadline_share"`
+
+	// The counts behind the two figures above, for the human renderers.
+	Handled        int `json:"-"` // cases with a handling time
+	DeadlineCases  int `json:"-"` // decision deadline met or passed
+	WithinDeadline int `json:"-"` // of which met on time
+}
+
+// The keys of Register.ByOutcome besides the decision outcomes.
+const (
+	RegisterOpen      = "open"
+	RegisterClosed    = "closed"
+	RegisterDeclined  = "declined"
+	RegisterWithdrawn = "withdrawn"
+	// RegisterDecided counts cases decided without a judgement (a
+	// ruling that gave none); the key is only present when there are any.
+	RegisterDecided = "decided"
+)
+
+// RegisterOutcomes lists the standard outcome keys in the order the
+// register shows them.
+var RegisterOutcomes = []string{OutcomeUpheld, OutcomePartially, OutcomeRejected,
+	RegisterDeclined, RegisterWithdrawn, RegisterClosed, RegisterOpen}
+
+// registerOutcome is the outcome key of one case.
+func registerOutcome(state State, outcome string) string {
+	switch {
+	case state == StateWithdrawn:
+		return RegisterWithdrawn
+	case state == StateDeclined:
+		return RegisterDeclined
+	case state.Open():
+		return RegisterOpen
+	case outcome != "":
+		return outcome
+	case state == StateClosed:
+		return RegisterClosed
+	case state == StateDecided:
+		return RegisterDecided
+	}
+	return string(state)
+}
+
+// Register compiles the annual register of the cases opened in year, the
+// year taken in loc (the organisation's time zone). The decision deadlines
+// that are still open count as passed when their due lies before the
+// store's clock.
+func (s *Store) Register(ctx context.Context, year int, loc *time.Location) (*Register, error) {
+	if loc == nil {
+		loc = time.UTC
+	}
+	from := time.Date(year, time.January, 1, 0, 0, 0, 0, loc).Unix()
+	to := time.Date(year+1, time.January, 1, 0, 0, 0, 0, loc).Unix()
+	now := s.Now().Unix()
+
+	r := &Register{Year: year, ByCategory: map[string]int{}, ByOutcome: map[string]int{}, ByChannel: map[string]int{}}
+	for _, k := range RegisterOutcomes {
+		r.ByOutcome[k] = 0
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT c.state, c.category, c.channel, c.outcome, c.opened_at,
+		COALESCE(c.decided_at, c.closed_at), d.due, d.met_at
+		FROM cases c LEFT JOIN deadlines d ON d.case_id = c.id AND d.kind = ?
+		WHERE c.opened_at >= ? AND c.opened_at < ?`, DeadlineDecision, from, to)
+	if err != nil {
+		return nil, fmt.Errorf("register %d: %w", year, err)
+	}
+	defer rows.Close()
+	var days []float64
+	for rows.Next() {
+		var state, category, channel, outcome string
+		var opened int64
+		var end, due, met sql.NullInt64
+		if err := rows.Scan(&state, &category, &channel, &outcome, &opened, &end, &due, &met); err != nil {
+			return nil, fmt.Errorf("register %d: %w", year, err)
+		}
+		r.Total++
+		r.ByCategory[category]++
+		r.ByChannel[channel]++
+		r.ByOutcome[registerOutcome(State(state), outcome)]++
+		r.ByMonth[time.Unix(opened, 0).In(loc).Month()-1]++
+		if end.Valid {
+			days = append(days, float64(end.Int64-opened)/86400)
+		}
+		if due.Valid && (met.Valid || due.Int64 < now) {
+			r.DeadlineCases++
+			if met.Valid && met.Int64 <= due.Int64 {
+				r.WithinDeadline++
+			}
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("register %d: %w", year, err)
+	}
+	r.Handled = len(days)
+	r.MedianDays = math.Round(median(days)*10) / 10
+	if r.DeadlineCases > 0 {
+		r.WithinDeadlineShare = math.Round(float64(r.WithinDeadline)/float64(r.DeadlineCases)*10000) / 10000
+	}
+	return r, nil
+}
+
+// median returns the median of xs (0 for none); xs is sorted in place.
+func median(xs []float64) float64 {
+	n := len(xs)
+	if n == 0 {
+		return 0
+	}
+	sort.Float64s(xs)
+	if n%2 == 1 {
+		return xs[n/2]
+	}
+	return (xs[n/2-1] + xs[n/2]) / 2
+}
