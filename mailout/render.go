@@ -13,6 +13,7 @@ import (
 	texttemplate "text/template"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/klachtenbus/klachtenbus/cases"
 	"github.com/klachtenbus/klachtenbus/templates"
@@ -145,6 +146,27 @@ var deadlineLabels = map[string]map[string]string{
 	},
 }
 
+// staffDeadlineLabels name each deadline kind for staff, to read after
+// "de termijn voor" / "the deadline for".
+var staffDeadlineLabels = map[string]map[string]string{
+	"nl": {
+		"taken_up":         "het eerste contact met de klager",
+		"accused_notified": "het informeren van de aangeklaagde",
+		"decision":         "het besluit",
+		"decline_notice":   "het bericht van niet-behandelen",
+		"follow_up":        "de nazorg bij de klager",
+		"retention":        "het wissen van de persoonsgegevens",
+	},
+	"en": {
+		"taken_up":         "first contact with the complainant",
+		"accused_notified": "informing the accused",
+		"decision":         "the decision",
+		"decline_notice":   "the notice declining the complaint",
+		"follow_up":        "the follow-up with the complainant",
+		"retention":        "erasing the personal data",
+	},
+}
+
 // ackKinds are the deadlines a complainant is told about at once: those
 // that run from receipt.
 var ackKinds = map[string]bool{"taken_up": true, "accused_notified": true, "decision": true, "decline_notice": true}
@@ -158,6 +180,15 @@ func funcs(lang string) texttemplate.FuncMap {
 			}
 			return kind
 		},
+		// deadline names a deadline kind for staff (label names it for
+		// the complainant).
+		"deadline": func(kind string) string {
+			if l, ok := staffDeadlineLabels[lang][kind]; ok {
+				return l
+			}
+			return kind
+		},
+		"pad": pad,
 		"article": func(a string) string {
 			if strings.HasPrefix(strings.ToLower(a), "art") {
 				return a
@@ -282,6 +313,16 @@ func plain(s string) string {
 		lines[i] = l
 	}
 	return strings.Join(lines, "\n")
+}
+
+// pad fills s with spaces to width runes, for the columns of a plain
+// text table; a longer s gets one space, so columns never run together.
+func pad(width int, s string) string {
+	n := utf8.RuneCountInString(s)
+	if n >= width {
+		return s + " "
+	}
+	return s + strings.Repeat(" ", width-n)
 }
 
 func formatDate(t time.Time, lang string) string {

@@ -507,7 +507,8 @@ func TestEveryKindHasTemplates(t *testing.T) {
 	}
 	for _, kind := range []string{cases.MailAck, cases.MailAnnounce, cases.MailUpdate, cases.MailTranscript,
 		cases.MailRefusal, cases.MailConfirm, cases.MailAccused, cases.MailExtension, cases.MailDecision,
-		cases.MailDecline, cases.MailEscalation, cases.MailRuling, cases.MailWithdrawal, cases.MailClosed} {
+		cases.MailDecline, cases.MailEscalation, cases.MailRuling, cases.MailWithdrawal, cases.MailClosed,
+		cases.MailReminder, cases.MailLate, cases.MailFollowUp, cases.MailDigest} {
 		for _, lang := range Languages {
 			if r.text[kind+"."+lang] == nil || r.html[kind+"."+lang] == nil {
 				t.Errorf("no template for %s in %s", kind, lang)
@@ -521,6 +522,19 @@ func TestEveryKindHasTemplates(t *testing.T) {
 			}
 		}
 	}
+	for _, lang := range Languages {
+		for _, k := range cases.DeadlineKinds {
+			if _, ok := staffDeadlineLabels[lang][k]; !ok {
+				t.Errorf("deadline %s has no staff label in %s", k, lang)
+			}
+			if _, ok := deadlineLabels[lang][k]; !ok {
+				t.Errorf("deadline %s has no label in %s", k, lang)
+			}
+		}
+	}
+	if got := pad(5, "ab") + "|" + pad(2, "abc") + "|" + pad(4, "één"); got != "ab   |abc |één " {
+		t.Errorf("pad: %q", got)
+	}
 	if got := funcs("nl")["state"].(func(any) string)(cases.StateDeclined); got != "niet in behandeling genomen" {
 		t.Errorf("state declined in Dutch: %q", got)
 	}
@@ -529,5 +543,321 @@ func TestEveryKindHasTemplates(t *testing.T) {
 	}
 	if got := plain("\r\n  \nregel 1 \r\n  #besluit\n\n"); got != "regel 1\n>   #besluit" {
 		t.Errorf("plain: %q", got)
+	}
+}
+
+// TestRenderSchedulerMails renders the scheduler's mail (reminders at
+// every stage, the late notice, the follow-up and the directors' digest)
+// in both languages with realistic data.
+func TestRenderSchedulerMails(t *testing.T) {
+	r, err := NewRenderer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	due := time.Date(2026, 12, 21, 23, 59, 59, 0, ams)
+	prev := time.Date(2026, 12, 7, 23, 59, 59, 0, ams)
+	now := time.Date(2026, 12, 14, 8, 0, 0, 0, ams)
+	reminder := func(stage, kind, article string, due time.Time) func(*cases.MailData) {
+		return func(d *cases.MailData) {
+			d.Role, d.RecipientName, d.Handler, d.Stage = cases.RecipientStaff, "Piet Bakker", "Piet Bakker", stage
+			d.Deadline = &cases.Deadline{Kind: kind, Due: due, Article: article}
+		}
+	}
+	full := &cases.Digest{
+		Now: now, Since: time.Date(2026, 12, 11, 8, 0, 0, 0, ams),
+		New: []cases.DigestCase{
+			{ID: "K-2026-0012", State: cases.StateReceived, Subject: "Geen reactie op mijn <b>mail</b>", Opened: time.Date(2026, 12, 11, 14, 0, 0, 0, ams)},
+			{ID: "K-2026-0013", State: cases.StateInProgress, Category: "B", Handler: "Piet Bakker", Subject: "Intimidatie op de afdeling", Opened: time.Date(2026, 12, 12, 9, 30, 0, 0, ams)},
+		},
+		Open: []cases.DigestCase{
+			{ID: "K-2026-0007", State: cases.StateInProgress, Category: "B", Handler: "Piet Bakker", Subject: "Pesten"},
+			{ID: "K-2026-0009", State: cases.StateEscalated, Category: "A", Handler: "Anna de Boer", Subject: "Begeleiding"},
+			{ID: "K-2026-0012", State: cases.StateReceived, Subject: "Geen reactie op mijn <b>mail</b>"},
+			{ID: "K-2026-0013", State: cases.StateInProgress, Category: "B", Handler: "Piet Bakker", Subject: "Intimidatie op de afdeling"},
+		},
+		ByState: []cases.DigestCount{{Key: string(cases.StateReceived), N: 1}, {Key: string(cases.StateInProgress), N: 2}, {Key: string(cases.StateEscalated), N: 1}},
+		ByCategory: []cases.DigestCount{
+			{Key: "A", Label: "Communicatie, begeleiding en schoolbeleid", N: 1},
+			{Key: "B", Label: "Pesten, seksuele intimidatie, agressie en discriminatie", N: 2},
+			{Key: "", N: 1},
+		},
+		DueSoon: []cases.DigestItem{
+			{CaseID: "K-2026-0012", Kind: cases.DeadlineAccusedNotified, Due: time.Date(2026, 12, 17, 23, 59, 59, 0, ams), Article: "3.4"},
+			{CaseID: "K-2026-0013", Kind: cases.DeadlineTakenUp, Due: time.Date(2026, 12, 18, 23, 59, 59, 0, ams), Article: "3.10", Handler: "Piet Bakker"},
+		},
+		Overdue: []cases.DigestItem{{CaseID: "K-2026-0007", Kind: cases.DeadlineDecision, Due: prev, Article: "3.13", Handler: "Piet Bakker"}},
+	}
+	digest := func(dg *cases.Digest) func(*cases.MailData) {
+		return func(d *cases.MailData) {
+			*d = cases.MailData{Org: d.Org, Mailbox: d.Mailbox, RecipientName: "Dirk Directeur", Role: cases.RecipientStaff, Digest: dg}
+		}
+	}
+	type lang map[string][]string
+	tests := []struct {
+		name     string
+		kind     string
+		edit     func(*cases.MailData)
+		subject  lang     // want exactly as the subject (after the tag), per language
+		want     lang     // want in the text and the HTML, per language
+		wantText lang     // want in the text only, per language
+		wantAll  []string // want in both languages, text and HTML
+		notWant  []string // nowhere: subject, text or HTML
+		staff    bool     // signed as a staff mail
+		check    func(t *testing.T, lang string, out Rendered)
+	}{
+		{
+			name: "reminder before the decision", kind: cases.MailReminder,
+			edit: reminder(cases.StageBefore, cases.DeadlineDecision, "3.13", due),
+			subject: lang{"nl": {"Herinnering: termijn K-2026-0007 verloopt maandag 21 december 2026"},
+				"en": {"Reminder: deadline K-2026-0007 ends Monday 21 December 2026"}},
+			want: lang{
+				"nl": {"Beste Piet Bakker", "de termijn voor het besluit in zaak K-2026-0007 verloopt maandag 21 december 2026",
+					"#besluit gegrond|ongegrond|deels-gegrond", "#verdagen JJJJ-MM-DD", "#status"},
+				"en": {"Dear Piet Bakker", "the deadline for the decision in case K-2026-0007 ends on Monday 21 December 2026",
+					"#decide gegrond|ongegrond|deels-gegrond", "#extend YYYY-MM-DD", "#status"},
+			},
+			wantText: lang{
+				"nl": {"Verloopt:     maandag 21 december 2026\n", "Behandelaar:  Piet Bakker\n",
+					"Deze termijn haalt u met het besluit, of u verlengt de termijn.\n\nAntwoord op deze e-mail",
+					"aan het begin van een regel:\n- #besluit gegrond|ongegrond|deels-gegrond, met"},
+				"en": {"Ends:      Monday 21 December 2026\n", "Handler:   Piet Bakker\n",
+					"You meet this deadline with the decision, or you extend it.\n\nReply to this email",
+					"on a line of its own:\n- #decide gegrond|ongegrond|deels-gegrond (well-founded"},
+			},
+			wantAll: []string{"art. 3.13", "Pesten door <b>mijn leidinggevende</b>"},
+			notWant: []string{"#toewijzen", "#assign", "overschreden", "overdue", "#verslag", "#minutes"},
+			staff:   true,
+		},
+		{
+			name: "reminder, taken up passed", kind: cases.MailReminder,
+			edit: reminder(cases.StagePassed, cases.DeadlineTakenUp, "3.10", prev),
+			subject: lang{"nl": {"Termijn verstreken: K-2026-0007, het eerste contact met de klager"},
+				"en": {"Deadline passed: K-2026-0007, first contact with the complainant"}},
+			want: lang{
+				"nl": {"is op maandag 7 december 2026 verstreken en nog niet gehaald", "#verslag"},
+				"en": {"ended on Monday 7 December 2026, and it has not been met yet", "#minutes"},
+			},
+			wantText: lang{"nl": {"Verlopen op:  maandag 7 december 2026"}, "en": {"Ended:     Monday 7 December 2026"}},
+			wantAll:  []string{"art. 3.10"},
+			notWant:  []string{"#besluit", "#decide", "#toewijzen", "#assign"},
+			staff:    true,
+		},
+		{
+			name: "reminder, accused notice overdue, to a director", kind: cases.MailReminder,
+			edit: func(d *cases.MailData) {
+				reminder(cases.StageOverdue, cases.DeadlineAccusedNotified, "3.4", prev)(d)
+				d.RecipientName = "Dirk Directeur"
+			},
+			subject: lang{"nl": {"Termijn overschreden: K-2026-0007, het informeren van de aangeklaagde"},
+				"en": {"Deadline overdue: K-2026-0007, informing the accused"}},
+			want: lang{
+				"nl": {"Beste Dirk Directeur", "De behandelaar, Piet Bakker, heeft deze termijn niet gehaald",
+					"#aangeklaagde Naam <adres>", "#informeer-aangeklaagde", "#toewijzen adres"},
+				"en": {"Dear Dirk Directeur", "The handler, Piet Bakker, has not met it",
+					"#accused Name <address>", "#notify-accused", "#assign address"},
+			},
+			wantAll: []string{"art. 3.4"},
+			staff:   true,
+		},
+		{
+			name: "reminder, decline notice overdue, no handler", kind: cases.MailReminder,
+			edit: func(d *cases.MailData) {
+				reminder(cases.StageOverdue, cases.DeadlineDeclineNotice, "11", prev)(d)
+				d.RecipientName, d.Handler = "", ""
+			},
+			want: lang{
+				"nl": {"Beste collega", "Er is niemand aan de zaak toegewezen", "niemand toegewezen", "#niet-behandelen N", "#toewijzen adres"},
+				"en": {"Dear colleague", "Nobody has been assigned to the case", "nobody assigned", "#decline N", "#assign address"},
+			},
+			wantAll: []string{"art. 11"},
+			notWant: []string{"De behandelaar,", "The handler,"},
+			staff:   true,
+		},
+		{
+			name: "reminder without a hint, no subject", kind: cases.MailReminder,
+			edit: func(d *cases.MailData) {
+				reminder(cases.StagePassed, cases.DeadlineRetention, "3.18", prev)(d)
+				d.Subject = ""
+			},
+			want:    lang{"nl": {"het wissen van de persoonsgegevens"}, "en": {"erasing the personal data"}},
+			wantAll: []string{"#status"},
+			notWant: []string{"#besluit", "#decide", "#verslag", "#minutes", "Onderwerp", "Subject"},
+			staff:   true,
+		},
+		{
+			name: "late", kind: cases.MailLate,
+			edit: func(d *cases.MailData) {
+				d.Role, d.RecipientName, d.Handler = cases.RecipientComplainant, "Jan Jansen", "Piet Bakker"
+				d.Deadline = &cases.Deadline{Kind: cases.DeadlineDecision, Due: prev, Article: "3.13"}
+				d.Expected = due
+			},
+			subject: lang{"nl": {"Uw klacht: het besluit komt later"}, "en": {"Your complaint: the decision will take longer"}},
+			want: lang{
+				"nl": {"Beste Jan Jansen", "Op maandag 23 november 2026 ontvingen wij uw klacht", "uiterlijk maandag 7 december 2026 ons besluit",
+					"excuses", "U kunt het besluit uiterlijk maandag 21 december 2026 verwachten"},
+				"en": {"Dear Jan Jansen", "We received your complaint", "on Monday 23 November 2026", "decision by Monday 7 December 2026",
+					"apologise", "You can expect the decision by Monday 21 December 2026"},
+			},
+			wantText: lang{"nl": {"(zaak K-2026-0007).\nVolgens de klachtenregeling"}, "en": {"(case K-2026-0007) on Monday 23 November 2026.\nUnder our"}},
+			wantAll:  []string{"art. 3.13"},
+			notWant:  []string{"Piet Bakker", "#", "zo snel mogelijk", "as soon as possible"},
+		},
+		{
+			name: "late without dates", kind: cases.MailLate,
+			edit: func(d *cases.MailData) { d.Role = cases.RecipientComplainant },
+			want: lang{
+				"nl": {"Beste heer, mevrouw", "Het lukt ons helaas niet", "zo snel mogelijk"},
+				"en": {"Dear Sir or Madam", "Unfortunately, we will not be able", "as soon as possible"},
+			},
+			wantText: lang{"nl": {"(zaak K-2026-0007).\nHet lukt ons helaas niet"}, "en": {"on Monday 23 November 2026.\nUnfortunately,"}},
+			notWant:  []string{"klachtenregeling zou", "complaints regulation", "art.", " - "},
+		},
+		{
+			name: "follow-up", kind: cases.MailFollowUp,
+			edit: func(d *cases.MailData) {
+				d.Role, d.RecipientName = cases.RecipientComplainant, "Jan Jansen"
+				d.Decided, d.Outcome = prev, "deels-gegrond"
+			},
+			subject: lang{"nl": {"Is uw klacht opgelost?"}, "en": {"Has your complaint been resolved?"}},
+			want: lang{
+				"nl": {"Op maandag 7 december 2026 stuurden wij u ons besluit", "de klacht deels gegrond is", "Is uw klacht opgelost?", "antwoorden op deze e-mail"},
+				"en": {"On Monday 7 December 2026 we sent you our decision", "We found the complaint partly well-founded", "Has your complaint been resolved?", "reply to this email"},
+			},
+			notWant: []string{"deels-gegrond", "#"},
+		},
+		{
+			name: "follow-up without an outcome", kind: cases.MailFollowUp,
+			edit:    func(d *cases.MailData) { d.Role, d.Decided = cases.RecipientComplainant, prev },
+			want:    lang{"nl": {"Beste heer, mevrouw"}, "en": {"Dear Sir or Madam"}},
+			notWant: []string{"Ons oordeel", "We found"},
+		},
+		{
+			name: "full digest", kind: cases.MailDigest, edit: digest(full),
+			subject: lang{"nl": {"Overzicht klachten maandag 14 december 2026"}, "en": {"Complaints overview Monday 14 December 2026"}},
+			want: lang{
+				"nl": {"Beste Dirk Directeur", "Overschreden termijnen", "het besluit (art. 3.13)", "maandag 7 december 2026",
+					"het informeren van de aangeklaagde (art. 3.4)", "donderdag 17 december 2026", "niemand toegewezen",
+					"Nieuwe zaken sinds vrijdag 11 december 2026", "vrijdag 11 december 2026", "zaterdag 12 december 2026",
+					"ontvangen", "in behandeling", "doorgezet", "zonder categorie", "Open zaken en hun behandelaar"},
+				"en": {"Dear Dirk Directeur", "Overdue deadlines", "the decision (art. 3.13)", "Monday 7 December 2026",
+					"informing the accused (art. 3.4)", "Thursday 17 December 2026", "nobody assigned",
+					"New cases since Friday 11 December 2026", "Friday 11 December 2026", "Saturday 12 December 2026",
+					"received", "in progress", "escalated", "uncategorised", "Open cases and their handlers"},
+			},
+			wantText: lang{
+				"nl": {"*** OVERSCHREDEN TERMIJNEN ***", "Overschreden termijnen:           1\n", "Open zaken:                       4\n",
+					"- K-2026-0007  het besluit (art. 3.13)\n  verlopen op maandag 7 december 2026; behandelaar: Piet Bakker",
+					"- K-2026-0012  het informeren van de aangeklaagde (art. 3.4)\n  uiterlijk donderdag 17 december 2026; behandelaar: niemand toegewezen",
+					"- K-2026-0012  Geen reactie op mijn <b>mail</b>\n  ontvangen; zonder categorie; geopend vrijdag 11 december 2026",
+					"     2  in behandeling\n", "     1  zonder categorie\n",
+					"- K-2026-0007  in behandeling  Piet Bakker\n", "- K-2026-0009  doorgezet       Anna de Boer\n",
+					"- K-2026-0012  ontvangen       niemand toegewezen\n"},
+				"en": {"*** OVERDUE DEADLINES ***", "Overdue deadlines:                  1\n", "Open cases:                         4\n",
+					"- K-2026-0007  the decision (art. 3.13)\n  ended on Monday 7 December 2026; handler: Piet Bakker",
+					"- K-2026-0012  informing the accused (art. 3.4)\n  by Thursday 17 December 2026; handler: nobody assigned",
+					"- K-2026-0012  Geen reactie op mijn <b>mail</b>\n  received; uncategorised; opened Friday 11 December 2026",
+					"     2  in progress\n", "     1  uncategorised\n",
+					"- K-2026-0007  in progress     Piet Bakker\n", "- K-2026-0009  escalated       Anna de Boer\n",
+					"- K-2026-0012  received        nobody assigned\n"},
+			},
+			wantAll: []string{"K-2026-0007", "K-2026-0009", "K-2026-0012", "K-2026-0013", "Geen reactie op mijn <b>mail</b>", "Intimidatie op de afdeling",
+				"Piet Bakker", "Anna de Boer", "B: Pesten, seksuele intimidatie, agressie en discriminatie", "A: Communicatie, begeleiding en schoolbeleid"},
+			notWant: []string{"[", ": geen", ": none", "Geen.", "None."},
+			staff:   true,
+			check: func(t *testing.T, lang string, out Rendered) {
+				// The overdue deadlines come first, prominently.
+				over, soon := "OVERSCHREDEN TERMIJNEN", "Termijnen in de komende"
+				if lang == "en" {
+					over, soon = "OVERDUE DEADLINES", "Deadlines in the next 5 working days:"
+				}
+				if i, j := strings.Index(out.Text, over), strings.Index(out.Text, soon); i < 0 || j < 0 || i > j {
+					t.Errorf("digest (%s): overdue deadlines do not come before those due soon:\n%s", lang, out.Text)
+				}
+				if !strings.Contains(out.HTML, "<table") || !strings.Contains(out.HTML, "border: 2px solid #a00") {
+					t.Errorf("digest (%s): HTML has no tables or no prominent overdue box:\n%s", lang, out.HTML)
+				}
+			},
+		},
+		{
+			name: "empty digest", kind: cases.MailDigest,
+			edit:    digest(&cases.Digest{Now: now, Since: time.Date(2026, 12, 11, 8, 0, 0, 0, ams)}),
+			subject: lang{"nl": {"Overzicht klachten maandag 14 december 2026"}, "en": {"Complaints overview Monday 14 December 2026"}},
+			wantText: lang{
+				"nl": {"Overschreden termijnen: geen\n", "Termijnen in de komende 5 werkdagen: geen\n",
+					"Nieuwe zaken sinds vrijdag 11 december 2026: geen\n", "Open zaken per status: geen\n",
+					"Open zaken per categorie: geen\n", "Open zaken en hun behandelaar: geen\n", "Open zaken:                       0\n"},
+				"en": {"Overdue deadlines: none\n", "Deadlines in the next 5 working days: none\n",
+					"New cases since Friday 11 December 2026: none\n", "Open cases by state: none\n",
+					"Open cases by category: none\n", "Open cases and their handlers: none\n", "Open cases:                         0\n"},
+			},
+			notWant: []string{"[", "K-20", "***", "niemand", "nobody"},
+			staff:   true,
+			check: func(t *testing.T, lang string, out Rendered) {
+				none := map[string]string{"nl": "<p>Geen.</p>", "en": "<p>None.</p>"}[lang]
+				if n := strings.Count(out.HTML, none); n != 6 {
+					t.Errorf("digest (%s): HTML says %q %d times, want 6:\n%s", lang, none, n, out.HTML)
+				}
+			},
+		},
+	}
+	for _, tc := range tests {
+		for _, lg := range Languages {
+			d := mailData()
+			tc.edit(&d)
+			out, err := r.Render(cases.OutMail{Kind: tc.kind, CaseID: d.CaseID, Language: lg, Data: d})
+			if err != nil {
+				t.Errorf("%s (%s): %v", tc.name, lg, err)
+				continue
+			}
+			if testing.Verbose() {
+				t.Logf("%s (%s)\nSubject: %s\n\n%s", tc.name, lg, out.Subject, out.Text)
+			}
+			subject := out.Subject
+			if d.CaseID != "" {
+				if !strings.HasPrefix(subject, "["+d.CaseID+"] ") {
+					t.Errorf("%s (%s): subject %q has no case tag", tc.name, lg, subject)
+				}
+				subject = strings.TrimPrefix(subject, "["+d.CaseID+"] ")
+			}
+			if strings.ContainsAny(out.Subject, "\r\n") {
+				t.Errorf("%s (%s): subject %q spans lines", tc.name, lg, out.Subject)
+			}
+			if want := tc.subject[lg]; want != nil && subject != want[0] {
+				t.Errorf("%s (%s): subject %q, want %q", tc.name, lg, subject, want[0])
+			}
+			checkMail(t, tc.name+" ("+lg+")", out, d)
+			sig := map[bool]map[string]string{
+				true:  {"nl": "\n-- \n" + d.Org + " klachtenloket\n", "en": "\n-- \n" + d.Org + " complaints desk\n"},
+				false: {"nl": "Met vriendelijke groet,\n\n" + d.Org + "\n", "en": "Kind regards,\n\n" + d.Org + "\n"},
+			}[tc.staff][lg]
+			if !strings.Contains(out.Text, sig) {
+				t.Errorf("%s (%s): text is not signed %q:\n%s", tc.name, lg, sig, out.Text)
+			}
+			for _, want := range append(tc.want[lg], tc.wantAll...) {
+				// The text wraps and the HTML reflows: compare words.
+				want = strings.Join(strings.Fields(want), " ")
+				if !strings.Contains(strings.Join(strings.Fields(out.Text), " "), want) {
+					t.Errorf("%s (%s): text lacks %q:\n%s", tc.name, lg, want, out.Text)
+				}
+				if h := htmlText(out.HTML); !strings.Contains(h, want) {
+					t.Errorf("%s (%s): HTML lacks %q:\n%s", tc.name, lg, want, out.HTML)
+				}
+			}
+			for _, want := range tc.wantText[lg] {
+				if !strings.Contains(out.Text, want) {
+					t.Errorf("%s (%s): text lacks %q:\n%s", tc.name, lg, want, out.Text)
+				}
+			}
+			for _, bad := range tc.notWant {
+				for part, s := range map[string]string{"subject": out.Subject, "text": out.Text, "HTML": htmlText(out.HTML)} {
+					if strings.Contains(s, bad) {
+						t.Errorf("%s (%s): %s contains %q:\n%s", tc.name, lg, part, bad, s)
+					}
+				}
+			}
+			if tc.check != nil {
+				tc.check(t, lg, out)
+			}
+		}
 	}
 }
