@@ -158,6 +158,9 @@ type Security struct {
 type Schedule struct {
 	Sweep  string `toml:"sweep"`  // deadline chaser etc.; default "@every 1m"
 	Digest string `toml:"digest"` // directors' digest; default "0 8 * * 1-5"; "" disables it
+	// OverdueAfter is how many working days past a deadline the directors
+	// are told; default 2.
+	OverdueAfter int `toml:"overdue_after"`
 }
 
 // Staff is one [[staff]] entry.

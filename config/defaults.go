@@ -76,6 +76,9 @@ func (c *Config) applyDefaults() {
 
 	setS("schedule.sweep", &c.Schedule.Sweep, defaultSweep)
 	setS("schedule.digest", &c.Schedule.Digest, defaultDigest)
+	if c.Schedule.OverdueAfter == 0 && absent("schedule.overdue_after") {
+		c.Schedule.OverdueAfter = 2
+	}
 
 	setS("dev.imap", &c.Dev.IMAP, defaultDevIMAP)
 	setS("dev.smtp", &c.Dev.SMTP, defaultDevSMTP)

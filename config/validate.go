@@ -127,6 +127,9 @@ func (c *Config) Validate() error {
 			add("schedule.digest", "%v", err)
 		}
 	}
+	if n := c.Schedule.OverdueAfter; n < 1 || n > 60 {
+		add("schedule.overdue_after", "%d working days: want 1 to 60", n)
+	}
 
 	// [[staff]]
 	seen := map[string]int{}

@@ -10,6 +10,8 @@
 //	klachtenbus cases  [-state S] [-json]   list cases
 //	klachtenbus case   ID [-json]           show one case file
 //	klachtenbus deadlines [-received T] [-complete T] [-decided T] [-closed T] [-json]
+//	klachtenbus sweep  [-now T]             run every scheduler job once
+//	klachtenbus digest [-send]              print or mail the directors' digest
 //	klachtenbus report -year Y [-format md|csv|json|html]  the anonymised annual register
 package main
 
@@ -49,12 +51,14 @@ func usagef(format string, args ...any) error {
 const usage = `usage: klachtenbus <command> [flags]
 
 commands:
-  serve      run the daemon: IMAP intake, outbox sender
+  serve      run the daemon: IMAP intake, outbox sender, scheduler
   dev        run the daemon on an embedded mail server on loopback (-demo: with sample complaints)
   check      validate the configuration, log in to IMAP and SMTP, print the effective policy
   cases      list cases (-state S, -json)
   case ID    show one case file with its timeline (-json)
   deadlines  every deadline of the configured policy for a complaint with the given dates (-json)
+  sweep      run every scheduler job once: reminders, late notices, follow-ups, retention purge (-now T)
+  digest     print the directors' digest (-send: mail it)
   report     the anonymised annual register (-year Y, -format md|csv|json|html)
 
 Every command takes -config F (default: $KLACHTENBUS_CONFIG, else ./klachtenbus.toml).
@@ -104,6 +108,10 @@ func (m *Main) Run(ctx context.Context, args []string) int {
 		err = m.deadlines(ctx, rest)
 	case "report":
 		err = m.report(ctx, rest)
+	case "sweep":
+		err = m.sweepCmd(ctx, rest)
+	case "digest":
+		err = m.digestCmd(ctx, rest)
 	default:
 		err = usagef("unknown command %q\n\n%s", cmd, usage)
 	}

@@ -64,6 +64,15 @@ func (m *Main) serve(ctx context.Context, args []string, dev bool) error {
 		return err
 	}
 	defer d.Close()
+	// One daemon per store: two would send every mail twice.
+	release, free, err := lockStore(c.Store.Path)
+	if err != nil {
+		return err
+	}
+	if !free {
+		return fmt.Errorf("another klachtenbus daemon runs on the store %s", c.Store.Path)
+	}
+	defer release()
 	if dev {
 		m.devBanner(d)
 		if *demo {
@@ -179,6 +188,7 @@ func (d *Daemon) open(ctx context.Context, now func() time.Time) error {
 		Staff:          staff,
 		Secret:         []byte(c.Security.CommandSecret),
 		AutoReplyLimit: c.Security.AutoReplyLimit,
+		OverdueAfter:   c.Schedule.OverdueAfter,
 		Log:            d.Log.With("component", "cases"),
 	}
 	return nil
@@ -232,6 +242,13 @@ func (d *Daemon) run(ctx context.Context, sigs <-chan os.Signal) error {
 		defer wg.Done()
 		d.Sender.Run(sendCtx)
 	}()
+	stopScheduler, err := d.startScheduler(sendCtx)
+	if err != nil {
+		stopIntake()
+		stopSend()
+		wg.Wait()
+		return err
+	}
 	d.Log.Info("klachtenbus started", "mailbox", d.Config.Organisation.Mailbox, "preset", d.Config.Policy.Preset,
 		"store", d.Config.Store.Path)
 
@@ -242,6 +259,7 @@ func (d *Daemon) run(ctx context.Context, sigs <-chan os.Signal) error {
 		d.Log.Info("stopping")
 	}
 	stopIntake()
+	stopScheduler()
 	deadline := time.NewTimer(grace)
 	defer deadline.Stop()
 	select {

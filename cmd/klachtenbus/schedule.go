@@ -1,0 +1,190 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"syscall"
+	"time"
+
+	"github.com/robfig/cron/v3"
+
+	"github.com/klachtenbus/klachtenbus/cases"
+	"github.com/klachtenbus/klachtenbus/mailout"
+)
+
+// lockStore takes the daemon's lock beside the store: a file locked with
+// flock for as long as the process lives (the kernel releases it when the
+// process dies, however it dies). It reports false when another process
+// holds it, that is, a daemon is running on this store.
+func lockStore(path string) (release func(), ok bool, err error) {
+	f, err := os.OpenFile(path+".lock", os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, false, fmt.Errorf("lock: %w", err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			return nil, false, nil
+		}
+		return nil, false, fmt.Errorf("lock: %w", err)
+	}
+	return func() { f.Close() }, true, nil
+}
+
+// startScheduler runs the sweep and the digest on their cron schedules in
+// the organisation's time zone, and one sweep at once. Stop it with the
+// returned function, which waits for a job in hand.
+func (d *Daemon) startScheduler(ctx context.Context) (stop func(), err error) {
+	c := cron.New(cron.WithLocation(d.Config.Location()))
+	log := d.Log.With("component", "scheduler")
+	sweep := func() {
+		res, err := d.Engine.Sweep(ctx)
+		if err != nil {
+			log.Error("sweep", "err", err)
+			return
+		}
+		if res != (cases.SweepResult{}) {
+			log.Info("sweep", "reminders", res.Reminders, "late_notices", res.LateNotices, "follow_ups", res.FollowUps, "purged", res.Purged)
+			d.Sender.Wake()
+		}
+	}
+	if _, err := c.AddFunc(d.Config.Schedule.Sweep, sweep); err != nil {
+		return nil, fmt.Errorf("schedule.sweep: %w", err)
+	}
+	if spec := d.Config.Schedule.Digest; spec != "" {
+		if _, err := c.AddFunc(spec, func() {
+			slot := d.Store.Now().Truncate(time.Minute)
+			ok, err := d.Engine.SendDigest(ctx, slot)
+			if err != nil {
+				log.Error("digest", "err", err)
+				return
+			}
+			if ok {
+				log.Info("digest queued")
+				d.Sender.Wake()
+			}
+		}); err != nil {
+			return nil, fmt.Errorf("schedule.digest: %w", err)
+		}
+	}
+	go sweep()
+	c.Start()
+	return func() { <-c.Stop().Done() }, nil
+}
+
+// oneShot opens the store and the engine for a command that changes cases
+// beside a possible daemon (sweep, digest -send), at the given clock.
+func (m *Main) oneShot(ctx context.Context, cfgFlag string, now func() time.Time) (*Daemon, error) {
+	c, err := loadConfig(cfgFlag)
+	if err != nil {
+		return nil, err
+	}
+	d := &Daemon{Config: c, Log: m.logger(c)}
+	if err := d.open(ctx, now); err != nil {
+		return nil, err
+	}
+	r, err := mailout.NewRenderer()
+	if err != nil {
+		d.Close()
+		return nil, fmt.Errorf("templates: %w", err)
+	}
+	d.Sender = &mailout.Sender{Store: d.Store, Renderer: r, SMTP: smtpSettings(c),
+		From: cases.Address{Name: c.Organisation.Name, Email: c.Organisation.Mailbox},
+		Log:  d.Log.With("component", "mailout"), Now: d.Store.Now}
+	return d, nil
+}
+
+// deliver sends what a one-shot command queued: itself when no daemon
+// runs on the store, else it leaves the mail to the daemon's sender, which
+// picks it up within its poll interval.
+func (m *Main) deliver(ctx context.Context, d *Daemon) error {
+	release, free, err := lockStore(d.Config.Store.Path)
+	if err != nil {
+		return err
+	}
+	if !free {
+		fmt.Fprintln(m.Stdout, "a daemon runs on this store: it sends the mail")
+		return nil
+	}
+	defer release()
+	d.Sender.Flush(ctx)
+	counts, err := d.Store.OutboxCounts(ctx)
+	if err != nil {
+		return err
+	}
+	if n := counts["pending"]; n > 0 {
+		fmt.Fprintf(m.Stdout, "%d mail(s) still pending; the daemon's sender retries them\n", n)
+	}
+	return nil
+}
+
+// sweepCmd runs every scheduler job once.
+func (m *Main) sweepCmd(ctx context.Context, args []string) error {
+	fs, cfgFlag := m.flags("sweep")
+	nowFlag := fs.String("now", "", "run as if it were this time (RFC 3339, or YYYY-MM-DD for its start)")
+	if _, err := parse(fs, args); err != nil {
+		return err
+	}
+	clock := m.Now
+	if *nowFlag != "" {
+		c, err := loadConfig(*cfgFlag)
+		if err != nil {
+			return err
+		}
+		t, err := parseTime(*nowFlag, c.Location())
+		if err != nil {
+			return usagef("-now: %v", err)
+		}
+		clock = func() time.Time { return t }
+	}
+	d, err := m.oneShot(ctx, *cfgFlag, clock)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	d.Engine.OverdueAfter = d.Config.Schedule.OverdueAfter
+	res, err := d.Engine.Sweep(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(m.Stdout, "sweep at %s: %d reminders, %d late notices, %d follow-ups, %d cases purged\n",
+		d.Store.Now().In(d.Config.Location()).Format(time.RFC3339), res.Reminders, res.LateNotices, res.FollowUps, res.Purged)
+	return m.deliver(ctx, d)
+}
+
+// digestCmd prints the directors' digest, or mails it.
+func (m *Main) digestCmd(ctx context.Context, args []string) error {
+	fs, cfgFlag := m.flags("digest")
+	send := fs.Bool("send", false, "mail the digest to the directors instead of printing it")
+	if _, err := parse(fs, args); err != nil {
+		return err
+	}
+	d, err := m.oneShot(ctx, *cfgFlag, m.Now)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if *send {
+		ok, err := d.Engine.SendDigest(ctx, d.Store.Now())
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return errors.New("no staff member to send the digest to")
+		}
+		return m.deliver(ctx, d)
+	}
+	dg, err := d.Engine.Digest(ctx)
+	if err != nil {
+		return err
+	}
+	out, err := d.Sender.Renderer.Render(cases.OutMail{Kind: cases.MailDigest, Language: d.Config.Organisation.Language,
+		Data: cases.MailData{Org: d.Config.Organisation.Name, Mailbox: d.Config.Organisation.Mailbox, Digest: dg}})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(m.Stdout, "%s\n\n%s", out.Subject, out.Text)
+	return nil
+}
