@@ -297,8 +297,7 @@ func (e *Engine) queueMail(ctx context.Context, tx *Tx, caseID, kind, to string,
 // autoRepliesSince counts the automatic answers queued to an address
 // since a time.
 func autoRepliesSince(ctx context.Context, tx *Tx, addr string, since time.Time) (int, error) {
-	q := `SELECT COUNT(*) FROM outbox WHERE recipient = ? AND created_at >= ? AND kind IN (` +
-		strings.TrimSuffix(strings.Repeat("?,", len(autoKinds)), ",") + `)`
+	q := `SELECT COUNT(*) FROM outbox WHERE recipient = ? AND created_at >= ? AND kind IN (` + placeholders(len(autoKinds)) + `)`
 	args := []any{strings.ToLower(addr), since.Unix()}
 	for _, k := range autoKinds {
 		args = append(args, k)
