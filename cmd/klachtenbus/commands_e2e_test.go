@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"net"
 	"slices"
 	"strings"
 	"testing"
@@ -72,17 +71,7 @@ func (f caseFile) has(kind, actor string) bool {
 // changes nothing, the handler answers the announcement with commands,
 // and the decision reaches the complainant and the accused.
 func TestCommandsEndToEnd(t *testing.T) {
-	dir := t.TempDir()
-	imapAddr, smtpAddr := freeAddr(t), freeAddr(t)
-	cfg := writeConfig(t, dir, imapAddr, smtpAddr)
-	d := startDaemon(t, nil, "dev", "-config", cfg)
-	eventually(t, "the dev server to listen", 10*time.Second, func() bool {
-		c, err := net.Dial("tcp", smtpAddr)
-		if err == nil {
-			c.Close()
-		}
-		return err == nil && strings.Contains(d.logs.String(), "watching mailbox")
-	})
+	d, cfg, imapAddr, smtpAddr := startDev(t)
 	const staff = "behandelaar@example.test"
 
 	body := "Naam: Jan de Vries\nAdres: Dorpsstraat 12\nAangeklaagde: Piet Docent\n" +

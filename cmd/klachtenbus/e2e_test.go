@@ -225,6 +225,23 @@ func header(t *testing.T, raw []byte) *mail.Header {
 	return &mr.Header
 }
 
+// startDev runs `klachtenbus dev` on free loopback ports and waits until
+// it watches the mailbox.
+func startDev(t *testing.T) (d *daemon, cfg, imapAddr, smtpAddr string) {
+	t.Helper()
+	imapAddr, smtpAddr = freeAddr(t), freeAddr(t)
+	cfg = writeConfig(t, t.TempDir(), imapAddr, smtpAddr)
+	d = startDaemon(t, nil, "dev", "-config", cfg)
+	eventually(t, "the dev server to listen", 10*time.Second, func() bool {
+		c, err := net.Dial("tcp", smtpAddr)
+		if err == nil {
+			c.Close()
+		}
+		return err == nil && strings.Contains(d.logs.String(), "watching mailbox")
+	})
+	return d, cfg, imapAddr, smtpAddr
+}
+
 func complaintMail(from, subject, msgID, body string, extra ...string) []byte {
 	return []byte("From: " + from + "\r\nTo: " + mailbox + "\r\nSubject: " + subject + "\r\nMessage-ID: <" + msgID + ">\r\n" +
 		"Date: Mon, 23 Nov 2026 10:00:00 +0100\r\n" + strings.Join(extra, "") +
@@ -236,17 +253,7 @@ func complaintMail(from, subject, msgID, body string, extra ...string) []byte {
 // reads the announcement, the complainant replies, and the case file
 // shows it all.
 func TestDevEndToEnd(t *testing.T) {
-	dir := t.TempDir()
-	imapAddr, smtpAddr := freeAddr(t), freeAddr(t)
-	cfg := writeConfig(t, dir, imapAddr, smtpAddr)
-	d := startDaemon(t, nil, "dev", "-config", cfg)
-	eventually(t, "the dev server to listen", 10*time.Second, func() bool {
-		c, err := net.Dial("tcp", smtpAddr)
-		if err == nil {
-			c.Close()
-		}
-		return err == nil && strings.Contains(d.logs.String(), "watching mailbox")
-	})
+	d, cfg, imapAddr, smtpAddr := startDev(t)
 
 	body := "Geachte heer, mevrouw,\n\nNaam: Jan de Vries\nAdres: Dorpsstraat 12, Oud Gastel\nAangeklaagde: de docent van groep 3\n" +
 		"Datum voorval: 10 november 2026 14:00\nOmschrijving: Mijn vragen werden niet beantwoord.\n"
