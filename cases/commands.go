@@ -99,9 +99,19 @@ func (r *cmdRun) fail(nl, en string, args ...any) error {
 }
 
 // handleCommands acts on the commands of a message that joined a case,
-// after the message itself was filed. It reports whether the message
-// held commands; the caller then tells staff nothing more about it.
-func (e *Engine) handleCommands(ctx context.Context, tx *Tx, caseID string, in *Inbound) (bool, error) {
+// after the message itself was filed. It reports whether the message is
+// wholly answered by them (it held commands and nothing else), so that
+// the caller tells staff nothing more about it.
+func (e *Engine) handleCommands(ctx context.Context, tx *Tx, caseID string, in *Inbound) (quiet bool, err error) {
+	parsed := ParseCommands(in.Text)
+	handled, err := e.actOnCommands(ctx, tx, caseID, in, parsed)
+	return handled && onlyCommands(in.Text, parsed), err
+}
+
+// actOnCommands carries out, refuses or holds for confirmation the
+// commands parsed from a message, or the commands a reply confirms. It
+// reports whether there were any.
+func (e *Engine) actOnCommands(ctx context.Context, tx *Tx, caseID string, in *Inbound, parsed []Command) (bool, error) {
 	from := in.From.Email
 	staff, isStaff := e.staff(from)
 	c, err := loadCase(ctx, tx, caseID)
@@ -109,20 +119,21 @@ func (e *Engine) handleCommands(ctx context.Context, tx *Tx, caseID string, in *
 		return false, err
 	}
 	isComplainant := !isStaff && c.Complainant.Email != "" && strings.EqualFold(c.Complainant.Email, from)
+	proof := e.proven(in, caseID, from)
 
 	// A reply to a confirmation mail carries out the commands it confirms.
-	if isComplainant && e.proven(in, caseID, from) != "" {
+	if isComplainant && proof != "" {
 		done, err := e.confirmed(ctx, tx, c, in)
 		if err != nil || done {
 			return done, err
 		}
 	}
 
-	cmds := ParseCommands(in.Text)
+	cmds := parsed
 	if !isStaff {
 		// An unknown #word in a complainant's text is a hashtag, not a
 		// command.
-		cmds = slices.DeleteFunc(cmds, func(c Command) bool { return c.Name == "" })
+		cmds = slices.DeleteFunc(slices.Clone(parsed), func(c Command) bool { return c.Name == "" })
 	}
 	if len(cmds) == 0 {
 		return false, nil
@@ -130,7 +141,6 @@ func (e *Engine) handleCommands(ctx context.Context, tx *Tx, caseID string, in *
 	l := e.log().With("case", caseID, "from", from, "message_id", in.MessageID)
 	switch {
 	case isStaff:
-		proof := e.proven(in, caseID, from)
 		if proof == "" && in.FromAuth != "" {
 			proof = in.FromAuth
 		}
@@ -145,7 +155,7 @@ func (e *Engine) handleCommands(ctx context.Context, tx *Tx, caseID string, in *
 		l.Info("staff commands", "commands", len(cmds), "proof", proof)
 		return true, r.runAll(cmds)
 	case isComplainant:
-		if e.proven(in, caseID, from) == "" {
+		if proof == "" {
 			l.Info("complainant commands wait for confirmation", "commands", len(cmds))
 			return true, e.askConfirmation(ctx, tx, c, in, cmds)
 		}
@@ -370,7 +380,10 @@ func loadCase(ctx context.Context, q querier, id string) (Case, error) {
 	if errors.Is(err, sql.ErrNoRows) {
 		return c, fmt.Errorf("case %s: %w", id, ErrNotFound)
 	}
-	return c, err
+	if err != nil {
+		return c, fmt.Errorf("case %s: %w", id, err)
+	}
+	return c, nil
 }
 
 // setState moves a case to another state if the state machine allows it,
@@ -672,7 +685,7 @@ func (r *cmdRun) extend(c Case, cmd Command) (string, error) {
 	if err != nil {
 		return "", r.fail("geef de nieuwe datum als JJJJ-MM-DD, bijvoorbeeld #verdagen %s", "give the new date as YYYY-MM-DD, e.g. #extend %s", due.In(loc).AddDate(0, 0, 14).Format("2006-01-02"))
 	}
-	newDue := time.Date(day.Year(), day.Month(), day.Day(), 23, 59, 59, 0, loc)
+	newDue := endOfDay(day, loc)
 	if !newDue.After(due) {
 		return "", r.fail("%s ligt niet na de huidige termijn (%s)", "%s is not after the current term (%s)", day.Format("2006-01-02"), due.In(loc).Format("2006-01-02"))
 	}
@@ -1153,12 +1166,7 @@ func (r *cmdRun) statusOf(c Case) (string, error) {
 	if cat, ok := r.e.Policy.Category(c.Category); ok {
 		s.CategoryLabel = cat.Label(r.e.Org.Language)
 	}
-	if c.Handler != "" {
-		s.Handler = c.Handler
-		if st, ok := r.e.staff(c.Handler); ok && st.Name != "" {
-			s.Handler = st.Name
-		}
-	}
+	s.Handler = r.e.staffName(c.Handler)
 	rows, err := r.tx.QueryContext(r.ctx, `SELECT case_id, kind, due, article, met_at FROM deadlines WHERE case_id = ? ORDER BY due`, c.ID)
 	if err != nil {
 		return "", err

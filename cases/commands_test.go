@@ -471,7 +471,7 @@ func TestIntakeFlagsLateComplaintAndStaffDecline(t *testing.T) {
 	if !hasEvent(d, EventDeclineSuggested, "") {
 		t.Fatalf("no decline suggestion for an event 8 months before: %+v", d.Events)
 	}
-	dl, ok := deadline(d, DeclineNoticeKind())
+	dl, ok := deadline(d, DeadlineDeclineNotice)
 	if !ok || dl.Due.In(ams).Format("2006-01-02") != "2026-12-21" {
 		t.Errorf("decline notice deadline %+v, want 4 weeks: 2026-12-21", dl)
 	}
@@ -514,9 +514,6 @@ func TestIntakeFlagsLateComplaintAndStaffDecline(t *testing.T) {
 		t.Errorf("decline notice %+v", dec.Data)
 	}
 }
-
-// DeclineNoticeKind keeps the test readable.
-func DeclineNoticeKind() string { return DeadlineDeclineNotice }
 
 func TestAnonymousComplaintFlaggedUnderIkworddeclarant(t *testing.T) {
 	e, _ := newTestEngine(t)

@@ -31,11 +31,13 @@ func (e *Engine) Digest(ctx context.Context) (*Digest, error) {
 	}
 	states := map[State]int{}
 	cats := map[string]int{}
+	handlers := map[string]string{}
 	for _, c := range all {
 		if !c.Purged.IsZero() {
 			continue
 		}
-		dc := DigestCase{ID: c.ID, State: c.State, Category: c.Category, Handler: e.staffNameOr(c.Handler), Subject: c.Subject, Opened: c.Opened.In(loc)}
+		handlers[c.ID] = e.staffName(c.Handler)
+		dc := DigestCase{ID: c.ID, State: c.State, Category: c.Category, Handler: handlers[c.ID], Subject: c.Subject, Opened: c.Opened.In(loc)}
 		if !c.Opened.Before(d.Since) {
 			d.New = append(d.New, dc)
 		}
@@ -65,10 +67,6 @@ func (e *Engine) Digest(ctx context.Context) (*Digest, error) {
 	if err != nil {
 		return nil, err
 	}
-	handlers := map[string]string{}
-	for _, c := range all {
-		handlers[c.ID] = e.staffNameOr(c.Handler)
-	}
 	for _, dl := range due {
 		item := DigestItem{CaseID: dl.caseID, Kind: dl.kind, Due: dl.due.In(loc), Article: dl.article, Handler: handlers[dl.caseID]}
 		if now.After(dl.due) {
@@ -78,14 +76,6 @@ func (e *Engine) Digest(ctx context.Context) (*Digest, error) {
 		}
 	}
 	return d, nil
-}
-
-// staffNameOr names a staff address, or returns "" for none.
-func (e *Engine) staffNameOr(addr string) string {
-	if addr == "" {
-		return ""
-	}
-	return e.staffName(addr)
 }
 
 // SendDigest queues the digest to the directors (else the board, else

@@ -686,20 +686,20 @@ func (e *Engine) addToCase(ctx context.Context, tx *Tx, caseID string, in *Inbou
 			}
 		}
 	}
-	commands, err := e.handleCommands(ctx, tx, caseID, in)
+	quiet, err := e.handleCommands(ctx, tx, caseID, in)
 	if err != nil {
 		return Result{}, err
 	}
-	var handler, subject string
-	if err := tx.QueryRowContext(ctx, `SELECT handler, subject FROM cases WHERE id = ?`, caseID).Scan(&handler, &subject); err != nil {
-		return Result{}, fmt.Errorf("case %s: %w", caseID, err)
-	}
 	// A command mail is answered by its transcript; staff hear of it only
 	// through the duty mails its commands send.
-	if !fromStaff && !(commands && onlyCommands(in.Text)) {
+	if !fromStaff && !quiet {
+		c, err := loadCase(ctx, tx, caseID) // as the commands left it: the handler may be new
+		if err != nil {
+			return Result{}, err
+		}
 		refs := threadRefs(in)
-		data := MailData{Subject: subject, From: in.From, Text: in.Text, Attachments: attachmentRefs(in), Received: tx.Now.In(e.Org.Location), Flags: flags}
-		for _, s := range e.announceTo(handler) {
+		data := MailData{Subject: c.Subject, From: in.From, Text: in.Text, Attachments: attachmentRefs(in), Received: tx.Now.In(e.Org.Location), Flags: flags}
+		for _, s := range e.announceTo(c.Handler) {
 			data.RecipientName = s.Name
 			if _, err := e.queueMail(ctx, tx, caseID, MailUpdate, s.Email, in.MessageID, refs, data); err != nil {
 				return Result{}, err
@@ -710,10 +710,11 @@ func (e *Engine) addToCase(ctx context.Context, tx *Tx, caseID string, in *Inbou
 }
 
 // onlyCommands reports whether the new text of a message is nothing but
-// command lines and their bodies, so it tells staff nothing more.
-func onlyCommands(text string) bool {
+// its command lines and their bodies (cmds, as ParseCommands found them),
+// so it tells staff nothing more.
+func onlyCommands(text string, cmds []Command) bool {
 	ours := map[string]bool{}
-	for _, c := range ParseCommands(text) {
+	for _, c := range cmds {
 		ours[c.Line] = true
 		for _, l := range strings.Split(c.Body, "\n") {
 			ours[strings.TrimSpace(l)] = true

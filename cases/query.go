@@ -94,13 +94,9 @@ func scanDeadline(r scanner, caseID *string) (CaseDeadline, error) {
 
 // GetCase returns the whole file of one case.
 func (s *Store) GetCase(ctx context.Context, id string) (*Dossier, error) {
-	row := s.db.QueryRowContext(ctx, selectCase+` WHERE c.id = ? LIMIT 1`, id)
-	c, err := scanCase(row)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fmt.Errorf("case %s: %w", id, ErrNotFound)
-	}
+	c, err := loadCase(ctx, s.db, id)
 	if err != nil {
-		return nil, fmt.Errorf("case %s: %w", id, err)
+		return nil, err
 	}
 	d := &Dossier{Case: c}
 	if err := s.fillDossier(ctx, d); err != nil {

@@ -235,7 +235,8 @@ func (e *Engine) directors() []Staff {
 	return e.announceTo("")
 }
 
-// staffName is how a staff address is shown: the name, else the address.
+// staffName is how a staff address is shown: the name, else the address
+// ("" for none).
 func (e *Engine) staffName(addr string) string {
 	if s, ok := e.staff(addr); ok && s.Name != "" {
 		return s.Name

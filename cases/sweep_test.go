@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -72,7 +73,7 @@ func TestDeadlineChaserOverACaseLifetime(t *testing.T) {
 		all := sent(t, e, MailReminder)
 		got := all[seen:]
 		seen = len(all)
-		if strings.Join(sorted(got), "; ") != strings.Join(sorted(s.want), "; ") {
+		if strings.Join(slices.Sorted(slices.Values(got)), "; ") != strings.Join(slices.Sorted(slices.Values(s.want)), "; ") {
 			t.Errorf("%s: reminders %q, want %q", s.now.Format("Mon 2 Jan 15:04"), got, s.want)
 		}
 	}
@@ -94,18 +95,6 @@ func TestDeadlineChaserOverACaseLifetime(t *testing.T) {
 	if got := sent(t, e, MailReminder)[seen:]; len(got) != 2 || !strings.Contains(got[0], "before/decision") {
 		t.Errorf("after the extension: %q", got)
 	}
-}
-
-func sorted(xs []string) []string {
-	out := append([]string{}, xs...)
-	for i := range out {
-		for j := i + 1; j < len(out); j++ {
-			if out[j] < out[i] {
-				out[i], out[j] = out[j], out[i]
-			}
-		}
-	}
-	return out
 }
 
 // TestFollowUpAndRetentionAcrossRestart decides a case, sends the follow-up
