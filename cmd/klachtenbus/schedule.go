@@ -11,7 +11,7 @@ import (
 	"github.com/robfig/cron/v3"
 
 	"github.com/klachtenbus/klachtenbus/cases"
-	"github.com/klachtenbus/klachtenbus/mailout"
+	"github.com/klachtenbus/klachtenbus/config"
 )
 
 // lockStore takes the daemon's lock beside the store: a file locked with
@@ -74,25 +74,18 @@ func (d *Daemon) startScheduler(ctx context.Context) (stop func(), err error) {
 	return func() { <-c.Stop().Done() }, nil
 }
 
-// oneShot opens the store and the engine for a command that changes cases
-// beside a possible daemon (sweep, digest -send), at the given clock.
-func (m *Main) oneShot(ctx context.Context, cfgFlag string, now func() time.Time) (*Daemon, error) {
-	c, err := loadConfig(cfgFlag)
-	if err != nil {
-		return nil, err
-	}
+// oneShot opens the store, the engine and the sender for a command that
+// changes cases beside a possible daemon (sweep, digest -send), at the
+// given clock.
+func (m *Main) oneShot(ctx context.Context, c *config.Config, now func() time.Time) (*Daemon, error) {
 	d := &Daemon{Config: c, Log: m.logger(c)}
 	if err := d.open(ctx, now); err != nil {
 		return nil, err
 	}
-	r, err := mailout.NewRenderer()
-	if err != nil {
+	if err := d.newSender(d.Store.Now); err != nil {
 		d.Close()
-		return nil, fmt.Errorf("templates: %w", err)
+		return nil, err
 	}
-	d.Sender = &mailout.Sender{Store: d.Store, Renderer: r, SMTP: smtpSettings(c),
-		From: cases.Address{Name: c.Organisation.Name, Email: c.Organisation.Mailbox},
-		Log:  d.Log.With("component", "mailout"), Now: d.Store.Now}
 	return d, nil
 }
 
@@ -127,24 +120,23 @@ func (m *Main) sweepCmd(ctx context.Context, args []string) error {
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
+	c, err := loadConfig(*cfgFlag)
+	if err != nil {
+		return err
+	}
 	clock := m.Now
 	if *nowFlag != "" {
-		c, err := loadConfig(*cfgFlag)
-		if err != nil {
-			return err
-		}
 		t, err := parseTime(*nowFlag, c.Location())
 		if err != nil {
 			return usagef("-now: %v", err)
 		}
 		clock = func() time.Time { return t }
 	}
-	d, err := m.oneShot(ctx, *cfgFlag, clock)
+	d, err := m.oneShot(ctx, c, clock)
 	if err != nil {
 		return err
 	}
 	defer d.Close()
-	d.Engine.OverdueAfter = d.Config.Schedule.OverdueAfter
 	res, err := d.Engine.Sweep(ctx)
 	if err != nil {
 		return err
@@ -161,7 +153,11 @@ func (m *Main) digestCmd(ctx context.Context, args []string) error {
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
-	d, err := m.oneShot(ctx, *cfgFlag, m.Now)
+	c, err := loadConfig(*cfgFlag)
+	if err != nil {
+		return err
+	}
+	d, err := m.oneShot(ctx, c, m.Now)
 	if err != nil {
 		return err
 	}

@@ -106,20 +106,11 @@ func (m *Main) newDaemon(ctx context.Context, c *config.Config, log *slog.Logger
 		d.Close()
 		return nil, err
 	}
-	d.Sender = &mailout.Sender{
-		Store: d.Store,
-		SMTP:  smtpSettings(c),
-		From:  cases.Address{Name: c.Organisation.Name, Email: c.Organisation.Mailbox},
-		Log:   log.With("component", "mailout"),
-		Now:   m.Now,
-		Hook:  crashHook("sent"),
-	}
-	r, err := mailout.NewRenderer()
-	if err != nil {
+	if err := d.newSender(m.Now); err != nil {
 		d.Close()
-		return nil, fmt.Errorf("templates: %w", err)
+		return nil, err
 	}
-	d.Sender.Renderer = r
+	d.Sender.Hook = crashHook("sent")
 	intake := &mailin.Intake{
 		Engine: d.Engine,
 		Us: mailin.Us{Mailbox: c.Organisation.Mailbox, MessageIDDomain: cases.Domain(c.Organisation.Mailbox),
@@ -190,6 +181,25 @@ func (d *Daemon) open(ctx context.Context, now func() time.Time) error {
 		AutoReplyLimit: c.Security.AutoReplyLimit,
 		OverdueAfter:   c.Schedule.OverdueAfter,
 		Log:            d.Log.With("component", "cases"),
+	}
+	return nil
+}
+
+// newSender makes the outbox sender of the daemon's store, with every
+// template parsed.
+func (d *Daemon) newSender(now func() time.Time) error {
+	r, err := mailout.NewRenderer()
+	if err != nil {
+		return fmt.Errorf("templates: %w", err)
+	}
+	c := d.Config
+	d.Sender = &mailout.Sender{
+		Store:    d.Store,
+		Renderer: r,
+		SMTP:     smtpSettings(c),
+		From:     cases.Address{Name: c.Organisation.Name, Email: c.Organisation.Mailbox},
+		Log:      d.Log.With("component", "mailout"),
+		Now:      now,
 	}
 	return nil
 }
