@@ -82,7 +82,10 @@ func ParseFields(text string) map[string]string {
 			flush()
 			continue
 		}
-		if m := labelLine.FindStringSubmatch(line); m != nil {
+		// Matched on the trimmed line: an indent of other white space
+		// than ASCII (a no-break space from a web form, a vertical tab)
+		// must not hide a label that an indent of spaces does not.
+		if m := labelLine.FindStringSubmatch(trim); m != nil {
 			label := strings.ToLower(strings.Join(strings.Fields(m[1]), " "))
 			if k, ok := fieldLabels[label]; ok {
 				flush()

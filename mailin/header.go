@@ -232,12 +232,16 @@ func cleanLine(s string, max int) string {
 			space = b.Len() > 0
 			continue
 		}
+		n := utf8.RuneLen(r)
+		if space {
+			n++ // the blank before r is written only with r
+		}
+		if b.Len()+n > max {
+			break
+		}
 		if space {
 			b.WriteByte(' ')
 			space = false
-		}
-		if b.Len()+utf8.RuneLen(r) > max {
-			break
 		}
 		b.WriteRune(r)
 	}

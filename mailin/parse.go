@@ -353,7 +353,9 @@ func (p *parser) leaf(h message.Header, mt string, params map[string]string, r i
 		p.returned = append(p.returned, data)
 	}
 	n := len(p.in.Attachments) + 1
-	name = cleanFilename(name)
+	// Raw 8-bit bytes in a part header are read as in the top-level
+	// header: UTF-8, else Windows-1252 (see utf8Values).
+	name = cleanFilename(toValidUTF8([]byte(name)))
 	if name == "" {
 		name = fmt.Sprintf("attachment-%d%s", n, extensions[mt])
 	}

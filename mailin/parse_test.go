@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -48,6 +50,9 @@ type want struct {
 	bounce         *wantBounce
 	warnings       []string // each a substring of one warning; count must match
 	authResults    int
+	// notMessage: Parse must refuse the file (no header field at all);
+	// the intake quarantines it. Nothing else is checked.
+	notMessage bool
 }
 
 const ack1 = "K-2026-0001.ack.1.0123456789ab@example.test"
@@ -449,6 +454,240 @@ var corpus = map[string]want{
 		text:       []string{"Uw aanvraag is ontvangen."},
 		automatic:  "null Return-Path",
 	},
+
+	// The hostile part of the corpus (38-57): every file is parsed or
+	// refused by Parse, never panics, and meets checkInvariants; what
+	// the parser cannot read stays in Raw.
+	"38-boundary-mismatch.eml": {
+		from: "ria.claes@example.be", fromName: "Ria Claes",
+		messageID:  "boundary.mismatch.1@example.be",
+		subject:    "Klacht (verkeerde MIME-grens)",
+		date:       "2026-12-01T09:00:00+01:00",
+		recipients: []string{"klachten@example.test"},
+		// The declared boundary never appears: the body is the text.
+		text:     []string{"Naam: Ria Claes\nOmschrijving: de grens in de kop klopt niet", "--==grens-B==--"},
+		warnings: []string{"multipart/mixed: no MIME part found"},
+	},
+	"39-boundary-undeclared.eml": {
+		from: "ria.claes@example.be", fromName: "Ria Claes",
+		messageID:  "boundary.undeclared.1@example.be",
+		subject:    "Klacht (geen MIME-grens opgegeven)",
+		date:       "2026-12-01T09:05:00+01:00",
+		recipients: []string{"klachten@example.test"},
+		text:       []string{"--onbekend\nContent-Type: text/plain; charset=utf-8\n\nNaam: Ria Claes\nOmschrijving: de kop noemt geen grens."},
+		warnings:   []string{"multipart/alternative without boundary; body taken as text"},
+	},
+	"40-nested-boundary-broken.eml": {
+		from: "koen.wouters@example.be", fromName: "Koen Wouters",
+		messageID:  "nested.broken.1@example.be",
+		subject:    "Klacht met kapotte binnenste grens",
+		date:       "2026-12-01T09:10:00+01:00",
+		recipients: []string{"klachten@example.test"},
+		text:       []string{"Naam: Koen Wouters\nOmschrijving: de binnenste grens klopt niet."},
+		notText:    []string{"verloren alternatief"},
+		// The outer multipart goes on after the broken inner one.
+		atts:     []wantAtt{{"verslag.pdf", "application/pdf", 9, "e5c62df5dab5c87b6a015ef3d43597074d1eec433b15f51aec63b8582d0e4ab4"}},
+		warnings: []string{"missing final MIME boundary", "multipart/alternative without parts"},
+	},
+	"41-nested-unknown-charset-cte.eml": {
+		from: "jan.jansen@example.nl", fromName: "Jan Jansen",
+		messageID:  "nested.unknown.1@example.nl",
+		subject:    "Klacht in onbekende coderingen",
+		date:       "2026-12-01T09:15:00+01:00",
+		recipients: []string{"klachten@example.test"},
+		// Undecodable text is kept as sent; the quoted-printable part in
+		// an unknown charset is decoded and read as Windows-1252.
+		text:    []string{"Annz: Wna Wnafra", "Datum voorval: 30 november 2026, in het café."},
+		notText: []string{"H4sI"}, // the x-gzip64 HTML alternative is not used
+		atts:    []wantAtt{{"gegevens.hqx", "application/octet-stream", 80, "cd34342ea128c03c3fc21bd8eda5919b329389d3490819f4c975e105777ed901"}},
+		warnings: []string{`unknown Content-Transfer-Encoding "x-rot13"`, `unknown charset "x-klingon"`, `unknown Content-Transfer-Encoding "x-gzip64"`,
+			`unknown charset "x-mac-klingon"`, "decoded as Windows-1252", `unknown Content-Transfer-Encoding "x-binhex"`},
+	},
+	"42-huge-subject.eml": {
+		from: "lange.kop@example.nl", fromName: "Lange Kop",
+		messageID:  "huge.subject.1@example.nl",
+		subject:    hugeSubject(),
+		date:       "2026-12-01T09:20:00+01:00",
+		recipients: []string{"klachten@example.test"},
+		text:       []string{"Naam: Lange Kop\nOmschrijving: het onderwerp is 200 KB lang."},
+	},
+	"43-5000-received.eml": {
+		from: "veel.hops@example.nl", fromName: "Veel Hops",
+		messageID:   "received.5000.1@example.nl",
+		subject:     "Klacht na 5000 hops",
+		date:        "2026-12-01T09:25:00+01:00",
+		recipients:  []string{"klachten@example.test"},
+		text:        []string{"Naam: Veel Hops"},
+		authResults: 2, // at hop 0 and hop 5000 (TestHostileCorpusDetails)
+	},
+	"44-deep-nesting-200.eml": {
+		from: "diep@example.nl", fromName: "Diep Genest",
+		messageID:  "deep.nesting.1@example.nl",
+		subject:    "Klacht, 200 lagen diep",
+		date:       "2026-12-01T09:30:00+01:00",
+		recipients: []string{"klachten@example.test"},
+		text:       []string{"Naam: Diep Genest\nOmschrijving: ondiepe tekst."},
+		notText:    []string{"diepe tekst die niet gelezen wordt"},
+		warnings:   []string{"MIME nesting deeper than 20"},
+	},
+	"45-zip-bomb.eml": {
+		from: "bom@example.nl", fromName: "Bom Bijlage",
+		messageID:  "zip.bomb.1@example.nl",
+		subject:    "Klacht met archieven",
+		date:       "2026-12-01T09:35:00+01:00",
+		recipients: []string{"klachten@example.test"},
+		text:       []string{"Naam: Bom Bijlage\nOmschrijving: zie de archieven."},
+		// Content-Encoding is no transfer encoding: nothing is inflated.
+		notText: []string{"verborgen tekst"},
+		// Kept as sent: a zip of 64 MiB of zeros and a gzip of a gzip of
+		// 1 GiB of zeros, neither expanded.
+		atts: []wantAtt{
+			{"bewijs.zip", "application/zip", 65350, "2e41c77932e2cea2e966eff02273b1f3eff4cf289345e58c8f83351e1798b672"},
+			{"logboek.gz", "application/gzip", 1827, "80c44731f61d9105addb78255f670723b9ffee6d6e5fb28f0c96f346aa3029c0"},
+		},
+		warnings: []string{"decoded as Windows-1252"},
+	},
+	"46-nul-bytes.eml": {
+		from: "nul.byte@example.nl", fromName: "Nul Byte",
+		messageID: "nul.bytes.1@example.nl",
+		subject:   "Klacht met nul-bytes",
+		date:      "2026-12-01T09:40:00+01:00",
+		// "klachten@example.test\x00" is no address; the Message-ID in
+		// In-Reply-To holding a NUL is no ID.
+		recipients: []string{"nul2@example.nl"},
+		text:       []string{"Naam: NulByte\nOmschrijving: tekst metnullen."},
+		atts:       []wantAtt{{"nul .bin", "application/octet-stream", 6, "86b81dd837dbd899f4e58a9b8a532223d8dd3d6c16a9c2f0594d0b404e4252ec"}},
+		warnings:   []string{"malformed header lines dropped"}, // X-Nul\x00Veld
+	},
+	"47-encoded-word-injection.eml": {
+		from: "jan.injectie@example.nl", fromName: "Jan To: evil2@x.example",
+		messageID: "injection.2@example.nl",
+		subject:   "Klacht Bcc: evil@x.example",
+		date:      "2026-12-01T09:45:00+01:00",
+		// The folded "Bcc:" line is part of In-Reply-To, not a field.
+		inReplyTo:  []string{"eerder.1@example.nl"},
+		replyTo:    []string{"antwoord@example.nl"},
+		recipients: []string{"klachten@example.test", "ook@example.org"},
+		text:       []string{"Naam: Jan Injectie"},
+		atts:       []wantAtt{{"rapport Bcc: evil6@x.example.pdf", "application/pdf", 8, "e16fa5d9b51928755db85b917f0297babaf22c7a47e97d9212adab56e61ba04e"}},
+	},
+	"48-10000-recipients.eml": {
+		from: "massa@example.org", fromName: "Massa Mail",
+		messageID:   "recipients.10000.1@example.org",
+		subject:     "Aan iedereen",
+		date:        "2026-12-01T09:50:00+01:00",
+		recipients:  []string{"b00001@example.org", "b00002@example.org", "b00003@example.org"},
+		nRecipients: cases.MaxRecipients,
+		truncated:   true,
+		text:        []string{"dit gaat naar 10.000 adressen"},
+		warnings:    []string{"more than 100 recipients"},
+	},
+	"49-8bit-raw-headers.eml": {
+		from: "zoe.hermans@example.be", fromName: "Zoë Hermans",
+		messageID:  "raw.8bit.1@example.be",
+		subject:    "Klacht über het café", // Latin-1, read as Windows-1252
+		date:       "2026-12-01T09:55:00+01:00",
+		recipients: []string{"klachten@example.test"},
+		text:       []string{"Naam: Zoë Hermans"},
+		atts: []wantAtt{
+			{"verslag één.pdf", "application/pdf", 8, "e16fa5d9b51928755db85b917f0297babaf22c7a47e97d9212adab56e61ba04e"},
+			{"café.txt", "text/plain", 5, "324d0315d575bf5b4f6c8703f1135b847d14ca925480746ef1bd3a412d93667b"},
+		},
+		warnings: []string{"malformed header lines dropped"}, // "Onderwérp:"
+	},
+	"50-headers-only.eml": {
+		from: "alleen.kop@example.nl", fromName: "Alleen Kop",
+		messageID:  "headers.only.1@example.nl",
+		subject:    "Alleen een kop",
+		date:       "2026-12-01T10:00:00+01:00",
+		recipients: []string{"klachten@example.test"},
+	},
+	"51-empty-ish.eml": {notMessage: true},
+	"52-overlong-line.eml": {
+		from: "lange.regel@example.nl", fromName: "Lange Regel",
+		messageID:  "overlong.line.1@example.nl",
+		subject:    "Klacht op een regel van 1 MB",
+		date:       "2026-12-01T10:05:00+01:00",
+		recipients: []string{"klachten@example.test"},
+		text:       []string{"Naam: Lange Regel\nOmschrijving: bla bla bla", "bla bla einde."},
+	},
+	"53-base64-garbage.eml": {
+		from: "jan.devries@example.nl", fromName: "Jan de Vries",
+		messageID:  "base64.garbage.1@example.nl",
+		subject:    "Klacht in beschadigd base64",
+		date:       "2026-12-01T10:10:00+01:00",
+		recipients: []string{"klachten@example.test"},
+		text:       []string{"Naam: Jan de Vries\nOmschrijving: base64 met rommel ertussen."},
+		atts:       []wantAtt{{"rommel.pdf", "application/pdf", 16, "8c7b8d5b669af1a6c038989f12809547c3023f5d5ed61f517eb946f7b43547de"}},
+		warnings:   []string{"damaged base64 body decoded leniently (illegal base64 data at input byte 8)", "damaged base64 body decoded leniently (illegal base64 data at input byte 4)"},
+	},
+	"54-encoded-word-bomb.eml": {
+		// A display name of 2000 encoded words is read leniently from
+		// its first 1200 bytes, which end inside an encoded word.
+		from: "bom.woorden@example.nl", fromName: strings.Repeat("Jan de Vries ", 6) + "Jan de =?utf-8?q?",
+		messageID:  "encoded.word.bomb.1@example.nl",
+		subject:    encodedWordBombSubject(),
+		date:       "2026-12-01T10:15:00+01:00",
+		recipients: []string{"klachten@example.test"},
+		text:       []string{"Naam: Bom Woorden"},
+	},
+	"55-content-type-10000-params.eml": {
+		from: "veel.parameters@example.nl", fromName: "Veel Parameters",
+		messageID:  "params.10000.1@example.nl",
+		subject:    "Klacht met 10.000 parameters",
+		date:       "2026-12-01T10:20:00+01:00",
+		recipients: []string{"klachten@example.test"},
+		text:       []string{"Naam: Veel Parameters"}, // the boundary is the last parameter
+	},
+	"56-part-header-garbage.eml": {
+		from: "kapotte.kop@example.nl", fromName: "Kapotte Kop",
+		messageID:  "part.header.1@example.nl",
+		subject:    "Klacht met kapotte deelkop",
+		date:       "2026-12-01T10:25:00+01:00",
+		recipients: []string{"klachten@example.test"},
+		// go-message stops at a malformed part header: the parts from
+		// there on are only in Raw.
+		text:     []string{"Naam: Kapotte Kop"},
+		notText:  []string{"na de kapotte kop"},
+		warnings: []string{"multipart/mixed: message: malformed MIME header line"},
+	},
+	"57-boundary-prefix.eml": {
+		from: "grens.prefix@example.nl", fromName: "Grens Prefix",
+		messageID:  "boundary.prefix.1@example.nl",
+		subject:    "Klacht met geneste grenzen",
+		date:       "2026-12-01T10:30:00+01:00",
+		recipients: []string{"klachten@example.test"},
+		// A known limit of go-message v0.18.2: its multipart reader takes
+		// "--grens-binnen" for the outer boundary "grens" (the old
+		// mime/multipart bug golang/go#46042), so the inner alternative
+		// is empty and the text is lost to the parser; it stays in Raw.
+		// When the reader is fixed, expect "Naam: Grens Prefix" and the
+		// attachment notitie.txt here.
+		warnings: []string{"missing final MIME boundary", "multipart/alternative without parts", `unexpected line in Next(): "--grens-binnen`},
+	},
+}
+
+// hugeSubject is the Subject of 42-huge-subject.eml as kept: cut at
+// maxSubjectBytes, which falls just after a word, so the blank after it
+// must not be kept.
+func hugeSubject() string {
+	var b strings.Builder
+	b.WriteString("Graag")
+	for i := 1; b.Len()+7 <= maxSubjectBytes; i++ {
+		fmt.Fprintf(&b, " w%05d", i)
+	}
+	return b.String()
+}
+
+// encodedWordBombSubject is the Subject of 54-encoded-word-bomb.eml as
+// kept: 5000 encoded words "wNNNN " in four charsets and both encodings,
+// decoded, cut at maxSubjectBytes.
+func encodedWordBombSubject() string {
+	var words []string
+	for i := 0; i < 400; i++ {
+		words = append(words, fmt.Sprintf("w%04d", i))
+	}
+	return strings.Join(words, " ")[:maxSubjectBytes]
 }
 
 func TestCorpus(t *testing.T) {
@@ -456,8 +695,8 @@ func TestCorpus(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(files) < 25 {
-		t.Fatalf("corpus has %d files, want at least 25", len(files))
+	if len(files) < 40 {
+		t.Fatalf("corpus has %d files, want at least 40", len(files))
 	}
 	seen := map[string]bool{}
 	for _, f := range files {
@@ -476,6 +715,12 @@ func TestCorpus(t *testing.T) {
 				t.Errorf("%s: corpus files use CRLF line ends throughout", name)
 			}
 			in, err := Parse(raw)
+			if w.notMessage {
+				if !errors.Is(err, errNotMessage) || in != nil {
+					t.Fatalf("Parse = %+v, %v; want errNotMessage", in, err)
+				}
+				return
+			}
 			if err != nil {
 				t.Fatalf("Parse: %v", err)
 			}
@@ -529,12 +774,12 @@ func check(t *testing.T, in *cases.Inbound, w want) {
 
 	for _, s := range w.text {
 		if !strings.Contains(in.Text, s) {
-			t.Errorf("Text lacks %q; Text is:\n%s", s, in.Text)
+			t.Errorf("Text lacks %q; Text is:\n%s", s, excerpt(in.Text))
 		}
 	}
 	for _, s := range w.notText {
 		if strings.Contains(in.Text, s) {
-			t.Errorf("Text holds %q; Text is:\n%s", s, in.Text)
+			t.Errorf("Text holds %q; Text is:\n%s", s, excerpt(in.Text))
 		}
 	}
 	eq("HTMLOnly", in.HTMLOnly, w.htmlOnly)
@@ -595,6 +840,9 @@ func checkInvariants(t *testing.T, raw []byte, in *cases.Inbound) {
 	if strings.ContainsAny(in.Subject, "\r\n\x00\t") || !utf8.ValidString(in.Subject) {
 		t.Errorf("unsafe Subject %q", in.Subject)
 	}
+	if len(in.Subject) > maxSubjectBytes || strings.Trim(in.Subject, " ") != in.Subject {
+		t.Errorf("Subject of %d bytes not cut or trimmed: %q", len(in.Subject), in.Subject)
+	}
 	if !utf8.ValidString(in.Text) || strings.ContainsAny(in.Text, "\r\x00") {
 		t.Errorf("Text is not clean UTF-8 with LF line ends: %q", in.Text)
 	}
@@ -602,7 +850,8 @@ func checkInvariants(t *testing.T, raw []byte, in *cases.Inbound) {
 		t.Errorf("%d recipients, more than MaxRecipients", len(in.Recipients))
 	}
 	for _, a := range append(append([]cases.Address{in.From}, in.ReplyTo...), in.Recipients...) {
-		if a.Email != strings.ToLower(a.Email) || strings.ContainsAny(a.Email, " <>\r\n") || strings.ContainsAny(a.Name, "\r\n") {
+		if a.Email != strings.ToLower(a.Email) || strings.ContainsAny(a.Email, " <>\r\n") || strings.ContainsAny(a.Name, "\r\n") ||
+			len(a.Name) > maxNameBytes || !utf8.ValidString(a.Name) {
 			t.Errorf("bad address %q", a)
 		}
 	}
@@ -616,10 +865,18 @@ func checkInvariants(t *testing.T, raw []byte, in *cases.Inbound) {
 		if a.SHA256 != hex.EncodeToString(sum[:]) || a.Size != int64(len(a.Content)) {
 			t.Errorf("attachment %q: size/sha do not match its content", a.Name)
 		}
-		if a.Name == "" || strings.ContainsAny(a.Name, "/\\\r\n\x00") {
+		if a.Name == "" || strings.ContainsAny(a.Name, "/\\\r\n\x00") || len(a.Name) > 200 || !utf8.ValidString(a.Name) {
 			t.Errorf("unsafe attachment name %q", a.Name)
 		}
 	}
+}
+
+// excerpt shortens a long text for an error message.
+func excerpt(s string) string {
+	if len(s) <= 2000 {
+		return s
+	}
+	return fmt.Sprintf("%s\n[... %d bytes ...]\n%s", s[:1000], len(s)-2000, s[len(s)-1000:])
 }
 
 func emails(as []cases.Address) []string {

@@ -1,6 +1,8 @@
 package mailin
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"fmt"
 	"net"
@@ -11,6 +13,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/emersion/go-message/textproto"
 
 	"github.com/klachtenbus/klachtenbus/cases"
 	"github.com/klachtenbus/klachtenbus/devmail"
@@ -291,38 +295,121 @@ func TestWatchdogRecoversFromSilentLink(t *testing.T) {
 
 // TestWatcherSurvivesTheCorpus sends every message of the corpus, and some
 // garbage, through the real watcher: each one must end up in exactly one
-// folder, automatic mail must get no answer, and the watcher must go on.
+// folder, the one its expectation in the corpus table names, automatic
+// mail must get no answer, and the watcher must go on.
+//
+// devmail's IMAP server (go-imap's imapmemserver) answers BODY[] with
+// nothing for a message whose header go-message cannot read (an mbox
+// "From " line, a NUL or 8-bit byte in a field name): the watcher then
+// gets an empty message and quarantines it. Dovecot sends such a message
+// as it is, so for these the test also hands the message to the intake
+// directly and checks that it is handled as the table says.
 func TestWatcherSurvivesTheCorpus(t *testing.T) {
 	f := newWatchFixture(t, nil)
+	ctx := context.Background()
 	files, err := filepath.Glob("testdata/*.eml")
-	if err != nil || len(files) < 25 {
+	if err != nil || len(files) < 40 {
 		t.Fatalf("corpus: %d files, %v", len(files), err)
 	}
+	type item struct {
+		name  string
+		raw   []byte
+		want  cases.Disposition
+		id    string // Message-ID, "" if none
+		empty bool   // devmail serves it empty
+	}
+	var items []item
 	for _, name := range files {
 		raw, err := os.ReadFile(name)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := f.dev.Deliver(mailbox, raw); err != nil {
-			t.Fatalf("%s: %v", name, err)
+		w, ok := corpus[filepath.Base(name)]
+		if !ok {
+			t.Fatalf("%s: not in the corpus table", name)
+		}
+		d := cases.Filed
+		switch {
+		case w.notMessage || w.from == "":
+			d = cases.Quarantined
+		case w.automatic != "":
+			d = cases.Ignored
+		}
+		items = append(items, item{name: filepath.Base(name), raw: raw, want: d, id: w.messageID})
+	}
+	items = append(items,
+		item{name: "garbage: no header", raw: []byte("\x00\x01\x02 not a message at all \xff\xfe"), want: cases.Quarantined},
+		item{name: "garbage: 5000 empty parts", raw: []byte("From: a@b\r\nContent-Type: multipart/mixed; boundary=\"x\"\r\n\r\n--x\r\nContent-Type: text/plain\r\n\r\n" + strings.Repeat("--x\r\n", 5000)), want: cases.Filed},
+	)
+	want := map[string]int{}
+	wantQuarantined, empties := 0, 0
+	for i, it := range items {
+		if err := f.dev.Deliver(mailbox, it.raw); err != nil {
+			t.Fatalf("%s: %v", it.name, err)
+		}
+		if servedEmpty(it.raw) {
+			items[i].empty = true
+			empties++
+			want["Quarantaine"]++
+			t.Logf("%s: devmail serves it empty", it.name)
+			continue
+		}
+		want[folderOf[it.want]]++
+		if it.want == cases.Quarantined {
+			wantQuarantined++
 		}
 	}
-	garbage := [][]byte{
-		[]byte("\x00\x01\x02 not a message at all \xff\xfe"),
-		[]byte("From: a@b\r\nContent-Type: multipart/mixed; boundary=\"x\"\r\n\r\n--x\r\nContent-Type: text/plain\r\n\r\n" + strings.Repeat("--x\r\n", 5000)),
+	if empties > 0 {
+		wantQuarantined++ // the empty messages share one quarantine entry
 	}
-	for _, g := range garbage {
-		f.dev.Deliver(mailbox, g)
-	}
-	total := len(files) + len(garbage)
 	f.start()
 	f.waitFor(t, "the corpus to be handled", func() bool { return f.count(t, "INBOX") == 0 })
-	sum := f.count(t, "Verwerkt") + f.count(t, "Genegeerd") + f.count(t, "Quarantaine")
-	if sum != total {
-		t.Errorf("folders hold %d messages, want all %d", sum, total)
+	sum := 0
+	for _, folder := range []string{"Verwerkt", "Genegeerd", "Quarantaine"} {
+		n := f.count(t, folder)
+		sum += n
+		if n != want[folder] {
+			t.Errorf("%s holds %d messages, want %d", folder, n, want[folder])
+		}
 	}
-	if f.count(t, "Genegeerd") < 8 {
-		t.Errorf("only %d ignored; the corpus has at least 8 auto-replies and bounces", f.count(t, "Genegeerd"))
+	if sum != len(items) {
+		t.Errorf("folders hold %d messages, want all %d", sum, len(items))
+	}
+	if want["Genegeerd"] < 8 {
+		t.Errorf("only %d ignored; the corpus has at least 8 auto-replies and bounces", want["Genegeerd"])
+	}
+	if n, _ := f.engine.Store.QuarantineCount(ctx); n != wantQuarantined {
+		t.Errorf("store quarantined %d, want %d:", n, wantQuarantined)
+		rows, err := f.engine.Store.DB().Query(`SELECT reason, substr(raw, 1, 300) FROM quarantine`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var reason, head string
+			rows.Scan(&reason, &head)
+			t.Logf("quarantined: %s\n%q", reason, head)
+		}
+	}
+	for _, it := range items {
+		if it.empty {
+			// As Dovecot would deliver it.
+			raw := append([]byte("Delivered-To: "+mailbox+"\r\n"), it.raw...)
+			res, err := f.watcher.Intake.Process(ctx, raw)
+			if err != nil || res.Disposition != it.want || res.Duplicate {
+				t.Errorf("%s, given to the intake: %+v, %v; want %s", it.name, res, err, it.want)
+			}
+			continue
+		}
+		if it.id == "" {
+			continue
+		}
+		var got string
+		if err := f.engine.Store.DB().QueryRow(`SELECT disposition FROM inbound WHERE key = ?`, "mid:"+it.id).Scan(&got); err != nil {
+			t.Errorf("%s <%s>: not recorded: %v", it.name, it.id, err)
+		} else if cases.Disposition(got) != it.want {
+			t.Errorf("%s <%s>: %s, want %s", it.name, it.id, got, it.want)
+		}
 	}
 	// No automatic message may be answered: every acknowledgement goes to
 	// a sender whose message was filed.
@@ -335,4 +422,19 @@ func TestWatcherSurvivesTheCorpus(t *testing.T) {
 	// And the watcher still works afterwards.
 	f.dev.Deliver(mailbox, rawMail("late@example.test", "Na de storm", "", "nog een klacht"))
 	f.waitFor(t, "a normal message after the corpus", func() bool { return f.count(t, "INBOX") == 0 })
+	if n := f.count(t, "Verwerkt"); n != want["Verwerkt"]+1 {
+		t.Errorf("Verwerkt holds %d after the late message, want %d", n, want["Verwerkt"]+1)
+	}
+}
+
+// folderOf is the IMAP folder of each disposition in newWatchFixture.
+var folderOf = map[cases.Disposition]string{cases.Filed: "Verwerkt", cases.Ignored: "Genegeerd", cases.Quarantined: "Quarantaine"}
+
+// servedEmpty reports whether devmail's IMAP server will answer BODY[] of
+// raw, once delivered, with nothing: it does when go-message cannot read
+// the header (imapserver.ExtractBodySection).
+func servedEmpty(raw []byte) bool {
+	delivered := append([]byte("Delivered-To: "+mailbox+"\r\n"), raw...)
+	_, err := textproto.ReadHeader(bufio.NewReader(bytes.NewReader(delivered)))
+	return err != nil
 }
