@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -182,16 +183,19 @@ func (e *Engine) Ingest(ctx context.Context, in *Inbound) (Result, error) {
 }
 
 // ignore handles automatic mail. A bounce of one of our mails is recorded
-// on its case, so staff see that the recipient is unreachable.
+// on its case, and the case's staff are told at once (not for a bounce
+// that only says the mail is delayed), so they know that the recipient
+// is unreachable.
 func (e *Engine) ignore(ctx context.Context, tx *Tx, in *Inbound) (Result, error) {
 	res := Result{Disposition: Ignored, Reason: in.Automatic}
 	if in.Bounce == nil {
 		return res, nil
 	}
 	for _, id := range in.Bounce.OriginalMessageIDs {
-		var caseID, rcpt, kind string
-		err := tx.QueryRowContext(ctx, `SELECT case_id, recipient, kind FROM outbox WHERE message_id = ? AND case_id IS NOT NULL`, id).
-			Scan(&caseID, &rcpt, &kind)
+		var caseID, rcpt, kind, data string
+		var created int64
+		err := tx.QueryRowContext(ctx, `SELECT case_id, recipient, kind, data, created_at FROM outbox WHERE message_id = ? AND case_id IS NOT NULL`, id).
+			Scan(&caseID, &rcpt, &kind, &data, &created)
 		if errors.Is(err, sql.ErrNoRows) {
 			continue
 		}
@@ -203,7 +207,19 @@ func (e *Engine) ignore(ctx context.Context, tx *Tx, in *Inbound) (Result, error
 			text += " (" + in.Bounce.Status + ")"
 		}
 		res.CaseID = caseID
-		return res, addEvent(ctx, tx, caseID, EventBounce, "mailer", text+": the recipient is unreachable")
+		told := ""
+		if finalBounce(in.Bounce.Status) {
+			var md MailData
+			_ = json.Unmarshal([]byte(data), &md) // only the recipient's name and part are wanted
+			told, err = e.tellUndeliverable(ctx, tx, caseID, FailedMail{
+				Kind: kind, To: Address{Name: md.RecipientName, Email: rcpt}, MessageID: id, Role: md.Role,
+				Reason: oneLine(in.Bounce.Status), Bounce: true, Queued: time.Unix(created, 0).UTC(),
+			})
+			if err != nil {
+				return res, err
+			}
+		}
+		return res, addEvent(ctx, tx, caseID, EventBounce, "mailer", text+": the recipient is unreachable"+told)
 	}
 	return res, nil
 }

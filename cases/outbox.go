@@ -35,6 +35,10 @@ const (
 	MailLate     = "late"      // to the complainant: the decision will come later than its term, and when
 	MailFollowUp = "follow_up" // to the complainant, months after the decision: is the complaint resolved?
 	MailDigest   = "digest"    // the directors' digest
+
+	// MailUndeliverable tells the case's staff that a mail of ours about
+	// the case could not be delivered (MailData.Failed says which).
+	MailUndeliverable = "undeliverable"
 )
 
 // Stages of a deadline reminder (MailData.Stage).
@@ -143,6 +147,29 @@ type MailData struct {
 	Decided time.Time `json:"decided,omitzero"`
 	// Digest is the directors' digest.
 	Digest *Digest `json:"digest,omitempty"`
+
+	// Failed is the mail of ours that could not be delivered
+	// (undeliverable).
+	Failed *FailedMail `json:"failed,omitempty"`
+}
+
+// FailedMail describes a mail of ours that could not be delivered, for
+// the notice to staff.
+type FailedMail struct {
+	Kind      string  `json:"kind"`       // its mail kind
+	To        Address `json:"to"`         // its recipient, named when the case knows them
+	MessageID string  `json:"message_id"` // its Message-ID, without angle brackets
+	// Role is the recipient's part in the case: RecipientComplainant,
+	// RecipientAccused, RecipientStaff, RecipientBody, or "" when none
+	// of these.
+	Role string `json:"role,omitempty"`
+	// Reason is the server's answer (a refusal, a bounce's status or
+	// diagnostic) or why the mail could not be sent at all.
+	Reason string `json:"reason"`
+	// Bounce: a bounce came back after the server had taken the mail;
+	// else it was never handed over (refused, unbuildable, given up).
+	Bounce bool      `json:"bounce,omitempty"`
+	Queued time.Time `json:"queued,omitzero"` // when the mail was queued
 }
 
 // Digest is the directors' overview of the complaints.
@@ -254,6 +281,9 @@ type OutMail struct {
 	Data       MailData
 	Attempts   int
 	Created    time.Time
+	// InDoubt says an earlier attempt was cut off (the process died)
+	// between handing the mail over and recording the server's answer.
+	InDoubt bool
 }
 
 // queueMail writes an outbox row for a mail about a case to one recipient.
@@ -311,7 +341,7 @@ func autoRepliesSince(ctx context.Context, tx *Tx, addr string, since time.Time)
 // oldest first.
 func (s *Store) DueMail(ctx context.Context, now time.Time, limit int) ([]OutMail, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT id, COALESCE(case_id, ''), kind, recipient, message_id,
-		in_reply_to, refs, reply_to, language, data, attempts, created_at
+		in_reply_to, refs, reply_to, language, data, attempts, created_at, sending_at IS NOT NULL
 		FROM outbox WHERE state = 'pending' AND next_at <= ? ORDER BY id LIMIT ?`, now.Unix(), limit)
 	if err != nil {
 		return nil, fmt.Errorf("due mail: %w", err)
@@ -323,7 +353,7 @@ func (s *Store) DueMail(ctx context.Context, now time.Time, limit int) ([]OutMai
 		var refs, data string
 		var created int64
 		if err := rows.Scan(&m.ID, &m.CaseID, &m.Kind, &m.Recipient, &m.MessageID, &m.InReplyTo,
-			&refs, &m.ReplyTo, &m.Language, &data, &m.Attempts, &created); err != nil {
+			&refs, &m.ReplyTo, &m.Language, &data, &m.Attempts, &created, &m.InDoubt); err != nil {
 			return nil, fmt.Errorf("due mail: %w", err)
 		}
 		m.References = strings.Fields(refs)
@@ -347,11 +377,21 @@ func (s *Store) NextMailAt(ctx context.Context) (time.Time, bool, error) {
 	return time.Unix(next.Int64, 0), true, nil
 }
 
+// MarkSending records that the sender is about to hand a mail to the SMTP
+// server; MarkSent, MarkRetry and MarkFailed clear it. A mail still marked
+// when it is next due was cut off by a crash and is in doubt.
+func (s *Store) MarkSending(ctx context.Context, id int64) error {
+	return s.Update(ctx, func(tx *Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE outbox SET sending_at = ? WHERE id = ?`, tx.Now.Unix(), id)
+		return err
+	})
+}
+
 // MarkSent records that a mail was accepted by the SMTP server and files
 // what was sent as an outbound message of its case.
 func (s *Store) MarkSent(ctx context.Context, m OutMail, from, subject, text string, raw []byte) error {
 	return s.Update(ctx, func(tx *Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE outbox SET state = 'sent', sent_at = ?, attempts = attempts + 1
+		res, err := tx.ExecContext(ctx, `UPDATE outbox SET state = 'sent', sent_at = ?, attempts = attempts + 1, sending_at = NULL
 			WHERE id = ? AND state = 'pending'`, tx.Now.Unix(), m.ID)
 		if err != nil {
 			return err
@@ -371,7 +411,7 @@ func (s *Store) MarkSent(ctx context.Context, m OutMail, from, subject, text str
 // MarkRetry records a temporary failure; the mail is tried again at next.
 func (s *Store) MarkRetry(ctx context.Context, id int64, reason string, next time.Time) error {
 	return s.Update(ctx, func(tx *Tx) error {
-		_, err := tx.ExecContext(ctx, `UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_at = ?
+		_, err := tx.ExecContext(ctx, `UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_at = ?, sending_at = NULL
 			WHERE id = ? AND state = 'pending'`, reason, next.Unix(), id)
 		return err
 	})
@@ -379,16 +419,34 @@ func (s *Store) MarkRetry(ctx context.Context, id int64, reason string, next tim
 
 // MarkFailed records a permanent failure: the mail is not tried again and
 // the case's timeline shows that the recipient could not be reached.
+// [Engine.Undeliverable] does the same and tells the case's staff.
 func (s *Store) MarkFailed(ctx context.Context, m OutMail, reason string) error {
 	return s.Update(ctx, func(tx *Tx) error {
-		_, err := tx.ExecContext(ctx, `UPDATE outbox SET state = 'failed', attempts = attempts + 1, last_error = ?
-			WHERE id = ? AND state = 'pending'`, reason, m.ID)
-		if err != nil || m.CaseID == "" {
+		changed, err := markFailedTx(ctx, tx, m, reason)
+		if err != nil || !changed || m.CaseID == "" {
 			return err
 		}
-		return addEvent(ctx, tx, m.CaseID, EventDeliveryFailed, "klachtenbus",
-			fmt.Sprintf("%s to %s could not be delivered: %s", m.Kind, m.Recipient, reason))
+		return addEvent(ctx, tx, m.CaseID, EventDeliveryFailed, "klachtenbus", deliveryFailedText(m, reason))
 	})
+}
+
+// markFailedTx marks a pending mail failed for good. It reports false
+// when the mail was no longer pending (another sender got to it first),
+// so nothing more is to be recorded.
+func markFailedTx(ctx context.Context, tx *Tx, m OutMail, reason string) (bool, error) {
+	res, err := tx.ExecContext(ctx, `UPDATE outbox SET state = 'failed', attempts = attempts + 1, last_error = ?, sending_at = NULL
+		WHERE id = ? AND state = 'pending'`, reason, m.ID)
+	if err != nil {
+		return false, fmt.Errorf("mark failed %d: %w", m.ID, err)
+	}
+	n, err := res.RowsAffected()
+	return n > 0, err
+}
+
+// deliveryFailedText is the timeline's line for a mail that could not be
+// delivered.
+func deliveryFailedText(m OutMail, reason string) string {
+	return fmt.Sprintf("%s to %s could not be delivered: %s", m.Kind, m.Recipient, oneLine(reason))
 }
 
 // OutboxCounts returns the number of outbox rows per state.

@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	_ "github.com/mattn/go-sqlite3" // the SQLite driver, registered as "sqlite3"
@@ -30,6 +31,14 @@ type Store struct {
 	// Now is the clock. Every transaction reads it once, so one change
 	// carries one time stamp. Tests replace it to move time.
 	Now func() time.Time
+
+	// writeMu lets one transaction of this process write at a time.
+	// SQLite allows one writer anyway, and its busy handler sleeps in
+	// steps of milliseconds; waiting here wakes the next writer the moment
+	// the last commits, which keeps each write short. That matters most
+	// to the sender, whose record of a sent mail should follow the SMTP
+	// server's acceptance as closely as it can.
+	writeMu sync.Mutex
 }
 
 // Open opens (creating if needed) the store at path and brings its schema
@@ -126,6 +135,8 @@ type Tx struct {
 // Update runs fn in an immediate transaction and commits it when fn
 // returns nil. The transaction's time is read from the store's clock once.
 func (s *Store) Update(ctx context.Context, fn func(tx *Tx) error) error {
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
 	stx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)

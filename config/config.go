@@ -129,12 +129,13 @@ type IMAP struct {
 
 // SMTP is the [smtp] section: how mail leaves.
 type SMTP struct {
-	Address      string `toml:"address"`       // host:port
-	TLS          string `toml:"tls"`           // none | starttls | implicit
-	Username     string `toml:"username"`      // empty: no authentication
-	Password     string `toml:"password"`      // secret
-	PasswordFile string `toml:"password_file"` // resolved to an absolute path
-	HeloName     string `toml:"helo_name"`     // EHLO name; empty: the mailbox's domain
+	Address      string   `toml:"address"`       // host:port
+	TLS          string   `toml:"tls"`           // none | starttls | implicit
+	Username     string   `toml:"username"`      // empty: no authentication
+	Password     string   `toml:"password"`      // secret
+	PasswordFile string   `toml:"password_file"` // resolved to an absolute path
+	HeloName     string   `toml:"helo_name"`     // EHLO name; empty: the mailbox's domain
+	RetryAfter   Duration `toml:"retry_after"`   // first wait after a temporary failure; default 10s
 }
 
 // Store is the [store] section.
@@ -355,7 +356,7 @@ func (c *Config) ApplyDev() {
 	c.IMAP.Username = c.Organisation.Mailbox
 	c.IMAP.Password = "dev" // the dev server accepts any password
 	c.IMAP.PasswordFile = ""
-	c.SMTP = SMTP{Address: c.Dev.SMTP, TLS: TLSNone, HeloName: c.SMTP.HeloName}
+	c.SMTP = SMTP{Address: c.Dev.SMTP, TLS: TLSNone, HeloName: c.SMTP.HeloName, RetryAfter: c.SMTP.RetryAfter}
 	if c.Security.CommandSecret == "" {
 		c.Security.CommandSecret = DevSecret
 	}

@@ -26,6 +26,7 @@ const (
 	defaultMaxMessageSize = Size(25 * 1000 * 1000)
 	defaultIdleRefresh    = Duration(25 * time.Minute)
 	defaultWatchdog       = Duration(30 * time.Second)
+	defaultRetryAfter     = Duration(10 * time.Second)
 	defaultStorePath      = "klachtenbus.db"
 	defaultAutoReplyLimit = 5
 	defaultSweep          = "@every 1m"
@@ -67,6 +68,7 @@ func (c *Config) applyDefaults() {
 	}
 
 	setS("smtp.tls", &c.SMTP.TLS, defaultTLS(c.SMTP.Address, "465"))
+	setD("smtp.retry_after", &c.SMTP.RetryAfter, defaultRetryAfter)
 
 	setS("store.path", &c.Store.Path, defaultStorePath)
 

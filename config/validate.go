@@ -95,6 +95,9 @@ func (c *Config) Validate() error {
 		}
 	}
 	checkTLS("smtp.tls", c.SMTP.TLS)
+	if r := c.SMTP.RetryAfter; r < Duration(time.Second) || r > Duration(time.Hour) {
+		add("smtp.retry_after", "must be between 1s and 1h, got %s", r)
+	}
 	if h := c.SMTP.HeloName; h != "" && (strings.ContainsAny(h, " \t\r\n<>@") || strings.HasPrefix(h, ".")) {
 		add("smtp.helo_name", "%q is not a host name", h)
 	}

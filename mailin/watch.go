@@ -91,7 +91,12 @@ func (w *Watcher) Run(ctx context.Context) error {
 		if time.Since(start) > 2*time.Minute {
 			backoff = time.Second
 		}
-		w.log().Warn("IMAP connection lost; reconnecting", "err", err, "in", backoff)
+		if se := (*StoreError)(nil); errors.As(err, &se) {
+			w.log().Error("the store failed: taking no mail until it works again; the message stays in the mailbox",
+				"uid", se.UID, "err", se.Err, "retry_in", backoff)
+		} else {
+			w.log().Warn("IMAP connection lost; reconnecting", "err", err, "in", backoff)
+		}
 		select {
 		case <-ctx.Done():
 			return nil
@@ -100,6 +105,17 @@ func (w *Watcher) Run(ctx context.Context) error {
 		backoff = min(backoff*2, time.Minute)
 	}
 }
+
+// StoreError is a failure of the store while taking a message (a full
+// disk, say). The message stays in the mailbox, unanswered, and the
+// watcher takes no mail until a new attempt succeeds.
+type StoreError struct {
+	UID imap.UID
+	Err error
+}
+
+func (e *StoreError) Error() string { return fmt.Sprintf("store, taking uid %d: %v", e.UID, e.Err) }
+func (e *StoreError) Unwrap() error { return e.Err }
 
 // conn is one IMAP connection with its watchdog.
 type conn struct {
@@ -385,7 +401,7 @@ func (w *Watcher) fetchAndHandle(ctx context.Context, cn *conn, uids []imap.UID,
 		if err != nil {
 			// The store failed: leave the message where it is and stop
 			// taking mail until the store works again.
-			return fmt.Errorf("process uid %d: %w", m.UID, err)
+			return &StoreError{UID: m.UID, Err: err}
 		}
 		w.hook("processed")
 		folder := w.folder(res.Disposition)
@@ -409,7 +425,7 @@ func (w *Watcher) oversized(ctx context.Context, cn *conn, uid imap.UID, size in
 	}
 	res, err := w.Intake.Oversized(context.WithoutCancel(ctx), raw, size, w.IMAP.MaxSize)
 	if err != nil {
-		return err
+		return &StoreError{UID: uid, Err: err}
 	}
 	folder := w.folder(res.Disposition)
 	moves[folder] = append(moves[folder], uid)

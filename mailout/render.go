@@ -167,6 +167,53 @@ var staffDeadlineLabels = map[string]map[string]string{
 	},
 }
 
+// mailKindLabels name each mail kind for staff, to read as "the ...",
+// e.g. when telling them that one could not be delivered.
+var mailKindLabels = map[string]map[string]string{
+	"nl": {
+		cases.MailAck:           "ontvangstbevestiging",
+		cases.MailAnnounce:      "melding van de nieuwe klacht",
+		cases.MailUpdate:        "melding van een nieuw bericht",
+		cases.MailTranscript:    "verslag van verwerkte opdrachten",
+		cases.MailRefusal:       "weigering van opdrachten",
+		cases.MailConfirm:       "vraag om een verzoek te bevestigen",
+		cases.MailAccused:       "kennisgeving van de klacht",
+		cases.MailExtension:     "bericht over verlenging van de termijn",
+		cases.MailDecision:      "besluit op de klacht",
+		cases.MailDecline:       "bericht van niet-behandelen",
+		cases.MailEscalation:    "bericht over het doorzetten van de klacht",
+		cases.MailRuling:        "uitspraak over de klacht",
+		cases.MailWithdrawal:    "bevestiging van de intrekking",
+		cases.MailClosed:        "bericht van afsluiting",
+		cases.MailReminder:      "herinnering aan een termijn",
+		cases.MailLate:          "bericht dat het besluit later komt",
+		cases.MailFollowUp:      "nazorgvraag",
+		cases.MailDigest:        "overzicht van de klachten",
+		cases.MailUndeliverable: "melding van een onbestelbaar bericht",
+	},
+	"en": {
+		cases.MailAck:           "acknowledgement of receipt",
+		cases.MailAnnounce:      "announcement of the new complaint",
+		cases.MailUpdate:        "notice of a new message",
+		cases.MailTranscript:    "report of the commands carried out",
+		cases.MailRefusal:       "refusal of commands",
+		cases.MailConfirm:       "request to confirm commands",
+		cases.MailAccused:       "notice of the complaint",
+		cases.MailExtension:     "notice of the extended time limit",
+		cases.MailDecision:      "decision on the complaint",
+		cases.MailDecline:       "notice that the complaint is not dealt with",
+		cases.MailEscalation:    "notice that the complaint was referred",
+		cases.MailRuling:        "ruling on the complaint",
+		cases.MailWithdrawal:    "confirmation of the withdrawal",
+		cases.MailClosed:        "notice of closure",
+		cases.MailReminder:      "deadline reminder",
+		cases.MailLate:          "notice that the decision comes later",
+		cases.MailFollowUp:      "follow-up question",
+		cases.MailDigest:        "complaints overview",
+		cases.MailUndeliverable: "notice of an undeliverable mail",
+	},
+}
+
 // ackKinds are the deadlines a complainant is told about at once: those
 // that run from receipt.
 var ackKinds = map[string]bool{"taken_up": true, "accused_notified": true, "decision": true, "decline_notice": true}
@@ -184,6 +231,13 @@ func funcs(lang string) texttemplate.FuncMap {
 		// the complainant).
 		"deadline": func(kind string) string {
 			if l, ok := staffDeadlineLabels[lang][kind]; ok {
+				return l
+			}
+			return kind
+		},
+		// mailkind names a mail kind for staff.
+		"mailkind": func(kind string) string {
+			if l, ok := mailKindLabels[lang][kind]; ok {
 				return l
 			}
 			return kind

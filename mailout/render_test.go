@@ -25,8 +25,10 @@ func TestRenderEveryTemplate(t *testing.T) {
 		Fields:    []cases.FieldValue{{Key: "name", Value: "Jan"}}, Missing: []string{"accused", "event_date"},
 		Text: "regel 1\nregel 2", Attachments: []cases.AttachmentRef{{Name: "a.pdf", Type: "application/pdf", Size: 2048}},
 		NoAutoReply: "reason", Category: "B", CategoryLabel: "Pesten",
+		Failed: &cases.FailedMail{Kind: cases.MailAck, To: cases.Address{Name: "Jan", Email: "jan@example.test"},
+			Role: cases.RecipientComplainant, Reason: "550 5.1.1 <script>", Queued: time.Date(2026, 11, 23, 10, 0, 0, 0, ams)},
 	}
-	for _, kind := range []string{cases.MailAck, cases.MailAnnounce, cases.MailUpdate} {
+	for _, kind := range []string{cases.MailAck, cases.MailAnnounce, cases.MailUpdate, cases.MailUndeliverable} {
 		for _, lang := range Languages {
 			out, err := r.Render(cases.OutMail{Kind: kind, CaseID: "K-2026-0001", Language: lang, Data: data})
 			if err != nil {
@@ -51,6 +53,19 @@ func TestRenderEveryTemplate(t *testing.T) {
 	}
 	if strings.Contains(ack.Text, "persoonsgegevens") {
 		t.Errorf("ack must not list the retention deadline:\n%s", ack.Text)
+	}
+	und, _ := r.Render(cases.OutMail{Kind: cases.MailUndeliverable, Language: "nl", CaseID: "K-2026-0001", Data: data})
+	if und.Subject != "[K-2026-0001] Bericht onbestelbaar: ontvangstbevestiging aan jan@example.test" ||
+		!strings.Contains(und.Text, "550 5.1.1 <script>") || !strings.Contains(und.HTML, "550 5.1.1 &lt;script&gt;") {
+		t.Errorf("Dutch notice of an undeliverable mail:\n%s\n\n%s\n\n%s", und.Subject, und.Text, und.HTML)
+	}
+	// Without the failed mail (it never is) the notice still renders.
+	bare := data
+	bare.Failed = nil
+	for _, lang := range Languages {
+		if out, err := r.Render(cases.OutMail{Kind: cases.MailUndeliverable, Language: lang, CaseID: "K-2026-0001", Data: bare}); err != nil || strings.Contains(out.Text, "<no value>") {
+			t.Errorf("notice of an undeliverable mail without data (%s): %v\n%s", lang, err, out.Text)
+		}
 	}
 	en, _ := r.Render(cases.OutMail{Kind: cases.MailAck, Language: "en", CaseID: "K-2026-0001", Data: data})
 	if !strings.Contains(en.Text, "Monday 30 November 2026") || !strings.Contains(en.Text, "accused and date of the event") {
@@ -414,6 +429,61 @@ func TestRenderDutyMails(t *testing.T) {
 			edit:    func(d *cases.MailData) { d.Role = cases.RecipientStaff },
 			notWant: []string{"Mogelijk niet in behandeling", "Possibly to be declined", "Vertrouwelijk: de identiteit", "Confidential: the"},
 		},
+		{
+			name: "undeliverable: the ack refused for good", kind: cases.MailUndeliverable,
+			edit: func(d *cases.MailData) {
+				d.Role, d.RecipientName, d.Handler = cases.RecipientStaff, "Piet Bakker", "Piet Bakker"
+				d.Failed = &cases.FailedMail{Kind: cases.MailAck, To: d.Complainant, Role: cases.RecipientComplainant,
+					MessageID: "K-2026-0007.ack.1.tok@example.test", Reason: "550 5.1.1: no such user", Queued: d.Received}
+				d.Fields = []cases.FieldValue{{Key: cases.FieldAddress, Value: "Dorpsstraat 12, Oud Gastel"}}
+			},
+			subject: map[string]string{"nl": "] Bericht onbestelbaar: ontvangstbevestiging aan jan.jansen@example.test",
+				"en": "] Mail undeliverable: acknowledgement of receipt to jan.jansen@example.test"},
+			want: lang{
+				"nl": {"Beste Piet Bakker", "kon niet worden", "De klager heeft het niet gekregen.",
+					"De klager is op jan.jansen@example.test niet bereikbaar.", "Adres volgens het klachtformulier: Dorpsstraat 12, Oud Gastel",
+					"ontvangstbevestiging", "(de klager)", "maandag 23 november 2026", "#notitie", "#status"},
+				"en": {"Dear Piet Bakker", "could not be", "The complainant did not get it.",
+					"The complainant cannot be reached at jan.jansen@example.test.", "Address from the complaint form: Dorpsstraat 12, Oud Gastel",
+					"acknowledgement of receipt", "(the complainant)", "Monday 23 November 2026", "#note", "#status"},
+			},
+			wantAll: []string{"K-2026-0007", "Jan Jansen <jan.jansen@example.test>", "550 5.1.1: no such user", "Piet Bakker"},
+			notWant: []string{"teruggekomen", "came back", "#aangeklaagde", "#accused", "niemand toegewezen", "nobody assigned"},
+		},
+		{
+			name: "undeliverable: the notice to the accused bounced", kind: cases.MailUndeliverable,
+			edit: func(d *cases.MailData) {
+				d.Role, d.RecipientName = cases.RecipientStaff, "Dirk Directeur"
+				d.Failed = &cases.FailedMail{Kind: cases.MailAccused, To: d.Accused, Role: cases.RecipientAccused,
+					Reason: "5.2.2", Bounce: true, Queued: d.Received}
+			},
+			subject: map[string]string{"nl": "Bericht onbestelbaar: kennisgeving van de klacht aan karel@example.test",
+				"en": "Mail undeliverable: notice of the complaint to karel@example.test"},
+			want: lang{
+				"nl": {"Beste Dirk Directeur", "is als onbestelbaar", "De aangeklaagde heeft het niet gekregen.", "(de aangeklaagde)",
+					"niemand toegewezen", "#aangeklaagde Naam <adres>", "#informeer-aangeklaagde"},
+				"en": {"Dear Dirk Directeur", "came back as", "The accused did not get it.", "(the accused)",
+					"nobody assigned", "#accused Name <address>", "#notify-accused"},
+			},
+			wantAll: []string{"Karel de Vries <karel@example.test>", "5.2.2"},
+			notWant: []string{"kon niet worden", "could not be", "niet bereikbaar", "cannot be reached", "klachtformulier", "complaint form"},
+		},
+		{
+			name: "undeliverable: the announcement to a colleague given up", kind: cases.MailUndeliverable,
+			edit: func(d *cases.MailData) {
+				d.Role, d.RecipientName = cases.RecipientStaff, ""
+				d.Failed = &cases.FailedMail{Kind: cases.MailAnnounce, To: cases.Address{Name: "Anna de Boer", Email: "anna@example.test"},
+					Role: cases.RecipientStaff, Reason: "undeliverable after 120h0m0s: dial tcp: connection refused", Queued: d.Received}
+			},
+			subject: map[string]string{"nl": "Bericht onbestelbaar: melding van de nieuwe klacht aan anna@example.test",
+				"en": "Mail undeliverable: announcement of the new complaint to anna@example.test"},
+			want: lang{
+				"nl": {"Beste collega", "De ontvanger heeft het niet gekregen.", "(medewerker)", "instellingen van het"},
+				"en": {"Dear colleague", "The recipient did not get it.", "(staff)", "settings of the complaints"},
+			},
+			wantAll: []string{"Anna de Boer <anna@example.test>", "undeliverable after 120h0m0s: dial tcp: connection refused"},
+			notWant: []string{"niet bereikbaar", "cannot be reached", "#aangeklaagde", "#accused"},
+		},
 	}
 	for _, tc := range tests {
 		for _, lg := range Languages {
@@ -508,10 +578,14 @@ func TestEveryKindHasTemplates(t *testing.T) {
 	for _, kind := range []string{cases.MailAck, cases.MailAnnounce, cases.MailUpdate, cases.MailTranscript,
 		cases.MailRefusal, cases.MailConfirm, cases.MailAccused, cases.MailExtension, cases.MailDecision,
 		cases.MailDecline, cases.MailEscalation, cases.MailRuling, cases.MailWithdrawal, cases.MailClosed,
-		cases.MailReminder, cases.MailLate, cases.MailFollowUp, cases.MailDigest} {
+		cases.MailReminder, cases.MailLate, cases.MailFollowUp, cases.MailDigest, cases.MailUndeliverable} {
 		for _, lang := range Languages {
 			if r.text[kind+"."+lang] == nil || r.html[kind+"."+lang] == nil {
 				t.Errorf("no template for %s in %s", kind, lang)
+			}
+			// The notice of an undeliverable mail names the kind.
+			if mailKindLabels[lang][kind] == "" {
+				t.Errorf("mail kind %s has no label in %s", kind, lang)
 			}
 		}
 	}

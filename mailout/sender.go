@@ -5,13 +5,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
+	"net/textproto"
 	"strconv"
 	"strings"
 	"time"
 
 	gomail "github.com/wneessen/go-mail"
+	"github.com/wneessen/go-mail/smtp"
 
 	"github.com/klachtenbus/klachtenbus/cases"
 )
@@ -43,24 +46,41 @@ type Sender struct {
 	// GiveUp is how long a temporary failure is retried before the mail
 	// counts as undeliverable; zero means 5 days, as MTAs do.
 	GiveUp time.Duration
-	// Hook, if set, is called at each step of sending one mail
-	// ("sent" right after the SMTP server accepted it, before the store
-	// records it); the crash tests stop the process there.
+	// Hook, if set, is called at each step of sending one mail:
+	// "handed" when the message and its final dot are written to the
+	// server, before the sent log notes it; "sent" when the server has
+	// accepted it, before the store records it. The crash tests stop the
+	// process there.
 	Hook func(step string)
 	// Poll is how often the store is checked for mail queued by another
 	// process (a `sweep` beside the daemon); zero means one second.
 	Poll time.Duration
+	// SentLog, if set, notes each accepted mail the moment the server
+	// accepts it, so that a crash before the store records it does not
+	// send it twice.
+	SentLog *SentLog
+	// Failed records a mail that can never be delivered (refused for
+	// good, unbuildable, given up after GiveUp) with the reason; the
+	// daemon's is cases.Engine.Undeliverable, which also tells the case's
+	// staff. Nil means Store.MarkFailed, which only records it.
+	Failed func(ctx context.Context, m cases.OutMail, reason string) error
 
 	wake chan struct{}
 }
 
 // DefaultBackoff waits 10 s after the first failure, doubling up to an hour.
-func DefaultBackoff(n int) time.Duration {
-	d := 10 * time.Second
-	for i := 1; i < n && d < time.Hour; i++ {
-		d *= 2
+var DefaultBackoff = Backoff(10 * time.Second)
+
+// Backoff returns a backoff that waits first after the first failure and
+// doubles with each further one, up to an hour.
+func Backoff(first time.Duration) func(n int) time.Duration {
+	return func(n int) time.Duration {
+		d := first
+		for i := 1; i < n && d < time.Hour; i++ {
+			d *= 2
+		}
+		return min(d, time.Hour)
 	}
-	return min(d, time.Hour)
 }
 
 // Wake tells a running sender that mail was queued, so it sends at once
@@ -120,10 +140,10 @@ func (s *Sender) Run(ctx context.Context) error {
 // a temporary failure of each mail.
 func (s *Sender) Flush(ctx context.Context) (int, error) {
 	sent := 0
-	var client *gomail.Client
+	var client *conn
 	defer func() {
 		if client != nil {
-			client.Close()
+			client.close()
 		}
 	}()
 	for {
@@ -132,7 +152,8 @@ func (s *Sender) Flush(ctx context.Context) (int, error) {
 			return sent, err
 		}
 		if len(due) == 0 {
-			return sent, nil
+			// Every mail the log names is recorded now.
+			return sent, s.SentLog.drained()
 		}
 		if client == nil {
 			if client, err = s.dial(ctx); err != nil {
@@ -157,7 +178,7 @@ func (s *Sender) Flush(ctx context.Context) (int, error) {
 			if !ok {
 				// The connection may be broken after an error: dial afresh
 				// for the rest, which the next query returns again.
-				client.Close()
+				client.close()
 				client = nil
 				break
 			}
@@ -170,13 +191,13 @@ func (s *Sender) Flush(ctx context.Context) (int, error) {
 // server accepted it; an error is a failure of the store. Recording runs
 // to its end even when a stop comes meanwhile: a mail the server accepted
 // must be marked sent, or it would go out again after a restart.
-func (s *Sender) send(ctx context.Context, client *gomail.Client, m cases.OutMail) (bool, error) {
+func (s *Sender) send(ctx context.Context, client *conn, m cases.OutMail) (bool, error) {
 	ctx = context.WithoutCancel(ctx)
 	r, err := s.Renderer.Render(m)
 	if err != nil {
 		// A mail that cannot be rendered never will be: fail it for good.
 		s.log().Error("render", "id", m.ID, "case", m.CaseID, "err", err)
-		return false, s.Store.MarkFailed(ctx, m, "cannot render: "+err.Error())
+		return false, s.failed(ctx, m, "cannot render: "+err.Error())
 	}
 	msg, err := s.build(m, r)
 	if err == nil {
@@ -184,29 +205,79 @@ func (s *Sender) send(ctx context.Context, client *gomail.Client, m cases.OutMai
 	}
 	if err != nil {
 		s.log().Error("build", "id", m.ID, "case", m.CaseID, "err", err)
-		return false, s.Store.MarkFailed(ctx, m, err.Error())
+		return false, s.failed(ctx, m, err.Error())
 	}
 	var raw bytes.Buffer
 	if _, err := msg.WriteTo(&raw); err != nil {
-		return false, s.Store.MarkFailed(ctx, m, err.Error())
+		return false, s.failed(ctx, m, err.Error())
 	}
-	if err := client.Send(msg); err != nil {
-		var se *gomail.SendError
-		if errors.As(err, &se) && !se.IsTemp() && se.ErrorCode() >= 500 {
+	if m.InDoubt {
+		if s.SentLog.wasHandedOver(m.ID) {
+			s.log().Info("mail in doubt was handed over before the restart; recording it as sent",
+				"case", m.CaseID, "kind", m.Kind, "to", m.Recipient, "message_id", m.MessageID)
+			return true, s.markSent(ctx, m, r, raw.Bytes())
+		}
+		s.log().Warn("mail in doubt: an earlier attempt was cut off after handing it over; sending it again, so it may arrive twice",
+			"case", m.CaseID, "kind", m.Kind, "to", m.Recipient, "message_id", m.MessageID)
+	}
+	if err := s.Store.MarkSending(ctx, m.ID); err != nil {
+		return false, fmt.Errorf("mark sending %d: %w", m.ID, err)
+	}
+	wasHanded := false
+	handed := func() {
+		// The whole message and its final dot are with the server now:
+		// from here it will be accepted even if this process dies, so the
+		// sent log notes it before the server's answer is read.
+		s.hook("handed")
+		wasHanded = true
+		if err := s.SentLog.handedOver(m.ID); err != nil {
+			s.log().Warn("sent log", "err", err) // only the window for a repeat widens
+		}
+	}
+	if err := client.transmit(s.From.Email, m.Recipient, msg, handed); err != nil {
+		if wasHanded {
+			// The server refused what it was handed (or its answer never
+			// came): the log must not speak for it after a restart.
+			if err := s.SentLog.refused(m.ID); err != nil {
+				s.log().Warn("sent log", "err", err)
+			}
+		}
+		var te *textproto.Error
+		if errors.As(err, &te) && te.Code >= 500 {
+			status := enhancedStatus(te.Msg)
 			s.log().Warn("mail refused for good", "case", m.CaseID, "kind", m.Kind, "to", m.Recipient,
-				"code", se.ErrorCode(), "status", se.EnhancedStatusCode(), "err", err)
-			return false, s.Store.MarkFailed(ctx, m, fmt.Sprintf("%d %s: %v", se.ErrorCode(), se.EnhancedStatusCode(), err))
+				"code", te.Code, "status", status, "err", err)
+			return false, s.failed(ctx, m, fmt.Sprintf("%d %s: %s", te.Code, status, te.Msg))
 		}
 		return false, s.retry(ctx, m, err)
 	}
-	if s.Hook != nil {
-		s.Hook("sent")
-	}
-	if err := s.Store.MarkSent(ctx, m, s.From.Email, r.Subject, r.Text, raw.Bytes()); err != nil {
-		return true, fmt.Errorf("mark sent %d: %w", m.ID, err)
+	s.hook("sent")
+	if err := s.markSent(ctx, m, r, raw.Bytes()); err != nil {
+		return true, err
 	}
 	s.log().Info("mail sent", "case", m.CaseID, "kind", m.Kind, "to", m.Recipient, "message_id", m.MessageID)
 	return true, nil
+}
+
+func (s *Sender) markSent(ctx context.Context, m cases.OutMail, r Rendered, raw []byte) error {
+	if err := s.Store.MarkSent(ctx, m, s.From.Email, r.Subject, r.Text, raw); err != nil {
+		return fmt.Errorf("mark sent %d: %w", m.ID, err)
+	}
+	return nil
+}
+
+func (s *Sender) hook(step string) {
+	if s.Hook != nil {
+		s.Hook(step)
+	}
+}
+
+// failed records a mail that can never be delivered.
+func (s *Sender) failed(ctx context.Context, m cases.OutMail, reason string) error {
+	if s.Failed != nil {
+		return s.Failed(ctx, m, reason)
+	}
+	return s.Store.MarkFailed(ctx, m, reason)
 }
 
 // retry schedules the next try of a mail after a temporary failure, or
@@ -219,7 +290,7 @@ func (s *Sender) retry(ctx context.Context, m cases.OutMail, cause error) error 
 	now := s.now()
 	if now.Sub(m.Created) > giveUp {
 		s.log().Warn("giving up on mail", "case", m.CaseID, "kind", m.Kind, "to", m.Recipient, "err", cause)
-		return s.Store.MarkFailed(ctx, m, "undeliverable after "+giveUp.String()+": "+cause.Error())
+		return s.failed(ctx, m, "undeliverable after "+giveUp.String()+": "+cause.Error())
 	}
 	backoff := s.Backoff
 	if backoff == nil {
@@ -312,7 +383,7 @@ func cleanID(id string) string {
 	return id
 }
 
-func (s *Sender) dial(ctx context.Context) (*gomail.Client, error) {
+func (s *Sender) dial(ctx context.Context) (*conn, error) {
 	host, portStr, err := net.SplitHostPort(s.SMTP.Address)
 	if err != nil {
 		return nil, fmt.Errorf("smtp address %q: %w", s.SMTP.Address, err)
@@ -349,10 +420,11 @@ func (s *Sender) dial(ctx context.Context) (*gomail.Client, error) {
 	}
 	dctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	if err := c.DialWithContext(dctx); err != nil {
+	sc, err := c.DialToSMTPClientWithContext(dctx)
+	if err != nil {
 		return nil, err
 	}
-	return c, nil
+	return &conn{c: c, sc: sc, timeout: timeout}, nil
 }
 
 // Check connects to the SMTP server (and logs in, when configured): the
@@ -362,5 +434,79 @@ func (s *Sender) Check(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.Close()
+	return c.close()
+}
+
+// conn is one SMTP session: go-mail dials, greets, starts TLS and logs
+// in; the sender runs each mail's transaction itself, so that it can note
+// the moment the message is handed over.
+type conn struct {
+	c       *gomail.Client
+	sc      *smtp.Client
+	timeout time.Duration // for each transaction
+}
+
+// transmit sends one message to one recipient. handed is called once the
+// message and its final dot are written, before the server's answer is
+// read: from then on the server has the mail even if we vanish.
+func (c *conn) transmit(from, to string, msg *gomail.Msg, handed func()) error {
+	if err := c.sc.UpdateDeadline(c.timeout); err != nil {
+		return err
+	}
+	if err := c.sc.Mail(from); err != nil {
+		c.sc.Reset()
+		return err
+	}
+	if err := c.sc.Rcpt(to); err != nil {
+		c.sc.Reset()
+		return err
+	}
+	w, err := c.sc.Data()
+	if err != nil {
+		c.sc.Reset()
+		return err
+	}
+	dc, ok := w.(*smtp.DataCloser)
+	if !ok {
+		return fmt.Errorf("smtp: unexpected data writer %T", w)
+	}
+	dc.WriteCloser = &notifyCloser{WriteCloser: dc.WriteCloser, closed: handed}
+	if _, err := msg.WriteTo(dc); err != nil {
+		return err // the connection is unusable mid-DATA; the caller drops it
+	}
+	return dc.Close()
+}
+
+func (c *conn) close() error {
+	return c.c.CloseWithSMTPClient(c.sc)
+}
+
+// notifyCloser calls closed after its writer closed without error.
+type notifyCloser struct {
+	io.WriteCloser
+	closed func()
+}
+
+func (n *notifyCloser) Close() error {
+	if err := n.WriteCloser.Close(); err != nil {
+		return err
+	}
+	n.closed()
+	return nil
+}
+
+// enhancedStatus returns the RFC 3463 status code a reply text starts
+// with ("5.1.1"), or "".
+func enhancedStatus(msg string) string {
+	code, _, _ := strings.Cut(msg, " ")
+	parts := strings.Split(code, ".")
+	if len(parts) != 3 || (parts[0] != "2" && parts[0] != "4" && parts[0] != "5") {
+		return ""
+	}
+	for _, p := range parts[1:] {
+		if p == "" || len(p) > 3 || strings.Trim(p, "0123456789") != "" {
+			return ""
+		}
+	}
+	return code
 }

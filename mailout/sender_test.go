@@ -233,3 +233,110 @@ func TestDefaultBackoff(t *testing.T) {
 		t.Errorf("backoff must cap at an hour")
 	}
 }
+
+// textPart returns the plain text part of a received message.
+func textPart(t *testing.T, mr *mail.Reader) string {
+	t.Helper()
+	for {
+		p, err := mr.NextPart()
+		if err != nil {
+			return ""
+		}
+		if ct, _, _ := p.Header.(*mail.InlineHeader).ContentType(); ct == "text/plain" {
+			var b bytes.Buffer
+			b.ReadFrom(p.Body)
+			return b.String()
+		}
+	}
+}
+
+func TestFailedIsCalledForTheRefusedRecipientOnly(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	f.dev.SetRejectRecipient(func(rcpt string) *smtp.SMTPError {
+		if rcpt == "gone@example.test" {
+			return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "no such user"}
+		}
+		return nil
+	})
+	var calls []string
+	f.sender.Failed = func(ctx context.Context, m cases.OutMail, reason string) error {
+		calls = append(calls, m.Kind+" to "+m.Recipient+": "+reason)
+		return f.engine.Undeliverable(ctx, m, reason)
+	}
+	res := f.complain(t, "gone@example.test", "Klacht")
+	n, err := f.sender.Flush(ctx)
+	if err != nil || n != 2 {
+		t.Fatalf("Flush = %d, %v; want the announcement and, in the same flush, the notice of the refused ack delivered", n, err)
+	}
+	if len(calls) != 1 || !strings.HasPrefix(calls[0], "ack to gone@example.test: 550") {
+		t.Fatalf("Failed called %q, want once, for the refused ack", calls)
+	}
+	counts, _ := f.engine.Store.OutboxCounts(ctx)
+	if counts["failed"] != 1 || counts["sent"] != 2 || counts["pending"] != 0 {
+		t.Errorf("outbox %v", counts)
+	}
+	msgs := f.inbox(t, "behandelaar@example.test")
+	if len(msgs) != 2 {
+		t.Fatalf("handler has %d messages, want the announcement and the notice", len(msgs))
+	}
+	announce, notice := msgs[0].Header, msgs[1].Header
+	subj, _ := notice.Subject()
+	if subj != "["+res.CaseID+"] Bericht onbestelbaar: ontvangstbevestiging aan gone@example.test" {
+		t.Errorf("notice subject %q", subj)
+	}
+	if notice.Get("In-Reply-To") != announce.Get("Message-Id") || notice.Get("Auto-Submitted") != "auto-generated" {
+		t.Errorf("notice In-Reply-To %q (announcement %q), Auto-Submitted %q", notice.Get("In-Reply-To"), announce.Get("Message-Id"), notice.Get("Auto-Submitted"))
+	}
+	tok := cases.Token([]byte("s"), res.CaseID, "behandelaar@example.test")
+	if got := notice.Get("Reply-To"); !strings.Contains(got, cases.ReplyAddress("klachten@example.test", res.CaseID, tok)) {
+		t.Errorf("notice Reply-To %q does not carry the handler's token", got)
+	}
+	text := textPart(t, msgs[1])
+	for _, want := range []string{"Beste B. Handelaar", "De klager is op gone@example.test niet bereikbaar", "550 5.1.1", "no such user", res.CaseID} {
+		if !strings.Contains(text, want) {
+			t.Errorf("notice lacks %q:\n%s", want, text)
+		}
+	}
+	d, _ := f.engine.Store.GetCase(ctx, res.CaseID)
+	var shown bool
+	for _, e := range d.Events {
+		shown = shown || (e.Kind == cases.EventDeliveryFailed && strings.Contains(e.Text, "550") && strings.Contains(e.Text, "staff told: behandelaar@example.test"))
+	}
+	if !shown {
+		t.Errorf("permanent failure not on the case: %+v", d.Events)
+	}
+}
+
+func TestGivingUpCallsFailed(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	var calls []string
+	f.sender.Failed = func(ctx context.Context, m cases.OutMail, reason string) error {
+		calls = append(calls, m.Kind+" to "+m.Recipient+": "+reason)
+		return f.engine.Undeliverable(ctx, m, reason)
+	}
+	f.sender.GiveUp = time.Hour
+	f.complain(t, "jan@example.test", "Klacht")
+	f.dev.SetDown(true)
+	f.sender.Flush(ctx)
+	if len(calls) != 0 {
+		t.Fatalf("Failed called on a temporary failure: %q", calls)
+	}
+	f.now = f.now.Add(2 * time.Hour)
+	f.sender.Flush(ctx)
+	if len(calls) != 2 || !strings.Contains(calls[0], "undeliverable after 1h0m0s") {
+		t.Fatalf("Failed called %q, want for the ack and the announcement, given up", calls)
+	}
+	// The handler the announcement failed to is the only staff member:
+	// only the ack's notice goes to them, once the server is back (the
+	// notice was tried at once, and deferred, while it was down).
+	f.dev.SetDown(false)
+	f.now = f.now.Add(time.Minute)
+	if n, err := f.sender.Flush(ctx); err != nil || n != 1 {
+		t.Fatalf("Flush after recovery = %d, %v; want the notice of the ack", n, err)
+	}
+	if msgs := f.inbox(t, "behandelaar@example.test"); len(msgs) != 1 || !strings.Contains(textPart(t, msgs[0]), "undeliverable after 1h0m0s") {
+		t.Errorf("handler got %d messages, want the notice naming the reason", len(msgs))
+	}
+}

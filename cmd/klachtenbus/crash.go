@@ -12,8 +12,9 @@ import (
 // for the crash tests: "step" or "step:n" (at the n-th time the step is
 // reached). The steps are "fetched" (a batch fetched from IMAP),
 // "processed" (a message's transaction committed), "moved" (messages moved
-// to their folder) and "sent" (the SMTP server accepted a mail, before the
-// store recorded it).
+// to their folder), "handed" (a mail and its final dot written to the
+// SMTP server, before the sent log notes it) and "sent" (the server
+// accepted it; the sent log has it, the store not yet).
 const EnvCrashAt = "KLACHTENBUS_CRASH_AT"
 
 // crashHook returns the hook for the given steps, or nil when no crash is

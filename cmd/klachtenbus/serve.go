@@ -110,7 +110,7 @@ func (m *Main) newDaemon(ctx context.Context, c *config.Config, log *slog.Logger
 		d.Close()
 		return nil, err
 	}
-	d.Sender.Hook = crashHook("sent")
+	d.Sender.Hook = crashHook("handed", "sent")
 	intake := &mailin.Intake{
 		Engine: d.Engine,
 		Us: mailin.Us{Mailbox: c.Organisation.Mailbox, MessageIDDomain: cases.Domain(c.Organisation.Mailbox),
@@ -186,13 +186,17 @@ func (d *Daemon) open(ctx context.Context, now func() time.Time) error {
 }
 
 // newSender makes the outbox sender of the daemon's store, with every
-// template parsed.
+// template parsed. It needs the engine (open first).
 func (d *Daemon) newSender(now func() time.Time) error {
 	r, err := mailout.NewRenderer()
 	if err != nil {
 		return fmt.Errorf("templates: %w", err)
 	}
 	c := d.Config
+	sentLog, err := mailout.OpenSentLog(c.Store.Path + "-sent")
+	if err != nil {
+		return err
+	}
 	d.Sender = &mailout.Sender{
 		Store:    d.Store,
 		Renderer: r,
@@ -200,6 +204,11 @@ func (d *Daemon) newSender(now func() time.Time) error {
 		From:     cases.Address{Name: c.Organisation.Name, Email: c.Organisation.Mailbox},
 		Log:      d.Log.With("component", "mailout"),
 		Now:      now,
+		Backoff:  mailout.Backoff(c.SMTP.RetryAfter.Duration()),
+		// A mail that cannot be delivered is recorded on its case and
+		// told to the case's staff at once.
+		Failed:  d.Engine.Undeliverable,
+		SentLog: sentLog,
 	}
 	return nil
 }
@@ -223,6 +232,9 @@ func (d *Daemon) Close() {
 	if d.Store != nil {
 		d.Store.Close()
 		d.Store = nil
+	}
+	if d.Sender != nil {
+		d.Sender.SentLog.Close()
 	}
 	if d.Dev != nil {
 		d.Dev.Close()

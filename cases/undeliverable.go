@@ -1,0 +1,154 @@
+package cases
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// Undeliverable records that a mail of ours can never be delivered: the
+// SMTP server refused it for good, it could not be built, or it was
+// given up after the retry period. In one transaction it does what
+// [Store.MarkFailed] does (the mail is marked failed, the case's timeline
+// shows it) and queues a notice to the case's staff, so they hear of it
+// at once. It is the sender's Failed hook.
+func (e *Engine) Undeliverable(ctx context.Context, m OutMail, reason string) error {
+	return e.Store.Update(ctx, func(tx *Tx) error {
+		changed, err := markFailedTx(ctx, tx, m, reason)
+		if err != nil || !changed || m.CaseID == "" {
+			return err
+		}
+		told, err := e.tellUndeliverable(ctx, tx, m.CaseID, FailedMail{
+			Kind: m.Kind, To: Address{Name: m.Data.RecipientName, Email: m.Recipient}, MessageID: m.MessageID,
+			Role: m.Data.Role, Reason: oneLine(reason), Queued: m.Created,
+		})
+		if err != nil {
+			return err
+		}
+		return addEvent(ctx, tx, m.CaseID, EventDeliveryFailed, "klachtenbus", deliveryFailedText(m, reason)+told)
+	})
+}
+
+// tellUndeliverable queues the notice of a mail of a case that could not
+// be delivered to the staff who get the case's staff mail (the handler,
+// or whoever new cases go to while there is none), leaving out the
+// address that failed; when that leaves nobody, to the directors. It
+// returns what to add to the timeline's line about the failure.
+//
+// A failed notice is not told about in turn (that could go on for
+// ever), and a mail is told about once, however many bounces come back
+// for it.
+func (e *Engine) tellUndeliverable(ctx context.Context, tx *Tx, caseID string, f FailedMail) (string, error) {
+	if f.Kind == MailUndeliverable {
+		e.log().Warn("notice of an undeliverable mail could not be delivered either; not telling anyone of it",
+			"case", caseID, "to", f.To.Email, "reason", f.Reason)
+		return "", nil
+	}
+	if f.MessageID != "" {
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM outbox WHERE case_id = ? AND kind = ? AND json_extract(data, '$.failed.message_id') = ?`,
+			caseID, MailUndeliverable, f.MessageID).Scan(&n); err != nil {
+			return "", fmt.Errorf("undeliverable notice: %w", err)
+		}
+		if n > 0 {
+			return "; staff were told before", nil
+		}
+	}
+	c, err := loadCase(ctx, tx, caseID)
+	if err != nil {
+		return "", err
+	}
+	if !c.Purged.IsZero() {
+		return "", nil // its personal data are erased: nothing to tell
+	}
+	if f.Role, err = e.failedRole(ctx, tx, c, f); err != nil {
+		return "", err
+	}
+	if f.To.Name == "" {
+		switch f.Role {
+		case RecipientComplainant:
+			f.To.Name = c.Complainant.Name
+		case RecipientStaff:
+			if s, ok := e.staff(f.To.Email); ok {
+				f.To.Name = s.Name
+			}
+		}
+	}
+	to := staffBut(e.announceTo(c.Handler), f.To.Email)
+	if len(to) == 0 {
+		to = staffBut(e.directors(), f.To.Email)
+	}
+	if len(to) == 0 {
+		e.log().Error("mail undeliverable and no staff member to tell", "case", caseID, "kind", f.Kind, "to", f.To.Email, "reason", f.Reason)
+		return "; no staff member to tell", nil
+	}
+	loc := e.Org.Location
+	f.Queued = f.Queued.In(loc)
+	data := MailData{Subject: c.Subject, Complainant: c.Complainant, Received: c.Opened.In(loc), Role: RecipientStaff,
+		Handler: e.staffName(c.Handler), Failed: &f}
+	if f.Role == RecipientComplainant {
+		// Another way to reach them, if the form gave one.
+		fields, err := caseFields(ctx, tx, caseID)
+		if err != nil {
+			return "", err
+		}
+		if a := fields[FieldAddress]; a != "" {
+			data.Fields = []FieldValue{{Key: FieldAddress, Value: a}}
+		}
+	}
+	var addrs []string
+	for _, s := range to {
+		data.RecipientName = s.Name
+		inReplyTo, refs, err := e.threadTo(ctx, tx, caseID, RecipientStaff, s.Email)
+		if err != nil {
+			return "", err
+		}
+		if _, err := e.queueMail(ctx, tx, caseID, MailUndeliverable, s.Email, inReplyTo, refs, data); err != nil {
+			return "", err
+		}
+		addrs = append(addrs, s.Email)
+	}
+	return "; staff told: " + strings.Join(addrs, ", "), nil
+}
+
+// failedRole says what part the recipient of a failed mail plays in its
+// case: the complainant, else the part the mail was written for, else
+// staff or the accused by their address; "" when none of these.
+func (e *Engine) failedRole(ctx context.Context, q querier, c Case, f FailedMail) (string, error) {
+	addr := f.To.Email
+	switch {
+	case c.Complainant.Email != "" && strings.EqualFold(addr, c.Complainant.Email):
+		return RecipientComplainant, nil
+	case f.Role != "":
+		return f.Role, nil
+	case e.isStaff(addr):
+		return RecipientStaff, nil
+	}
+	acc, err := accusedParty(ctx, q, c.ID)
+	if err != nil {
+		return "", err
+	}
+	if acc.Email != "" && strings.EqualFold(addr, acc.Email) {
+		return RecipientAccused, nil
+	}
+	return "", nil
+}
+
+// staffBut is list without the staff member of addr.
+func staffBut(list []Staff, addr string) []Staff {
+	return slices.DeleteFunc(slices.Clone(list), func(s Staff) bool { return strings.EqualFold(s.Email, addr) })
+}
+
+// finalBounce reports whether a bounce's status says that the mail
+// failed: not a warning that it is delayed (4.x.x) or a report that it
+// was delivered after all (2.x.x).
+func finalBounce(status string) bool {
+	return !(len(status) >= 2 && (status[0] == '2' || status[0] == '4') && status[1] == '.')
+}
+
+// oneLine folds white space, so that a server's multi-line answer reads
+// as one line on the timeline and in a mail.
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}
