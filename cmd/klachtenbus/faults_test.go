@@ -1,0 +1,256 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"regexp"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-imap/v2/imapclient"
+)
+
+// The fault tests run `klachtenbus serve` against the private Postfix and
+// Dovecot and break them underneath it.
+
+const complaintBody = "Naam: Klager\nAdres: Straat 1\nAangeklaagde: X\nDatum voorval: gisteren\nOmschrijving: iets ging mis\n"
+
+// complain submits a complaint from who through Postfix.
+func complain(t *testing.T, st *mailstack, acc accounts, who, id string) {
+	t.Helper()
+	sub := &submitter{addr: st.smtp}
+	defer sub.close()
+	if err := sub.send(acc.person(who), acc.complaints, mailTo(acc.person(who), acc.complaints, "Klacht "+id, acc.prefix+id+"@example.test", complaintBody)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// appendComplaint puts a complaint straight into the complaint mailbox
+// over IMAP, for when Postfix is down.
+func appendComplaint(t *testing.T, st *mailstack, acc accounts, who, id string) {
+	t.Helper()
+	raw := mailTo(acc.person(who), acc.complaints, "Klacht "+id, acc.prefix+id+"@example.test", complaintBody)
+	c, err := imapclient.DialInsecure(st.imap, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.Login(acc.complaints, "secret").Wait(); err != nil {
+		t.Fatal(err)
+	}
+	cmd := c.Append("INBOX", int64(len(raw)), nil)
+	if _, err := cmd.Write(raw); err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cmd.Wait(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// acked waits for the acknowledgement of complaint id in who's mailbox.
+func acked(t *testing.T, st *mailstack, acc accounts, who, id string, within time.Duration) {
+	t.Helper()
+	want := "<" + acc.prefix + id + "@example.test>"
+	eventually(t, "the acknowledgement of "+id, within, func() bool {
+		for _, h := range mailboxHeaders(t, st.imap, acc.person(who), "INBOX") {
+			if h["in-reply-to"] == want {
+				return true
+			}
+		}
+		return false
+	})
+}
+
+func needRoot(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to signal or limit the servers' processes")
+	}
+}
+
+// TestIMAPServerRestartMidIdle stops Dovecot under a daemon in IDLE and
+// starts it again: the daemon must be watching again within 5 s, and a
+// complaint delivered while it was away is answered.
+func TestIMAPServerRestartMidIdle(t *testing.T) {
+	st := privateStack(t)
+	acc := newAccounts(t)
+	cfg := writeStackConfig(t, t.TempDir(), st, acc, "")
+	d := startServe(t, cfg)
+	complain(t, st, acc, "before", "k1")
+	acked(t, st, acc, "before", "k1", 20*time.Second)
+
+	t.Cleanup(func() { exec.Command("../../e2e/mailstack", "start-imap", st.dir).Run() })
+	st.ctl(t, "stop-imap")
+	// While Dovecot is down, Postfix holds the next complaint in its queue
+	// and retries it every second.
+	complain(t, st, acc, "during", "k2")
+	time.Sleep(2 * time.Second) // the outage, not a deadline
+	watching := strings.Count(d.logs.String(), "watching mailbox")
+	st.ctl(t, "start-imap")
+	back := time.Now()
+	eventually(t, "the daemon watching again", 5*time.Second, func() bool {
+		return strings.Count(d.logs.String(), "watching mailbox") > watching
+	})
+	t.Logf("watching again %v after Dovecot was back", time.Since(back).Round(time.Millisecond))
+	acked(t, st, acc, "during", "k2", 20*time.Second)
+	complain(t, st, acc, "after", "k3")
+	acked(t, st, acc, "after", "k3", 20*time.Second)
+	if !strings.Contains(d.logs.String(), "IMAP connection lost") {
+		t.Errorf("the daemon did not log the lost connection")
+	}
+	d.stop(t)
+}
+
+// TestSilentIMAPConnection freezes the Dovecot process serving the
+// daemon's session (SIGSTOP): the link stays open but says nothing. The
+// watchdog must drop it and log in again, and mail that arrives meanwhile
+// is answered.
+func TestSilentIMAPConnection(t *testing.T) {
+	needRoot(t)
+	st := privateStack(t)
+	acc := newAccounts(t)
+	cfg := writeStackConfig(t, t.TempDir(), st, acc, "")
+	d := startServe(t, cfg)
+
+	// Dovecot's process titles name the user (verbose_proctitle).
+	var pid int
+	eventually(t, "the daemon's imap process", 10*time.Second, func() bool {
+		out, _ := exec.Command("pgrep", "-f", regexp.QuoteMeta("imap ["+acc.complaints)).Output()
+		fields := strings.Fields(string(out))
+		if len(fields) != 1 {
+			return false
+		}
+		pid, _ = strconv.Atoi(fields[0])
+		return pid > 0
+	})
+	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	defer syscall.Kill(pid, syscall.SIGCONT)
+	frozen := time.Now()
+	complain(t, st, acc, "jan", "k1")
+	// Poll interval (5 s) plus watchdog (3 s) bound the silence.
+	eventually(t, "the watchdog to drop the silent link", 15*time.Second, func() bool {
+		return strings.Contains(d.logs.String(), "IMAP connection lost")
+	})
+	t.Logf("silent link dropped %v after the freeze", time.Since(frozen).Round(time.Millisecond))
+	acked(t, st, acc, "jan", "k1", 20*time.Second)
+	d.stop(t)
+}
+
+// TestSMTPServerDown stops Postfix before a complaint comes in: the
+// acknowledgement waits in the outbox, retried with a growing wait, and
+// goes out once Postfix is back.
+func TestSMTPServerDown(t *testing.T) {
+	st := privateStack(t)
+	acc := newAccounts(t)
+	cfg := writeStackConfig(t, t.TempDir(), st, acc, "")
+	d := startServe(t, cfg)
+	t.Cleanup(func() { exec.Command("../../e2e/mailstack", "start-smtp", st.dir).Run() })
+	st.ctl(t, "stop-smtp")
+
+	appendComplaint(t, st, acc, "jan", "k1")
+	retryIn := regexp.MustCompile(`mail deferred".*kind=ack .*attempt=(\d+) retry_in=(\S+)`)
+	eventually(t, "two deferrals of the acknowledgement", 20*time.Second, func() bool {
+		return len(retryIn.FindAllString(d.logs.String(), -1)) >= 2
+	})
+	if n := folderSize(t, st.imap, acc.complaints, "Verwerkt"); n != 1 {
+		t.Errorf("the complaint was not filed while SMTP was down: Verwerkt holds %d", n)
+	}
+	st.ctl(t, "start-smtp")
+	acked(t, st, acc, "jan", "k1", 30*time.Second)
+
+	var waits []string
+	for _, m := range retryIn.FindAllStringSubmatch(d.logs.String(), -1) {
+		waits = append(waits, "attempt "+m[1]+": "+m[2])
+	}
+	t.Logf("backoff in the log: %s", strings.Join(waits, ", "))
+	if len(waits) < 2 || !strings.HasSuffix(waits[0], " 1s") || !strings.HasSuffix(waits[1], " 2s") {
+		t.Errorf("backoff %v, want 1s then 2s", waits)
+	}
+	d.stop(t)
+}
+
+// TestSMTPRefusesOneRecipient has Postfix refuse one of two handlers for
+// good: the failure is recorded on the case and told to the other staff,
+// and everyone else gets their mail.
+func TestSMTPRefusesOneRecipient(t *testing.T) {
+	st := privateStack(t)
+	acc := newAccounts(t)
+	gone := "gone-" + acc.prefix + "vertrokken@example.test" // Postfix knows no "gone" user
+	cfg := writeStackConfig(t, t.TempDir(), st, acc, fmt.Sprintf(`
+[[staff]]
+email = %q
+name = "V. Ertrokken"
+roles = ["handler"]
+`, gone))
+	d := startServe(t, cfg)
+	complain(t, st, acc, "jan", "k1")
+	acked(t, st, acc, "jan", "k1", 20*time.Second)
+	ann := waitSubject(t, st, acc.handler, "Nieuwe klacht")
+	subj, _ := header(t, ann).Subject()
+	caseID := subj[strings.Index(subj, "[")+1 : strings.Index(subj, "]")]
+	notice := waitSubject(t, st, acc.handler, "onbestelbaar")
+	if !strings.Contains(string(notice), gone) || !strings.Contains(string(notice), "550") {
+		t.Errorf("the notice does not name the refused address and the reason:\n%s", notice)
+	}
+	f := readCase(t, cfg, caseID)
+	found := false
+	for _, e := range f.Events {
+		found = found || (e.Kind == "delivery_failed" && strings.Contains(e.Text, gone))
+	}
+	if !found {
+		t.Errorf("no delivery_failed event for %s: %+v", gone, f.Events)
+	}
+	d.stop(t)
+}
+
+// TestStoreFull fills the store's "disk" under a running daemon (a file
+// size limit on its process, so nothing else on the machine suffers): it
+// must stop taking mail, acknowledge nothing it did not store, keep
+// running, and carry on once there is room again.
+func TestStoreFull(t *testing.T) {
+	needRoot(t)
+	st := privateStack(t)
+	acc := newAccounts(t)
+	cfg := writeStackConfig(t, t.TempDir(), st, acc, "")
+	d := startServe(t, cfg)
+	complain(t, st, acc, "first", "k1")
+	acked(t, st, acc, "first", "k1", 20*time.Second)
+
+	pid := strconv.Itoa(d.cmd.Process.Pid)
+	if out, err := exec.Command("prlimit", "--pid", pid, "--fsize=4096:unlimited").CombinedOutput(); err != nil {
+		t.Fatalf("prlimit: %v\n%s", err, out)
+	}
+	complain(t, st, acc, "second", "k2")
+	eventually(t, "the store's failure in the log", 20*time.Second, func() bool {
+		return strings.Contains(d.logs.String(), "the store failed: taking no mail")
+	})
+	time.Sleep(2 * time.Second) // give a wrong acknowledgement time to show
+	if hs := mailboxHeaders(t, st.imap, acc.person("second"), "INBOX"); len(hs) != 0 {
+		t.Errorf("acknowledged a complaint the store could not hold: %v", hs)
+	}
+	if n := folderSize(t, st.imap, acc.complaints, "INBOX"); n != 1 {
+		t.Errorf("the complaint left the inbox although it was not stored: INBOX holds %d", n)
+	}
+	if n := folderSize(t, st.imap, acc.complaints, "Quarantaine"); n != 0 {
+		t.Errorf("a store failure quarantined the complaint: Quarantaine holds %d", n)
+	}
+	select {
+	case err := <-d.done:
+		t.Fatalf("the daemon died of a full disk: %v", err)
+	default:
+	}
+
+	if out, err := exec.Command("prlimit", "--pid", pid, "--fsize=unlimited:unlimited").CombinedOutput(); err != nil {
+		t.Fatalf("prlimit: %v\n%s", err, out)
+	}
+	acked(t, st, acc, "second", "k2", 90*time.Second)
+	d.stop(t)
+}

@@ -1,0 +1,91 @@
+package main
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+// waitSubject waits up to 20 s for a mail whose subject contains want in
+// a mailbox of the private stack and returns it.
+func waitSubject(t *testing.T, s *mailstack, user, want string) []byte {
+	t.Helper()
+	var found []byte
+	eventually(t, want+" in the inbox of "+user, 20*time.Second, func() bool {
+		for _, raw := range inbox(t, s.imap, user, "INBOX") {
+			if subj, _ := header(t, raw).Subject(); strings.Contains(subj, want) {
+				found = raw
+				return true
+			}
+		}
+		return false
+	})
+	return found
+}
+
+// TestRealServersEndToEnd runs `klachtenbus serve` against Postfix and
+// Dovecot: a complaint submitted to Postfix for the complaint address is
+// delivered into Dovecot, the daemon picks it up over IMAP IDLE, and the
+// acknowledgement, the announcement, the handler's decision by command
+// and the complainant's reply all travel through the real servers.
+func TestRealServersEndToEnd(t *testing.T) {
+	st := privateStack(t)
+	acc := newAccounts(t)
+	cfg := writeStackConfig(t, t.TempDir(), st, acc, "")
+	d := startServe(t, cfg)
+	jan := acc.person("jan")
+
+	sub := &submitter{addr: st.smtp}
+	defer sub.close()
+	body := "Naam: Jan de Vries\nAdres: Dorpsstraat 12\nAangeklaagde: Piet Docent\n" +
+		"Datum voorval: 10 november 2026\nOmschrijving: Mijn vragen werden niet beantwoord.\n"
+	if err := sub.send(jan, acc.complaints, mailTo("Jan de Vries <"+jan+">", acc.complaints, "Klacht over begeleiding", acc.prefix+"c1@example.test", body)); err != nil {
+		t.Fatal(err)
+	}
+
+	ack := waitSubject(t, st, jan, "Ontvangstbevestiging")
+	if got := header(t, ack).Get("In-Reply-To"); got != "<"+acc.prefix+"c1@example.test>" {
+		t.Errorf("acknowledgement In-Reply-To %q, want the complaint", got)
+	}
+	ann := waitSubject(t, st, acc.handler, "Nieuwe klacht")
+	ah := header(t, ann)
+	subj, _ := ah.Subject()
+	caseID := subj[strings.Index(subj, "[")+1 : strings.Index(subj, "]")]
+
+	// The handler answers the announcement: to its Reply-To, which carries
+	// the handler's token.
+	replyTo := ah.Get("Reply-To")
+	replyTo = strings.Trim(replyTo[strings.LastIndex(replyTo, "<")+1:], "<> ")
+	cmd := mailTo("B. Handelaar <"+acc.handler+">", replyTo, "Re: "+subj, acc.prefix+"cmd1@example.test",
+		"#besluit gegrond\nDe vragen zijn niet beantwoord. De docent belt u deze week.\n",
+		"In-Reply-To: "+ah.Get("Message-Id")+"\r\n")
+	if err := sub.send(acc.handler, replyTo, cmd); err != nil {
+		t.Fatal(err)
+	}
+	waitSubject(t, st, acc.handler, "Verwerkt")
+	dec := waitSubject(t, st, jan, "Besluit op de klacht")
+	if !strings.Contains(string(dec), "De docent belt u") {
+		t.Errorf("decision lacks the reasons:\n%s", dec)
+	}
+
+	// The complainant answers the acknowledgement; it threads into the
+	// case and the handler hears of it.
+	ackh := header(t, ack)
+	ackSubj, _ := ackh.Subject()
+	reply := mailTo("Jan de Vries <"+jan+">", acc.complaints, "Re: "+ackSubj, acc.prefix+"r1@example.test",
+		"Dank u, ik wacht het telefoontje af.\n", "In-Reply-To: "+ackh.Get("Message-Id")+"\r\n")
+	if err := sub.send(jan, acc.complaints, reply); err != nil {
+		t.Fatal(err)
+	}
+	waitSubject(t, st, acc.handler, "Nieuw bericht")
+
+	f := readCase(t, cfg, caseID)
+	if f.State != "decided" || !f.has("decided", acc.handler) {
+		t.Errorf("case file: state %s, events %+v", f.State, f.Events)
+	}
+	eventually(t, "the complaint mailbox filed", 10*time.Second, func() bool {
+		return folderSize(t, st.imap, acc.complaints, "INBOX") == 0 &&
+			folderSize(t, st.imap, acc.complaints, "Verwerkt") == 3
+	})
+	d.stop(t)
+}

@@ -1,0 +1,281 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapclient"
+	"github.com/emersion/go-smtp"
+)
+
+// The real-server tests run against the private Postfix + Dovecot that
+// e2e/mailstack starts on loopback. ./test.sh starts it and names its
+// directory in EnvMailstack; without it these tests skip, unless
+// EnvMailstackRequired is set (as CI does), when they fail.
+const (
+	EnvMailstack         = "KLACHTENBUS_MAILSTACK"
+	EnvMailstackRequired = "KLACHTENBUS_MAILSTACK_REQUIRED"
+)
+
+// mailstack is a running private Postfix + Dovecot.
+type mailstack struct {
+	dir  string
+	smtp string // Postfix, host:port
+	imap string // Dovecot, host:port
+}
+
+// privateStack returns the running stack, or skips the test with the way
+// to run it by hand.
+func privateStack(t *testing.T) *mailstack {
+	t.Helper()
+	dir := os.Getenv(EnvMailstack)
+	if dir == "" {
+		msg := "no private mail stack; ./test.sh starts one, or by hand:\n" +
+			"  e2e/mailstack start /tmp/ks && " + EnvMailstack + "=/tmp/ks go test ./cmd/klachtenbus; e2e/mailstack stop /tmp/ks"
+		if os.Getenv(EnvMailstackRequired) != "" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	env, err := os.ReadFile(filepath.Join(dir, "env"))
+	if err != nil {
+		t.Fatalf("%s=%s: %v", EnvMailstack, dir, err)
+	}
+	s := &mailstack{dir: dir}
+	for _, line := range strings.Split(string(env), "\n") {
+		k, v, _ := strings.Cut(line, "=")
+		switch k {
+		case "MAILSTACK_SMTP":
+			s.smtp = v
+		case "MAILSTACK_IMAP":
+			s.imap = v
+		}
+	}
+	if s.smtp == "" || s.imap == "" {
+		t.Fatalf("%s/env names no SMTP or IMAP address:\n%s", dir, env)
+	}
+	return s
+}
+
+// ctl runs e2e/mailstack with a verb on this stack (stop-imap, start-imap,
+// stop-smtp, start-smtp).
+func (s *mailstack) ctl(t *testing.T, verb string) {
+	t.Helper()
+	out, err := exec.Command(filepath.Join("..", "..", "e2e", "mailstack"), verb, s.dir).CombinedOutput()
+	if err != nil {
+		t.Fatalf("mailstack %s: %v\n%s", verb, err, out)
+	}
+}
+
+// accounts are the addresses one test uses. Every address @example.test
+// exists on the stack, so each test takes its own names and sees only
+// its own mail, however often the suite runs against one stack.
+type accounts struct {
+	prefix     string
+	complaints string
+	handler    string
+	director   string
+}
+
+var nonName = regexp.MustCompile(`[^a-z0-9]+`)
+
+func newAccounts(t *testing.T) accounts {
+	name := strings.Trim(nonName.ReplaceAllString(strings.ToLower(t.Name()), "-"), "-")
+	if len(name) > 30 {
+		name = name[len(name)-30:]
+	}
+	p := fmt.Sprintf("t%d-%s-", time.Now().UnixNano()%1e9, name)
+	return accounts{prefix: p, complaints: p + "klachten@example.test",
+		handler: p + "behandelaar@example.test", director: p + "directie@example.test"}
+}
+
+// person is the address of a complainant or other outsider of the test.
+func (a accounts) person(name string) string { return a.prefix + name + "@example.test" }
+
+// writeStackConfig writes a configuration for `serve` on the stack.
+func writeStackConfig(t *testing.T, dir string, s *mailstack, a accounts, extra string) string {
+	t.Helper()
+	cfg := fmt.Sprintf(`[organisation]
+name = "Test Organisatie"
+mailbox = %q
+timezone = "Europe/Amsterdam"
+language = "nl"
+
+[imap]
+address = %q
+tls = "none"
+username = %q
+password = "secret"
+poll_interval = "5s"
+watchdog = "3s"
+
+[smtp]
+address = %q
+tls = "none"
+retry_after = "1s"
+
+[store]
+path = %q
+
+[policy]
+preset = "ikworddeclarant"
+
+[security]
+command_secret = "test-secret"
+
+[[staff]]
+email = %q
+name = "B. Handelaar"
+roles = ["handler"]
+
+[[staff]]
+email = %q
+name = "D. Irecteur"
+roles = ["director"]
+%s`, a.complaints, s.imap, a.complaints, s.smtp, filepath.Join(dir, "k.db"), a.handler, a.director, extra)
+	path := filepath.Join(dir, "klachtenbus.toml")
+	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// startServe runs `klachtenbus serve` and waits until it watches the
+// mailbox.
+func startServe(t *testing.T, cfg string, env ...string) *daemon {
+	t.Helper()
+	d := startDaemon(t, env, "serve", "-config", cfg)
+	eventually(t, "the daemon to watch the mailbox", 20*time.Second, func() bool {
+		return strings.Contains(d.logs.String(), "watching mailbox")
+	})
+	return d
+}
+
+// mailTo builds a plain-text message from one address to another.
+func mailTo(from, to, subject, msgID, body string, extra ...string) []byte {
+	return []byte("From: " + from + "\r\nTo: " + to + "\r\nSubject: " + subject + "\r\nMessage-ID: <" + msgID + ">\r\n" +
+		"Date: " + time.Now().Format(time.RFC1123Z) + "\r\n" + strings.Join(extra, "") +
+		"MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n" + strings.ReplaceAll(body, "\n", "\r\n"))
+}
+
+// submitter sends many messages over one SMTP connection, as a busy
+// relay would.
+type submitter struct {
+	addr string
+	c    *smtp.Client
+}
+
+func (s *submitter) send(from, to string, raw []byte) error {
+	if s.c == nil {
+		c, err := smtp.Dial(s.addr)
+		if err != nil {
+			return err
+		}
+		if err := c.Hello("sender.example.test"); err != nil {
+			c.Close()
+			return err
+		}
+		s.c = c
+	}
+	if err := s.c.SendMail(from, []string{to}, bytes.NewReader(raw)); err != nil {
+		s.c.Close()
+		s.c = nil
+		return err
+	}
+	return nil
+}
+
+func (s *submitter) close() {
+	if s.c != nil {
+		s.c.Quit()
+	}
+}
+
+// mailboxHeaders returns the Message-ID and In-Reply-To of every message
+// in a folder, read over IMAP; an absent folder is empty.
+func mailboxHeaders(t *testing.T, addr, user, folder string) []map[string]string {
+	t.Helper()
+	c, err := imapclient.DialInsecure(addr, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.Login(user, "secret").Wait(); err != nil {
+		t.Fatal(err)
+	}
+	sel, err := c.Select(folder, &imap.SelectOptions{ReadOnly: true}).Wait()
+	if err != nil || sel.NumMessages == 0 {
+		return nil
+	}
+	section := &imap.FetchItemBodySection{Specifier: imap.PartSpecifierHeader, Peek: true}
+	var all imap.SeqSet
+	all.AddRange(1, 0)
+	msgs, err := c.Fetch(all, &imap.FetchOptions{BodySection: []*imap.FetchItemBodySection{section}}).Collect()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []map[string]string
+	for _, m := range msgs {
+		h := map[string]string{}
+		r := bufio.NewReader(bytes.NewReader(m.FindBodySection(section)))
+		for {
+			line, err := r.ReadString('\n')
+			if k, v, ok := strings.Cut(line, ":"); ok && !strings.HasPrefix(line, " ") {
+				h[strings.ToLower(k)] = strings.TrimSpace(v)
+			}
+			if err != nil {
+				break
+			}
+		}
+		out = append(out, h)
+	}
+	return out
+}
+
+// folderSize returns the number of messages in a folder, from a
+// connection of its own (STATUS on a selected mailbox can be stale).
+func folderSize(t *testing.T, addr, user, folder string) int {
+	t.Helper()
+	c, err := imapclient.DialInsecure(addr, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.Login(user, "secret").Wait(); err != nil {
+		t.Fatal(err)
+	}
+	st, err := c.Status(folder, &imap.StatusOptions{NumMessages: true}).Wait()
+	if err != nil {
+		return 0
+	}
+	return int(*st.NumMessages)
+}
+
+// syncBuffer is a bytes.Buffer safe for the process's writer and the
+// test's reader at once.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
