@@ -10,8 +10,6 @@ import (
 	"syscall"
 	"testing"
 	"time"
-
-	"github.com/emersion/go-imap/v2/imapclient"
 )
 
 // The fault tests run `klachtenbus serve` against the private Postfix and
@@ -34,22 +32,9 @@ func complain(t *testing.T, st *mailstack, acc accounts, who, id string) {
 func appendComplaint(t *testing.T, st *mailstack, acc accounts, who, id string) {
 	t.Helper()
 	raw := mailTo(acc.person(who), acc.complaints, "Klacht "+id, acc.prefix+id+"@example.test", complaintBody)
-	c, err := imapclient.DialInsecure(st.imap, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := imapLogin(t, st.imap, acc.complaints)
 	defer c.Close()
-	if err := c.Login(acc.complaints, "secret").Wait(); err != nil {
-		t.Fatal(err)
-	}
-	cmd := c.Append("INBOX", int64(len(raw)), nil)
-	if _, err := cmd.Write(raw); err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := cmd.Wait(); err != nil {
+	if err := appendRaw(c, "INBOX", raw); err != nil {
 		t.Fatal(err)
 	}
 }

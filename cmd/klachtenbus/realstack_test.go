@@ -1,6 +1,8 @@
 package main
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -87,5 +89,50 @@ func TestRealServersEndToEnd(t *testing.T) {
 		return folderSize(t, st.imap, acc.complaints, "INBOX") == 0 &&
 			folderSize(t, st.imap, acc.complaints, "Verwerkt") == 3
 	})
+	d.stop(t)
+}
+
+// TestCorpusThroughDovecot puts every message of the hostile corpus into
+// the complaint mailbox on Dovecot, byte for byte (IMAP APPEND, so no
+// MTA repairs them first), and runs the daemon over them: each must end
+// in a folder, none may stay behind, and the daemon must still answer a
+// plain complaint afterwards.
+func TestCorpusThroughDovecot(t *testing.T) {
+	st := privateStack(t)
+	acc := newAccounts(t)
+	files, err := filepath.Glob(filepath.Join("..", "..", "mailin", "testdata", "*.eml"))
+	if err != nil || len(files) < 40 {
+		t.Fatalf("corpus: %d files, %v", len(files), err)
+	}
+	c := imapLogin(t, st.imap, acc.complaints)
+	defer c.Close()
+	appended := 0
+	for _, f := range files {
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := appendRaw(c, "INBOX", raw); err != nil {
+			// Dovecot refuses some (NUL bytes in a plain literal): such
+			// a message never reaches any mailbox of ours.
+			t.Logf("Dovecot refused %s: %v", filepath.Base(f), err)
+			continue
+		}
+		appended++
+	}
+	cfg := writeStackConfig(t, t.TempDir(), st, acc, "")
+	d := startServe(t, cfg)
+	eventually(t, "the corpus filed", 60*time.Second, func() bool {
+		return folderSize(t, st.imap, acc.complaints, "INBOX") == 0
+	})
+	filed := folderSize(t, st.imap, acc.complaints, "Verwerkt")
+	ignored := folderSize(t, st.imap, acc.complaints, "Genegeerd")
+	quarantined := folderSize(t, st.imap, acc.complaints, "Quarantaine")
+	t.Logf("%d of %d messages appended: %d filed, %d ignored, %d quarantined", appended, len(files), filed, ignored, quarantined)
+	if filed+ignored+quarantined != appended {
+		t.Errorf("%d appended but %d in the folders", appended, filed+ignored+quarantined)
+	}
+	complain(t, st, acc, "jan", "after-corpus")
+	acked(t, st, acc, "jan", "after-corpus", 20*time.Second)
 	d.stop(t)
 }

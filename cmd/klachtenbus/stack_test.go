@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
+	"net/textproto"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -205,14 +206,8 @@ func (s *submitter) close() {
 // in a folder, read over IMAP; an absent folder is empty.
 func mailboxHeaders(t *testing.T, addr, user, folder string) []map[string]string {
 	t.Helper()
-	c, err := imapclient.DialInsecure(addr, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := imapLogin(t, addr, user)
 	defer c.Close()
-	if err := c.Login(user, "secret").Wait(); err != nil {
-		t.Fatal(err)
-	}
 	sel, err := c.Select(folder, &imap.SelectOptions{ReadOnly: true}).Wait()
 	if err != nil || sel.NumMessages == 0 {
 		return nil
@@ -227,33 +222,49 @@ func mailboxHeaders(t *testing.T, addr, user, folder string) []map[string]string
 	var out []map[string]string
 	for _, m := range msgs {
 		h := map[string]string{}
-		r := bufio.NewReader(bytes.NewReader(m.FindBodySection(section)))
-		for {
-			line, err := r.ReadString('\n')
-			if k, v, ok := strings.Cut(line, ":"); ok && !strings.HasPrefix(line, " ") {
-				h[strings.ToLower(k)] = strings.TrimSpace(v)
-			}
-			if err != nil {
-				break
-			}
+		// (net/textproto unfolds long header lines.)
+		mh, _ := textproto.NewReader(bufio.NewReader(bytes.NewReader(m.FindBodySection(section)))).ReadMIMEHeader()
+		for k, v := range mh {
+			h[strings.ToLower(k)] = strings.TrimSpace(v[0])
 		}
 		out = append(out, h)
 	}
 	return out
 }
 
-// folderSize returns the number of messages in a folder, from a
-// connection of its own (STATUS on a selected mailbox can be stale).
-func folderSize(t *testing.T, addr, user, folder string) int {
+// imapLogin logs in to a mailbox of the stack.
+func imapLogin(t *testing.T, addr, user string) *imapclient.Client {
 	t.Helper()
 	c, err := imapclient.DialInsecure(addr, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer c.Close()
 	if err := c.Login(user, "secret").Wait(); err != nil {
+		c.Close()
 		t.Fatal(err)
 	}
+	return c
+}
+
+// appendRaw puts a message into a folder over IMAP, byte for byte.
+func appendRaw(c *imapclient.Client, folder string, raw []byte) error {
+	cmd := c.Append(folder, int64(len(raw)), nil)
+	if _, err := cmd.Write(raw); err != nil {
+		return err
+	}
+	if err := cmd.Close(); err != nil {
+		return err
+	}
+	_, err := cmd.Wait()
+	return err
+}
+
+// folderSize returns the number of messages in a folder, from a
+// connection of its own (STATUS on a selected mailbox can be stale).
+func folderSize(t *testing.T, addr, user, folder string) int {
+	t.Helper()
+	c := imapLogin(t, addr, user)
+	defer c.Close()
 	st, err := c.Status(folder, &imap.StatusOptions{NumMessages: true}).Wait()
 	if err != nil {
 		return 0
