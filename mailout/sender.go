@@ -234,7 +234,7 @@ func (s *Sender) send(ctx context.Context, client *conn, m cases.OutMail) (bool,
 			s.log().Warn("sent log", "err", err) // only the window for a repeat widens
 		}
 	}
-	if err := client.transmit(s.From.Email, m.Recipient, msg, handed); err != nil {
+	if err := client.transmit(s.From.Email, m.Recipient, raw.Bytes(), handed); err != nil {
 		if wasHanded {
 			// The server refused what it was handed (or its answer never
 			// came): the log must not speak for it after a restart.
@@ -446,10 +446,11 @@ type conn struct {
 	timeout time.Duration // for each transaction
 }
 
-// transmit sends one message to one recipient. handed is called once the
-// message and its final dot are written, before the server's answer is
-// read: from then on the server has the mail even if we vanish.
-func (c *conn) transmit(from, to string, msg *gomail.Msg, handed func()) error {
+// transmit sends one message to one recipient: the very bytes the store
+// keeps as sent. handed is called once the message and its final dot are
+// written, before the server's answer is read: from then on the server
+// has the mail even if we vanish.
+func (c *conn) transmit(from, to string, raw []byte, handed func()) error {
 	if err := c.sc.UpdateDeadline(c.timeout); err != nil {
 		return err
 	}
@@ -471,7 +472,7 @@ func (c *conn) transmit(from, to string, msg *gomail.Msg, handed func()) error {
 		return fmt.Errorf("smtp: unexpected data writer %T", w)
 	}
 	dc.WriteCloser = &notifyCloser{WriteCloser: dc.WriteCloser, closed: handed}
-	if _, err := msg.WriteTo(dc); err != nil {
+	if _, err := dc.Write(raw); err != nil {
 		return err // the connection is unusable mid-DATA; the caller drops it
 	}
 	return dc.Close()
