@@ -94,6 +94,13 @@ email = "behandelaar@example.test"
 name = "B. Handelaar"
 roles = ["handler"]
 `, mailbox, imapAddr, mailbox, smtpAddr, filepath.Join(dir, "k.db"), imapAddr, smtpAddr)
+	return saveConfig(t, dir, cfg)
+}
+
+// saveConfig writes a configuration as klachtenbus.toml in dir and
+// returns its path.
+func saveConfig(t *testing.T, dir, cfg string) string {
+	t.Helper()
 	path := filepath.Join(dir, "klachtenbus.toml")
 	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
@@ -242,9 +249,16 @@ func startDev(t *testing.T) (d *daemon, cfg, imapAddr, smtpAddr string) {
 	return d, cfg, imapAddr, smtpAddr
 }
 
+// complaintMail is a message to the complaint mailbox of the dev tests,
+// dated as if sent on Monday 23 November 2026.
 func complaintMail(from, subject, msgID, body string, extra ...string) []byte {
-	return []byte("From: " + from + "\r\nTo: " + mailbox + "\r\nSubject: " + subject + "\r\nMessage-ID: <" + msgID + ">\r\n" +
-		"Date: Mon, 23 Nov 2026 10:00:00 +0100\r\n" + strings.Join(extra, "") +
+	return plainMail(from, mailbox, "Mon, 23 Nov 2026 10:00:00 +0100", subject, msgID, body, extra...)
+}
+
+// plainMail builds a plain-text message; extra are whole header lines.
+func plainMail(from, to, date, subject, msgID, body string, extra ...string) []byte {
+	return []byte("From: " + from + "\r\nTo: " + to + "\r\nSubject: " + subject + "\r\nMessage-ID: <" + msgID + ">\r\n" +
+		"Date: " + date + "\r\n" + strings.Join(extra, "") +
 		"MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n" + strings.ReplaceAll(body, "\n", "\r\n"))
 }
 

@@ -144,11 +144,7 @@ email = %q
 name = "D. Irecteur"
 roles = ["director"]
 %s`, a.complaints, s.imap, a.complaints, s.smtp, filepath.Join(dir, "k.db"), a.handler, a.director, extra)
-	path := filepath.Join(dir, "klachtenbus.toml")
-	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return path
+	return saveConfig(t, dir, cfg)
 }
 
 // startServe runs `klachtenbus serve` and waits until it watches the
@@ -164,9 +160,7 @@ func startServe(t *testing.T, cfg string, env ...string) *daemon {
 
 // mailTo builds a plain-text message from one address to another.
 func mailTo(from, to, subject, msgID, body string, extra ...string) []byte {
-	return []byte("From: " + from + "\r\nTo: " + to + "\r\nSubject: " + subject + "\r\nMessage-ID: <" + msgID + ">\r\n" +
-		"Date: " + time.Now().Format(time.RFC1123Z) + "\r\n" + strings.Join(extra, "") +
-		"MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n" + strings.ReplaceAll(body, "\n", "\r\n"))
+	return plainMail(from, to, time.Now().Format(time.RFC1123Z), subject, msgID, body, extra...)
 }
 
 // submitter sends many messages over one SMTP connection, as a busy
