@@ -40,12 +40,20 @@ func TestCrashDuringIngest(t *testing.T) {
 	t.Logf("seed %d", seed)
 
 	complainant := func(i int) string { return acc.person(fmt.Sprintf("c%04d", i)) }
+	// The complaints come in 21 batches: one while each of the 20 daemons
+	// runs, the last after the last kill, so that every run has mail to
+	// take however fast the machine is.
+	const batch = (n + kills) / (kills + 1)
+	release := make(chan struct{}, kills+1)
 	var submitted sync.WaitGroup
 	var submitErr error
 	submitted.Go(func() {
 		sub := &submitter{addr: st.smtp}
 		defer sub.close()
 		for i := 0; i < n; i++ {
+			if i%batch == 0 {
+				<-release
+			}
 			raw := mailTo(complainant(i), acc.complaints, fmt.Sprintf("Klacht %d", i), fmt.Sprintf("%sk%d@example.test", acc.prefix, i),
 				"Naam: Klager\nAdres: Straat 1\nAangeklaagde: X\nDatum voorval: gisteren\nOmschrijving: iets ging mis\n")
 			if submitErr = sub.send(complainant(i), acc.complaints, raw); submitErr != nil {
@@ -70,10 +78,12 @@ func TestCrashDuringIngest(t *testing.T) {
 	var logs strings.Builder
 	killed := 0
 	for killed < kills {
-		d := startDaemon(t, nil, "serve", "-config", cfg)
-		// A random moment: from the process's start (opening the store,
-		// logging in) to well into its work.
-		time.Sleep(time.Duration(50+rng.IntN(700)) * time.Millisecond)
+		// A random moment of its work: up to 300 ms after it logged in.
+		// (Kills at each step of starting and working are in
+		// TestCrashAtEveryStep.)
+		release <- struct{}{}
+		d := startServe(t, cfg)
+		time.Sleep(time.Duration(rng.IntN(300)) * time.Millisecond)
 		d.cmd.Process.Kill()
 		err := <-d.done
 		logs.WriteString(d.logs.String())
@@ -90,6 +100,7 @@ func TestCrashDuringIngest(t *testing.T) {
 			}
 		}
 	}
+	release <- struct{}{}
 	submitted.Wait()
 	if submitErr != nil {
 		t.Fatal(submitErr)
