@@ -45,9 +45,21 @@ var catchPanics = true
 // only when raw is not a mail message at all (no header field). It does not
 // panic on any input.
 //
-// The returned Inbound keeps raw as Raw without copying it: the caller must
-// not modify raw afterwards. The size of raw is the caller's to limit.
+// The returned Inbound keeps raw as Raw without copying it, and a large
+// part's bytes (an attachment sent 8bit or binary, say) may be sub-slices
+// of it: the caller must not modify raw afterwards. The size of raw is the
+// caller's to limit.
 func Parse(raw []byte) (in *cases.Inbound, err error) {
+	return parse(raw, locateMin)
+}
+
+// locateMin is the size from which a MIME part's undecoded body is found
+// in the raw message instead of being copied out of it (see readPart).
+const locateMin = 64 << 10
+
+// parse is Parse with the size from which parts are located in raw; 0
+// copies every part, which the tests compare against.
+func parse(raw []byte, locate int) (in *cases.Inbound, err error) {
 	if catchPanics {
 		defer func() {
 			// Last resort only: FuzzParse runs with this off, so crashes
@@ -63,7 +75,7 @@ func Parse(raw []byte) (in *cases.Inbound, err error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &parser{in: &cases.Inbound{Raw: raw}}
+	p := &parser{in: &cases.Inbound{Raw: raw}, locate: locate}
 	for _, w := range warns {
 		p.warn(w)
 	}
@@ -84,6 +96,10 @@ type parser struct {
 
 	dsn      [][]byte // message/delivery-status contents
 	returned [][]byte // returned messages or their headers (bounces)
+
+	locate  int    // parts from this size are located in Raw (0: never)
+	pos     int    // where in Raw the next part's body may start at the earliest
+	scratch []byte // locate bytes, for readPart
 }
 
 // unit is one piece of body text: a text part on its own, or the
@@ -313,7 +329,7 @@ func (p *parser) walkMultipart(mt, boundary string, r io.Reader, raw []byte, dep
 func (p *parser) leaf(h message.Header, mt string, params map[string]string, r io.Reader, raw []byte, c walkCtx) bool {
 	if raw == nil {
 		var err error
-		raw, err = io.ReadAll(r)
+		raw, err = p.readPart(r)
 		if err != nil {
 			if errors.Is(err, io.ErrUnexpectedEOF) {
 				p.warn(warnTruncated)
@@ -370,6 +386,119 @@ func (p *parser) leaf(h message.Header, mt string, params map[string]string, r i
 	return true
 }
 
+// readPart reads the undecoded body of a MIME part from r, as io.ReadAll
+// would: the bytes up to the end of the part, and the error that stopped
+// them if it is not io.EOF.
+//
+// Every part's body is a stretch of the raw message, which is in memory
+// already: the multipart readers only leave out the boundary lines and
+// part headers around it. So a large body is not copied but found in Raw
+// and returned as a sub-slice of it, once every byte r yields has been
+// checked against it. Should the bytes differ somewhere, the rest is
+// copied as before: what r yields is always what is returned.
+func (p *parser) readPart(r io.Reader) ([]byte, error) {
+	if p.locate <= 0 {
+		return io.ReadAll(r)
+	}
+	if p.scratch == nil {
+		p.scratch = make([]byte, p.locate)
+	}
+	buf := p.scratch
+	n, err := fill(r, buf)
+	if err != nil {
+		// A small part: copied, at its exact size.
+		return bytes.Clone(buf[:n]), eofIsNil(err)
+	}
+	raw := p.in.Raw
+	// The parts come in the order of the message, so the body is at or
+	// after the end of the one before; the first match will do, as every
+	// byte is compared below.
+	i := bytes.Index(raw[p.pos:], buf)
+	if i < 0 {
+		return readAllAppend(r, bytes.Clone(buf))
+	}
+	start := p.pos + i
+	end := start + len(buf)
+	for {
+		m, err := r.Read(buf)
+		if m > 0 {
+			if end+m > len(raw) || !bytes.Equal(raw[end:end+m], buf[:m]) {
+				data := make([]byte, 0, end-start+m+bytes.MinRead)
+				data = append(append(data, raw[start:end]...), buf[:m]...)
+				if err != nil {
+					return data, eofIsNil(err)
+				}
+				return readAllAppend(r, data)
+			}
+			end += m
+		}
+		if err != nil {
+			p.pos = end
+			// Capped, so that appending to the part cannot write into Raw.
+			return raw[start:end:end], eofIsNil(err)
+		}
+	}
+}
+
+// fill reads from r until b is full or r fails, and returns the bytes
+// read and the error (io.EOF included).
+func fill(r io.Reader, b []byte) (int, error) {
+	n := 0
+	for n < len(b) {
+		m, err := r.Read(b[n:])
+		n += m
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
+}
+
+func eofIsNil(err error) error {
+	if err == io.EOF {
+		return nil
+	}
+	return err
+}
+
+// readAllAppend is io.ReadAll appending to b.
+func readAllAppend(r io.Reader, b []byte) ([]byte, error) {
+	for {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err != nil {
+			return b, eofIsNil(err)
+		}
+	}
+}
+
+// readAllSized is io.ReadAll into a buffer made for size bytes: with size
+// right, or too large, it allocates once, where io.ReadAll would grow its
+// buffer step by step, copying it each time. More bytes than size are
+// still all read. The result is never nil, as io.ReadAll's is not.
+func readAllSized(r io.Reader, size int) ([]byte, error) {
+	b := make([]byte, 0, max(size, 0))
+	n, err := fill(r, b[:cap(b)])
+	b = b[:n]
+	if err != nil {
+		return b, eofIsNil(err)
+	}
+	// Full: see whether r ends here before growing.
+	var probe [64]byte
+	n, err = r.Read(probe[:])
+	if n == 0 && err != nil {
+		return b, eofIsNil(err)
+	}
+	b = append(b, probe[:n]...)
+	if err != nil {
+		return b, eofIsNil(err)
+	}
+	return readAllAppend(r, b)
+}
+
 // addText adds body text to the current alternative, or as a unit of its
 // own outside one.
 func (p *parser) addText(mt, s string, inAlt bool) {
@@ -408,7 +537,8 @@ func (p *parser) decode(raw []byte, cte, charset string) []byte {
 	}
 	h.Set("Content-Type", ct)
 
-	e, err := message.New(h, bytes.NewReader(raw))
+	body := bytes.NewReader(raw)
+	e, err := message.New(h, body)
 	if message.IsUnknownEncoding(err) || !knownEncodings[cte] {
 		p.warn(fmt.Sprintf("unknown Content-Transfer-Encoding %q: body kept undecoded", cleanLine(cte, 60)))
 	}
@@ -418,7 +548,15 @@ func (p *parser) decode(raw []byte, cte, charset string) []byte {
 	if e == nil {
 		return raw
 	}
-	data, err := io.ReadAll(e.Body)
+	if e.Body == io.Reader(body) {
+		// Nothing to undo (7bit, 8bit, binary, an unknown encoding; no
+		// charset to convert): the bytes are raw's, so no copy is made.
+		if raw == nil {
+			return []byte{}
+		}
+		return raw[:len(raw):len(raw)]
+	}
+	data, err := readAllSized(e.Body, decodedSize(raw, cte))
 	if err == nil {
 		return data
 	}
@@ -440,6 +578,18 @@ func (p *parser) decode(raw []byte, cte, charset string) []byte {
 		}
 	}
 	return data
+}
+
+// decodedSize is the size a body decoded from raw will have, or a little
+// more: base64 yields three bytes for every four outside line breaks (plus
+// a partial group), quoted-printable no more bytes than it has. A charset
+// conversion may yield more; the buffer then grows.
+func decodedSize(raw []byte, cte string) int {
+	if cte == "base64" {
+		n := len(raw) - bytes.Count(raw, []byte{'\n'}) - bytes.Count(raw, []byte{'\r'})
+		return n/4*3 + 3
+	}
+	return len(raw)
 }
 
 // lenientBase64 decodes base64 ignoring every byte outside the alphabet,

@@ -340,13 +340,13 @@ func (w *Watcher) batch(ctx context.Context, cn *conn, uids []imap.UID) error {
 	}
 	moves := map[string][]imap.UID{}
 	var chunk []imap.UID
-	var chunkBytes int64
+	var chunkBytes, chunkMax int64
 	flush := func() error {
 		if len(chunk) == 0 {
 			return nil
 		}
-		err := w.fetchAndHandle(ctx, cn, chunk, moves)
-		chunk, chunkBytes = nil, 0
+		err := w.fetchAndHandle(ctx, cn, chunk, chunkMax, moves)
+		chunk, chunkBytes, chunkMax = nil, 0, 0
 		return err
 	}
 	for _, m := range sizes {
@@ -363,6 +363,7 @@ func (w *Watcher) batch(ctx context.Context, cn *conn, uids []imap.UID) error {
 		}
 		chunk = append(chunk, m.UID)
 		chunkBytes += m.RFC822Size
+		chunkMax = max(chunkMax, m.RFC822Size)
 	}
 	if err := flush(); err != nil {
 		return err
@@ -373,41 +374,87 @@ func (w *Watcher) batch(ctx context.Context, cn *conn, uids []imap.UID) error {
 var bodySection = &imap.FetchItemBodySection{Peek: true}
 
 // fetchAndHandle fetches whole messages (UID, FLAGS and BODY.PEEK[] only:
-// a malformed BODYSTRUCTURE would close the connection) and handles each
-// as it arrives.
-func (w *Watcher) fetchAndHandle(ctx context.Context, cn *conn, uids []imap.UID, moves map[string][]imap.UID) error {
-	var msgs []*imapclient.FetchMessageBuffer
+// a malformed BODYSTRUCTURE would close the connection), then handles
+// each. maxSize is the largest RFC822.SIZE among them.
+func (w *Watcher) fetchAndHandle(ctx context.Context, cn *conn, uids []imap.UID, maxSize int64, moves map[string][]imap.UID) error {
+	var msgs []fetched
 	if err := cn.do(func() (err error) {
-		msgs, err = cn.c.Fetch(imap.UIDSetNum(uids...), &imap.FetchOptions{
-			UID: true, Flags: true, BodySection: []*imap.FetchItemBodySection{bodySection},
-		}).Collect()
+		msgs, err = fetchBodies(cn.c, uids, maxSize)
 		return err
 	}); err != nil {
 		return fmt.Errorf("fetch: %w", err)
 	}
 	w.hook("fetched")
-	for _, m := range msgs {
+	for i, m := range msgs {
 		if ctx.Err() != nil {
 			// Stopping: the rest stays in the mailbox for the next start.
 			return nil
 		}
-		raw := m.FindBodySection(bodySection)
-		if raw == nil {
-			w.log().Warn("server sent no body", "uid", m.UID)
+		if m.raw == nil {
+			w.log().Warn("server sent no body", "uid", m.uid)
 			continue
 		}
 		// The message in hand is finished even when a stop comes meanwhile.
-		res, err := w.Intake.Process(context.WithoutCancel(ctx), raw)
+		res, err := w.Intake.Process(context.WithoutCancel(ctx), m.raw)
 		if err != nil {
 			// The store failed: leave the message where it is and stop
 			// taking mail until the store works again.
-			return &StoreError{UID: m.UID, Err: err}
+			return &StoreError{UID: m.uid, Err: err}
 		}
+		msgs[i].raw = nil // filed: its memory may go before the next one's
 		w.hook("processed")
 		folder := w.folder(res.Disposition)
-		moves[folder] = append(moves[folder], m.UID)
+		moves[folder] = append(moves[folder], m.uid)
 	}
 	return nil
+}
+
+// fetched is one message as fetched: raw is nil when the server sent no
+// body.
+type fetched struct {
+	uid imap.UID
+	raw []byte
+}
+
+// fetchBodies runs the FETCH of fetchAndHandle, reading every message
+// before any is handled, as Collect would. But it reads each literal into
+// a buffer made once at the literal's size, where Collect grows one step
+// by step (76 MiB allocated for a 34 MiB message). The size is the
+// server's word, so it is trusted up to maxSize, the largest RFC822.SIZE
+// the server gave for these messages; beyond it, the buffer grows.
+func fetchBodies(c *imapclient.Client, uids []imap.UID, maxSize int64) ([]fetched, error) {
+	cmd := c.Fetch(imap.UIDSetNum(uids...), &imap.FetchOptions{
+		UID: true, Flags: true, BodySection: []*imap.FetchItemBodySection{bodySection},
+	})
+	defer cmd.Close()
+	var msgs []fetched
+	for m := cmd.Next(); m != nil; m = cmd.Next() {
+		var f fetched
+		found := false
+		for item := m.Next(); item != nil; item = m.Next() {
+			switch item := item.(type) {
+			case imapclient.FetchItemDataUID:
+				f.uid = item.UID
+			case imapclient.FetchItemDataBodySection:
+				// The first section that matches counts, as with
+				// FetchMessageBuffer.FindBodySection.
+				if found || !item.MatchCommand(bodySection) {
+					continue
+				}
+				found = true
+				if item.Literal == nil {
+					continue // NIL: no body
+				}
+				raw, err := readAllSized(item.Literal, int(min(item.Literal.Size(), maxSize)))
+				if err != nil {
+					return msgs, err
+				}
+				f.raw = raw
+			}
+		}
+		msgs = append(msgs, f)
+	}
+	return msgs, cmd.Close()
 }
 
 func (w *Watcher) oversized(ctx context.Context, cn *conn, uid imap.UID, size int64, moves map[string][]imap.UID) error {
