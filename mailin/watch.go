@@ -133,8 +133,13 @@ func (c *conn) do(f func() error) error {
 	return f()
 }
 
-func (w *Watcher) dial(ctx context.Context) (*conn, error) {
-	cn := &conn{watchdog: w.IMAP.Watchdog, notify: make(chan struct{}, 1)}
+// dial opens a session; news of messages in the selected mailbox is
+// signalled on notify (nil: a channel of the session's own).
+func (w *Watcher) dial(ctx context.Context, notify chan struct{}) (*conn, error) {
+	if notify == nil {
+		notify = make(chan struct{}, 1)
+	}
+	cn := &conn{watchdog: w.IMAP.Watchdog, notify: notify}
 	if cn.watchdog <= 0 {
 		cn.watchdog = 30 * time.Second
 	}
@@ -193,7 +198,7 @@ func (w *Watcher) dial(ctx context.Context) (*conn, error) {
 
 // Check logs in and out again: the `check` command's test of the account.
 func (w *Watcher) Check(ctx context.Context) error {
-	cn, err := w.dial(ctx)
+	cn, err := w.dial(ctx, nil)
 	if err != nil {
 		return err
 	}
@@ -208,13 +213,14 @@ func (w *Watcher) Check(ctx context.Context) error {
 }
 
 func (w *Watcher) session(ctx context.Context) error {
-	cn, err := w.dial(ctx)
+	cn, err := w.dial(ctx, nil)
 	if err != nil {
 		return err
 	}
 	defer cn.c.Close()
-	// A stop request is seen between messages and in IDLE; a command in
-	// flight is bounded by the watchdog, so none needs interrupting.
+	// A stop request is seen between messages and while waiting; a
+	// command in flight is bounded by the watchdog, so none needs
+	// interrupting.
 	if err := w.ensureFolders(cn); err != nil {
 		return err
 	}
@@ -228,13 +234,39 @@ func (w *Watcher) session(ctx context.Context) error {
 	}
 	w.uidValidity = sel.UIDValidity
 	w.mu.Unlock()
-	w.log().Info("watching mailbox", "addr", w.IMAP.Address, "mailbox", w.IMAP.Mailbox,
-		"messages", sel.NumMessages, "idle", cn.c.Caps().Has(imap.CapIdle))
 
 	poll := w.IMAP.PollInterval
 	if poll <= 0 {
 		poll = time.Minute
 	}
+	// New mail is noticed by a second session that does nothing but
+	// IDLE. A session that leaves IDLE for every batch and enters it
+	// again hears of the next message only after the server's own delay
+	// (Dovecot's half second) has run in full; one that stays in IDLE
+	// is told at the server's next check (PERFORMANCE.md, Latency).
+	idle := cn.c.Caps().Has(imap.CapIdle)
+	var idleDone <-chan error
+	if idle {
+		ictx, cancel := context.WithCancel(ctx)
+		errc := make(chan error, 1)
+		ready := make(chan struct{})
+		go func() { errc <- w.idle(ictx, cn.notify, poll, ready) }()
+		defer func() {
+			cancel()
+			<-errc
+		}()
+		// Mail that arrives once the idle session has the mailbox open
+		// is told to it; what came before, the first pass finds.
+		select {
+		case <-ready:
+		case err := <-errc:
+			return fmt.Errorf("idle session: %w", err)
+		}
+		idleDone = errc
+	}
+	w.log().Info("watching mailbox", "addr", w.IMAP.Address, "mailbox", w.IMAP.Mailbox,
+		"messages", sel.NumMessages, "idle", idle)
+
 	for {
 		if err := w.sync(ctx, cn); err != nil {
 			return err
@@ -242,45 +274,74 @@ func (w *Watcher) session(ctx context.Context) error {
 		if w.Synced != nil {
 			w.Synced()
 		}
-		if err := w.wait(ctx, cn, poll); err != nil {
-			return err
+		// Wait for news, or the poll interval: the safety net, and the
+		// only way without IDLE.
+		timer := time.NewTimer(poll)
+		select {
+		case <-ctx.Done():
+		case <-timer.C:
+		case <-cn.notify:
+		case err := <-idleDone:
+			timer.Stop()
+			return fmt.Errorf("idle session: %w", err)
+		case <-cn.c.Closed():
+			timer.Stop()
+			return errors.New("connection closed")
 		}
+		timer.Stop()
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
 	}
 }
 
-// wait returns when the mailbox may have new mail: on an IDLE
-// notification, after the poll interval, or when ctx is done.
-func (w *Watcher) wait(ctx context.Context, cn *conn, poll time.Duration) error {
-	timer := time.NewTimer(poll)
-	defer timer.Stop()
-	if !cn.c.Caps().Has(imap.CapIdle) {
+// idle keeps a session of its own in IDLE on the watched mailbox,
+// read-only, closes ready once it has the mailbox open, and signals
+// notify when messages arrive. It renews the IDLE
+// every refresh, which also proves the link alive, and returns when ctx
+// is done (nil) or the session fails.
+func (w *Watcher) idle(ctx context.Context, notify chan struct{}, refresh time.Duration, ready chan<- struct{}) error {
+	cn, err := w.dial(ctx, notify)
+	if err != nil {
+		return err
+	}
+	defer cn.c.Close()
+	if err := cn.do(func() error {
+		_, err := cn.c.Select(w.IMAP.Mailbox, nil).Wait()
+		return err
+	}); err != nil {
+		return fmt.Errorf("examine %s: %w", w.IMAP.Mailbox, err)
+	}
+	close(ready)
+	for {
+		var idle *imapclient.IdleCommand
+		if err := cn.do(func() (err error) { idle, err = cn.c.Idle(); return err }); err != nil {
+			return fmt.Errorf("idle: %w", err)
+		}
+		timer := time.NewTimer(refresh)
+		closed := false
 		select {
 		case <-ctx.Done():
 		case <-timer.C:
 		case <-cn.c.Closed():
+			closed = true
+		}
+		timer.Stop()
+		if closed {
 			return errors.New("connection closed")
 		}
-		return nil
-	}
-	var idle *imapclient.IdleCommand
-	if err := cn.do(func() (err error) { idle, err = cn.c.Idle(); return err }); err != nil {
-		return fmt.Errorf("idle: %w", err)
-	}
-	select {
-	case <-ctx.Done():
-	case <-timer.C:
-	case <-cn.notify:
-	case <-cn.c.Closed():
-	}
-	return cn.do(func() error {
-		if err := idle.Close(); err != nil {
-			return fmt.Errorf("idle done: %w", err)
+		if err := cn.do(func() error {
+			if err := idle.Close(); err != nil {
+				return fmt.Errorf("idle done: %w", err)
+			}
+			return idle.Wait()
+		}); err != nil {
+			return err
 		}
-		return idle.Wait()
-	})
+		if ctx.Err() != nil {
+			return nil
+		}
+	}
 }
 
 func (w *Watcher) ensureFolders(cn *conn) error {

@@ -103,21 +103,26 @@ func TestSilentIMAPConnection(t *testing.T) {
 	cfg := writeStackConfig(t, t.TempDir(), st, acc, "")
 	d := startServe(t, cfg)
 
-	// Dovecot's process titles name the user (verbose_proctitle).
-	var pid int
-	eventually(t, "the daemon's imap process", 10*time.Second, func() bool {
+	// Dovecot's process titles name the user (verbose_proctitle). The
+	// daemon has two sessions: one works the mailbox, one only IDLEs.
+	// Both go silent.
+	var pids []int
+	eventually(t, "the daemon's two imap processes", 10*time.Second, func() bool {
 		out, _ := exec.Command("pgrep", "-f", regexp.QuoteMeta("imap ["+acc.complaints)).Output()
-		fields := strings.Fields(string(out))
-		if len(fields) != 1 {
-			return false
+		pids = nil
+		for _, f := range strings.Fields(string(out)) {
+			if pid, _ := strconv.Atoi(f); pid > 0 {
+				pids = append(pids, pid)
+			}
 		}
-		pid, _ = strconv.Atoi(fields[0])
-		return pid > 0
+		return len(pids) == 2
 	})
-	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
-		t.Fatal(err)
+	for _, pid := range pids {
+		if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
+			t.Fatal(err)
+		}
+		defer syscall.Kill(pid, syscall.SIGCONT)
 	}
-	defer syscall.Kill(pid, syscall.SIGCONT)
 	frozen := time.Now()
 	complain(t, st, acc, "jan", "k1")
 	// Poll interval (5 s) plus watchdog (3 s) bound the silence.
