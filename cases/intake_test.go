@@ -1,10 +1,12 @@
 package cases
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -82,7 +84,29 @@ func outbox(t *testing.T, e *Engine) []OutMail {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// In the order queued (DueMail puts answers first).
+	slices.SortFunc(due, func(a, b OutMail) int { return cmp.Compare(a.ID, b.ID) })
 	return due
+}
+
+func TestDueMailSendsAnswersFirst(t *testing.T) {
+	e, _ := newTestEngine(t)
+	openTestCase(t, e)
+	openTestCase(t, e)
+	due, err := e.Store.DueMail(context.Background(), e.Store.Now(), 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, m := range due {
+		got = append(got, m.Kind)
+	}
+	// Two cases, each with its acknowledgement and announcement: both
+	// acknowledgements go first, each group oldest first.
+	if len(due) < 4 || due[0].Kind != MailAck || due[1].Kind != MailAck || due[0].ID > due[1].ID ||
+		due[2].Kind == MailAck || due[2].ID > due[3].ID {
+		t.Errorf("due mail in order %v, want the acknowledgements first", got)
+	}
 }
 
 func countRows(t *testing.T, e *Engine, table string) int {

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -290,8 +291,13 @@ type OutMail struct {
 // It chooses the Message-ID now, carrying the recipient's token, so that
 // a reply threads even when plus-addressing is lost on the way.
 func (e *Engine) queueMail(ctx context.Context, tx *Tx, caseID, kind, to string, inReplyTo string, refs []string, data MailData) (string, error) {
+	// (`case_id IS ?` would not use the index.)
+	q, args := `SELECT COUNT(*) FROM outbox WHERE case_id = ?`, []any{caseID}
+	if caseID == "" {
+		q, args = `SELECT COUNT(*) FROM outbox WHERE case_id IS NULL`, nil
+	}
 	var n int
-	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM outbox WHERE case_id IS ?`, nullString(caseID)).Scan(&n); err != nil {
+	if err := tx.QueryRowContext(ctx, q, args...).Scan(&n); err != nil {
 		return "", fmt.Errorf("queue %s: %w", kind, err)
 	}
 	domain := Domain(e.Org.Mailbox)
@@ -312,12 +318,16 @@ func (e *Engine) queueMail(ctx context.Context, tx *Tx, caseID, kind, to string,
 	if err != nil {
 		return "", fmt.Errorf("queue %s: %w", kind, err)
 	}
+	priority := 1
+	if slices.Contains(autoKinds, kind) {
+		priority = 0 // an answer goes first (migration 0006)
+	}
 	_, err = tx.ExecContext(ctx, `INSERT INTO outbox
-		(case_id, kind, recipient, message_id, in_reply_to, refs, reply_to, language, data, next_at, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		(case_id, kind, recipient, message_id, in_reply_to, refs, reply_to, language, data, next_at, created_at, priority)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		nullString(caseID), kind, strings.ToLower(to), msgID, inReplyTo, strings.Join(refs, " "),
 		replyTo, e.Org.Language, string(js),
-		tx.Now.Unix(), tx.Now.Unix())
+		tx.Now.Unix(), tx.Now.Unix(), priority)
 	if err != nil {
 		return "", fmt.Errorf("queue %s: %w", kind, err)
 	}
@@ -337,12 +347,12 @@ func autoRepliesSince(ctx context.Context, tx *Tx, addr string, since time.Time)
 	return n, err
 }
 
-// DueMail returns up to limit pending outbox rows whose time has come,
-// oldest first.
+// DueMail returns up to limit pending outbox rows whose time has come:
+// the answers to incoming mail first, then the rest, each oldest first.
 func (s *Store) DueMail(ctx context.Context, now time.Time, limit int) ([]OutMail, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT id, COALESCE(case_id, ''), kind, recipient, message_id,
 		in_reply_to, refs, reply_to, language, data, attempts, created_at, sending_at IS NOT NULL
-		FROM outbox WHERE state = 'pending' AND next_at <= ? ORDER BY id LIMIT ?`, now.Unix(), limit)
+		FROM outbox WHERE state = 'pending' AND next_at <= ? ORDER BY priority, id LIMIT ?`, now.Unix(), limit)
 	if err != nil {
 		return nil, fmt.Errorf("due mail: %w", err)
 	}
