@@ -136,6 +136,7 @@ type SMTP struct {
 	PasswordFile string   `toml:"password_file"` // resolved to an absolute path
 	HeloName     string   `toml:"helo_name"`     // EHLO name; empty: the mailbox's domain
 	RetryAfter   Duration `toml:"retry_after"`   // first wait after a temporary failure; default 10s
+	Connections  int      `toml:"connections"`   // sessions sending at once; default 4
 }
 
 // Store is the [store] section.
@@ -356,7 +357,7 @@ func (c *Config) ApplyDev() {
 	c.IMAP.Username = c.Organisation.Mailbox
 	c.IMAP.Password = "dev" // the dev server accepts any password
 	c.IMAP.PasswordFile = ""
-	c.SMTP = SMTP{Address: c.Dev.SMTP, TLS: TLSNone, HeloName: c.SMTP.HeloName, RetryAfter: c.SMTP.RetryAfter}
+	c.SMTP = SMTP{Address: c.Dev.SMTP, TLS: TLSNone, HeloName: c.SMTP.HeloName, RetryAfter: c.SMTP.RetryAfter, Connections: c.SMTP.Connections}
 	if c.Security.CommandSecret == "" {
 		c.Security.CommandSecret = DevSecret
 	}

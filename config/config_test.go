@@ -285,6 +285,7 @@ func TestDefaults(t *testing.T) {
 		{"watchdog", c.IMAP.Watchdog.Duration(), 30 * time.Second},
 		{"store", filepath.Base(c.Store.Path), "klachtenbus.db"},
 		{"store abs", filepath.IsAbs(c.Store.Path), true},
+		{"smtp connections", c.SMTP.Connections, 4},
 		{"auto reply", c.Security.AutoReplyLimit, 5},
 		{"sweep", c.Schedule.Sweep, "@every 1m"},
 		{"digest", c.Schedule.Digest, "0 8 * * 1-5"},

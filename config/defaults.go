@@ -27,6 +27,7 @@ const (
 	defaultIdleRefresh    = Duration(25 * time.Minute)
 	defaultWatchdog       = Duration(30 * time.Second)
 	defaultRetryAfter     = Duration(10 * time.Second)
+	defaultConnections    = 4
 	defaultStorePath      = "klachtenbus.db"
 	defaultAutoReplyLimit = 5
 	defaultSweep          = "@every 1m"
@@ -69,6 +70,9 @@ func (c *Config) applyDefaults() {
 
 	setS("smtp.tls", &c.SMTP.TLS, defaultTLS(c.SMTP.Address, "465"))
 	setD("smtp.retry_after", &c.SMTP.RetryAfter, defaultRetryAfter)
+	if c.SMTP.Connections == 0 && absent("smtp.connections") {
+		c.SMTP.Connections = defaultConnections
+	}
 
 	setS("store.path", &c.Store.Path, defaultStorePath)
 

@@ -98,6 +98,9 @@ func (c *Config) Validate() error {
 	if r := c.SMTP.RetryAfter; r < Duration(time.Second) || r > Duration(time.Hour) {
 		add("smtp.retry_after", "must be between 1s and 1h, got %s", r)
 	}
+	if n := c.SMTP.Connections; n < 1 || n > 20 {
+		add("smtp.connections", "must be between 1 and 20, got %d", n)
+	}
 	if h := c.SMTP.HeloName; h != "" && (strings.ContainsAny(h, " \t\r\n<>@") || strings.HasPrefix(h, ".")) {
 		add("smtp.helo_name", "%q is not a host name", h)
 	}

@@ -2,6 +2,7 @@ package mailout
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -9,8 +10,11 @@ import (
 	"log/slog"
 	"net"
 	"net/textproto"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	gomail "github.com/wneessen/go-mail"
@@ -29,9 +33,9 @@ type SMTP struct {
 	Timeout  time.Duration
 }
 
-// Sender sends the outbox. It is the only goroutine that talks SMTP
-// (go-mail clients are not for concurrent use), and it marks each row
-// sent in the store right after the server accepted it.
+// Sender sends the outbox. Each of its sessions is used by one goroutine
+// at a time (go-mail clients are not for concurrent use), and it marks
+// each row sent in the store right after the server accepted it.
 type Sender struct {
 	Store    *cases.Store
 	Renderer *Renderer
@@ -55,6 +59,9 @@ type Sender struct {
 	// Poll is how often the store is checked for mail queued by another
 	// process (a `sweep` beside the daemon); zero means one second.
 	Poll time.Duration
+	// Connections is how many SMTP sessions send at once; zero means
+	// one.
+	Connections int
 	// SentLog, if set, notes each accepted mail the moment the server
 	// accepts it, so that a crash before the store records it does not
 	// send it twice.
@@ -135,56 +142,159 @@ func (s *Sender) Run(ctx context.Context) error {
 	}
 }
 
-// Flush sends every mail that is due now over one SMTP connection and
-// returns how many were accepted. A failure to reach the server counts as
-// a temporary failure of each mail.
+// Flush sends every mail that is due now and returns how many were
+// accepted. It sends over up to Connections SMTP sessions at once, so
+// that one mail's wait for the server's answer (a queue file's fsync)
+// does not hold up the next; mail to one recipient goes one at a time,
+// in the order it was queued. A failure to reach the server counts as a
+// temporary failure of each mail.
 func (s *Sender) Flush(ctx context.Context) (int, error) {
-	sent := 0
-	var client *conn
+	var sent atomic.Int64
+	workers := max(1, s.Connections)
+	pool := make([]*conn, 0, workers)
 	defer func() {
-		if client != nil {
-			client.close()
+		for _, c := range pool {
+			if c != nil {
+				c.close()
+			}
 		}
 	}()
 	for {
-		due, err := s.Store.DueMail(ctx, s.now(), 50)
+		due, err := s.Store.DueMail(ctx, s.now(), 50*workers)
 		if err != nil {
-			return sent, err
+			return int(sent.Load()), err
 		}
 		if len(due) == 0 {
 			// Every mail the log names is recorded now.
-			return sent, s.SentLog.drained()
+			return int(sent.Load()), s.SentLog.drained()
 		}
-		if client == nil {
-			if client, err = s.dial(ctx); err != nil {
-				client = nil
+		if len(pool) == 0 {
+			c, err := s.dial(ctx)
+			if err != nil {
 				s.log().Warn("SMTP server unreachable", "addr", s.SMTP.Address, "err", err)
 				for _, m := range due {
 					if err := s.retry(ctx, m, err); err != nil {
-						return sent, err
+						return int(sent.Load()), err
 					}
 				}
-				return sent, nil
+				return int(sent.Load()), nil
 			}
+			pool = append(pool, c)
 		}
-		for _, m := range due {
-			if ctx.Err() != nil {
-				return sent, nil
-			}
-			ok, err := s.send(ctx, client, m)
+		// More sessions only when there is the mail for them; one that
+		// cannot be opened now is simply not used.
+		for len(pool) < min(workers, len(due)) {
+			c, err := s.dial(ctx)
 			if err != nil {
-				return sent, err
-			}
-			if !ok {
-				// The connection may be broken after an error: dial afresh
-				// for the rest, which the next query returns again.
-				client.close()
-				client = nil
 				break
 			}
-			sent++
+			pool = append(pool, c)
+		}
+		q := newQueue(due)
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		var storeErr error
+		for i := range pool {
+			wg.Go(func() {
+				for {
+					m, ok := q.next()
+					if !ok {
+						return
+					}
+					accepted, err := s.sendOn(ctx, &pool[i], m)
+					q.done(m)
+					if err != nil {
+						mu.Lock()
+						storeErr = cmp.Or(storeErr, err)
+						mu.Unlock()
+						q.stop()
+						return
+					}
+					if accepted {
+						sent.Add(1)
+					}
+				}
+			})
+		}
+		wg.Wait()
+		if storeErr != nil || ctx.Err() != nil {
+			return int(sent.Load()), storeErr
 		}
 	}
+}
+
+// sendOn sends one mail over a worker's session, opening it afresh when
+// the last mail left it broken. A session that cannot be opened counts as
+// a temporary failure of the mail.
+func (s *Sender) sendOn(ctx context.Context, c **conn, m cases.OutMail) (bool, error) {
+	if ctx.Err() != nil {
+		return false, nil // stopping: the mail stays due for the next start
+	}
+	if *c == nil {
+		nc, err := s.dial(ctx)
+		if err != nil {
+			return false, s.retry(ctx, m, err)
+		}
+		*c = nc
+	}
+	ok, err := s.send(ctx, *c, m)
+	if !ok && err == nil {
+		// The session may be broken after an error: the next mail
+		// opens a new one.
+		(*c).close()
+		*c = nil
+	}
+	return ok, err
+}
+
+// queue hands a batch of mail to the sending sessions, oldest first,
+// holding back a mail while another to the same recipient is being sent.
+type queue struct {
+	mu      sync.Mutex
+	cond    *sync.Cond
+	pending []cases.OutMail
+	busy    map[string]bool
+	stopped bool
+}
+
+func newQueue(due []cases.OutMail) *queue {
+	q := &queue{pending: due, busy: map[string]bool{}}
+	q.cond = sync.NewCond(&q.mu)
+	return q
+}
+
+// next takes the oldest mail whose recipient is free, waiting while
+// every pending mail's recipient is busy; it reports false when the
+// batch is done.
+func (q *queue) next() (cases.OutMail, bool) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	for !q.stopped && len(q.pending) > 0 {
+		for i, m := range q.pending {
+			if !q.busy[m.Recipient] {
+				q.busy[m.Recipient] = true
+				q.pending = slices.Delete(q.pending, i, i+1)
+				return m, true
+			}
+		}
+		q.cond.Wait()
+	}
+	return cases.OutMail{}, false
+}
+
+func (q *queue) done(m cases.OutMail) {
+	q.mu.Lock()
+	delete(q.busy, m.Recipient)
+	q.mu.Unlock()
+	q.cond.Broadcast()
+}
+
+// stop ends the batch: the store failed.
+func (q *queue) stop() {
+	q.mu.Lock()
+	q.stopped = true
+	q.mu.Unlock()
+	q.cond.Broadcast()
 }
 
 // send sends one mail and records the result. It reports whether the

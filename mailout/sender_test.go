@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -338,5 +339,66 @@ func TestGivingUpCallsFailed(t *testing.T) {
 	}
 	if msgs := f.inbox(t, "behandelaar@example.test"); len(msgs) != 1 || !strings.Contains(textPart(t, msgs[0]), "undeliverable after 1h0m0s") {
 		t.Errorf("handler got %d messages, want the notice naming the reason", len(msgs))
+	}
+}
+
+func TestSeveralSessionsKeepEachRecipientsOrder(t *testing.T) {
+	f := newFixture(t)
+	f.sender.Connections = 4
+	const n = 12
+	for i := range n {
+		f.complain(t, fmt.Sprintf("p%d@example.test", i), fmt.Sprintf("Klacht %d", i))
+	}
+	sent, err := f.sender.Flush(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// n acknowledgements and n announcements to the one handler.
+	if sent != 2*n {
+		t.Fatalf("sent %d, want %d", sent, 2*n)
+	}
+	for i := range n {
+		if got := len(f.inbox(t, fmt.Sprintf("p%d@example.test", i))); got != 1 {
+			t.Errorf("p%d got %d mails, want its acknowledgement", i, got)
+		}
+	}
+	// The handler's mail went one at a time, in the order queued.
+	var cases []string
+	for _, mr := range f.inbox(t, "behandelaar@example.test") {
+		id, _ := mr.Header.MessageID()
+		cases = append(cases, strings.SplitN(id, ".", 2)[0])
+	}
+	if len(cases) != n || !slices.IsSorted(cases) {
+		t.Errorf("the handler got the announcements of %v, want all %d in order", cases, n)
+	}
+	if counts, _ := f.engine.Store.OutboxCounts(context.Background()); counts["pending"] != 0 || counts["sent"] != 2*n {
+		t.Errorf("outbox %v, want every mail recorded sent", counts)
+	}
+}
+
+func TestQueueHoldsBackABusyRecipient(t *testing.T) {
+	q := newQueue([]cases.OutMail{{ID: 1, Recipient: "a"}, {ID: 2, Recipient: "a"}, {ID: 3, Recipient: "b"}})
+	first, _ := q.next()
+	second, _ := q.next()
+	if first.ID != 1 || second.ID != 3 {
+		t.Fatalf("took %d and %d, want 1 and then 3 (2 waits for a)", first.ID, second.ID)
+	}
+	got := make(chan int64)
+	go func() {
+		m, _ := q.next()
+		got <- m.ID
+	}()
+	select {
+	case id := <-got:
+		t.Fatalf("took %d while a's first mail was still being sent", id)
+	case <-time.After(20 * time.Millisecond):
+	}
+	q.done(first)
+	if id := <-got; id != 2 {
+		t.Errorf("took %d after a was free, want 2", id)
+	}
+	q.done(second)
+	if _, ok := q.next(); ok {
+		t.Error("the batch should be done")
 	}
 }

@@ -99,6 +99,21 @@ roles = ["handler"]
 
 // saveConfig writes a configuration as klachtenbus.toml in dir and
 // returns its path.
+// setConfig replaces a piece of a configuration file.
+func setConfig(t *testing.T, path, old, new string) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(b, []byte(old)) {
+		t.Fatalf("%s holds no %q", path, old)
+	}
+	if err := os.WriteFile(path, bytes.Replace(b, []byte(old), []byte(new), 1), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func saveConfig(t *testing.T, dir, cfg string) string {
 	t.Helper()
 	path := filepath.Join(dir, "klachtenbus.toml")
@@ -365,6 +380,10 @@ func TestCrashAtEveryStep(t *testing.T) {
 			defer dev.Close()
 			dir := t.TempDir()
 			cfg := writeConfig(t, dir, dev.IMAPAddr(), dev.SMTPAddr())
+			// One SMTP session, so that the steps are those of one mail at
+			// a time; TestCrashDuringIngest kills a daemon sending over
+			// several.
+			setConfig(t, cfg, "[smtp]\n", "[smtp]\nconnections = 1\n")
 			const n = 4
 			for i := 0; i < n; i++ {
 				dev.Deliver(mailbox, complaintMail(fmt.Sprintf("p%d@example.test", i), fmt.Sprintf("Klacht %d", i),

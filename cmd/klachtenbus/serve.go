@@ -205,6 +205,9 @@ func (d *Daemon) newSender(now func() time.Time) error {
 		Log:      d.Log.With("component", "mailout"),
 		Now:      now,
 		Backoff:  mailout.Backoff(c.SMTP.RetryAfter.Duration()),
+		// Several sessions, so a burst of mail is not held up by each
+		// mail's wait for the server's answer.
+		Connections: c.SMTP.Connections,
 		// A mail that cannot be delivered is recorded on its case and
 		// told to the case's staff at once.
 		Failed:  d.Engine.Undeliverable,
