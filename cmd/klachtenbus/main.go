@@ -80,8 +80,14 @@ type Main struct {
 
 func main() {
 	m := &Main{Stdout: os.Stdout, Stderr: os.Stderr}
-	os.Exit(m.Run(context.Background(), os.Args[1:]))
+	code := m.Run(context.Background(), os.Args[1:])
+	atExit()
+	os.Exit(code)
 }
+
+// atExit runs before the process exits; a profiling build (profile.go)
+// sets it.
+var atExit = func() {}
 
 // Run runs one command and returns its exit status.
 func (m *Main) Run(ctx context.Context, args []string) int {

@@ -1,0 +1,765 @@
+// Command perf measures klachtenbus against the private Postfix and
+// Dovecot of e2e/mailstack, the same stack the tests use:
+//
+//	perf -stack DIR -daemon BIN latency [-n 200]
+//	perf -stack DIR -daemon BIN throughput [-n 10000] [-announce]
+//	perf -stack DIR -daemon BIN rss -store PATH [-for 30s]
+//
+// latency sends complaints one by one and times each from Postfix's
+// acceptance to the acknowledgement's arrival in the complainant's
+// maildir, beside the floor Dovecot sets: acceptance to the EXISTS a
+// plain IDLE client sees on the complaint mailbox.
+//
+// throughput puts n complaints in the mailbox with a plain SMTP client,
+// fetches them with a plain IMAP client (the raw baseline), then starts
+// the daemon and times it until every case exists and every
+// acknowledgement is delivered.
+//
+// rss runs the daemon on a store (a big one from e2e/seed) and reads its
+// resident memory from /proc while the scheduler sweeps and a digest is
+// made and a few complaints come in.
+//
+// e2e/bench runs all of them and the Go benchmarks; PERFORMANCE.md holds
+// the results.
+package main
+
+import (
+	"bufio"
+	"context"
+	"database/sql"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapclient"
+	"github.com/emersion/go-smtp"
+	_ "github.com/mattn/go-sqlite3"
+)
+
+func main() {
+	stackDir := flag.String("stack", os.Getenv("KLACHTENBUS_MAILSTACK"), "the directory of a running e2e/mailstack")
+	daemon := flag.String("daemon", "", "the klachtenbus binary")
+	work := flag.String("work", "", "a directory for the daemon's config and store (default: a new temporary one)")
+	n := flag.Int("n", 0, "complaints (latency: 200, throughput: 10000, rss: 100)")
+	announce := flag.Bool("announce", false, "throughput: keep the preset's new-case mail to staff (off: acknowledgements only)")
+	storePath := flag.String("store", "", "rss: the store to run on (copied first)")
+	during := flag.Duration("for", 30*time.Second, "rss: how long to watch the daemon")
+	flag.Usage = func() {
+		fmt.Fprintln(os.Stderr, "usage: perf -stack DIR -daemon BIN latency|throughput|rss [flags]")
+		flag.PrintDefaults()
+	}
+	flag.Parse()
+	verb := flag.Arg(0)
+	if flag.NArg() > 1 { // flags after the verb
+		flag.CommandLine.Parse(flag.Args()[1:])
+	} else if flag.NArg() == 1 {
+		flag.CommandLine.Parse(nil)
+	}
+	if verb == "" || flag.NArg() != 0 || *stackDir == "" || *daemon == "" {
+		flag.Usage()
+		os.Exit(2)
+	}
+	st, err := readStack(*stackDir)
+	if err != nil {
+		fatal(err)
+	}
+	dir := *work
+	if dir != "" {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			fatal(err)
+		}
+	} else {
+		if dir, err = os.MkdirTemp("", "klachtenbus-perf-"); err != nil {
+			fatal(err)
+		}
+		defer os.RemoveAll(dir)
+	}
+	r := &run{stack: st, daemon: *daemon, dir: dir, prefix: fmt.Sprintf("p%d-", time.Now().UnixNano()%1e9)}
+	ctx := context.Background()
+	switch verb {
+	case "latency":
+		err = r.latency(ctx, or(*n, 200))
+	case "throughput":
+		err = r.throughput(ctx, or(*n, 10000), *announce)
+	case "rss":
+		err = r.rss(ctx, *storePath, or(*n, 100), *during)
+	default:
+		flag.Usage()
+		os.Exit(2)
+	}
+	if err != nil {
+		fatal(err)
+	}
+}
+
+func or(n, def int) int {
+	if n > 0 {
+		return n
+	}
+	return def
+}
+
+func fatal(err error) {
+	fmt.Fprintln(os.Stderr, "perf:", err)
+	os.Exit(1)
+}
+
+// stack is a running e2e/mailstack.
+type stack struct {
+	dir, smtp, imap string
+}
+
+func readStack(dir string) (stack, error) {
+	s := stack{dir: dir}
+	env, err := os.ReadFile(filepath.Join(dir, "env"))
+	if err != nil {
+		return s, err
+	}
+	for _, line := range strings.Split(string(env), "\n") {
+		k, v, _ := strings.Cut(line, "=")
+		switch k {
+		case "MAILSTACK_SMTP":
+			s.smtp = v
+		case "MAILSTACK_IMAP":
+			s.imap = v
+		}
+	}
+	if s.smtp == "" || s.imap == "" {
+		return s, fmt.Errorf("%s/env names no SMTP or IMAP address", dir)
+	}
+	return s, nil
+}
+
+// maildir is where Dovecot keeps a user's mail (mail_location of the
+// stack: maildir:DIR/mail/%d/%n).
+func (s stack) maildir(addr string) string {
+	local, domain, _ := strings.Cut(addr, "@")
+	return filepath.Join(s.dir, "mail", domain, local)
+}
+
+// run is one measurement with its own addresses.
+type run struct {
+	stack  stack
+	daemon string
+	dir    string
+	prefix string
+}
+
+func (r *run) addr(name string) string { return r.prefix + name + "@example.test" }
+
+func (r *run) mailbox() string { return r.addr("klachten") }
+
+// config writes the daemon's configuration.
+func (r *run) config(store, policy, schedule string) (string, error) {
+	cfg := fmt.Sprintf(`[organisation]
+name = "Perf Organisatie"
+mailbox = %q
+timezone = "Europe/Amsterdam"
+language = "nl"
+
+[imap]
+address = %q
+tls = "none"
+username = %q
+password = "secret"
+poll_interval = "1m"
+watchdog = "30s"
+max_message_size = "50MB"
+
+[smtp]
+address = %q
+tls = "none"
+retry_after = "1s"
+
+[store]
+path = %q
+
+[policy]
+preset = "ikworddeclarant"
+%s
+
+[security]
+command_secret = "perf-secret"
+
+[schedule]
+%s
+
+[[staff]]
+email = %q
+name = "B. Handelaar"
+roles = ["handler"]
+
+[[staff]]
+email = %q
+name = "D. Irecteur"
+roles = ["director"]
+`, r.mailbox(), r.stack.imap, r.mailbox(), r.stack.smtp, store, policy, schedule, r.addr("behandelaar"), r.addr("directie"))
+	path := filepath.Join(r.dir, "klachtenbus.toml")
+	return path, os.WriteFile(path, []byte(cfg), 0o600)
+}
+
+// proc is a running daemon.
+type proc struct {
+	cmd     *exec.Cmd
+	logs    *logBuffer
+	done    chan error
+	logFile string // where the log is kept after the stop
+}
+
+type logBuffer struct {
+	mu   sync.Mutex
+	buf  strings.Builder
+	seen chan struct{} // closed when the watched line appears
+	want string
+}
+
+func (b *logBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.buf.Write(p)
+	if b.want != "" && strings.Contains(b.buf.String(), b.want) {
+		close(b.seen)
+		b.want = ""
+	}
+	return len(p), nil
+}
+
+func (b *logBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// start starts `klachtenbus serve` and, if wait, waits until it watches
+// the mailbox.
+func (r *run) start(cfg string, wait bool) (*proc, error) {
+	cmd := exec.Command(r.daemon, "serve", "-config", cfg)
+	logs := &logBuffer{seen: make(chan struct{}), want: "watching mailbox"}
+	cmd.Stdout, cmd.Stderr = logs, logs
+	p := &proc{cmd: cmd, logs: logs, done: make(chan error, 1), logFile: filepath.Join(r.dir, "daemon.log")}
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	go func() { p.done <- cmd.Wait() }()
+	if !wait {
+		return p, nil
+	}
+	select {
+	case <-logs.seen:
+		return p, nil
+	case err := <-p.done:
+		return nil, fmt.Errorf("daemon exited: %v\n%s", err, logs.String())
+	case <-time.After(30 * time.Second):
+		p.stop()
+		return nil, fmt.Errorf("daemon did not start watching in 30 s\n%s", logs.String())
+	}
+}
+
+// stop stops the daemon and reports what it logged at warning level or
+// above.
+func (p *proc) stop() (warnings []string) {
+	p.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-p.done:
+	case <-time.After(20 * time.Second):
+		p.cmd.Process.Kill()
+		<-p.done
+	}
+	os.WriteFile(p.logFile, []byte(p.logs.String()), 0o644)
+	for _, line := range strings.Split(p.logs.String(), "\n") {
+		if strings.Contains(line, "level=WARN") || strings.Contains(line, "level=ERROR") {
+			warnings = append(warnings, line)
+		}
+	}
+	return warnings
+}
+
+// login opens an IMAP session as a user of the stack.
+func (r *run) login(user string, opts *imapclient.Options) (*imapclient.Client, error) {
+	c, err := imapclient.DialInsecure(r.stack.imap, opts)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.Login(user, "secret").Wait(); err != nil {
+		c.Close()
+		return nil, err
+	}
+	return c, nil
+}
+
+// complaint is a plain complaint from one address to the mailbox.
+func complaint(from, to string, i int) []byte {
+	return []byte(fmt.Sprintf("From: Klager %d <%s>\r\nTo: <%s>\r\nSubject: Klacht %d over de behandeling\r\n"+
+		"Date: %s\r\nMessage-ID: <perf-%d-%s>\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"+
+		"Geachte heer, mevrouw,\r\n\r\nIk wil een klacht indienen over de manier waarop ik ben behandeld.\r\n"+
+		"Naam: Klager %d\r\nAdres: Dorpsstraat %d, 1234 AB Ergens\r\nDatum: 2 november 2026\r\n\r\nMet vriendelijke groet,\r\nKlager %d\r\n",
+		i, from, to, i, time.Now().Format(time.RFC1123Z), i, from, i, i, i))
+}
+
+// submitter sends messages over one SMTP connection, as a plain client.
+type submitter struct {
+	addr string
+	c    *smtp.Client
+}
+
+func (s *submitter) send(from string, to []string, raw []byte) error {
+	if s.c == nil {
+		c, err := smtp.Dial(s.addr)
+		if err != nil {
+			return err
+		}
+		if err := c.Hello("perf.example.test"); err != nil {
+			c.Close()
+			return err
+		}
+		s.c = c
+	}
+	if err := s.c.SendMail(from, to, strings.NewReader(string(raw))); err != nil {
+		s.c.Close()
+		s.c = nil
+		return err
+	}
+	return nil
+}
+
+func (s *submitter) close() {
+	if s.c != nil {
+		s.c.Quit()
+		s.c = nil
+	}
+}
+
+// delivered reports whether a maildir holds a message.
+func delivered(maildir string) bool {
+	for _, sub := range []string{"new", "cur"} {
+		f, err := os.Open(filepath.Join(maildir, sub))
+		if err != nil {
+			continue
+		}
+		names, _ := f.Readdirnames(1)
+		f.Close()
+		if len(names) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// latency times n complaints one by one.
+func (r *run) latency(ctx context.Context, n int) error {
+	cfg, err := r.config(filepath.Join(r.dir, "k.db"), "", `sweep = "@every 1h"`)
+	if err != nil {
+		return err
+	}
+	// The floor client IDLEs on a mailbox of its own that gets every
+	// complaint too. (On the complaint mailbox itself the daemon's moves
+	// make Dovecot notify it early, by chance, so the floor would vary.)
+	floorUser := r.addr("floor")
+	type existsAt struct {
+		n  uint32
+		at time.Time
+	}
+	exists := make(chan existsAt, 64)
+	idler, err := r.login(floorUser, &imapclient.Options{UnilateralDataHandler: &imapclient.UnilateralDataHandler{
+		Mailbox: func(d *imapclient.UnilateralDataMailbox) {
+			if d.NumMessages != nil {
+				select {
+				case exists <- existsAt{*d.NumMessages, time.Now()}:
+				default:
+				}
+			}
+		},
+	}})
+	if err != nil {
+		return err
+	}
+	defer idler.Close()
+	if _, err := idler.Select("INBOX", nil).Wait(); err != nil {
+		return err
+	}
+	p, err := r.start(cfg, true)
+	if err != nil {
+		return err
+	}
+	idle, err := idler.Idle()
+	if err != nil {
+		p.stop()
+		return err
+	}
+	sub := &submitter{addr: r.stack.smtp}
+	var total, floor, share []time.Duration
+	for i := range n {
+		from := r.addr("klager" + strconv.Itoa(i))
+		md := r.stack.maildir(from)
+		// The floor mailbox gets the same delivery (a blind copy in the
+		// same transaction), watched by a plain IDLE client only.
+		if err := sub.send(from, []string{r.mailbox(), floorUser}, complaint(from, r.mailbox(), i)); err != nil {
+			p.stop()
+			return fmt.Errorf("complaint %d: %w", i, err)
+		}
+		accepted := time.Now()
+		var seen, acked time.Time
+		deadline := accepted.Add(30 * time.Second)
+		for seen.IsZero() || acked.IsZero() {
+			select {
+			case e := <-exists:
+				// The floor mailbox holds one more message per complaint.
+				if seen.IsZero() && e.n >= uint32(i+1) {
+					seen = e.at
+				}
+			default:
+			}
+			if acked.IsZero() && delivered(md) {
+				acked = time.Now()
+			}
+			if time.Now().After(deadline) {
+				p.stop()
+				return fmt.Errorf("complaint %d: no acknowledgement (exists %v, ack %v) in 30 s\n%s", i, !seen.IsZero(), !acked.IsZero(), p.logs.String())
+			}
+			time.Sleep(500 * time.Microsecond)
+		}
+		total = append(total, acked.Sub(accepted))
+		floor = append(floor, seen.Sub(accepted))
+		share = append(share, acked.Sub(seen))
+		if os.Getenv("PERF_VERBOSE") != "" {
+			fmt.Printf("  %3d total %s floor %s\n", i, ms(acked.Sub(accepted)), ms(seen.Sub(accepted)))
+		}
+	}
+	sub.close()
+	idle.Close()
+	idle.Wait()
+	warnings := p.stop()
+	fmt.Printf("latency: %d complaints one by one, SMTP acceptance -> acknowledgement in the complainant's maildir\n", n)
+	fmt.Printf("  %-34s %8s %8s %8s %8s\n", "", "median", "p90", "p99", "max")
+	row := func(name string, d []time.Duration) {
+		fmt.Printf("  %-34s %8s %8s %8s %8s\n", name, ms(pct(d, 50)), ms(pct(d, 90)), ms(pct(d, 99)), ms(pct(d, 100)))
+	}
+	row("acceptance -> acknowledgement", total)
+	row("floor: acceptance -> IDLE EXISTS", floor)
+	row("daemon's share: EXISTS -> ack", share)
+	fmt.Printf("  median - floor median: %s\n", ms(pct(total, 50)-pct(floor, 50)))
+	report(warnings)
+	return nil
+}
+
+// pct is the p-th percentile (nearest rank) of d.
+func pct(d []time.Duration, p int) time.Duration {
+	if len(d) == 0 {
+		return 0
+	}
+	s := slices.Clone(d)
+	slices.Sort(s)
+	i := (p*len(s) + 99) / 100
+	return s[max(i-1, 0)]
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.1fms", float64(d.Microseconds())/1000) }
+
+func report(warnings []string) {
+	if len(warnings) == 0 {
+		fmt.Println("  the daemon logged no warnings or errors")
+		return
+	}
+	fmt.Printf("  the daemon logged %d warnings or errors, the first:\n", len(warnings))
+	for _, w := range warnings[:min(len(warnings), 5)] {
+		fmt.Println("   ", w)
+	}
+}
+
+// status counts the messages in a folder.
+func status(c *imapclient.Client, folder string) (int, error) {
+	st, err := c.Status(folder, &imap.StatusOptions{NumMessages: true}).Wait()
+	if err != nil {
+		return 0, err
+	}
+	return int(*st.NumMessages), nil
+}
+
+// waitFor polls cond every interval until it holds or the timeout ends.
+func waitFor(what string, timeout, interval time.Duration, cond func() (bool, error)) error {
+	end := time.Now().Add(timeout)
+	for {
+		ok, err := cond()
+		if err != nil {
+			return fmt.Errorf("%s: %w", what, err)
+		}
+		if ok {
+			return nil
+		}
+		if time.Now().After(end) {
+			return fmt.Errorf("%s: not after %s", what, timeout)
+		}
+		time.Sleep(interval)
+	}
+}
+
+// countDelivered counts the users with the prefix whose maildir holds
+// mail.
+func (r *run) countDelivered(prefix string) (int, error) {
+	dir := filepath.Dir(r.stack.maildir(r.addr(prefix)))
+	f, err := os.Open(dir)
+	if err != nil {
+		return 0, err
+	}
+	names, err := f.Readdirnames(-1)
+	f.Close()
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, name := range names {
+		if strings.HasPrefix(name, r.prefix+prefix) && delivered(filepath.Join(dir, name)) {
+			n++
+		}
+	}
+	return n, nil
+}
+
+// throughput times n waiting complaints against the raw baseline.
+func (r *run) throughput(ctx context.Context, n int, announce bool) error {
+	mon, err := r.login(r.mailbox(), nil)
+	if err != nil {
+		return err
+	}
+	defer mon.Close()
+
+	// Raw SMTP: a plain client sends the n complaints over one
+	// connection, until Dovecot holds them all.
+	sub := &submitter{addr: r.stack.smtp}
+	t0 := time.Now()
+	for i := range n {
+		from := r.addr("klager" + strconv.Itoa(i))
+		if err := sub.send(from, []string{r.mailbox()}, complaint(from, r.mailbox(), i)); err != nil {
+			return fmt.Errorf("complaint %d: %w", i, err)
+		}
+	}
+	sub.close()
+	accepted := time.Since(t0)
+	if err := waitFor("complaints in the mailbox", 10*time.Minute, 20*time.Millisecond, func() (bool, error) {
+		k, err := status(mon, "INBOX")
+		return k >= n, err
+	}); err != nil {
+		return err
+	}
+	smtpRaw := time.Since(t0)
+
+	// Raw IMAP: a plain client fetches them all, whole.
+	t1 := time.Now()
+	bytes, err := fetchAll(mon, n)
+	if err != nil {
+		return err
+	}
+	imapRaw := time.Since(t1)
+
+	policy := ""
+	if !announce {
+		policy = "announce = []"
+	}
+	cfg, err := r.config(filepath.Join(r.dir, "k.db"), policy, `sweep = "@every 1h"`)
+	if err != nil {
+		return err
+	}
+	t2 := time.Now()
+	p, err := r.start(cfg, false)
+	if err != nil {
+		return err
+	}
+	var db *sql.DB
+	var casesDone time.Duration
+	err = waitFor("every case and acknowledgement", 30*time.Minute, 50*time.Millisecond, func() (bool, error) {
+		if db == nil {
+			if _, err := os.Stat(filepath.Join(r.dir, "k.db")); err != nil {
+				return false, nil
+			}
+			if db, err = sql.Open("sqlite3", "file:"+filepath.Join(r.dir, "k.db")+"?mode=ro&_busy_timeout=5000"); err != nil {
+				return false, err
+			}
+		}
+		if casesDone == 0 {
+			var k int
+			if err := db.QueryRow(`SELECT COUNT(*) FROM cases`).Scan(&k); err != nil {
+				return false, nil // the schema may not be there yet
+			}
+			if k < n {
+				return false, nil
+			}
+			casesDone = time.Since(t2)
+		}
+		k, err := r.countDelivered("klager")
+		return k >= n, err
+	})
+	daemon := time.Since(t2)
+	if db != nil {
+		db.Close()
+	}
+	warnings := p.stop()
+	if err != nil {
+		return fmt.Errorf("%w\n%s", err, tail(p.logs.String(), 40))
+	}
+	left, _ := status(mon, "INBOX")
+	filed, _ := status(mon, "Verwerkt")
+
+	raw := smtpRaw + imapRaw
+	fmt.Printf("throughput: %d complaints (%.1f MB) waiting in the mailbox at start; new-case mail to staff: %v\n", n, float64(bytes)/1e6, announce)
+	fmt.Printf("  raw SMTP, one connection, sent (accepted):  %8.2fs  %7.0f msg/s\n", accepted.Seconds(), rate(n, accepted))
+	fmt.Printf("  raw SMTP, sent until all delivered:         %8.2fs  %7.0f msg/s\n", smtpRaw.Seconds(), rate(n, smtpRaw))
+	fmt.Printf("  raw IMAP, UID FETCH of all, whole:          %8.2fs  %7.0f msg/s\n", imapRaw.Seconds(), rate(n, imapRaw))
+	fmt.Printf("  raw baseline (delivery + fetch):            %8.2fs  %7.0f msg/s\n", raw.Seconds(), rate(n, raw))
+	fmt.Printf("  daemon: every case exists:                  %8.2fs  %7.0f msg/s\n", casesDone.Seconds(), rate(n, casesDone))
+	fmt.Printf("  daemon: every acknowledgement delivered:    %8.2fs  %7.0f msg/s\n", daemon.Seconds(), rate(n, daemon))
+	fmt.Printf("  daemon rate / raw rate:                     %8.2f\n", raw.Seconds()/daemon.Seconds())
+	fmt.Printf("  left in INBOX: %d, in Verwerkt: %d\n", left, filed)
+	report(warnings)
+	return nil
+}
+
+func rate(n int, d time.Duration) float64 { return float64(n) / d.Seconds() }
+
+func tail(s string, lines int) string {
+	l := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	return strings.Join(l[max(0, len(l)-lines):], "\n")
+}
+
+// fetchAll fetches every message of the mailbox with one UID FETCH,
+// reading each body whole as a client that keeps it would.
+func fetchAll(c *imapclient.Client, n int) (int64, error) {
+	if _, err := c.Select("INBOX", &imap.SelectOptions{ReadOnly: true}).Wait(); err != nil {
+		return 0, err
+	}
+	var all imap.UIDSet
+	all.AddRange(1, 0)
+	section := &imap.FetchItemBodySection{Peek: true}
+	cmd := c.Fetch(all, &imap.FetchOptions{UID: true, BodySection: []*imap.FetchItemBodySection{section}})
+	var total int64
+	got := 0
+	for {
+		msg := cmd.Next()
+		if msg == nil {
+			break
+		}
+		for {
+			item := msg.Next()
+			if item == nil {
+				break
+			}
+			if b, ok := item.(imapclient.FetchItemDataBodySection); ok {
+				body, err := io.ReadAll(b.Literal)
+				if err != nil {
+					return total, err
+				}
+				total += int64(len(body))
+				got++
+			}
+		}
+	}
+	if err := cmd.Close(); err != nil {
+		return total, err
+	}
+	if got < n {
+		return total, fmt.Errorf("fetched %d of %d", got, n)
+	}
+	return total, c.Unselect().Wait()
+}
+
+// rss runs the daemon on a copy of a store and samples its resident
+// memory while it sweeps, makes a digest and takes n complaints.
+func (r *run) rss(ctx context.Context, store string, n int, during time.Duration) error {
+	if store == "" {
+		return errors.New("rss needs -store (make one with go run ./e2e/seed)")
+	}
+	dst := filepath.Join(r.dir, "k.db")
+	if err := copyFile(store, dst); err != nil {
+		return err
+	}
+	var cases int
+	if db, err := sql.Open("sqlite3", "file:"+dst+"?mode=ro"); err == nil {
+		db.QueryRow(`SELECT COUNT(*) FROM cases`).Scan(&cases)
+		db.Close()
+	}
+	cfg, err := r.config(dst, "", "sweep = \"@every 5s\"\ndigest = \"@every 10s\"")
+	if err != nil {
+		return err
+	}
+	p, err := r.start(cfg, true)
+	if err != nil {
+		return err
+	}
+	pid := p.cmd.Process.Pid
+	var peakRSS, lastRSS int64
+	sample := func() {
+		rss, hwm := procMem(pid)
+		lastRSS = rss
+		peakRSS = max(peakRSS, hwm)
+	}
+	sub := &submitter{addr: r.stack.smtp}
+	end := time.Now().Add(during)
+	for i := 0; time.Now().Before(end); i++ {
+		if i < n {
+			from := r.addr("klager" + strconv.Itoa(i))
+			if err := sub.send(from, []string{r.mailbox()}, complaint(from, r.mailbox(), i)); err != nil {
+				return err
+			}
+		}
+		sample()
+		time.Sleep(100 * time.Millisecond)
+	}
+	sub.close()
+	sample()
+	logs := p.logs.String()
+	warnings := p.stop()
+	fmt.Printf("rss: the daemon on a store of %d cases for %s (sweep every 5 s, digest every 10 s, %d complaints)\n", cases, during, n)
+	fmt.Printf("  resident now (VmRSS):  %6.1f MB\n", float64(lastRSS)/(1<<20))
+	fmt.Printf("  resident peak (VmHWM): %6.1f MB\n", float64(peakRSS)/(1<<20))
+	fmt.Printf("  digests queued: %d, sweeps logged: %d\n", strings.Count(logs, "digest queued"), strings.Count(logs, "msg=sweep"))
+	report(warnings)
+	return nil
+}
+
+// procMem reads VmRSS and VmHWM of a process, in bytes.
+func procMem(pid int) (rss, hwm int64) {
+	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, 0
+	}
+	defer f.Close()
+	s := bufio.NewScanner(f)
+	for s.Scan() {
+		k, v, _ := strings.Cut(s.Text(), ":")
+		kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+		switch k {
+		case "VmRSS":
+			rss = kb << 10
+		case "VmHWM":
+			hwm = kb << 10
+		}
+	}
+	return rss, hwm
+}
+
+func copyFile(src, dst string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.Create(dst)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
+}
