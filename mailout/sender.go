@@ -72,7 +72,12 @@ type Sender struct {
 	// staff. Nil means Store.MarkFailed, which only records it.
 	Failed func(ctx context.Context, m cases.OutMail, reason string) error
 
+	once sync.Once
 	wake chan struct{}
+	// flushing lets one Flush run at a time: two would both take the
+	// same due mail and send it twice (the daemon's last Flush at a stop
+	// runs beside the one its Run may be in).
+	flushing chan struct{}
 }
 
 // DefaultBackoff waits 10 s after the first failure, doubling up to an hour.
@@ -101,9 +106,10 @@ func (s *Sender) Wake() {
 }
 
 func (s *Sender) init() {
-	if s.wake == nil {
+	s.once.Do(func() {
 		s.wake = make(chan struct{}, 1)
-	}
+		s.flushing = make(chan struct{}, 1)
+	})
 }
 
 func (s *Sender) now() time.Time {
@@ -143,12 +149,19 @@ func (s *Sender) Run(ctx context.Context) error {
 }
 
 // Flush sends every mail that is due now and returns how many were
-// accepted. It sends over up to Connections SMTP sessions at once, so
+// accepted. While another Flush runs it waits for it, or for ctx. It sends over up to Connections SMTP sessions at once, so
 // that one mail's wait for the server's answer (a queue file's fsync)
 // does not hold up the next; mail to one recipient goes one at a time,
 // in the order it was queued. A failure to reach the server counts as a
 // temporary failure of each mail.
 func (s *Sender) Flush(ctx context.Context) (int, error) {
+	s.init()
+	select {
+	case s.flushing <- struct{}{}:
+		defer func() { <-s.flushing }()
+	case <-ctx.Done():
+		return 0, nil // another Flush is sending; it had the time
+	}
 	var sent atomic.Int64
 	workers := max(1, s.Connections)
 	pool := make([]*conn, 0, workers)

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -400,5 +402,36 @@ func TestQueueHoldsBackABusyRecipient(t *testing.T) {
 	q.done(second)
 	if _, ok := q.next(); ok {
 		t.Error("the batch should be done")
+	}
+}
+
+// TestFlushesTakeTurns runs two Flushes at once, as the daemon does when
+// it stops while its sender is busy: each mail goes out once.
+func TestFlushesTakeTurns(t *testing.T) {
+	f := newFixture(t)
+	f.sender.Connections = 4
+	const n = 10
+	for i := range n {
+		f.complain(t, fmt.Sprintf("p%d@example.test", i), fmt.Sprintf("Klacht %d", i))
+	}
+	var wg sync.WaitGroup
+	var total atomic.Int64
+	for range 2 {
+		wg.Go(func() {
+			sent, err := f.sender.Flush(context.Background())
+			if err != nil {
+				t.Error(err)
+			}
+			total.Add(int64(sent))
+		})
+	}
+	wg.Wait()
+	if total.Load() != 2*n {
+		t.Errorf("the two Flushes sent %d, want %d", total.Load(), 2*n)
+	}
+	for i := range n {
+		if got := len(f.inbox(t, fmt.Sprintf("p%d@example.test", i))); got != 1 {
+			t.Errorf("p%d got %d acknowledgements, want 1", i, got)
+		}
 	}
 }
