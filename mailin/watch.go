@@ -250,10 +250,14 @@ func (w *Watcher) session(ctx context.Context) error {
 		ictx, cancel := context.WithCancel(ctx)
 		errc := make(chan error, 1)
 		ready := make(chan struct{})
-		go func() { errc <- w.idle(ictx, cn.notify, poll, ready) }()
+		idleEnded := make(chan struct{})
+		go func() {
+			defer close(idleEnded)
+			errc <- w.idle(ictx, cn.notify, poll, ready)
+		}()
 		defer func() {
 			cancel()
-			<-errc
+			<-idleEnded
 		}()
 		// Mail that arrives once the idle session has the mailbox open
 		// is told to it; what came before, the first pass finds.
