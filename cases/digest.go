@@ -13,7 +13,8 @@ const digestAhead = 5
 // Digest computes the directors' digest at the store's clock: the cases
 // opened since the last digest sent (or in the last 7 days), the open
 // cases by state and category with their handlers, the deadlines due in
-// the next 5 working days, and the overdue ones.
+// the next 5 working days, and the overdue ones. It reads only the cases
+// it shows (not purged, and open or new) and only the columns it needs.
 func (e *Engine) Digest(ctx context.Context) (*Digest, error) {
 	now := e.Store.Now()
 	loc := e.Org.Location
@@ -25,28 +26,54 @@ func (e *Engine) Digest(ctx context.Context) (*Digest, error) {
 	if last > 0 {
 		d.Since = time.Unix(last, 0).In(loc)
 	}
-	all, err := e.Store.ListCases(ctx, "")
-	if err != nil {
-		return nil, err
+	names := map[string]string{} // staff address → how the digest names them
+	name := func(addr string) string {
+		n, ok := names[addr]
+		if !ok {
+			n = e.staffName(addr)
+			names[addr] = n
+		}
+		return n
 	}
+	args := []any{d.Since.Unix()}
+	for _, s := range endedStates {
+		args = append(args, string(s))
+	}
+	rows, err := e.Store.db.QueryContext(ctx, digestCasesQuery, args...)
+	if err != nil {
+		return nil, fmt.Errorf("digest: %w", err)
+	}
+	defer rows.Close()
 	states := map[State]int{}
 	cats := map[string]int{}
-	handlers := map[string]string{}
-	for _, c := range all {
-		if !c.Purged.IsZero() {
-			continue
+	handlers := map[string]int{}
+	for rows.Next() {
+		var c DigestCase
+		var state, handler string
+		var opened int64
+		if err := rows.Scan(&c.ID, &state, &c.Category, &handler, &c.Subject, &opened); err != nil {
+			return nil, fmt.Errorf("digest: %w", err)
 		}
-		handlers[c.ID] = e.staffName(c.Handler)
-		dc := DigestCase{ID: c.ID, State: c.State, Category: c.Category, Handler: handlers[c.ID], Subject: c.Subject, Opened: c.Opened.In(loc)}
+		c.State, c.Handler, c.Opened = State(state), name(handler), time.Unix(opened, 0).In(loc)
 		if !c.Opened.Before(d.Since) {
-			d.New = append(d.New, dc)
+			d.NewTotal++
+			if len(d.New) < DigestListMax {
+				d.New = append(d.New, c)
+			}
 		}
 		if c.State.Ended() {
 			continue
 		}
-		d.Open = append(d.Open, dc)
+		d.OpenTotal++
+		if len(d.Open) < DigestListMax {
+			d.Open = append(d.Open, c)
+		}
+		handlers[c.Handler]++
 		states[c.State]++
 		cats[c.Category]++
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("digest: %w", err)
 	}
 	for _, s := range States {
 		if states[s] > 0 {
@@ -61,21 +88,69 @@ func (e *Engine) Digest(ctx context.Context) (*Digest, error) {
 		d.ByCategory = append(d.ByCategory, dc)
 	}
 	sort.Slice(d.ByCategory, func(i, j int) bool { return d.ByCategory[i].Key < d.ByCategory[j].Key })
+	d.ByHandler = CountByHandler(handlers)
 
 	horizon := endOfDay(e.Policy.Calendar().AddWorkdays(now, digestAhead), loc)
-	due, err := e.dueDeadlines(ctx, horizon.Add(time.Second), chasedKinds...)
-	if err != nil {
-		return nil, err
+	args = nil
+	for _, k := range chasedKinds {
+		args = append(args, k)
 	}
-	for _, dl := range due {
-		item := DigestItem{CaseID: dl.caseID, Kind: dl.kind, Due: dl.due.In(loc), Article: dl.article, Handler: handlers[dl.caseID]}
-		if now.After(dl.due) {
-			d.Overdue = append(d.Overdue, item)
+	args = append(args, horizon.Add(time.Second).Unix())
+	drows, err := e.Store.db.QueryContext(ctx, digestDeadlinesQuery(len(chasedKinds)), args...)
+	if err != nil {
+		return nil, fmt.Errorf("digest: %w", err)
+	}
+	defer drows.Close()
+	for drows.Next() {
+		var item DigestItem
+		var due int64
+		var handler string
+		if err := drows.Scan(&item.CaseID, &item.Kind, &due, &item.Article, &handler); err != nil {
+			return nil, fmt.Errorf("digest: %w", err)
+		}
+		item.Due, item.Handler = time.Unix(due, 0).In(loc), name(handler)
+		if now.After(item.Due) {
+			d.OverdueTotal++
+			if len(d.Overdue) < DigestListMax {
+				d.Overdue = append(d.Overdue, item)
+			}
 		} else {
-			d.DueSoon = append(d.DueSoon, item)
+			d.DueSoonTotal++
+			if len(d.DueSoon) < DigestListMax {
+				d.DueSoon = append(d.DueSoon, item)
+			}
 		}
 	}
+	if err := drows.Err(); err != nil {
+		return nil, fmt.Errorf("digest: %w", err)
+	}
 	return d, nil
+}
+
+// endedStates are the states of a finished case (State.Ended).
+var endedStates = func() []State {
+	var out []State
+	for _, s := range States {
+		if s.Ended() {
+			out = append(out, s)
+		}
+	}
+	return out
+}()
+
+// digestCasesQuery selects the cases a digest shows, newest first: not
+// purged, and open (not in one of the ended states, the arguments after
+// the first) or opened since a time (the first argument).
+var digestCasesQuery = `SELECT id, state, category, handler, subject, opened_at FROM cases
+	WHERE purged_at IS NULL AND (opened_at >= ? OR state NOT IN (` + placeholders(len(endedStates)) + `))
+	ORDER BY opened_at DESC, id DESC`
+
+// digestDeadlinesQuery is dueDeadlinesQuery with the case's handler.
+func digestDeadlinesQuery(n int) string {
+	return `SELECT d.case_id, d.kind, d.due, d.article, c.handler FROM deadlines d JOIN cases c ON c.id = d.case_id
+		WHERE d.met_at IS NULL AND d.kind IN (` + placeholders(n) + `) AND d.due < ? AND c.purged_at IS NULL
+		AND NOT (d.kind = 'decision' AND c.complete_at IS NULL)
+		ORDER BY d.due, d.case_id`
 }
 
 // SendDigest queues the digest to the directors (else the board, else
@@ -104,4 +179,20 @@ func (e *Engine) SendDigest(ctx context.Context, slot time.Time) (bool, error) {
 		return nil
 	})
 	return queued, err
+}
+
+// CountByHandler turns counts of open cases per handler into the
+// digest's list, most first, then by name.
+func CountByHandler(n map[string]int) []DigestCount {
+	out := make([]DigestCount, 0, len(n))
+	for h, k := range n {
+		out = append(out, DigestCount{Key: h, N: k})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].N != out[j].N {
+			return out[i].N > out[j].N
+		}
+		return out[i].Key < out[j].Key
+	})
+	return out
 }

@@ -184,7 +184,33 @@ type Digest struct {
 	ByCategory []DigestCount `json:"by_category,omitempty"`
 	DueSoon    []DigestItem  `json:"due_soon,omitempty"` // deadlines in the next 5 working days
 	Overdue    []DigestItem  `json:"overdue,omitempty"`
+
+	// The lists above hold at most DigestListMax items each (the newest
+	// cases, the earliest deadlines); the totals count them all. A desk
+	// with a large backlog would otherwise get tens of thousands of
+	// lines no director reads (`klachtenbus cases` lists them all).
+	NewTotal     int `json:"new_total,omitempty"`
+	OpenTotal    int `json:"open_total,omitempty"`
+	DueSoonTotal int `json:"due_soon_total,omitempty"`
+	OverdueTotal int `json:"overdue_total,omitempty"`
+	// ByHandler counts the open cases per handler (as named; "" = none),
+	// most first.
+	ByHandler []DigestCount `json:"by_handler,omitempty"`
 }
+
+// DigestListMax is how many items each list of the digest holds.
+const DigestListMax = 50
+
+// The counts of the digest's lists, and how many items each leaves out.
+// (A digest queued before the totals existed counts its lists.)
+func (d *Digest) NewCount() int     { return max(d.NewTotal, len(d.New)) }
+func (d *Digest) OpenCount() int    { return max(d.OpenTotal, len(d.Open)) }
+func (d *Digest) DueSoonCount() int { return max(d.DueSoonTotal, len(d.DueSoon)) }
+func (d *Digest) OverdueCount() int { return max(d.OverdueTotal, len(d.Overdue)) }
+func (d *Digest) NewMore() int      { return d.NewCount() - len(d.New) }
+func (d *Digest) OpenMore() int     { return d.OpenCount() - len(d.Open) }
+func (d *Digest) DueSoonMore() int  { return d.DueSoonCount() - len(d.DueSoon) }
+func (d *Digest) OverdueMore() int  { return d.OverdueCount() - len(d.Overdue) }
 
 // DigestCase is one case in the digest.
 type DigestCase struct {

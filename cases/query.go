@@ -1,59 +1,188 @@
 package cases
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 )
 
-// ListCases returns the cases, newest first; with a state, only those in it.
+// ListCases returns the cases, newest first, each with its deadlines
+// soonest first; with a state, only those in it.
 func (s *Store) ListCases(ctx context.Context, state State) ([]Case, error) {
-	q := selectCase
+	return s.listCases(ctx, state, s.deadlinesByCase)
+}
+
+// ListCasesNext is ListCases with only the next open deadline of each
+// case (none when all are met), which is what a table of cases shows:
+// over many cases it reads far less.
+func (s *Store) ListCasesNext(ctx context.Context, state State) ([]Case, error) {
+	return s.listCases(ctx, state, s.nextDeadlines)
+}
+
+// listQuery selects the cases newest first, with a state only those in
+// it (its argument).
+func listQuery(byState bool) string {
+	if byState {
+		return selectCase + ` WHERE c.state = ? ORDER BY c.opened_at DESC, c.id DESC`
+	}
+	return selectCase + ` ORDER BY c.opened_at DESC, c.id DESC`
+}
+
+func (s *Store) listCases(ctx context.Context, state State, deadlines func(context.Context, State) (map[string][]CaseDeadline, error)) ([]Case, error) {
+	q := listQuery(state != "")
 	var args []any
 	if state != "" {
-		q += ` WHERE c.state = ?`
 		args = append(args, string(state))
 	}
-	q += ` ORDER BY c.opened_at DESC, c.id DESC`
+	// The deadlines are read beside the cases, on a connection of their
+	// own: over many cases that halves the wait.
+	type result struct {
+		byCase map[string][]CaseDeadline
+		err    error
+	}
+	dch := make(chan result, 1)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		by, err := deadlines(ctx, state)
+		dch <- result{by, err}
+	}()
 	rows, err := s.db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list cases: %w", err)
 	}
 	defer rows.Close()
 	var out []Case
-	index := map[string]int{}
 	for rows.Next() {
 		c, err := scanCase(rows)
 		if err != nil {
 			return nil, fmt.Errorf("list cases: %w", err)
 		}
-		if _, dup := index[c.ID]; dup {
+		// A case with two complainants comes twice, in adjacent rows.
+		if len(out) > 0 && out[len(out)-1].ID == c.ID {
 			continue
 		}
-		index[c.ID] = len(out)
 		out = append(out, c)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	drows, err := s.db.QueryContext(ctx, `SELECT case_id, kind, due, article, met_at FROM deadlines ORDER BY due`)
+	d := <-dch
+	if d.err != nil {
+		return nil, d.err
+	}
+	for i := range out {
+		out[i].Deadlines = d.byCase[out[i].ID]
+	}
+	return out, nil
+}
+
+// The open deadlines, for nextDeadlines; of the cases in a state (the
+// argument).
+const (
+	nextDeadlinesQuery        = `SELECT d.case_id, d.kind, d.due, d.article, d.rowid FROM deadlines d WHERE d.met_at IS NULL`
+	nextDeadlinesOfStateQuery = `SELECT d.case_id, d.kind, d.due, d.article, d.rowid FROM deadlines d JOIN cases c ON c.id = d.case_id
+		WHERE d.met_at IS NULL AND c.state = ?`
+)
+
+// nextDeadlines returns the next open deadline of every case that has
+// one (with a state, of the cases in it): of two due at once, the one set
+// first, as ListCases orders them. It reads the index of open deadlines
+// whole, not the table.
+func (s *Store) nextDeadlines(ctx context.Context, state State) (map[string][]CaseDeadline, error) {
+	q := nextDeadlinesQuery
+	var args []any
+	if state != "" {
+		q = nextDeadlinesOfStateQuery
+		args = append(args, string(state))
+	}
+	rows, err := s.db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list deadlines: %w", err)
 	}
-	defer drows.Close()
-	for drows.Next() {
-		var id string
-		d, err := scanDeadline(drows, &id)
-		if err != nil {
-			return nil, err
-		}
-		if i, ok := index[id]; ok {
-			out[i].Deadlines = append(out[i].Deadlines, d)
-		}
+	defer rows.Close()
+	type next struct {
+		d     CaseDeadline
+		due   int64
+		rowid int64
 	}
-	return out, drows.Err()
+	first := map[string]next{}
+	for rows.Next() {
+		var id string
+		var n next
+		if err := rows.Scan(&id, &n.d.Kind, &n.due, &n.d.Article, &n.rowid); err != nil {
+			return nil, fmt.Errorf("list deadlines: %w", err)
+		}
+		if f, ok := first[id]; ok && (f.due < n.due || f.due == n.due && f.rowid < n.rowid) {
+			continue
+		}
+		first[id] = n
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list deadlines: %w", err)
+	}
+	by := make(map[string][]CaseDeadline, len(first))
+	for id, n := range first {
+		n.d.Due = time.Unix(n.due, 0).UTC()
+		by[id] = []CaseDeadline{n.d}
+	}
+	return by, nil
+}
+
+// deadlinesByCase returns the deadlines of every case (with a state, of
+// the cases in it) by case, each case's soonest first (of two due at
+// once, the one set first). It reads them in one pass over the table and
+// sorts them per case: cheaper than having SQLite sort them all.
+func (s *Store) deadlinesByCase(ctx context.Context, state State) (map[string][]CaseDeadline, error) {
+	q := `SELECT case_id, kind, due, article, met_at, rowid FROM deadlines`
+	var args []any
+	if state != "" {
+		q = `SELECT d.case_id, d.kind, d.due, d.article, d.met_at, d.rowid FROM deadlines d JOIN cases c ON c.id = d.case_id WHERE c.state = ?`
+		args = append(args, string(state))
+	}
+	rows, err := s.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list deadlines: %w", err)
+	}
+	defer rows.Close()
+	type row struct {
+		d     CaseDeadline
+		rowid int64
+	}
+	byRow := map[string][]row{}
+	for rows.Next() {
+		var id string
+		var r row
+		var due int64
+		var met sql.NullInt64
+		if err := rows.Scan(&id, &r.d.Kind, &due, &r.d.Article, &met, &r.rowid); err != nil {
+			return nil, fmt.Errorf("list deadlines: %w", err)
+		}
+		r.d.Due, r.d.Met = time.Unix(due, 0).UTC(), fromUnix(met)
+		byRow[id] = append(byRow[id], r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list deadlines: %w", err)
+	}
+	by := make(map[string][]CaseDeadline, len(byRow))
+	for id, rs := range byRow {
+		slices.SortFunc(rs, func(a, b row) int {
+			if c := a.d.Due.Compare(b.d.Due); c != 0 {
+				return c
+			}
+			return cmp.Compare(a.rowid, b.rowid)
+		})
+		ds := make([]CaseDeadline, len(rs))
+		for i, r := range rs {
+			ds[i] = r.d
+		}
+		by[id] = ds
+	}
+	return by, nil
 }
 
 // selectCase selects the columns scanCase reads: a case with its
@@ -106,7 +235,7 @@ func (s *Store) GetCase(ctx context.Context, id string) (*Dossier, error) {
 }
 
 func (s *Store) fillDossier(ctx context.Context, d *Dossier) error {
-	rows, err := s.db.QueryContext(ctx, `SELECT case_id, kind, due, article, met_at FROM deadlines WHERE case_id = ? ORDER BY due`, d.ID)
+	rows, err := s.db.QueryContext(ctx, `SELECT case_id, kind, due, article, met_at FROM deadlines WHERE case_id = ? ORDER BY due, rowid`, d.ID)
 	if err != nil {
 		return err
 	}

@@ -56,19 +56,24 @@ type openDeadline struct {
 	due                   time.Time
 }
 
+// dueDeadlinesQuery selects the open deadlines of n kinds (the first n
+// arguments) due before a time (the last) of the cases not purged.
+func dueDeadlinesQuery(n int) string {
+	return `SELECT d.case_id, d.kind, d.due, d.article FROM deadlines d JOIN cases c ON c.id = d.case_id
+		WHERE d.met_at IS NULL AND d.kind IN (` + placeholders(n) + `) AND d.due < ? AND c.purged_at IS NULL
+		AND NOT (d.kind = 'decision' AND c.complete_at IS NULL) -- the decision term of an incomplete complaint has not started
+		ORDER BY d.due, d.case_id`
+}
+
 // dueDeadlines lists the open deadlines of cases not purged whose due
 // time is before until, for the kinds given.
 func (e *Engine) dueDeadlines(ctx context.Context, until time.Time, kinds ...string) ([]openDeadline, error) {
-	q := `SELECT d.case_id, d.kind, d.due, d.article FROM deadlines d JOIN cases c ON c.id = d.case_id
-		WHERE d.met_at IS NULL AND c.purged_at IS NULL AND d.due < ?
-		AND NOT (d.kind = 'decision' AND c.complete_at IS NULL) -- the decision term of an incomplete complaint has not started
-		AND d.kind IN (` + placeholders(len(kinds)) + `)
-		ORDER BY d.due, d.case_id`
-	args := []any{until.Unix()}
+	var args []any
 	for _, k := range kinds {
 		args = append(args, k)
 	}
-	rows, err := e.Store.db.QueryContext(ctx, q, args...)
+	args = append(args, until.Unix())
+	rows, err := e.Store.db.QueryContext(ctx, dueDeadlinesQuery(len(kinds)), args...)
 	if err != nil {
 		return nil, fmt.Errorf("due deadlines: %w", err)
 	}
@@ -133,19 +138,88 @@ func (e *Engine) stages(due, now time.Time) []string {
 	return out
 }
 
-// chase sends the reminders and late notices due at now.
+// reminderSent is an SQL condition: the reminder stage (a string
+// literal) of deadline d was sent.
+func reminderSent(stage string) string {
+	return `EXISTS (SELECT 1 FROM reminders r WHERE r.case_id = d.case_id AND r.kind = d.kind AND r.stage = '` + stage + `' AND r.due = d.due)`
+}
+
+// chaseQuery selects the open deadlines the chaser acts on (of n kinds,
+// the first n arguments) due before a time (the last), with the stages
+// sent about them, leaving out those it is done with: whose last stage,
+// overdue, was sent, and for a decision the late notice too. In a store
+// that is up to date those are nearly all the deadlines long passed, so
+// the sweep neither loads them nor opens a transaction for them.
+func chaseQuery(n int) string {
+	return `SELECT d.case_id, d.kind, d.due, d.article, c.state,
+		` + reminderSent(StageBefore) + `, ` + reminderSent(StagePassed) + `, ` + reminderSent(StageOverdue) + `, ` + reminderSent(stageLate) + `
+		FROM deadlines d JOIN cases c ON c.id = d.case_id
+		WHERE d.met_at IS NULL AND d.kind IN (` + placeholders(n) + `) AND d.due < ?
+		AND NOT (` + reminderSent(StageOverdue) + ` AND (d.kind != '` + DeadlineDecision + `' OR ` + reminderSent(stageLate) + `))
+		AND c.purged_at IS NULL
+		AND NOT (d.kind = '` + DeadlineDecision + `' AND c.complete_at IS NULL) -- the decision term of an incomplete complaint has not started
+		ORDER BY d.due, d.case_id`
+}
+
+// stageLate is the stage under which a late notice is recorded in
+// reminders.
+const stageLate = "late"
+
+// chaseItem is a deadline the chaser acts on, with what was sent about it.
+type chaseItem struct {
+	openDeadline
+	state State
+	sent  map[string]bool // by stage, stageLate included
+}
+
+// chaseItems lists the deadlines the chaser may have to act on: open,
+// due before until, not done with (chaseQuery).
+func (e *Engine) chaseItems(ctx context.Context, until time.Time) ([]chaseItem, error) {
+	var args []any
+	for _, k := range chasedKinds {
+		args = append(args, k)
+	}
+	args = append(args, until.Unix())
+	rows, err := e.Store.db.QueryContext(ctx, chaseQuery(len(chasedKinds)), args...)
+	if err != nil {
+		return nil, fmt.Errorf("due deadlines: %w", err)
+	}
+	defer rows.Close()
+	var out []chaseItem
+	for rows.Next() {
+		var d chaseItem
+		var due int64
+		var state string
+		var before, passed, overdue, late bool
+		if err := rows.Scan(&d.caseID, &d.kind, &due, &d.article, &state, &before, &passed, &overdue, &late); err != nil {
+			return nil, err
+		}
+		d.due, d.state = time.Unix(due, 0), State(state)
+		d.sent = map[string]bool{StageBefore: before, StagePassed: passed, StageOverdue: overdue, stageLate: late}
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+// chase sends the reminders and late notices due at now. A stage sent
+// before is known from the query and costs nothing more; each one to send
+// is claimed in its own transaction, which also settles a race with a
+// sweep beside this one.
 func (e *Engine) chase(ctx context.Context, now time.Time) (SweepResult, error) {
 	var res SweepResult
 	// A deadline whose reminder is due ends before the next working day
 	// after now at the latest.
 	horizon := endOfDay(e.Policy.Calendar().AddWorkdays(now, 1), e.Org.Location).Add(time.Second)
-	due, err := e.dueDeadlines(ctx, horizon, chasedKinds...)
+	due, err := e.chaseItems(ctx, horizon)
 	if err != nil {
 		return res, err
 	}
 	for _, d := range due {
 		for _, stage := range e.stages(d.due, now) {
-			sent, err := e.remind(ctx, d, stage)
+			if d.sent[stage] {
+				continue
+			}
+			sent, err := e.remind(ctx, d.openDeadline, stage)
 			if err != nil {
 				return res, err
 			}
@@ -153,8 +227,9 @@ func (e *Engine) chase(ctx context.Context, now time.Time) (SweepResult, error) 
 				res.Reminders++
 			}
 		}
-		if d.kind == DeadlineDecision && now.After(d.due) {
-			sent, err := e.lateNotice(ctx, d)
+		// Only a complaint still waiting for its outcome is told.
+		if d.kind == DeadlineDecision && now.After(d.due) && !d.sent[stageLate] && d.state.Open() {
+			sent, err := e.lateNotice(ctx, d.openDeadline)
 			if err != nil {
 				return res, err
 			}
@@ -259,7 +334,7 @@ func (e *Engine) lateNotice(ctx context.Context, d openDeadline) (bool, error) {
 		if err != nil || !c.State.Open() || c.Complainant.Email == "" {
 			return err
 		}
-		ok, err := claimReminder(ctx, tx, d, "late")
+		ok, err := claimReminder(ctx, tx, d, stageLate)
 		if err != nil || !ok {
 			return err
 		}

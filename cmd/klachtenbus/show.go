@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -8,8 +9,8 @@ import (
 	"io"
 	"os"
 	"strings"
-	"text/tabwriter"
 	"time"
+	"unicode/utf8"
 
 	"github.com/klachtenbus/klachtenbus/cases"
 	"github.com/klachtenbus/klachtenbus/config"
@@ -129,20 +130,25 @@ func (m *Main) listCases(ctx context.Context, args []string) error {
 		return err
 	}
 	defer st.Close()
-	list, err := st.ListCases(ctx, cases.State(*state))
-	if err != nil {
-		return err
-	}
 	loc := c.Location()
 	if *asJSON {
+		list, err := st.ListCases(ctx, cases.State(*state))
+		if err != nil {
+			return err
+		}
 		out := []jsonCase{}
 		for _, cs := range list {
 			out = append(out, toJSONCase(cs, loc))
 		}
 		return writeJSON(m.Stdout, out)
 	}
-	tw := tabwriter.NewWriter(m.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "CASE\tSTATE\tCATEGORY\tOPENED\tCOMPLAINANT\tHANDLER\tNEXT DEADLINE\tSUBJECT")
+	// The table shows each case's next open deadline only.
+	list, err := st.ListCasesNext(ctx, cases.State(*state))
+	if err != nil {
+		return err
+	}
+	table := make([][]string, 0, len(list)+1)
+	table = append(table, []string{"CASE", "STATE", "CATEGORY", "OPENED", "COMPLAINANT", "HANDLER", "NEXT DEADLINE", "SUBJECT"})
 	for _, cs := range list {
 		next := "-"
 		for _, d := range cs.Deadlines {
@@ -151,10 +157,42 @@ func (m *Main) listCases(ctx context.Context, args []string) error {
 				break
 			}
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", cs.ID, cs.State, dash(cs.Category),
-			cs.Opened.In(loc).Format("2006-01-02 15:04"), dash(cs.Complainant.Email), dash(cs.Handler), next, trunc(cs.Subject, 50))
+		table = append(table, []string{cs.ID, string(cs.State), dash(cs.Category),
+			cs.Opened.In(loc).Format("2006-01-02 15:04"), dash(cs.Complainant.Email), dash(cs.Handler), next, trunc(cs.Subject, 50)})
 	}
-	return tw.Flush()
+	return writeTable(m.Stdout, table)
+}
+
+// writeTable writes rows as columns aligned with spaces, two between
+// columns, the last column unpadded: what text/tabwriter makes of them
+// (minimum width 0, padding 2, padded with spaces), in one pass over
+// rows already split into cells, which over many rows is several times
+// faster. No cell may hold a tab or a newline.
+func writeTable(w io.Writer, rows [][]string) error {
+	var widths []int
+	for _, row := range rows {
+		for i, cell := range row[:max(len(row)-1, 0)] {
+			if i == len(widths) {
+				widths = append(widths, 0)
+			}
+			widths[i] = max(widths[i], utf8.RuneCountInString(cell))
+		}
+	}
+	bw := bufio.NewWriterSize(w, 64<<10)
+	const pad = "                                                                                "
+	for _, row := range rows {
+		for i, cell := range row {
+			bw.WriteString(cell)
+			if i == len(row)-1 {
+				break
+			}
+			for n := widths[i] + 2 - utf8.RuneCountInString(cell); n > 0; n -= len(pad) {
+				bw.WriteString(pad[:min(n, len(pad))])
+			}
+		}
+		bw.WriteByte('\n')
+	}
+	return bw.Flush()
 }
 
 func dash(s string) string {
