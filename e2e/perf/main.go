@@ -2,7 +2,7 @@
 // Dovecot of e2e/mailstack, the same stack the tests use:
 //
 //	perf -stack DIR -daemon BIN latency [-n 200]
-//	perf -stack DIR -daemon BIN throughput [-n 10000] [-announce]
+//	perf -stack DIR -daemon BIN throughput [-n 10000] [-policy LINES]
 //	perf -stack DIR -daemon BIN rss -store PATH [-for 30s]
 //
 // latency sends complaints one by one and times each from Postfix's
@@ -25,6 +25,7 @@ package main
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -52,7 +53,7 @@ func main() {
 	daemon := flag.String("daemon", "", "the klachtenbus binary")
 	work := flag.String("work", "", "a directory for the daemon's config and store (default: a new temporary one)")
 	n := flag.Int("n", 0, "complaints (latency: 200, throughput: 10000, rss: 100)")
-	announce := flag.Bool("announce", false, "throughput: keep the preset's new-case mail to staff (off: acknowledgements only)")
+	policy := flag.String("policy", "", `throughput: lines for the daemon's [policy] section, e.g. 'announce = ["handler"]' (default: the preset's)`)
 	storePath := flag.String("store", "", "rss: the store to run on (copied first)")
 	during := flag.Duration("for", 30*time.Second, "rss: how long to watch the daemon")
 	flag.Usage = func() {
@@ -91,7 +92,7 @@ func main() {
 	case "latency":
 		err = r.latency(ctx, or(*n, 200))
 	case "throughput":
-		err = r.throughput(ctx, or(*n, 10000), *announce)
+		err = r.throughput(ctx, or(*n, 10000), *policy)
 	case "rss":
 		err = r.rss(ctx, *storePath, or(*n, 100), *during)
 	default:
@@ -527,7 +528,7 @@ func (r *run) countDelivered(prefix string) (int, error) {
 }
 
 // throughput times n waiting complaints against the raw baseline.
-func (r *run) throughput(ctx context.Context, n int, announce bool) error {
+func (r *run) throughput(ctx context.Context, n int, policy string) error {
 	mon, err := r.login(r.mailbox(), nil)
 	if err != nil {
 		return err
@@ -562,10 +563,6 @@ func (r *run) throughput(ctx context.Context, n int, announce bool) error {
 	}
 	imapRaw := time.Since(t1)
 
-	policy := ""
-	if !announce {
-		policy = "announce = []"
-	}
 	cfg, err := r.config(filepath.Join(r.dir, "k.db"), policy, `sweep = "@every 1h"`)
 	if err != nil {
 		return err
@@ -611,7 +608,9 @@ func (r *run) throughput(ctx context.Context, n int, announce bool) error {
 	filed, _ := status(mon, "Verwerkt")
 
 	raw := smtpRaw + imapRaw
-	fmt.Printf("throughput: %d complaints (%.1f MB) waiting in the mailbox at start; new-case mail to staff: %v\n", n, float64(bytes)/1e6, announce)
+	fmt.Printf("throughput: %d complaints (%.1f MB) waiting in the mailbox at start; policy: %s\n", n, float64(bytes)/1e6, cmp.Or(policy, "the preset's"))
+	kinds := outboxKinds(filepath.Join(r.dir, "k.db"))
+	fmt.Printf("  mail the daemon queued: %s\n", kinds)
 	fmt.Printf("  raw SMTP, one connection, sent (accepted):  %8.2fs  %7.0f msg/s\n", accepted.Seconds(), rate(n, accepted))
 	fmt.Printf("  raw SMTP, sent until all delivered:         %8.2fs  %7.0f msg/s\n", smtpRaw.Seconds(), rate(n, smtpRaw))
 	fmt.Printf("  raw IMAP, UID FETCH of all, whole:          %8.2fs  %7.0f msg/s\n", imapRaw.Seconds(), rate(n, imapRaw))
@@ -762,4 +761,27 @@ func copyFile(src, dst string) error {
 		return err
 	}
 	return out.Close()
+}
+
+// outboxKinds says how much mail of each kind a store's outbox holds.
+func outboxKinds(path string) string {
+	db, err := sql.Open("sqlite3", "file:"+path+"?mode=ro")
+	if err != nil {
+		return err.Error()
+	}
+	defer db.Close()
+	rows, err := db.Query(`SELECT kind, COUNT(*) FROM outbox GROUP BY kind ORDER BY kind`)
+	if err != nil {
+		return err.Error()
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var kind string
+		var n int
+		if rows.Scan(&kind, &n) == nil {
+			out = append(out, fmt.Sprintf("%d %s", n, kind))
+		}
+	}
+	return strings.Join(out, ", ")
 }
