@@ -91,12 +91,9 @@ func (e *Engine) Digest(ctx context.Context) (*Digest, error) {
 	d.ByHandler = CountByHandler(handlers)
 
 	horizon := endOfDay(e.Policy.Calendar().AddWorkdays(now, digestAhead), loc)
-	args = nil
-	for _, k := range chasedKinds {
-		args = append(args, k)
-	}
-	args = append(args, horizon.Add(time.Second).Unix())
-	drows, err := e.Store.db.QueryContext(ctx, digestDeadlinesQuery(len(chasedKinds)), args...)
+	// Read row by row: a backlog can hold tens of thousands of overdue
+	// deadlines, of which the digest keeps DigestListMax.
+	drows, err := e.Store.db.QueryContext(ctx, dueDeadlinesQuery(len(chasedKinds)), dueArgs(chasedKinds, horizon.Add(time.Second))...)
 	if err != nil {
 		return nil, fmt.Errorf("digest: %w", err)
 	}
@@ -144,14 +141,6 @@ var endedStates = func() []State {
 var digestCasesQuery = `SELECT id, state, category, handler, subject, opened_at FROM cases
 	WHERE purged_at IS NULL AND (opened_at >= ? OR state NOT IN (` + placeholders(len(endedStates)) + `))
 	ORDER BY opened_at DESC, id DESC`
-
-// digestDeadlinesQuery is dueDeadlinesQuery with the case's handler.
-func digestDeadlinesQuery(n int) string {
-	return `SELECT d.case_id, d.kind, d.due, d.article, c.handler FROM deadlines d JOIN cases c ON c.id = d.case_id
-		WHERE d.met_at IS NULL AND d.kind IN (` + placeholders(n) + `) AND d.due < ? AND c.purged_at IS NULL
-		AND NOT (d.kind = 'decision' AND c.complete_at IS NULL)
-		ORDER BY d.due, d.case_id`
-}
 
 // SendDigest queues the digest to the directors (else the board, else
 // the staff new cases go to) for a schedule slot, once per slot: a second

@@ -60,7 +60,7 @@ func TestHotQueriesUseIndexes(t *testing.T) {
 				"SEARCH c USING INDEX sqlite_autoindex_cases_1 (id=?)"}, true},
 		{"follow-ups and retention", dueDeadlinesQuery(1), kinds(1, now),
 			[]string{"SEARCH d USING COVERING INDEX deadlines_open (kind=? AND due<?)"}, false},
-		{"the digest's deadlines", digestDeadlinesQuery(len(chasedKinds)), kinds(len(chasedKinds), now),
+		{"the digest's deadlines", dueDeadlinesQuery(len(chasedKinds)), kinds(len(chasedKinds), now),
 			[]string{"SEARCH d USING COVERING INDEX deadlines_open (kind=? AND due<?)"}, true},
 		{"the digest's cases", digestCasesQuery, append([]any{now}, "closed", "withdrawn", "declined"),
 			[]string{"SCAN cases USING INDEX cases_opened_id"}, false},

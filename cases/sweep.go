@@ -54,12 +54,14 @@ func (e *Engine) Sweep(ctx context.Context) (SweepResult, error) {
 type openDeadline struct {
 	caseID, kind, article string
 	due                   time.Time
+	handler               string // the case's handler's address ("" for none)
 }
 
 // dueDeadlinesQuery selects the open deadlines of n kinds (the first n
-// arguments) due before a time (the last) of the cases not purged.
+// arguments) due before a time (the last) of the cases not purged, with
+// the case's handler (dueArgs makes the arguments).
 func dueDeadlinesQuery(n int) string {
-	return `SELECT d.case_id, d.kind, d.due, d.article FROM deadlines d JOIN cases c ON c.id = d.case_id
+	return `SELECT d.case_id, d.kind, d.due, d.article, c.handler FROM deadlines d JOIN cases c ON c.id = d.case_id
 		WHERE d.met_at IS NULL AND d.kind IN (` + placeholders(n) + `) AND d.due < ? AND c.purged_at IS NULL
 		AND NOT (d.kind = 'decision' AND c.complete_at IS NULL) -- the decision term of an incomplete complaint has not started
 		ORDER BY d.due, d.case_id`
@@ -68,12 +70,7 @@ func dueDeadlinesQuery(n int) string {
 // dueDeadlines lists the open deadlines of cases not purged whose due
 // time is before until, for the kinds given.
 func (e *Engine) dueDeadlines(ctx context.Context, until time.Time, kinds ...string) ([]openDeadline, error) {
-	var args []any
-	for _, k := range kinds {
-		args = append(args, k)
-	}
-	args = append(args, until.Unix())
-	rows, err := e.Store.db.QueryContext(ctx, dueDeadlinesQuery(len(kinds)), args...)
+	rows, err := e.Store.db.QueryContext(ctx, dueDeadlinesQuery(len(kinds)), dueArgs(kinds, until)...)
 	if err != nil {
 		return nil, fmt.Errorf("due deadlines: %w", err)
 	}
@@ -82,13 +79,23 @@ func (e *Engine) dueDeadlines(ctx context.Context, until time.Time, kinds ...str
 	for rows.Next() {
 		var d openDeadline
 		var due int64
-		if err := rows.Scan(&d.caseID, &d.kind, &due, &d.article); err != nil {
+		if err := rows.Scan(&d.caseID, &d.kind, &due, &d.article, &d.handler); err != nil {
 			return nil, err
 		}
 		d.due = time.Unix(due, 0)
 		out = append(out, d)
 	}
 	return out, rows.Err()
+}
+
+// dueArgs are the arguments of dueDeadlinesQuery and chaseQuery: the
+// kinds, then the time the deadlines are due before.
+func dueArgs(kinds []string, until time.Time) []any {
+	args := make([]any, 0, len(kinds)+1)
+	for _, k := range kinds {
+		args = append(args, k)
+	}
+	return append(args, until.Unix())
 }
 
 func placeholders(n int) string {
@@ -175,12 +182,7 @@ type chaseItem struct {
 // chaseItems lists the deadlines the chaser may have to act on: open,
 // due before until, not done with (chaseQuery).
 func (e *Engine) chaseItems(ctx context.Context, until time.Time) ([]chaseItem, error) {
-	var args []any
-	for _, k := range chasedKinds {
-		args = append(args, k)
-	}
-	args = append(args, until.Unix())
-	rows, err := e.Store.db.QueryContext(ctx, chaseQuery(len(chasedKinds)), args...)
+	rows, err := e.Store.db.QueryContext(ctx, chaseQuery(len(chasedKinds)), dueArgs(chasedKinds, until)...)
 	if err != nil {
 		return nil, fmt.Errorf("due deadlines: %w", err)
 	}
