@@ -300,10 +300,11 @@ func (w *Watcher) session(ctx context.Context) error {
 }
 
 // idle keeps a session of its own in IDLE on the watched mailbox,
-// read-only, closes ready once it has the mailbox open, and signals
-// notify when messages arrive. It renews the IDLE
-// every refresh, which also proves the link alive, and returns when ctx
-// is done (nil) or the session fails.
+// closes ready once it has the mailbox open, and signals notify when
+// messages arrive. It selects the mailbox read-write, as a plain client
+// does: with EXAMINE, Dovecot told it of new mail later (PERFORMANCE.md).
+// It renews the IDLE every refresh, which also proves the link alive,
+// and returns when ctx is done (nil) or the session fails.
 func (w *Watcher) idle(ctx context.Context, notify chan struct{}, refresh time.Duration, ready chan<- struct{}) error {
 	cn, err := w.dial(ctx, notify)
 	if err != nil {
@@ -314,7 +315,7 @@ func (w *Watcher) idle(ctx context.Context, notify chan struct{}, refresh time.D
 		_, err := cn.c.Select(w.IMAP.Mailbox, nil).Wait()
 		return err
 	}); err != nil {
-		return fmt.Errorf("examine %s: %w", w.IMAP.Mailbox, err)
+		return fmt.Errorf("select %s: %w", w.IMAP.Mailbox, err)
 	}
 	close(ready)
 	for {

@@ -149,11 +149,12 @@ func (s *Sender) Run(ctx context.Context) error {
 }
 
 // Flush sends every mail that is due now and returns how many were
-// accepted. While another Flush runs it waits for it, or for ctx. It sends over up to Connections SMTP sessions at once, so
+// accepted. It sends over up to Connections SMTP sessions at once, so
 // that one mail's wait for the server's answer (a queue file's fsync)
 // does not hold up the next; mail to one recipient goes one at a time,
 // in the order it was queued. A failure to reach the server counts as a
-// temporary failure of each mail.
+// temporary failure of each mail. While another Flush runs, it waits for
+// that one to end, or for ctx.
 func (s *Sender) Flush(ctx context.Context) (int, error) {
 	s.init()
 	select {
