@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/klachtenbus/klachtenbus/cases"
+	"github.com/klachtenbus/klachtenbus/e2e/stack"
 )
 
 // TestCrashDuringIngest submits 1,000 complaints through Postfix while
@@ -48,15 +49,15 @@ func TestCrashDuringIngest(t *testing.T) {
 	var submitted sync.WaitGroup
 	var submitErr error
 	submitted.Go(func() {
-		sub := &submitter{addr: st.smtp}
-		defer sub.close()
+		sub := &stack.Submitter{Addr: st.smtp}
+		defer sub.Close()
 		for i := 0; i < n; i++ {
 			if i%batch == 0 {
 				<-release
 			}
 			raw := mailTo(complainant(i), acc.complaints, fmt.Sprintf("Klacht %d", i), fmt.Sprintf("%sk%d@example.test", acc.prefix, i),
 				"Naam: Klager\nAdres: Straat 1\nAangeklaagde: X\nDatum voorval: gisteren\nOmschrijving: iets ging mis\n")
-			if submitErr = sub.send(complainant(i), acc.complaints, raw); submitErr != nil {
+			if submitErr = sub.Send(complainant(i), []string{acc.complaints}, raw); submitErr != nil {
 				return
 			}
 		}

@@ -10,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/klachtenbus/klachtenbus/e2e/stack"
 )
 
 // The fault tests run `klachtenbus serve` against the private Postfix and
@@ -20,9 +22,9 @@ const complaintBody = "Naam: Klager\nAdres: Straat 1\nAangeklaagde: X\nDatum voo
 // complain submits a complaint from who through Postfix.
 func complain(t *testing.T, st *mailstack, acc accounts, who, id string) {
 	t.Helper()
-	sub := &submitter{addr: st.smtp}
-	defer sub.close()
-	if err := sub.send(acc.person(who), acc.complaints, mailTo(acc.person(who), acc.complaints, "Klacht "+id, acc.prefix+id+"@example.test", complaintBody)); err != nil {
+	sub := &stack.Submitter{Addr: st.smtp}
+	defer sub.Close()
+	if err := sub.Send(acc.person(who), []string{acc.complaints}, mailTo(acc.person(who), acc.complaints, "Klacht "+id, acc.prefix+id+"@example.test", complaintBody)); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/klachtenbus/klachtenbus/e2e/stack"
 )
 
 // waitSubject waits up to 20 s for a mail whose subject contains want in
@@ -37,11 +39,11 @@ func TestRealServersEndToEnd(t *testing.T) {
 	d := startServe(t, cfg)
 	jan := acc.person("jan")
 
-	sub := &submitter{addr: st.smtp}
-	defer sub.close()
+	sub := &stack.Submitter{Addr: st.smtp}
+	defer sub.Close()
 	body := "Naam: Jan de Vries\nAdres: Dorpsstraat 12\nAangeklaagde: Piet Docent\n" +
 		"Datum voorval: 10 november 2026\nOmschrijving: Mijn vragen werden niet beantwoord.\n"
-	if err := sub.send(jan, acc.complaints, mailTo("Jan de Vries <"+jan+">", acc.complaints, "Klacht over begeleiding", acc.prefix+"c1@example.test", body)); err != nil {
+	if err := sub.Send(jan, []string{acc.complaints}, mailTo("Jan de Vries <"+jan+">", acc.complaints, "Klacht over begeleiding", acc.prefix+"c1@example.test", body)); err != nil {
 		t.Fatal(err)
 	}
 
@@ -61,7 +63,7 @@ func TestRealServersEndToEnd(t *testing.T) {
 	cmd := mailTo("B. Handelaar <"+acc.handler+">", replyTo, "Re: "+subj, acc.prefix+"cmd1@example.test",
 		"#besluit gegrond\nDe vragen zijn niet beantwoord. De docent belt u deze week.\n",
 		"In-Reply-To: "+ah.Get("Message-Id")+"\r\n")
-	if err := sub.send(acc.handler, replyTo, cmd); err != nil {
+	if err := sub.Send(acc.handler, []string{replyTo}, cmd); err != nil {
 		t.Fatal(err)
 	}
 	waitSubject(t, st, acc.handler, "Verwerkt")
@@ -76,7 +78,7 @@ func TestRealServersEndToEnd(t *testing.T) {
 	ackSubj, _ := ackh.Subject()
 	reply := mailTo("Jan de Vries <"+jan+">", acc.complaints, "Re: "+ackSubj, acc.prefix+"r1@example.test",
 		"Dank u, ik wacht het telefoontje af.\n", "In-Reply-To: "+ackh.Get("Message-Id")+"\r\n")
-	if err := sub.send(jan, acc.complaints, reply); err != nil {
+	if err := sub.Send(jan, []string{acc.complaints}, reply); err != nil {
 		t.Fatal(err)
 	}
 	waitSubject(t, st, acc.handler, "Nieuw bericht")

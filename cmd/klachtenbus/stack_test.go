@@ -16,7 +16,7 @@ import (
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
-	"github.com/emersion/go-smtp"
+	"github.com/klachtenbus/klachtenbus/e2e/stack"
 )
 
 // The real-server tests run against the private Postfix + Dovecot that
@@ -48,23 +48,11 @@ func privateStack(t *testing.T) *mailstack {
 		}
 		t.Skip(msg)
 	}
-	env, err := os.ReadFile(filepath.Join(dir, "env"))
+	found, err := stack.Read(dir)
 	if err != nil {
 		t.Fatalf("%s=%s: %v", EnvMailstack, dir, err)
 	}
-	s := &mailstack{dir: dir}
-	for _, line := range strings.Split(string(env), "\n") {
-		k, v, _ := strings.Cut(line, "=")
-		switch k {
-		case "MAILSTACK_SMTP":
-			s.smtp = v
-		case "MAILSTACK_IMAP":
-			s.imap = v
-		}
-	}
-	if s.smtp == "" || s.imap == "" {
-		t.Fatalf("%s/env names no SMTP or IMAP address:\n%s", dir, env)
-	}
+	s := &mailstack{dir: dir, smtp: found.SMTP, imap: found.IMAP}
 	return s
 }
 
@@ -161,39 +149,6 @@ func startServe(t *testing.T, cfg string, env ...string) *daemon {
 // mailTo builds a plain-text message from one address to another.
 func mailTo(from, to, subject, msgID, body string, extra ...string) []byte {
 	return plainMail(from, to, time.Now().Format(time.RFC1123Z), subject, msgID, body, extra...)
-}
-
-// submitter sends many messages over one SMTP connection, as a busy
-// relay would.
-type submitter struct {
-	addr string
-	c    *smtp.Client
-}
-
-func (s *submitter) send(from, to string, raw []byte) error {
-	if s.c == nil {
-		c, err := smtp.Dial(s.addr)
-		if err != nil {
-			return err
-		}
-		if err := c.Hello("sender.example.test"); err != nil {
-			c.Close()
-			return err
-		}
-		s.c = c
-	}
-	if err := s.c.SendMail(from, []string{to}, bytes.NewReader(raw)); err != nil {
-		s.c.Close()
-		s.c = nil
-		return err
-	}
-	return nil
-}
-
-func (s *submitter) close() {
-	if s.c != nil {
-		s.c.Quit()
-	}
 }
 
 // mailboxHeaders returns the Message-ID and In-Reply-To of every message

@@ -44,8 +44,10 @@ import (
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
-	"github.com/emersion/go-smtp"
 	_ "github.com/mattn/go-sqlite3"
+
+	"github.com/klachtenbus/klachtenbus/e2e/seed"
+	"github.com/klachtenbus/klachtenbus/e2e/stack"
 )
 
 func main() {
@@ -71,7 +73,7 @@ func main() {
 		flag.Usage()
 		os.Exit(2)
 	}
-	st, err := readStack(*stackDir)
+	st, err := stack.Read(*stackDir)
 	if err != nil {
 		fatal(err)
 	}
@@ -116,42 +118,9 @@ func fatal(err error) {
 	os.Exit(1)
 }
 
-// stack is a running e2e/mailstack.
-type stack struct {
-	dir, smtp, imap string
-}
-
-func readStack(dir string) (stack, error) {
-	s := stack{dir: dir}
-	env, err := os.ReadFile(filepath.Join(dir, "env"))
-	if err != nil {
-		return s, err
-	}
-	for _, line := range strings.Split(string(env), "\n") {
-		k, v, _ := strings.Cut(line, "=")
-		switch k {
-		case "MAILSTACK_SMTP":
-			s.smtp = v
-		case "MAILSTACK_IMAP":
-			s.imap = v
-		}
-	}
-	if s.smtp == "" || s.imap == "" {
-		return s, fmt.Errorf("%s/env names no SMTP or IMAP address", dir)
-	}
-	return s, nil
-}
-
-// maildir is where Dovecot keeps a user's mail (mail_location of the
-// stack: maildir:DIR/mail/%d/%n).
-func (s stack) maildir(addr string) string {
-	local, domain, _ := strings.Cut(addr, "@")
-	return filepath.Join(s.dir, "mail", domain, local)
-}
-
 // run is one measurement with its own addresses.
 type run struct {
-	stack  stack
+	stack  stack.Stack
 	daemon string
 	dir    string
 	prefix string
@@ -205,7 +174,7 @@ roles = ["handler"]
 email = %q
 name = "D. Irecteur"
 roles = ["director"]
-`, r.mailbox(), r.stack.imap, r.mailbox(), r.stack.smtp, store, policy, schedule, r.addr("behandelaar"), r.addr("directie"))
+`, r.mailbox(), r.stack.IMAP, r.mailbox(), r.stack.SMTP, store, policy, schedule, r.addr("behandelaar"), r.addr("directie"))
 	path := filepath.Join(r.dir, "klachtenbus.toml")
 	return path, os.WriteFile(path, []byte(cfg), 0o600)
 }
@@ -288,7 +257,7 @@ func (p *proc) stop() (warnings []string) {
 
 // login opens an IMAP session as a user of the stack.
 func (r *run) login(user string, opts *imapclient.Options) (*imapclient.Client, error) {
-	c, err := imapclient.DialInsecure(r.stack.imap, opts)
+	c, err := imapclient.DialInsecure(r.stack.IMAP, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -306,39 +275,6 @@ func complaint(from, to string, i int) []byte {
 		"Geachte heer, mevrouw,\r\n\r\nIk wil een klacht indienen over de manier waarop ik ben behandeld.\r\n"+
 		"Naam: Klager %d\r\nAdres: Dorpsstraat %d, 1234 AB Ergens\r\nDatum: 2 november 2026\r\n\r\nMet vriendelijke groet,\r\nKlager %d\r\n",
 		i, from, to, i, time.Now().Format(time.RFC1123Z), i, from, i, i, i))
-}
-
-// submitter sends messages over one SMTP connection, as a plain client.
-type submitter struct {
-	addr string
-	c    *smtp.Client
-}
-
-func (s *submitter) send(from string, to []string, raw []byte) error {
-	if s.c == nil {
-		c, err := smtp.Dial(s.addr)
-		if err != nil {
-			return err
-		}
-		if err := c.Hello("perf.example.test"); err != nil {
-			c.Close()
-			return err
-		}
-		s.c = c
-	}
-	if err := s.c.SendMail(from, to, strings.NewReader(string(raw))); err != nil {
-		s.c.Close()
-		s.c = nil
-		return err
-	}
-	return nil
-}
-
-func (s *submitter) close() {
-	if s.c != nil {
-		s.c.Quit()
-		s.c = nil
-	}
 }
 
 // delivered reports whether a maildir holds a message.
@@ -398,14 +334,14 @@ func (r *run) latency(ctx context.Context, n int) error {
 		p.stop()
 		return err
 	}
-	sub := &submitter{addr: r.stack.smtp}
+	sub := &stack.Submitter{Addr: r.stack.SMTP}
 	var total, floor, share []time.Duration
 	for i := range n {
 		from := r.addr("klager" + strconv.Itoa(i))
-		md := r.stack.maildir(from)
+		md := r.stack.Maildir(from)
 		// The floor mailbox gets the same delivery (a blind copy in the
 		// same transaction), watched by a plain IDLE client only.
-		if err := sub.send(from, []string{r.mailbox(), floorUser}, complaint(from, r.mailbox(), i)); err != nil {
+		if err := sub.Send(from, []string{r.mailbox(), floorUser}, complaint(from, r.mailbox(), i)); err != nil {
 			p.stop()
 			return fmt.Errorf("complaint %d: %w", i, err)
 		}
@@ -437,7 +373,7 @@ func (r *run) latency(ctx context.Context, n int) error {
 			fmt.Printf("  %3d total %s floor %s\n", i, ms(acked.Sub(accepted)), ms(seen.Sub(accepted)))
 		}
 	}
-	sub.close()
+	sub.Close()
 	idle.Close()
 	idle.Wait()
 	warnings := p.stop()
@@ -508,7 +444,7 @@ func waitFor(what string, timeout, interval time.Duration, cond func() (bool, er
 // countDelivered counts the users with the prefix whose maildir holds
 // mail.
 func (r *run) countDelivered(prefix string) (int, error) {
-	dir := filepath.Dir(r.stack.maildir(r.addr(prefix)))
+	dir := filepath.Dir(r.stack.Maildir(r.addr(prefix)))
 	f, err := os.Open(dir)
 	if err != nil {
 		return 0, err
@@ -537,15 +473,15 @@ func (r *run) throughput(ctx context.Context, n int, policy string) error {
 
 	// Raw SMTP: a plain client sends the n complaints over one
 	// connection, until Dovecot holds them all.
-	sub := &submitter{addr: r.stack.smtp}
+	sub := &stack.Submitter{Addr: r.stack.SMTP}
 	t0 := time.Now()
 	for i := range n {
 		from := r.addr("klager" + strconv.Itoa(i))
-		if err := sub.send(from, []string{r.mailbox()}, complaint(from, r.mailbox(), i)); err != nil {
+		if err := sub.Send(from, []string{r.mailbox()}, complaint(from, r.mailbox(), i)); err != nil {
 			return fmt.Errorf("complaint %d: %w", i, err)
 		}
 	}
-	sub.close()
+	sub.Close()
 	accepted := time.Since(t0)
 	if err := waitFor("complaints in the mailbox", 10*time.Minute, 20*time.Millisecond, func() (bool, error) {
 		k, err := status(mon, "INBOX")
@@ -678,7 +614,7 @@ func (r *run) rss(ctx context.Context, store string, n int, during time.Duration
 		return errors.New("rss needs -store (make one with go run ./e2e/seed)")
 	}
 	dst := filepath.Join(r.dir, "k.db")
-	if err := copyFile(store, dst); err != nil {
+	if err := seed.CopyStore(dst, store); err != nil {
 		return err
 	}
 	var cases int
@@ -701,19 +637,19 @@ func (r *run) rss(ctx context.Context, store string, n int, during time.Duration
 		lastRSS = rss
 		peakRSS = max(peakRSS, hwm)
 	}
-	sub := &submitter{addr: r.stack.smtp}
+	sub := &stack.Submitter{Addr: r.stack.SMTP}
 	end := time.Now().Add(during)
 	for i := 0; time.Now().Before(end); i++ {
 		if i < n {
 			from := r.addr("klager" + strconv.Itoa(i))
-			if err := sub.send(from, []string{r.mailbox()}, complaint(from, r.mailbox(), i)); err != nil {
+			if err := sub.Send(from, []string{r.mailbox()}, complaint(from, r.mailbox(), i)); err != nil {
 				return err
 			}
 		}
 		sample()
 		time.Sleep(100 * time.Millisecond)
 	}
-	sub.close()
+	sub.Close()
 	sample()
 	logs := p.logs.String()
 	warnings := p.stop()
@@ -744,23 +680,6 @@ func procMem(pid int) (rss, hwm int64) {
 		}
 	}
 	return rss, hwm
-}
-
-func copyFile(src, dst string) error {
-	in, err := os.Open(src)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	out, err := os.Create(dst)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return err
-	}
-	return out.Close()
 }
 
 // outboxKinds says how much mail of each kind a store's outbox holds.
