@@ -92,7 +92,7 @@ func create(path string, n int, preset string) error {
 func (c *Cache) Copy(tb testing.TB, path string) string {
 	tb.Helper()
 	dst := filepath.Join(filepath.Dir(path), fmt.Sprintf("copy-%d-%s", time.Now().UnixNano(), filepath.Base(path)))
-	if err := copyFile(dst, path); err != nil {
+	if err := CopyStore(dst, path); err != nil {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() {
@@ -103,7 +103,10 @@ func (c *Cache) Copy(tb testing.TB, path string) string {
 	return dst
 }
 
-func copyFile(dst, src string) error {
+// CopyStore copies a closed store to a new file dst (an existing one is
+// an error): a benchmark or e2e/perf rss works on the copy, so the
+// seeded store stays as it was.
+func CopyStore(dst, src string) error {
 	in, err := os.Open(src)
 	if err != nil {
 		return err
