@@ -108,6 +108,28 @@ func (e *Engine) handleCommands(ctx context.Context, tx *Tx, caseID string, in *
 	return handled && onlyCommands(in.Text, parsed), err
 }
 
+// StaffProof says what proves that a staff member gave a command
+// (`[security] staff_proof`, SPEC section 5).
+type StaffProof string
+
+// The values of StaffProof.
+const (
+	// ProofOrigin, the default: the mail itself must prove that it came
+	// from the staff member (Inbound.FromAuth: a trusted
+	// Authentication-Results header or an aligned DKIM signature). A mail
+	// that does not, even one sent to the staff member's reply address, is
+	// held, and the staff member confirms its commands by answering a
+	// confirmation mail. A reply token is no proof: whoever the staff
+	// member forwards our mail to holds it.
+	ProofOrigin StaffProof = "origin"
+	// ProofToken: the staff member's reply token in a recipient address
+	// also proves the sender, as before ProofOrigin existed.
+	ProofToken StaffProof = "token"
+)
+
+// confirmFor is how long a confirmation mail can be answered.
+const confirmFor = 14 * 24 * time.Hour
+
 // actOnCommands carries out, refuses or holds for confirmation the
 // commands parsed from a message, or the commands a reply confirms. It
 // reports whether there were any.
@@ -118,11 +140,14 @@ func (e *Engine) actOnCommands(ctx context.Context, tx *Tx, caseID string, in *I
 	if err != nil {
 		return false, err
 	}
-	isComplainant := !isStaff && c.Complainant.Email != "" && strings.EqualFold(c.Complainant.Email, from)
-	proof := e.proven(in, caseID, from)
+	isComplainant := !isStaff && c.Complainant.Email != "" && SameAddr(c.Complainant.Email, from)
+	token := e.proven(in, caseID, from)
 
 	// A reply to a confirmation mail carries out the commands it confirms.
-	if isComplainant && proof != "" {
+	// The proof is the confirmation's Message-ID in In-Reply-To or
+	// References: only its recipient was sent it, and nobody without the
+	// command secret can make one up (see OutMessageID).
+	if isStaff || isComplainant {
 		done, err := e.confirmed(ctx, tx, c, in)
 		if err != nil || done {
 			return done, err
@@ -141,8 +166,13 @@ func (e *Engine) actOnCommands(ctx context.Context, tx *Tx, caseID string, in *I
 	l := e.log().With("case", caseID, "from", from, "message_id", in.MessageID)
 	switch {
 	case isStaff:
-		if proof == "" && in.FromAuth != "" {
-			proof = in.FromAuth
+		proof := in.FromAuth
+		if proof == "" && e.StaffProof == ProofToken {
+			proof = token
+		}
+		if proof == "" && e.StaffProof != ProofToken {
+			l.Warn("staff commands wait for confirmation: nothing proves where the mail came from", "commands", len(cmds), "reply_token", token != "")
+			return true, e.askConfirmation(ctx, tx, c, in, cmds, Address{Name: staff.Name, Email: staff.Email})
 		}
 		if proof == "" {
 			reason := e.say("niets in dit bericht bewijst dat het van %s komt: antwoord op een e-mail van het klachtenloket over deze zaak (het antwoordadres bevat uw persoonlijke code), of verstuur het via een mailserver die wij vertrouwen",
@@ -150,14 +180,13 @@ func (e *Engine) actOnCommands(ctx context.Context, tx *Tx, caseID string, in *I
 			l.Warn("staff command refused: no proof of sender", "commands", len(cmds))
 			return true, e.refuse(ctx, tx, caseID, in, cmds, reason, "staff address without token or trusted authentication")
 		}
-		name := staff.Name
-		r := &cmdRun{e: e, ctx: ctx, tx: tx, caseID: caseID, in: in, actor: Address{Name: name, Email: from}, staff: true}
+		r := &cmdRun{e: e, ctx: ctx, tx: tx, caseID: caseID, in: in, actor: Address{Name: staff.Name, Email: staff.Email}, staff: true}
 		l.Info("staff commands", "commands", len(cmds), "proof", proof)
 		return true, r.runAll(cmds)
 	case isComplainant:
-		if proof == "" {
+		if token == "" {
 			l.Info("complainant commands wait for confirmation", "commands", len(cmds))
-			return true, e.askConfirmation(ctx, tx, c, in, cmds)
+			return true, e.askConfirmation(ctx, tx, c, in, cmds, c.Complainant)
 		}
 		r := &cmdRun{e: e, ctx: ctx, tx: tx, caseID: caseID, in: in, actor: c.Complainant}
 		l.Info("complainant commands", "commands", len(cmds))
@@ -169,19 +198,15 @@ func (e *Engine) actOnCommands(ctx context.Context, tx *Tx, caseID string, in *I
 	}
 }
 
-// proven says how a message proves that addr sent it for a case: a reply
-// token for addr in a recipient address or in In-Reply-To/References. It
-// returns "" when none does.
+// proven says whether a message carries addr's reply token for a case in
+// a recipient address (the Reply-To of our mail to addr), and where; ""
+// when it does not. The description names no token, so it can be logged.
+// Message-IDs in In-Reply-To/References never count: they travel to
+// everyone later in a thread.
 func (e *Engine) proven(in *Inbound, caseID, addr string) string {
 	for _, rc := range in.Recipients {
 		if id, tok, ok := ParseReplyAddress(rc.Email, e.Org.Mailbox); ok && id == caseID && ValidToken(e.Secret, caseID, addr, tok) {
-			return "reply token in " + rc.Email
-		}
-	}
-	domain := Domain(e.Org.Mailbox)
-	for _, mid := range append(append([]string{}, in.InReplyTo...), in.References...) {
-		if id, _, tok, ok := ParseOutMessageID(mid, domain); ok && id == caseID && ValidToken(e.Secret, caseID, addr, tok) {
-			return "reply token in <" + mid + ">"
+			return "reply token in the recipient address"
 		}
 	}
 	return ""
@@ -219,22 +244,36 @@ func commandLines(cmds []Command) string {
 	return strings.Join(lines, "; ")
 }
 
-// askConfirmation keeps the commands of a complainant who sent them
-// without a token and mails the complainant's address to confirm them.
-func (e *Engine) askConfirmation(ctx context.Context, tx *Tx, c Case, in *Inbound, cmds []Command) error {
+// askConfirmation keeps the commands of a mail that does not prove its
+// sender and mails that sender's address (to, the complainant or the
+// staff member as configured) to confirm them. A request to a complainant
+// counts towards the automatic-answer cap; one to a staff member does
+// not, since it goes to an address of ours, never to one a stranger
+// chose, and staff must be able to work many cases a day.
+func (e *Engine) askConfirmation(ctx context.Context, tx *Tx, c Case, in *Inbound, cmds []Command, to Address) error {
+	_, staff := e.staff(to.Email)
 	if err := addEvent(ctx, tx, c.ID, EventConfirmAsked, in.From.Email, "confirmation asked for: "+commandLines(cmds)); err != nil {
 		return err
 	}
-	withheld, err := e.withholdAutoReply(ctx, tx, in)
-	if err != nil || withheld != "" {
-		return err
+	kind := MailConfirmStaff
+	if !staff {
+		kind = MailConfirm
+		withheld, err := e.withholdAutoReply(ctx, tx, in)
+		if err != nil || withheld != "" {
+			return err
+		}
 	}
 	var results []CommandResult
 	for _, cmd := range cmds {
 		results = append(results, CommandResult{Line: cmd.Line})
 	}
-	data := MailData{Subject: in.Subject, RecipientName: c.Complainant.Name, Commands: results}
-	msgID, err := e.queueMail(ctx, tx, c.ID, MailConfirm, c.Complainant.Email, in.MessageID, threadRefs(in), data)
+	data := MailData{Subject: in.Subject, RecipientName: to.Name, Commands: results}
+	if staff {
+		// Who else could have sent it: a forged From usually comes with
+		// the staff member's reply address from a forwarded mail.
+		data.HeldFrom = heldFrom(in)
+	}
+	msgID, err := e.queueMail(ctx, tx, c.ID, kind, to.Email, in.MessageID, threadRefs(in), data)
 	if err != nil {
 		return err
 	}
@@ -243,18 +282,31 @@ func (e *Engine) askConfirmation(ctx context.Context, tx *Tx, c Case, in *Inboun
 		return err
 	}
 	_, err = tx.ExecContext(ctx, `INSERT INTO confirmations (case_id, sender, message_id, subject, commands, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
-		c.ID, strings.ToLower(c.Complainant.Email), msgID, in.Subject, string(js), tx.Now.Unix())
+		c.ID, CanonAddr(to.Email), msgID, in.Subject, string(js), tx.Now.Unix())
 	return err
 }
 
+// heldFrom describes, for the staff member asked to confirm, where the
+// held mail came from.
+func heldFrom(in *Inbound) string {
+	var b strings.Builder
+	b.WriteString(in.From.String())
+	if !in.Date.IsZero() {
+		b.WriteString(", " + in.Date.UTC().Format("2006-01-02 15:04 MST"))
+	}
+	return b.String()
+}
+
 // confirmed carries out the commands a reply confirms: it answers a
-// confirmation mail of ours that still waits.
+// confirmation mail of ours, sent to the reply's sender, that still waits
+// and is less than confirmFor old.
 func (e *Engine) confirmed(ctx context.Context, tx *Tx, c Case, in *Inbound) (bool, error) {
 	for _, mid := range append(append([]string{}, in.InReplyTo...), in.References...) {
 		var id int64
 		var cmdsJSON, subject string
 		err := tx.QueryRowContext(ctx, `SELECT id, commands, subject FROM confirmations
-			WHERE message_id = ? AND case_id = ? AND sender = ? AND done_at IS NULL`, mid, c.ID, strings.ToLower(in.From.Email)).
+			WHERE message_id = ? AND case_id = ? AND sender = ? AND done_at IS NULL AND created_at >= ?`,
+			mid, c.ID, CanonAddr(in.From.Email), tx.Now.Add(-confirmFor).Unix()).
 			Scan(&id, &cmdsJSON, &subject)
 		if errors.Is(err, sql.ErrNoRows) {
 			continue
@@ -269,8 +321,11 @@ func (e *Engine) confirmed(ctx context.Context, tx *Tx, c Case, in *Inbound) (bo
 		if _, err := tx.ExecContext(ctx, `UPDATE confirmations SET done_at = ? WHERE id = ?`, tx.Now.Unix(), id); err != nil {
 			return false, err
 		}
-		e.log().Info("complainant confirmed commands", "case", c.ID, "commands", len(cmds))
 		r := &cmdRun{e: e, ctx: ctx, tx: tx, caseID: c.ID, in: in, actor: c.Complainant}
+		if s, ok := e.staff(in.From.Email); ok {
+			r.actor, r.staff = Address{Name: s.Name, Email: s.Email}, true
+		}
+		e.log().Info("commands confirmed", "case", c.ID, "by", r.actor.Email, "staff", r.staff, "commands", len(cmds))
 		return true, r.runAll(cmds)
 	}
 	return false, nil
@@ -484,7 +539,7 @@ func (r *cmdRun) assign(c Case, cmd Command) (string, error) {
 	if a, err := mail.ParseAddress(addr); err == nil {
 		addr = a.Address
 	}
-	s, ok := r.e.staff(strings.ToLower(strings.TrimSpace(addr)))
+	s, ok := r.e.staff(CanonAddr(addr))
 	if !ok {
 		return "", r.fail("%q is geen medewerker in de configuratie", "%q is not a staff member in the configuration", cmd.Args)
 	}
@@ -494,7 +549,7 @@ func (r *cmdRun) assign(c Case, cmd Command) (string, error) {
 	if err := addEvent(r.ctx, r.tx, c.ID, EventAssigned, r.actor.Email, "handler: "+s.Email); err != nil {
 		return "", err
 	}
-	if !strings.EqualFold(s.Email, r.actor.Email) {
+	if !SameAddr(s.Email, r.actor.Email) {
 		// The new handler gets the case file, with a reply address of
 		// their own so that their commands just work.
 		data, err := r.e.caseFile(r.ctx, r.tx, c)
@@ -537,7 +592,7 @@ func (r *cmdRun) accused(c Case, cmd Command) (string, error) {
 	}
 	var who Address
 	if a, err := mail.ParseAddress(arg); err == nil {
-		who = Address{Name: a.Name, Email: strings.ToLower(a.Address)}
+		who = Address{Name: a.Name, Email: CanonAddr(a.Address)}
 	} else if strings.ContainsAny(arg, "<>@") {
 		return "", r.fail("adres %q is onleesbaar: %v", "cannot read address %q: %v", arg, err)
 	} else {
@@ -763,7 +818,7 @@ func (r *cmdRun) list(addrs []string) string {
 func (r *cmdRun) tell(c Case, kind string, data MailData, who ...string) ([]string, error) {
 	var out []string
 	send := func(to Address, role string, d MailData) error {
-		if to.Email == "" || slices.Contains(out, to.Email) || strings.EqualFold(to.Email, r.actor.Email) {
+		if to.Email == "" || slices.Contains(out, to.Email) || SameAddr(to.Email, r.actor.Email) {
 			return nil
 		}
 		d.Role = role
@@ -833,7 +888,7 @@ func (e *Engine) threadTo(ctx context.Context, q querier, caseID, role, to strin
 	if role == RecipientComplainant {
 		err = q.QueryRowContext(ctx, `SELECT message_id FROM messages WHERE case_id = ? AND direction = 'in' AND message_id != '' ORDER BY id LIMIT 1`, caseID).Scan(&mid)
 	} else {
-		err = q.QueryRowContext(ctx, `SELECT message_id FROM outbox WHERE case_id = ? AND recipient = ? ORDER BY id DESC LIMIT 1`, caseID, strings.ToLower(to)).Scan(&mid)
+		err = q.QueryRowContext(ctx, `SELECT message_id FROM outbox WHERE case_id = ? AND recipient = ? ORDER BY id DESC LIMIT 1`, caseID, CanonAddr(to)).Scan(&mid)
 	}
 	if errors.Is(err, sql.ErrNoRows) || mid == "" {
 		return "", nil, nil

@@ -39,6 +39,15 @@ func withToken(in *Inbound, caseID, addr string) *Inbound {
 	return in
 }
 
+// staffReply is a staff member's reply to our mail (its reply address
+// carries addr's token) that a trusted server marked as sent by addr, as
+// staff mail arrives where [security] trusted_authserv_ids is set up.
+func staffReply(caseID, addr, text string) *Inbound {
+	in := withToken(reply(caseID, addr, text), caseID, addr)
+	in.FromAuth = "auth=pass smtp.auth=" + addr + " by mx.example.test"
+	return in
+}
+
 func ingest(t *testing.T, e *Engine, in *Inbound) Result {
 	t.Helper()
 	res, err := e.Ingest(context.Background(), in)
@@ -103,7 +112,7 @@ func TestStaffWorksACaseByMail(t *testing.T) {
 	clk.Advance(2 * time.Hour)
 	n := len(outbox(t, e))
 
-	cmd := withToken(reply(id, handler, `Ik pak deze op.
+	cmd := staffReply(id, handler, `Ik pak deze op.
 #toewijzen behandelaar@example.test
 #categorie b
 #aangeklaagde Piet Docent <piet@example.test>
@@ -117,7 +126,7 @@ Maatregel: gesprek met de docent.
 
 Met vriendelijke groet,
 B. Handelaar
-`), id, handler)
+`)
 	res := ingest(t, e, cmd)
 	if res.CaseID != id || res.New {
 		t.Fatalf("command mail filed as %+v", res)
@@ -179,81 +188,112 @@ B. Handelaar
 }
 
 func TestAuthorisationOfCommands(t *testing.T) {
-	tests := []struct {
-		name     string
-		mail     func(id string, other string) *Inbound
+	// answer is the kind of mail the sender gets under each staff_proof;
+	// accepted says whether the command ran at once.
+	type want struct {
 		accepted bool
-		answer   string // kind of the answer to the sender
+		answer   string
+	}
+	tests := []struct {
+		name   string
+		mail   func(id string, other string) *Inbound
+		origin want // staff_proof = "origin" (the default)
+		token  want // staff_proof = "token"
 	}{
 		{"staff with own token", func(id, _ string) *Inbound {
 			return withToken(reply(id, handler, "#categorie B"), id, handler)
-		}, true, MailTranscript},
-		{"staff token in In-Reply-To", func(id, _ string) *Inbound {
+		}, want{false, MailConfirmStaff}, want{true, MailTranscript}},
+		{"staff with own token and trusted authentication", func(id, _ string) *Inbound {
+			return staffReply(id, handler, "#categorie B")
+		}, want{true, MailTranscript}, want{true, MailTranscript}},
+		{"a Message-ID of ours in In-Reply-To proves nobody", func(id, _ string) *Inbound {
 			in := reply(id, handler, "#categorie B")
-			in.InReplyTo = []string{OutMessageID(id, MailAnnounce, 2, Token(testSecret, id, handler), "example.test")}
+			in.InReplyTo = []string{OutMessageID(testSecret, id, MailAnnounce, 2, "example.test")}
 			return in
-		}, true, MailTranscript},
+		}, want{false, MailConfirmStaff}, want{false, MailRefusal}},
+		{"an old Message-ID with the staff token in In-Reply-To proves nobody", func(id, _ string) *Inbound {
+			in := reply(id, handler, "#categorie B")
+			in.InReplyTo = []string{id + ".announce.2." + Token(testSecret, id, handler) + "@example.test"}
+			return in
+		}, want{false, MailConfirmStaff}, want{false, MailRefusal}},
 		{"staff with trusted authentication", func(id, _ string) *Inbound {
 			in := reply(id, handler, "#categorie B")
 			in.FromAuth = "dkim=pass header.d=example.test by mx.example.test"
 			return in
-		}, true, MailTranscript},
+		}, want{true, MailTranscript}, want{true, MailTranscript}},
 		{"forged From: staff address without proof", func(id, _ string) *Inbound {
 			return reply(id, handler, "#categorie B")
-		}, false, MailRefusal},
+		}, want{false, MailConfirmStaff}, want{false, MailRefusal}},
 		{"forged token", func(id, _ string) *Inbound {
 			in := reply(id, handler, "#categorie B")
 			in.Recipients = []Address{{Email: ReplyAddress("klachten@example.test", id, "0123456789ab")}}
 			return in
-		}, false, MailRefusal},
+		}, want{false, MailConfirmStaff}, want{false, MailRefusal}},
 		{"token of another case", func(id, other string) *Inbound {
 			in := reply(id, handler, "#categorie B")
 			in.Recipients = []Address{{Email: ReplyAddress("klachten@example.test", id, Token(testSecret, other, handler))}}
 			return in
-		}, false, MailRefusal},
+		}, want{false, MailConfirmStaff}, want{false, MailRefusal}},
 		{"token of another person (the complainant's) under a staff From", func(id, _ string) *Inbound {
 			return withToken(reply(id, handler, "#categorie B"), id, jan)
-		}, false, MailRefusal},
+		}, want{false, MailConfirmStaff}, want{false, MailRefusal}},
 		{"token of another staff member", func(id, _ string) *Inbound {
 			return withToken(reply(id, handler, "#categorie B"), id, director)
-		}, false, MailRefusal},
+		}, want{false, MailConfirmStaff}, want{false, MailRefusal}},
+		{"a look-alike of a staff address (U+017F for s) is no staff member", func(id, _ string) *Inbound {
+			in := reply(id, "behandelaar@example.te\u017ft", "#categorie B")
+			in.FromAuth = "auth=pass smtp.auth=behandelaar@example.te\u017ft by mx.example.test"
+			return in
+		}, want{false, MailAck}, want{false, MailAck}}, // a stranger's new complaint
 		{"complainant gives a staff command", func(id, _ string) *Inbound {
 			return withToken(reply(id, jan, "#categorie B"), id, jan)
-		}, false, MailTranscript},
+		}, want{false, MailTranscript}, want{false, MailTranscript}},
 		{"stranger with the case's subject tag", func(id, _ string) *Inbound {
 			in := withToken(reply(id, "mallory@example.test", "#categorie B"), id, jan)
 			return in
-		}, false, MailRefusal},
+		}, want{false, MailRefusal}, want{false, MailRefusal}},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			e, _ := newTestEngine(t)
-			id := openTestCase(t, e)
-			other := openTestCase(t, e)
-			n := len(outbox(t, e))
-			in := tt.mail(id, other)
-			res := ingest(t, e, in)
-			d := getCase(t, e, id)
-			if res.CaseID != id {
-				if tt.accepted {
-					t.Fatalf("filed on %q, want %s", res.CaseID, id)
+	for _, mode := range []StaffProof{ProofOrigin, ProofToken} {
+		for _, tt := range tests {
+			t.Run(string(mode)+"/"+tt.name, func(t *testing.T) {
+				w := tt.origin
+				if mode == ProofToken {
+					w = tt.token
 				}
-				// A stranger's mail may open a case of its own; it must not
-				// touch this one.
-			}
-			if got := d.Category == "B"; got != tt.accepted {
-				t.Errorf("category = %q; accepted = %v, want %v", d.Category, got, tt.accepted)
-			}
-			ms := mailsSince(t, e, n)
-			if _, ok := findMail(ms, tt.answer, in.From.Email); !ok {
-				t.Errorf("no %s to %s; mails %v", tt.answer, in.From.Email, kinds(ms))
-			}
-			if !tt.accepted && tt.answer == MailRefusal {
-				if !hasEvent(d, EventRefused, in.From.Email) && res.CaseID == id {
-					t.Errorf("refusal not recorded on the case: %+v", d.Events)
+				e, _ := newTestEngine(t)
+				e.StaffProof = mode
+				id := openTestCase(t, e)
+				other := openTestCase(t, e)
+				n := len(outbox(t, e))
+				in := tt.mail(id, other)
+				res := ingest(t, e, in)
+				d := getCase(t, e, id)
+				if res.CaseID != id {
+					if w.accepted {
+						t.Fatalf("filed on %q, want %s", res.CaseID, id)
+					}
+					// A stranger's mail may open a case of its own; it must
+					// not touch this one.
 				}
-			}
-		})
+				if got := d.Category == "B"; got != w.accepted {
+					t.Errorf("category = %q; accepted = %v, want %v", d.Category, got, w.accepted)
+				}
+				ms := mailsSince(t, e, n)
+				if _, ok := findMail(ms, w.answer, in.From.Email); !ok {
+					t.Errorf("no %s to %s; mails %v", w.answer, in.From.Email, kinds(ms))
+				}
+				switch {
+				case !w.accepted && w.answer == MailRefusal:
+					if !hasEvent(d, EventRefused, in.From.Email) && res.CaseID == id {
+						t.Errorf("refusal not recorded on the case: %+v", d.Events)
+					}
+				case w.answer == MailConfirmStaff:
+					if !hasEvent(d, EventConfirmAsked, in.From.Email) {
+						t.Errorf("confirmation not recorded on the case: %+v", d.Events)
+					}
+				}
+			})
+		}
 	}
 }
 
@@ -273,12 +313,18 @@ func TestComplainantCommandNeedsTokenOrConfirmation(t *testing.T) {
 	if !ok || len(ms) != 1 {
 		t.Fatalf("want one confirmation to jan, got %v", kinds(ms))
 	}
-	// A stranger cannot confirm by replying with a forged From and no token.
-	forged := reply(id, jan, "ja")
-	forged.InReplyTo = []string{"not-ours@example.test"}
-	ingest(t, e, forged)
-	if getCase(t, e, id).State != StateReceived {
-		t.Fatal("a reply without the confirmation's token confirmed")
+	// A stranger cannot confirm by replying with a forged From: the
+	// confirmation's Message-ID is not to be guessed.
+	for _, guess := range []string{"not-ours@example.test", OutMessageID([]byte("guess"), id, MailConfirm, 4, "example.test"), id + ".confirm.4." + Token(testSecret, id, jan) + "@example.test"} {
+		forged := reply(id, jan, "ja")
+		forged.InReplyTo = []string{guess}
+		ingest(t, e, forged)
+		if getCase(t, e, id).State != StateReceived {
+			t.Fatalf("a reply to %s confirmed", guess)
+		}
+	}
+	if want := OutMessageID(testSecret, id, MailConfirm, 4, "example.test"); conf.MessageID != want {
+		t.Fatalf("confirmation Message-ID %s, want %s (the guesses above must be near misses)", conf.MessageID, want)
 	}
 	// The complainant replies to the confirmation: now it is done.
 	n = len(outbox(t, e))
@@ -337,12 +383,12 @@ func TestComplainantStatusWithToken(t *testing.T) {
 func TestCommandRefusedInWrongState(t *testing.T) {
 	e, _ := newTestEngine(t)
 	id := openTestCase(t, e)
-	ingest(t, e, withToken(reply(id, handler, "#intrekken"), id, handler))
+	ingest(t, e, staffReply(id, handler, "#intrekken"))
 	if d := getCase(t, e, id); d.State != StateWithdrawn {
 		t.Fatalf("state %s, want withdrawn", d.State)
 	}
 	n := len(outbox(t, e))
-	ingest(t, e, withToken(reply(id, handler, "#besluit gegrond\nMotivering.\n#notitie\nGeprobeerd te beslissen."), id, handler))
+	ingest(t, e, staffReply(id, handler, "#besluit gegrond\nMotivering.\n#notitie\nGeprobeerd te beslissen."))
 	d := getCase(t, e, id)
 	if d.State != StateWithdrawn || d.Outcome != "" {
 		t.Errorf("#besluit on a withdrawn case: state %s outcome %q", d.State, d.Outcome)
@@ -394,7 +440,7 @@ func TestCommandErrors(t *testing.T) {
 			id := openTestCase(t, e)
 			before := getCase(t, e, id)
 			n := len(outbox(t, e))
-			ingest(t, e, withToken(reply(id, handler, tt.cmd), id, handler))
+			ingest(t, e, staffReply(id, handler, tt.cmd))
 			ms := mailsSince(t, e, n)
 			if len(ms) != 1 || ms[0].Kind != MailTranscript {
 				t.Fatalf("mails %v, want only the transcript", kinds(ms))
@@ -428,18 +474,18 @@ func TestExtensionWithinTheLaw(t *testing.T) {
 	if got := due.Format("2006-01-02"); got != "2027-01-04" {
 		t.Fatalf("decision due %s, want 2027-01-04", got)
 	}
-	ingest(t, e, withToken(reply(id, handler, "#aangeklaagde P. Ambtenaar <p@example.test>\n#informeer-aangeklaagde"), id, handler))
+	ingest(t, e, staffReply(id, handler, "#aangeklaagde P. Ambtenaar <p@example.test>\n#informeer-aangeklaagde"))
 	clk.Advance(24 * time.Hour)
 
 	n := len(outbox(t, e))
-	ingest(t, e, withToken(reply(id, handler, "#verdagen 2027-02-15\nDrukte."), id, handler))
+	ingest(t, e, staffReply(id, handler, "#verdagen 2027-02-15\nDrukte."))
 	ms := mailsSince(t, e, n)
 	if tr, _ := findMail(ms, MailTranscript, handler); len(tr.Data.Commands) != 1 || tr.Data.Commands[0].OK || !strings.Contains(tr.Data.Commands[0].Result, "2027-02-01") {
 		t.Errorf("an extension beyond 4 weeks: %+v", tr.Data.Commands)
 	}
 
 	n = len(outbox(t, e))
-	ingest(t, e, withToken(reply(id, handler, "#verdagen 2027-02-01\nWij wachten op de hoorzitting."), id, handler))
+	ingest(t, e, staffReply(id, handler, "#verdagen 2027-02-01\nWij wachten op de hoorzitting."))
 	d := getCase(t, e, id)
 	dl, _ = deadline(d, DeadlineDecision)
 	if got := dl.Due.In(ams).Format("2006-01-02 15:04:05"); got != "2027-02-01 23:59:59" {
@@ -454,7 +500,7 @@ func TestExtensionWithinTheLaw(t *testing.T) {
 	}
 
 	n = len(outbox(t, e))
-	ingest(t, e, withToken(reply(id, handler, "#verdagen 2027-02-02\nNog eens."), id, handler))
+	ingest(t, e, staffReply(id, handler, "#verdagen 2027-02-02\nNog eens."))
 	ms = mailsSince(t, e, n)
 	if tr, _ := findMail(ms, MailTranscript, handler); len(tr.Data.Commands) != 1 || tr.Data.Commands[0].OK || !strings.Contains(tr.Data.Commands[0].Result, "één keer") {
 		t.Errorf("a second extension under awb: %+v", tr.Data.Commands)
@@ -494,7 +540,7 @@ func TestIntakeFlagsLateComplaintAndStaffDecline(t *testing.T) {
 
 	clk.Advance(48 * time.Hour)
 	n = len(outbox(t, e))
-	ingest(t, e, withToken(reply(id, handler, "#niet-behandelen 2\nDe gebeurtenis was in maart; de termijn is een half jaar."), id, handler))
+	ingest(t, e, staffReply(id, handler, "#niet-behandelen 2\nDe gebeurtenis was in maart; de termijn is een half jaar."))
 	d = getCase(t, e, id)
 	if d.State != StateDeclined || d.Closed.IsZero() {
 		t.Fatalf("state %s closed %v", d.State, d.Closed)
@@ -554,7 +600,7 @@ func TestConfidentialNoticeToAccused(t *testing.T) {
 			}
 			cmds += "#informeer-aangeklaagde\n"
 			n := len(outbox(t, e))
-			ingest(t, e, withToken(reply(id, handler, cmds), id, handler))
+			ingest(t, e, staffReply(id, handler, cmds))
 			ms := mailsSince(t, e, n)
 			m, ok := findMail(ms, MailAccused, "piet@example.test")
 			if !ok {
@@ -581,7 +627,7 @@ func TestEscalationBindingRulingDecides(t *testing.T) {
 	e, _ := newTestEngine(t)
 	e.Staff = append(e.Staff, Staff{Email: "bestuur@example.test", Roles: []string{"board"}})
 	id := openTestCase(t, e)
-	ingest(t, e, withToken(reply(id, handler, "#besluit ongegrond\nGeen bewijs."), id, handler))
+	ingest(t, e, staffReply(id, handler, "#besluit ongegrond\nGeen bewijs."))
 
 	// The complainant appeals: the case goes to the third party.
 	n := len(outbox(t, e))
@@ -603,7 +649,7 @@ func TestEscalationBindingRulingDecides(t *testing.T) {
 	}
 
 	n = len(outbox(t, e))
-	ingest(t, e, withToken(reply(id, handler, "#uitspraak gegrond\nDe derde partij oordeelt dat de klacht gegrond is."), id, handler))
+	ingest(t, e, staffReply(id, handler, "#uitspraak gegrond\nDe derde partij oordeelt dat de klacht gegrond is."))
 	d = getCase(t, e, id)
 	if d.State != StateDecided || d.Outcome != OutcomeUpheld || !hasEvent(d, EventRuling, handler) {
 		t.Fatalf("after a binding ruling: state %s outcome %s", d.State, d.Outcome)
@@ -626,14 +672,14 @@ func TestSchakelCommitteeAdviceStartsDecisionTerm(t *testing.T) {
 	in.Attachments = []Attachment{{Name: "stuk.pdf", Type: "application/pdf", Size: 4, SHA256: "ab", Content: []byte("%PDF")}}
 	id := ingest(t, e, in).CaseID
 	n := len(outbox(t, e))
-	ingest(t, e, withToken(reply(id, handler, "#escaleren commissie"), id, handler))
+	ingest(t, e, staffReply(id, handler, "#escaleren commissie"))
 	ms := mailsSince(t, e, n)
 	m, ok := findMail(ms, MailEscalation, "commissie@example.test")
 	if !ok || m.Data.Text == "" || len(m.Data.Attach) != 1 {
 		t.Fatalf("the committee did not get the case file: %+v (%v)", m.Data, kinds(ms))
 	}
 	clk.Advance(14 * 24 * time.Hour)
-	ingest(t, e, withToken(reply(id, "commissie@example.test", "#uitspraak\nDe commissie adviseert de klacht gegrond te verklaren."), id, "commissie@example.test"))
+	ingest(t, e, staffReply(id, "commissie@example.test", "#uitspraak\nDe commissie adviseert de klacht gegrond te verklaren."))
 	d := getCase(t, e, id)
 	if d.State != StateInProgress || !hasEvent(d, EventAdvice, "commissie@example.test") {
 		t.Fatalf("after advice: state %s events %+v", d.State, d.Events)
@@ -663,7 +709,7 @@ func TestCloseAndReopen(t *testing.T) {
 	e, _ := newTestEngine(t)
 	id := openTestCase(t, e)
 	n := len(outbox(t, e))
-	ingest(t, e, withToken(reply(id, handler, "#sluiten\nIn overleg opgelost."), id, handler))
+	ingest(t, e, staffReply(id, handler, "#sluiten\nIn overleg opgelost."))
 	d := getCase(t, e, id)
 	if d.State != StateClosed || d.Closed.IsZero() {
 		t.Fatalf("state %s", d.State)
@@ -674,7 +720,7 @@ func TestCloseAndReopen(t *testing.T) {
 	if _, ok := deadline(d, DeadlineDecision); ok {
 		t.Errorf("closed case keeps its decision term")
 	}
-	ingest(t, e, withToken(reply(id, handler, "#heropenen"), id, handler))
+	ingest(t, e, staffReply(id, handler, "#heropenen"))
 	d = getCase(t, e, id)
 	if d.State != StateInProgress || !d.Closed.IsZero() {
 		t.Fatalf("reopened: state %s closed %v", d.State, d.Closed)
@@ -712,5 +758,122 @@ func TestTransitions(t *testing.T) {
 		if _, ok := transitions[s]; !ok {
 			t.Errorf("state %s has no transitions entry", s)
 		}
+	}
+}
+
+// TestForwardedAnnouncementDecidesNothing repeats the attack of a leaked
+// reply token: whoever holds a forwarded announcement writes From: the
+// staff member, to its reply address (or In-Reply-To it), accuses
+// themselves, has themselves notified and decides the case. Under
+// staff_proof = "origin" nothing of it happens and nobody outside hears of
+// it; the staff member is asked to confirm, and only the staff member's
+// own answer to that mail runs the commands.
+func TestForwardedAnnouncementDecidesNothing(t *testing.T) {
+	const attack = "#aangeklaagde Mallory <mallory@evil.test>\n#informeer-aangeklaagde\n#besluit ongegrond\nDe klacht is ongegrond."
+	for _, via := range []string{"reply address", "In-Reply-To"} {
+		t.Run(via, func(t *testing.T) {
+			e, clk := newTestEngine(t)
+			id := openTestCase(t, e)
+			announce, ok := findMail(outbox(t, e), MailAnnounce, handler)
+			if !ok {
+				t.Fatal("no announcement to the handler")
+			}
+			n := len(outbox(t, e))
+			forged := reply(id, handler, attack)
+			if via == "reply address" {
+				forged.Recipients = []Address{{Email: announce.ReplyTo}}
+			} else {
+				forged.Subject = "Re: Nieuwe klacht" // no tag: only the thread
+				forged.InReplyTo = []string{announce.MessageID}
+				forged.References = []string{announce.MessageID}
+			}
+			res := ingest(t, e, forged)
+			if res.CaseID != id {
+				t.Fatalf("forged mail filed on %q, want %s", res.CaseID, id)
+			}
+			d := getCase(t, e, id)
+			if d.State != StateReceived || d.Outcome != "" {
+				t.Fatalf("forged decision took effect: state %s outcome %q", d.State, d.Outcome)
+			}
+			for _, p := range d.Parties {
+				if p.Email == "mallory@evil.test" {
+					t.Fatalf("forged accused recorded: %+v", d.Parties)
+				}
+			}
+			ms := mailsSince(t, e, n)
+			conf, ok := findMail(ms, MailConfirmStaff, handler)
+			if !ok || len(ms) != 1 {
+				t.Fatalf("want exactly one confirmation request to the handler, got %v", kinds(ms))
+			}
+			if !strings.Contains(conf.Data.HeldFrom, handler) || len(conf.Data.Commands) != 3 {
+				t.Errorf("confirmation names %q and %d commands", conf.Data.HeldFrom, len(conf.Data.Commands))
+			}
+
+			// The attacker cannot answer it: its Message-ID went only to
+			// the handler, and guessing one needs the secret.
+			n = len(outbox(t, e))
+			guess := reply(id, handler, "ja")
+			guess.Recipients = []Address{{Email: announce.ReplyTo}}
+			guess.InReplyTo = []string{OutMessageID([]byte("guess"), id, MailConfirmStaff, 4, "example.test"), announce.MessageID}
+			ingest(t, e, guess)
+			if d := getCase(t, e, id); d.Outcome != "" {
+				t.Fatal("a guessed confirmation decided the case")
+			}
+			for _, m := range mailsSince(t, e, n) {
+				if m.Kind != MailUpdate {
+					t.Errorf("the guess sent %s to %s", m.Kind, m.Recipient)
+				}
+			}
+
+			// The handler answers the confirmation (no proof of origin
+			// needed: the Message-ID is the proof): now the commands run,
+			// as the handler's.
+			clk.Advance(time.Hour)
+			n = len(outbox(t, e))
+			yes := reply(id, handler, "Ja, dat was ik.")
+			yes.InReplyTo = []string{conf.MessageID}
+			ingest(t, e, yes)
+			d = getCase(t, e, id)
+			if d.State != StateDecided || d.Outcome != OutcomeRejected || !hasEvent(d, EventDecided, handler) {
+				t.Fatalf("confirmed commands: state %s outcome %q events %+v", d.State, d.Outcome, d.Events)
+			}
+			ms = mailsSince(t, e, n)
+			for _, want := range []struct{ kind, to string }{{MailTranscript, handler}, {MailAccused, "mallory@evil.test"}, {MailDecision, jan}} {
+				if _, ok := findMail(ms, want.kind, want.to); !ok {
+					t.Errorf("no %s to %s after confirmation: %v", want.kind, want.to, kinds(ms))
+				}
+			}
+
+			// Answering it again does nothing more.
+			n = len(outbox(t, e))
+			again := reply(id, handler, "Nogmaals ja.")
+			again.InReplyTo = []string{conf.MessageID}
+			ingest(t, e, again)
+			for _, m := range mailsSince(t, e, n) {
+				if m.Kind == MailTranscript || m.Kind == MailDecision {
+					t.Errorf("second answer to the confirmation sent %s to %s", m.Kind, m.Recipient)
+				}
+			}
+		})
+	}
+}
+
+// TestStaffConfirmationExpires: a confirmation mail answered after
+// confirmFor runs nothing.
+func TestStaffConfirmationExpires(t *testing.T) {
+	e, clk := newTestEngine(t)
+	id := openTestCase(t, e)
+	n := len(outbox(t, e))
+	ingest(t, e, withToken(reply(id, handler, "#categorie B"), id, handler))
+	conf, ok := findMail(mailsSince(t, e, n), MailConfirmStaff, handler)
+	if !ok {
+		t.Fatal("no confirmation request")
+	}
+	clk.Advance(confirmFor + time.Minute)
+	late := reply(id, handler, "ja")
+	late.InReplyTo = []string{conf.MessageID}
+	ingest(t, e, late)
+	if d := getCase(t, e, id); d.Category == "B" {
+		t.Fatal("an expired confirmation ran its command")
 	}
 }

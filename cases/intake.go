@@ -41,8 +41,11 @@ type Engine struct {
 	Policy *Policy
 	Org    Org
 	Staff  []Staff
-	// Secret is the HMAC key of the reply tokens.
+	// Secret is the HMAC key of the reply tokens and message tags.
 	Secret []byte
+	// StaffProof says what proves a staff member's command; "" is
+	// ProofOrigin.
+	StaffProof StaffProof
 	// AutoReplyLimit caps the automatic answers to one address per 24 hours.
 	AutoReplyLimit int
 	// OverdueAfter is how many working days past a deadline the
@@ -242,7 +245,7 @@ func (e *Engine) file(ctx context.Context, tx *Tx, in *Inbound) (Result, error) 
 		// message about it starts afresh.
 		e.log().Info("message about a purged case opens a new one", "purged_case", caseID)
 	}
-	if e.isStaff(in.From.Email) {
+	if e.IsStaff(in.From.Email) {
 		if cmds := ParseCommands(in.Text); len(cmds) > 0 {
 			// Staff commands that name no case open none.
 			e.log().Warn("staff commands without a case", "from", in.From.Email, "message_id", in.MessageID)
@@ -255,9 +258,11 @@ func (e *Engine) file(ctx context.Context, tx *Tx, in *Inbound) (Result, error) 
 }
 
 // findCase finds the case a message belongs to (SPEC section 4): a valid
-// token in a recipient address or in In-Reply-To/References, then a
-// referenced message of a case, then the subject tag with a sender who is
-// a party of that case. A token that does not verify is never trusted.
+// token in a recipient address or a Message-ID of ours in
+// In-Reply-To/References, then a referenced message of a case, then the
+// subject tag with a sender who is a party of that case. A token or
+// Message-ID that does not verify is never trusted. Finding the case
+// proves nothing about the sender (see Engine.proven).
 func (e *Engine) findCase(ctx context.Context, tx *Tx, in *Inbound) (string, error) {
 	from := in.From.Email
 	for _, r := range in.Recipients {
@@ -274,19 +279,28 @@ func (e *Engine) findCase(ctx context.Context, tx *Tx, in *Inbound) (string, err
 	ids := append(append([]string{}, in.InReplyTo...), in.References...)
 	domain := Domain(e.Org.Mailbox)
 	for _, mid := range ids {
-		id, _, tok, ok := ParseOutMessageID(mid, domain)
+		our, ok := ParseOutMessageID(mid, domain)
 		if !ok {
 			continue
 		}
-		valid, err := e.tokenValid(ctx, tx, id, tok, from)
-		if err != nil || valid {
-			return id, err
+		if our.Minted(e.Secret) {
+			if ok, err := caseExists(ctx, tx, our.CaseID); err != nil || ok {
+				return our.CaseID, err
+			}
+			continue
 		}
-		e.log().Warn("forged or stale token in references", "case", id, "from", from)
+		// Mail sent before Message-IDs carried a message tag carried a
+		// reply token there: it still threads (and, like any
+		// Message-ID, proves no sender).
+		valid, err := e.tokenValid(ctx, tx, our.CaseID, our.Tag, from)
+		if err != nil || valid {
+			return our.CaseID, err
+		}
+		e.log().Warn("forged or stale Message-ID of ours in references", "case", our.CaseID, "from", from)
 	}
 	for _, mid := range ids {
-		if _, _, _, ours := ParseOutMessageID(mid, domain); ours {
-			continue // ours, and its token did not verify above
+		if _, ours := ParseOutMessageID(mid, domain); ours {
+			continue // ours, and it did not verify above
 		}
 		var id string
 		err := tx.QueryRowContext(ctx, `SELECT case_id FROM messages WHERE message_id = ? LIMIT 1`, mid).Scan(&id)
@@ -298,7 +312,7 @@ func (e *Engine) findCase(ctx context.Context, tx *Tx, in *Inbound) (string, err
 		}
 	}
 	if id := SubjectCaseID(in.Subject); id != "" && from != "" {
-		if e.isStaff(from) {
+		if e.IsStaff(from) {
 			if ok, err := caseExists(ctx, tx, id); err != nil || ok {
 				return id, err
 			}
@@ -356,14 +370,15 @@ func (e *Engine) tokenValid(ctx context.Context, tx *Tx, caseID, tok, from strin
 	return false, nil
 }
 
-func (e *Engine) isStaff(addr string) bool {
+// IsStaff reports whether addr is a staff member's address.
+func (e *Engine) IsStaff(addr string) bool {
 	_, ok := e.staff(addr)
 	return ok
 }
 
 func (e *Engine) staff(addr string) (Staff, bool) {
 	for _, s := range e.Staff {
-		if strings.EqualFold(s.Email, addr) {
+		if SameAddr(s.Email, addr) {
 			return s, true
 		}
 	}
@@ -673,7 +688,7 @@ func (e *Engine) addToCase(ctx context.Context, tx *Tx, caseID string, in *Inbou
 	if err := addEvent(ctx, tx, caseID, EventMessage, in.From.Email, "message: "+in.Subject); err != nil {
 		return Result{}, err
 	}
-	fromStaff := e.isStaff(in.From.Email)
+	fromStaff := e.IsStaff(in.From.Email)
 	if !fromStaff {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO parties (case_id, role, name, email)
 			SELECT ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM parties WHERE case_id = ? AND email = ?)`,

@@ -171,14 +171,18 @@ func TestIngestOpensCaseAndQueuesMail(t *testing.T) {
 	if ann.Kind != MailAnnounce || ann.Recipient != "behandelaar@example.test" || ann.Data.Text == "" {
 		t.Errorf("announce = %+v", ann)
 	}
-	// The Reply-To and Message-ID carry the recipient's token.
+	// The Reply-To carries the recipient's token; the Message-ID a message
+	// tag of ours that names nobody.
 	id, tok, ok := ParseReplyAddress(ann.ReplyTo, e.Org.Mailbox)
 	if !ok || id != res.CaseID || !ValidToken(testSecret, id, "behandelaar@example.test", tok) {
 		t.Errorf("announce Reply-To %q does not carry the handler's token", ann.ReplyTo)
 	}
-	id, kind, tok, ok := ParseOutMessageID(ack.MessageID, "example.test")
-	if !ok || id != res.CaseID || kind != MailAck || !ValidToken(testSecret, id, "jan@example.test", tok) {
-		t.Errorf("ack Message-ID %q does not carry the complainant's token", ack.MessageID)
+	our, ok := ParseOutMessageID(ack.MessageID, "example.test")
+	if !ok || our.CaseID != res.CaseID || our.Kind != MailAck || !our.Minted(testSecret) {
+		t.Errorf("ack Message-ID %q is not one of ours for the case", ack.MessageID)
+	}
+	if strings.Contains(ack.MessageID, Token(testSecret, res.CaseID, "jan@example.test")) {
+		t.Errorf("ack Message-ID %q carries the complainant's token", ack.MessageID)
 	}
 }
 
@@ -259,8 +263,8 @@ func TestThreading(t *testing.T) {
 		{"token address with lower-cased local part", func(in *Inbound) {
 			in.Recipients = []Address{{Email: strings.ToLower(ReplyAddress("klachten@example.test", caseID, janTok))}}
 		}, caseID, ""},
-		{"token in In-Reply-To", func(in *Inbound) { in.InReplyTo = []string{ack.MessageID} }, caseID, ""},
-		{"token in References", func(in *Inbound) { in.References = []string{"x@y", ack.MessageID} }, caseID, ""},
+		{"our Message-ID in In-Reply-To", func(in *Inbound) { in.InReplyTo = []string{ack.MessageID} }, caseID, ""},
+		{"our Message-ID in References", func(in *Inbound) { in.References = []string{"x@y", ack.MessageID} }, caseID, ""},
 		{"reference to the complaint itself", func(in *Inbound) { in.References = []string{orig.MessageID} }, caseID, ""},
 		{"subject tag from the complainant", func(in *Inbound) { in.Subject = "Re: [" + caseID + "] Klacht" }, caseID, ""},
 		{"subject tag from staff", func(in *Inbound) {
@@ -275,10 +279,21 @@ func TestThreading(t *testing.T) {
 			in.From = Address{Email: "stranger@example.test"}
 			in.Recipients = []Address{{Email: ReplyAddress("klachten@example.test", caseID, "0123456789ab")}}
 		}, "new", ""},
-		{"forged token in In-Reply-To is not trusted", func(in *Inbound) {
+		{"forged tag in In-Reply-To is not trusted", func(in *Inbound) {
 			in.From = Address{Email: "stranger@example.test"}
-			in.InReplyTo = []string{OutMessageID(caseID, "ack", 1, "0123456789ab", "example.test")}
+			in.InReplyTo = []string{caseID + ".ack.1.0123456789ab@example.test"}
 		}, "new", ""},
+		{"a Message-ID of ours in In-Reply-To threads, whoever sends it", func(in *Inbound) {
+			in.From = Address{Email: "stranger@example.test"}
+			in.InReplyTo = []string{OutMessageID(testSecret, caseID, "ack", 1, "example.test")}
+		}, caseID, ""},
+		{"a Message-ID of ours made under another secret is not trusted", func(in *Inbound) {
+			in.From = Address{Email: "stranger@example.test"}
+			in.InReplyTo = []string{OutMessageID([]byte("other"), caseID, "ack", 1, "example.test")}
+		}, "new", ""},
+		{"an old Message-ID carrying a party's token still threads", func(in *Inbound) {
+			in.InReplyTo = []string{caseID + ".ack.1." + Token(testSecret, caseID, "jan@example.test") + "@example.test"}
+		}, caseID, ""},
 		{"token of another case does not join this one", func(in *Inbound) {
 			in.From = Address{Email: "stranger@example.test"}
 			in.Recipients = []Address{{Email: ReplyAddress("klachten@example.test", caseID, Token(testSecret, otherRes.CaseID, "other@example.test"))}}

@@ -20,6 +20,9 @@ const (
 	MailTranscript = "transcript" // each command of a mail with its result, to its sender
 	MailRefusal    = "refusal"    // the commands of a mail were not carried out, and why
 	MailConfirm    = "confirm"    // the complainant is asked to confirm commands by replying
+	// MailConfirmStaff asks a staff member to confirm commands sent in
+	// their name by a mail that does not prove where it came from.
+	MailConfirmStaff = "confirm_staff"
 
 	// Duty mails of the regulation.
 	MailAccused    = "accused"    // notice to the accused that a complaint was made
@@ -117,6 +120,9 @@ type MailData struct {
 	// Commands are the commands of a command mail with their results
 	// (transcript, refusal, confirm).
 	Commands []CommandResult `json:"commands,omitempty"`
+	// HeldFrom names the sender and date of a command mail held for a
+	// staff member's confirmation (confirm_staff).
+	HeldFrom string `json:"held_from,omitempty"`
 	// Reason says why a whole command mail was refused (refusal).
 	Reason string `json:"reason,omitempty"`
 	// Status is the case summary #status answers with (transcript).
@@ -314,8 +320,9 @@ type OutMail struct {
 }
 
 // queueMail writes an outbox row for a mail about a case to one recipient.
-// It chooses the Message-ID now, carrying the recipient's token, so that
-// a reply threads even when plus-addressing is lost on the way.
+// It chooses the Message-ID now, with a message tag that proves we made it,
+// so that a reply threads even when plus-addressing is lost on the way;
+// the Reply-To carries the recipient's token.
 func (e *Engine) queueMail(ctx context.Context, tx *Tx, caseID, kind, to string, inReplyTo string, refs []string, data MailData) (string, error) {
 	// (`case_id IS ?` would not use the index.)
 	q, args := `SELECT COUNT(*) FROM outbox WHERE case_id = ?`, []any{caseID}
@@ -329,9 +336,8 @@ func (e *Engine) queueMail(ctx context.Context, tx *Tx, caseID, kind, to string,
 	domain := Domain(e.Org.Mailbox)
 	var msgID, replyTo string
 	if caseID != "" {
-		token := Token(e.Secret, caseID, to)
-		msgID = OutMessageID(caseID, kind, n+1, token, domain)
-		replyTo = ReplyAddress(e.Org.Mailbox, caseID, token)
+		msgID = OutMessageID(e.Secret, caseID, kind, n+1, domain)
+		replyTo = ReplyAddress(e.Org.Mailbox, caseID, Token(e.Secret, caseID, to))
 	} else {
 		// A mail about no case (a refusal of commands that named none)
 		// carries no token: there is nothing to reply to.
@@ -345,13 +351,13 @@ func (e *Engine) queueMail(ctx context.Context, tx *Tx, caseID, kind, to string,
 		return "", fmt.Errorf("queue %s: %w", kind, err)
 	}
 	priority := 1
-	if slices.Contains(autoKinds, kind) {
+	if slices.Contains(autoKinds, kind) || kind == MailConfirmStaff {
 		priority = 0 // an answer goes first (migration 0006)
 	}
 	_, err = tx.ExecContext(ctx, `INSERT INTO outbox
 		(case_id, kind, recipient, message_id, in_reply_to, refs, reply_to, language, data, next_at, created_at, priority)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		nullString(caseID), kind, strings.ToLower(to), msgID, inReplyTo, strings.Join(refs, " "),
+		nullString(caseID), kind, CanonAddr(to), msgID, inReplyTo, strings.Join(refs, " "),
 		replyTo, e.Org.Language, string(js),
 		tx.Now.Unix(), tx.Now.Unix(), priority)
 	if err != nil {
@@ -364,7 +370,7 @@ func (e *Engine) queueMail(ctx context.Context, tx *Tx, caseID, kind, to string,
 // since a time.
 func autoRepliesSince(ctx context.Context, tx *Tx, addr string, since time.Time) (int, error) {
 	q := `SELECT COUNT(*) FROM outbox WHERE recipient = ? AND created_at >= ? AND kind IN (` + placeholders(len(autoKinds)) + `)`
-	args := []any{strings.ToLower(addr), since.Unix()}
+	args := []any{CanonAddr(addr), since.Unix()}
 	for _, k := range autoKinds {
 		args = append(args, k)
 	}

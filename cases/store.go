@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net/url"
+	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -55,6 +56,9 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	q.Set("_txlock", "immediate")
 	// In a file: URI, '?' starts the query and '#' a fragment; a path
 	// holding either must have them escaped, or SQLite opens another file.
+	if err := private(path); err != nil {
+		return nil, fmt.Errorf("store %s: %w", path, err)
+	}
 	escaped := strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
 	db, err := sql.Open("sqlite3", "file:"+escaped+"?"+q.Encode())
 	if err != nil {
@@ -66,6 +70,36 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		return nil, fmt.Errorf("store %s: %w", path, err)
 	}
 	return s, nil
+}
+
+// storeFiles are the files SQLite and klachtenbus keep beside a store.
+var storeFiles = []string{"", "-wal", "-shm", "-journal", "-sent", ".lock"}
+
+// private makes the store file readable by its owner only before SQLite
+// opens it (SQLite gives its -wal and -shm files the mode of the
+// database), and takes away what others may do with the files beside an
+// existing store: they hold raw complaints, names and addresses.
+func private(path string) error {
+	if path == ":memory:" {
+		return nil
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return err
+	}
+	f.Close()
+	for _, suffix := range storeFiles {
+		fi, err := os.Stat(path + suffix)
+		if err != nil {
+			continue
+		}
+		if mode := fi.Mode().Perm(); mode&0o077 != 0 {
+			if err := os.Chmod(path+suffix, mode&0o700); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // Close closes the database.

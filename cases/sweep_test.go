@@ -89,7 +89,7 @@ func TestDeadlineChaserOverACaseLifetime(t *testing.T) {
 	}
 
 	// The handler extends the term: the new term is chased afresh.
-	ingest(t, e, withToken(reply(id, handler, "#verdagen 2027-01-11\nWe wachten op een gesprek."), id, handler))
+	ingest(t, e, staffReply(id, handler, "#verdagen 2027-01-11\nWe wachten op een gesprek."))
 	clk.t = on(2027, 1, 8, 9, 0)
 	sweep(t, e)
 	if got := sent(t, e, MailReminder)[seen:]; len(got) != 2 || !strings.Contains(got[0], "before/decision") {
@@ -118,7 +118,7 @@ func TestFollowUpAndRetentionAcrossRestart(t *testing.T) {
 	e := open()
 	id := openTestCase(t, e)
 	clk.t = on(2026, 12, 1, 10, 0)
-	ingest(t, e, withToken(reply(id, handler, "#besluit gegrond\nMotivering."), id, handler))
+	ingest(t, e, staffReply(id, handler, "#besluit gegrond\nMotivering."))
 
 	clk.t = on(2027, 3, 1, 23, 59) // just before three months after 1 December
 	if r := sweep(t, e); r.FollowUps != 0 {
@@ -136,7 +136,7 @@ func TestFollowUpAndRetentionAcrossRestart(t *testing.T) {
 	}
 
 	clk.t = on(2027, 3, 10, 10, 0)
-	ingest(t, e, withToken(reply(id, handler, "#sluiten"), id, handler))
+	ingest(t, e, staffReply(id, handler, "#sluiten"))
 	clk.t = on(2028, 3, 10, 23, 59)
 	if r := sweep(t, e); r.Purged != 0 {
 		t.Fatalf("purged before the year is out: %+v", r)
@@ -244,7 +244,7 @@ func TestDigest(t *testing.T) {
 	a := openTestCase(t, e)
 	clk.Advance(time.Hour)
 	b := openTestCase(t, e)
-	ingest(t, e, withToken(reply(b, handler, "#toewijzen behandelaar@example.test\n#categorie B"), b, handler))
+	ingest(t, e, staffReply(b, handler, "#toewijzen behandelaar@example.test\n#categorie B"))
 	clk.t = on(2026, 11, 30, 8, 0) // the taken-up terms end tonight
 	d, err := e.Digest(context.Background())
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 )
 
@@ -14,14 +15,44 @@ import (
 // given case and person is hopeless.
 const tokenLen = 12
 
+// CanonAddr is the form in which klachtenbus keeps and compares mail
+// addresses: trimmed, with ASCII letters lower-cased and nothing else
+// changed. No Unicode case folding or mapping: with it, "ſtaff1" (U+017F)
+// would be staff1 and "\u212Aaren" (Kelvin sign) karen, so that a mailbox
+// spelled that way could pass for a staff member.
+func CanonAddr(addr string) string {
+	return asciiLower(strings.TrimSpace(addr))
+}
+
+// SameAddr reports whether two addresses are the same mailbox: the same
+// bytes after CanonAddr.
+func SameAddr(a, b string) bool { return CanonAddr(a) == CanonAddr(b) }
+
+func asciiLower(s string) string {
+	for i := 0; i < len(s); i++ {
+		if 'A' <= s[i] && s[i] <= 'Z' {
+			b := []byte(s)
+			for j := i; j < len(b); j++ {
+				if 'A' <= b[j] && b[j] <= 'Z' {
+					b[j] += 'a' - 'A'
+				}
+			}
+			return string(b)
+		}
+	}
+	return s
+}
+
 // Token is the reply token of a case for one person: a truncated HMAC of
 // the case ID and the person's address under the command secret. It
-// proves that a reply comes from a mail klachtenbus sent to that person.
+// proves that a reply comes from a mail klachtenbus sent to that person,
+// or from someone that mail was forwarded to: it threads a reply into
+// its case, but on its own it proves no staff member (SPEC section 5).
 func Token(secret []byte, caseID, addr string) string {
 	mac := hmac.New(sha256.New, secret)
 	mac.Write([]byte(strings.ToUpper(caseID)))
 	mac.Write([]byte{0})
-	mac.Write([]byte(strings.ToLower(strings.TrimSpace(addr))))
+	mac.Write([]byte(CanonAddr(addr)))
 	return hex.EncodeToString(mac.Sum(nil))[:tokenLen]
 }
 
@@ -42,16 +73,32 @@ func ReplyAddress(mailbox, caseID, token string) string {
 	return local + "+" + caseID + "." + token + "@" + domain
 }
 
+// messageTag is the last part of the local part of our Message-IDs: a
+// truncated HMAC of the rest of it under the command secret. It proves
+// that klachtenbus minted the Message-ID, so a reply that names it in
+// In-Reply-To or References threads into its case even where
+// plus-addressing is lost, but it is bound to no person: Message-IDs
+// travel in References to everyone later in a thread, so they must not
+// prove who sent a reply. (Before this, the recipient's reply token stood
+// here; mail sent then still threads, see Engine.findCase.)
+func messageTag(secret []byte, caseID, kind string, n int) string {
+	mac := hmac.New(sha256.New, secret)
+	mac.Write([]byte("message-id\x00" + strings.ToUpper(caseID) + "\x00" + strings.ToLower(kind) + "\x00" + strconv.Itoa(n)))
+	return hex.EncodeToString(mac.Sum(nil))[:tokenLen]
+}
+
 // OutMessageID is the Message-ID (without angle brackets) of the n-th mail
-// of a case, of a kind, to a recipient whose token it carries, so that a
-// reply's In-Reply-To threads even where plus-addressing is lost.
-func OutMessageID(caseID, kind string, n int, token, domain string) string {
-	return fmt.Sprintf("%s.%s.%d.%s@%s", caseID, kind, n, token, domain)
+// of a case, of a kind: <case-id>.<kind>.<n>.<tag>@<domain>, where tag is
+// the message tag (see messageTag). The Message-ID of a confirmation mail
+// is the proof that a reply to it answers it: nobody without the secret
+// can make one up.
+func OutMessageID(secret []byte, caseID, kind string, n int, domain string) string {
+	return fmt.Sprintf("%s.%s.%d.%s@%s", caseID, kind, n, messageTag(secret, caseID, kind, n), domain)
 }
 
 var (
 	tokenAddrPattern  = regexp.MustCompile(`(?i)^([^+@]+)\+(K-\d{4}-\d{4,6})\.([0-9a-f]{12})@(.+)$`)
-	tokenMsgIDPattern = regexp.MustCompile(`(?i)^(K-\d{4}-\d{4,6})\.([a-z0-9-]+)\.(\d+)\.([0-9a-f]{12})@(.+)$`)
+	tokenMsgIDPattern = regexp.MustCompile(`(?i)^(K-\d{4}-\d{4,6})\.([a-z0-9_-]+)\.(\d+)\.([0-9a-f]{12})@(.+)$`)
 )
 
 // ParseReplyAddress takes a case ID and token from a reply address of the
@@ -62,25 +109,43 @@ func ParseReplyAddress(addr, mailbox string) (caseID, token string, ok bool) {
 	if m == nil {
 		return "", "", false
 	}
-	local, domain, _ := strings.Cut(strings.ToLower(mailbox), "@")
-	if strings.ToLower(m[1]) != local || strings.ToLower(m[4]) != domain {
+	local, domain, _ := strings.Cut(CanonAddr(mailbox), "@")
+	if asciiLower(m[1]) != local || asciiLower(m[4]) != domain {
 		return "", "", false
 	}
 	return strings.ToUpper(m[2]), strings.ToLower(m[3]), true
 }
 
-// ParseOutMessageID takes the case ID, kind and token from one of our
-// Message-IDs. domain is the domain our Message-IDs use.
-func ParseOutMessageID(id, domain string) (caseID, kind, token string, ok bool) {
+// OurID is one of our Message-IDs, taken apart.
+type OurID struct {
+	CaseID string
+	Kind   string
+	N      int
+	Tag    string // the message tag, or (mail sent before tags) a reply token
+}
+
+// ParseOutMessageID takes apart a Message-ID of the form of ours
+// (without checking its tag). domain is the domain our Message-IDs use.
+func ParseOutMessageID(id, domain string) (OurID, bool) {
 	m := tokenMsgIDPattern.FindStringSubmatch(strings.Trim(strings.TrimSpace(id), "<>"))
-	if m == nil || !strings.EqualFold(m[5], domain) {
-		return "", "", "", false
+	if m == nil || asciiLower(m[5]) != asciiLower(domain) {
+		return OurID{}, false
 	}
-	return strings.ToUpper(m[1]), strings.ToLower(m[2]), strings.ToLower(m[4]), true
+	n, err := strconv.Atoi(m[3])
+	if err != nil {
+		return OurID{}, false
+	}
+	return OurID{CaseID: strings.ToUpper(m[1]), Kind: strings.ToLower(m[2]), N: n, Tag: strings.ToLower(m[4])}, true
+}
+
+// Minted reports whether the tag of id is the message tag we give such a
+// Message-ID: whether klachtenbus made it.
+func (id OurID) Minted(secret []byte) bool {
+	return hmac.Equal([]byte(messageTag(secret, id.CaseID, id.Kind, id.N)), []byte(id.Tag))
 }
 
 // Domain returns the domain part of an address.
 func Domain(addr string) string {
 	_, d, _ := strings.Cut(addr, "@")
-	return strings.ToLower(d)
+	return asciiLower(d)
 }

@@ -118,18 +118,18 @@ func (e *Engine) tellUndeliverable(ctx context.Context, tx *Tx, caseID string, f
 func (e *Engine) failedRole(ctx context.Context, q querier, c Case, f FailedMail) (string, error) {
 	addr := f.To.Email
 	switch {
-	case c.Complainant.Email != "" && strings.EqualFold(addr, c.Complainant.Email):
+	case c.Complainant.Email != "" && SameAddr(addr, c.Complainant.Email):
 		return RecipientComplainant, nil
 	case f.Role != "":
 		return f.Role, nil
-	case e.isStaff(addr):
+	case e.IsStaff(addr):
 		return RecipientStaff, nil
 	}
 	acc, err := accusedParty(ctx, q, c.ID)
 	if err != nil {
 		return "", err
 	}
-	if acc.Email != "" && strings.EqualFold(addr, acc.Email) {
+	if acc.Email != "" && SameAddr(addr, acc.Email) {
 		return RecipientAccused, nil
 	}
 	return "", nil
@@ -137,7 +137,7 @@ func (e *Engine) failedRole(ctx context.Context, q querier, c Case, f FailedMail
 
 // staffBut is list without the staff member of addr.
 func staffBut(list []Staff, addr string) []Staff {
-	return slices.DeleteFunc(slices.Clone(list), func(s Staff) bool { return strings.EqualFold(s.Email, addr) })
+	return slices.DeleteFunc(slices.Clone(list), func(s Staff) bool { return SameAddr(s.Email, addr) })
 }
 
 // finalBounce reports whether a bounce's status says that the mail

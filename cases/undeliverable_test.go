@@ -128,7 +128,7 @@ func TestUndeliverableGoesToTheHandlerElseTheDirectors(t *testing.T) {
 	e, _ := newTestEngine(t)
 	ctx := context.Background()
 	id := openTestCase(t, e)
-	ingest(t, e, withToken(reply(id, handler, "#toewijzen behandelaar@example.test"), id, handler))
+	ingest(t, e, staffReply(id, handler, "#toewijzen behandelaar@example.test"))
 	ingest(t, e, reply(id, jan, "Nog een vraag."))
 	ack := mustFind(t, outbox(t, e), MailAck, jan)
 	update := mustFind(t, outbox(t, e), MailUpdate, handler)

@@ -461,7 +461,7 @@ func (s *Sender) build(m cases.OutMail, r Rendered) (*gomail.Msg, error) {
 	}
 	auto := "auto-generated"
 	switch m.Kind {
-	case cases.MailAck, cases.MailTranscript, cases.MailRefusal, cases.MailConfirm:
+	case cases.MailAck, cases.MailTranscript, cases.MailRefusal, cases.MailConfirm, cases.MailConfirmStaff:
 		auto = "auto-replied" // answers to a message (RFC 3834)
 	}
 	msg.SetGenHeader("Auto-Submitted", auto)

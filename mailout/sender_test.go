@@ -112,8 +112,8 @@ func TestSendAckWithThreadingHeaders(t *testing.T) {
 		t.Errorf("subject %q", subj)
 	}
 	tok := cases.Token([]byte("s"), res.CaseID, "jan@example.test")
-	if got := h.Get("Message-Id"); got != "<"+cases.OutMessageID(res.CaseID, "ack", 1, tok, "example.test")+">" {
-		t.Errorf("Message-ID %q does not carry the complainant's token", got)
+	if got := h.Get("Message-Id"); got != "<"+cases.OutMessageID([]byte("s"), res.CaseID, "ack", 1, "example.test")+">" || strings.Contains(got, tok) {
+		t.Errorf("Message-ID %q is not the one queued, or carries the complainant's token", got)
 	}
 	if got := h.Get("Reply-To"); !strings.Contains(got, cases.ReplyAddress("klachten@example.test", res.CaseID, tok)) {
 		t.Errorf("Reply-To %q", got)

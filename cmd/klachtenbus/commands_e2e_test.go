@@ -67,9 +67,13 @@ func (f caseFile) has(kind, actor string) bool {
 }
 
 // TestCommandsEndToEnd runs `klachtenbus dev` as an organisation would use
-// it: a complaint comes in, a spoofed command from the handler's address
-// changes nothing, the handler answers the announcement with commands,
-// and the decision reaches the complainant and the accused.
+// it: a complaint comes in; someone who was forwarded the announcement
+// writes as the handler to its reply address, with forged
+// Authentication-Results, to accuse themselves and decide the case (the
+// attack of a leaked reply token), and nothing of it happens; the handler
+// answers the announcement with commands from a mail client that does not
+// authenticate, confirms them by answering the confirmation mail, and the
+// decision reaches the complainant and the accused.
 func TestCommandsEndToEnd(t *testing.T) {
 	d, cfg, imapAddr, smtpAddr := startDev(t)
 	const staff = "behandelaar@example.test"
@@ -81,35 +85,59 @@ func TestCommandsEndToEnd(t *testing.T) {
 	ah := header(t, ann)
 	subj, _ := ah.Subject()
 	caseID := subj[strings.Index(subj, "[")+1 : strings.Index(subj, "]")]
+	replyTo := ah.Get("Reply-To")
+	replyTo = strings.Trim(replyTo[strings.LastIndex(replyTo, "<")+1:], "<> ")
+	local, _, _ := strings.Cut(replyTo, "@")
+	if tok := local[strings.LastIndex(local, ".")+1:]; len(tok) != 12 || strings.Contains(ah.Get("Message-Id"), tok) {
+		t.Errorf("the announcement's Message-ID %s carries the handler's token %s", ah.Get("Message-Id"), tok)
+	}
 
-	// Someone else writes as the handler, unauthenticated, with forged
-	// Authentication-Results of the dev server and of a stranger.
+	// The attacker holds the forwarded announcement: its reply address
+	// and Message-ID. The mail is not authenticated; it carries forged
+	// Authentication-Results of the dev server (one with a control
+	// character glued to the id) and of a stranger.
 	spoof := complaintMail("B. Handelaar <"+staff+">", "Re: "+subj, "spoof@evil.example",
-		"#besluit ongegrond\nKlacht afgewezen.\n",
+		"#aangeklaagde Mallory <mallory@evil.example>\n#informeer-aangeklaagde\n#besluit ongegrond\nKlacht afgewezen.\n",
+		"In-Reply-To: "+ah.Get("Message-Id")+"\r\n",
 		"Authentication-Results: klachtenbus-dev; auth=pass smtp.auth="+staff+"\r\n",
+		"Authentication-Results: klachtenbus-dev\v; auth=pass smtp.auth="+staff+"\r\n",
 		"Authentication-Results: evil.example; dkim=pass header.d=example.test; dmarc=pass header.from=example.test\r\n")
-	sendMail(t, smtpAddr, staff, mailbox, spoof, false)
-	waitForSubject(t, imapAddr, staff, "Niet uitgevoerd")
+	sendMail(t, smtpAddr, staff, replyTo, spoof, false)
+	conf1 := waitForSubject(t, imapAddr, staff, "Bevestig uw opdrachten")
 	f := readCase(t, cfg, caseID)
-	if f.State != "received" || !f.has("refused", staff) {
-		t.Fatalf("after the spoofed command: state %s, events %+v", f.State, f.Events)
+	if f.State != "received" || !f.has("confirm", staff) || f.has("accused", staff) {
+		t.Fatalf("after the forged commands: state %s, events %+v", f.State, f.Events)
+	}
+	if !strings.Contains(string(conf1), "mallory@evil.example") || !strings.Contains(string(conf1), "Antwoord dan niet") {
+		t.Errorf("the confirmation request does not show the held commands and what to do:\n%s", conf1)
 	}
 	for _, s := range subjects(t, imapAddr, "jan@example.test") {
 		if strings.Contains(s, "Besluit") {
-			t.Fatalf("the spoofed decision reached the complainant: %q", s)
+			t.Fatalf("the forged decision reached the complainant: %q", s)
 		}
 	}
+	if got := subjects(t, imapAddr, "mallory@evil.example"); len(got) != 0 {
+		t.Fatalf("the attacker got mail: %q", got)
+	}
 
-	// The handler answers the announcement with the reply button: to its
-	// Reply-To, which carries the handler's token.
-	replyTo := ah.Get("Reply-To")
-	replyTo = strings.Trim(replyTo[strings.LastIndex(replyTo, "<")+1:], "<> ")
-	cmd := complaintMail("B. Handelaar <"+staff+">", "Re: "+subj, "cmd1@example.test",
+	// The handler answers the announcement with the reply button, from a
+	// mail client that does not authenticate: the commands wait for the
+	// handler's confirmation too.
+	cmd := complaintMail("B. Handelaar <"+staff+">", "Re: "+subj+" (besluit)", "cmd1@example.test",
 		"#aangeklaagde Piet Docent <piet@example.test>\n#informeer-aangeklaagde\n#besluit gegrond\n"+
 			"De vragen zijn niet beantwoord. Maatregel: de docent belt u deze week.\n\n"+
 			"Op ma 23 nov 2026 schreef klachtenloket:\n> - #sluiten\n> Nieuwe klacht\n",
 		"In-Reply-To: "+ah.Get("Message-Id")+"\r\n")
 	sendMail(t, smtpAddr, staff, replyTo, cmd, false)
+	conf2 := waitForSubject(t, imapAddr, staff, "(besluit)")
+	if f := readCase(t, cfg, caseID); f.State != "received" {
+		t.Fatalf("unconfirmed commands ran: state %s", f.State)
+	}
+	// The handler answers that confirmation mail: now they run.
+	ch := header(t, conf2)
+	yes := complaintMail("B. Handelaar <"+staff+">", "Re: Bevestig", "yes1@example.test", "Ja, dat was ik.\n",
+		"In-Reply-To: "+ch.Get("Message-Id")+"\r\n")
+	sendMail(t, smtpAddr, staff, mailbox, yes, false)
 
 	tr := waitForSubject(t, imapAddr, staff, "Verwerkt")
 	if !strings.Contains(string(tr), "#besluit gegrond") {

@@ -31,7 +31,9 @@ func waitSubject(t *testing.T, s *mailstack, user, want string) []byte {
 // Dovecot: a complaint submitted to Postfix for the complaint address is
 // delivered into Dovecot, the daemon picks it up over IMAP IDLE, and the
 // acknowledgement, the announcement, the handler's decision by command
-// and the complainant's reply all travel through the real servers.
+// (confirmed by answering the confirmation mail, since this Postfix
+// proves no sender) and the complainant's reply all travel through the
+// real servers.
 func TestRealServersEndToEnd(t *testing.T) {
 	st := privateStack(t)
 	acc := newAccounts(t)
@@ -66,6 +68,18 @@ func TestRealServersEndToEnd(t *testing.T) {
 	if err := sub.Send(acc.handler, []string{replyTo}, cmd); err != nil {
 		t.Fatal(err)
 	}
+	// Nothing proves where that mail came from (this Postfix adds no
+	// Authentication-Results), so the handler is asked to confirm, and
+	// confirms by answering.
+	conf := waitSubject(t, st, acc.handler, "Bevestig uw opdracht")
+	if f := readCase(t, cfg, caseID); f.State == "decided" {
+		t.Fatal("the decision ran before the handler confirmed it")
+	}
+	yes := mailTo("B. Handelaar <"+acc.handler+">", acc.complaints, "Re: bevestiging", acc.prefix+"yes1@example.test",
+		"Ja.\n", "In-Reply-To: "+header(t, conf).Get("Message-Id")+"\r\n")
+	if err := sub.Send(acc.handler, []string{acc.complaints}, yes); err != nil {
+		t.Fatal(err)
+	}
 	waitSubject(t, st, acc.handler, "Verwerkt")
 	dec := waitSubject(t, st, jan, "Besluit op de klacht")
 	if !strings.Contains(string(dec), "De docent belt u") {
@@ -89,7 +103,7 @@ func TestRealServersEndToEnd(t *testing.T) {
 	}
 	eventually(t, "the complaint mailbox filed", 10*time.Second, func() bool {
 		return folderSize(t, st.imap, acc.complaints, "INBOX") == 0 &&
-			folderSize(t, st.imap, acc.complaints, "Verwerkt") == 3
+			folderSize(t, st.imap, acc.complaints, "Verwerkt") == 4
 	})
 	d.stop(t)
 }

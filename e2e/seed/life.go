@@ -669,9 +669,9 @@ func (c *caseLife) outbox() ([]outRow, error) {
 	last := map[string]string{}
 	out := make([]outRow, 0, len(c.mails))
 	for i, m := range c.mails {
-		to := strings.ToLower(m.to)
+		to := cases.CanonAddr(m.to)
 		token := cases.Token(f.secret, c.id, to)
-		mid := cases.OutMessageID(c.id, m.kind, i+1, token, f.domain)
+		mid := cases.OutMessageID(f.secret, c.id, m.kind, i+1, f.domain)
 		inReplyTo, refs := m.inReplyTo, m.refs
 		switch m.thread {
 		case "complainant":
