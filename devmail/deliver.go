@@ -19,7 +19,8 @@ type envelope struct {
 
 // Deliver files raw in rcpt's INBOX as if it had arrived over SMTP without
 // authentication: Return-Path and Delivered-To are prepended and any
-// Authentication-Results claiming AuthServID is removed. The reverse path is
+// Authentication-Results claiming AuthServID (or an id of
+// Options.StripAuthServIDs) is removed. The reverse path is
 // taken from a Return-Path header already in raw (so "Return-Path: <>" makes
 // a bounce), else from the From address. Bare LF line endings become CRLF.
 // The reject hook and SetDown do not apply.
@@ -44,7 +45,7 @@ func (s *Server) deliver(env envelope, raw []byte, authAddr string) error {
 	if err != nil {
 		return err
 	}
-	msg := buildDelivery(env, toCRLF(raw), authAddr)
+	msg := buildDelivery(env, toCRLF(raw), authAddr, s.strip)
 	if err := s.appendToInbox(owner, msg); err != nil {
 		return err
 	}
@@ -54,8 +55,9 @@ func (s *Server) deliver(env envelope, raw []byte, authAddr string) error {
 
 // buildDelivery returns a new message: Return-Path, Delivered-To and (when
 // authAddr is set) Authentication-Results, then raw's header without any
-// Return-Path or Authentication-Results for AuthServID, then raw's body.
-func buildDelivery(env envelope, raw []byte, authAddr string) []byte {
+// Return-Path or Authentication-Results claiming an id of strip, then
+// raw's body.
+func buildDelivery(env envelope, raw []byte, authAddr string, strip []string) []byte {
 	fields, body := splitHeader(raw)
 	var b bytes.Buffer
 	b.Grow(len(raw) + 256)
@@ -71,8 +73,8 @@ func buildDelivery(env envelope, raw []byte, authAddr string) []byte {
 		switch {
 		case strings.EqualFold(name, "Return-Path"):
 			continue // only the final delivery sets it
-		case strings.EqualFold(name, "Authentication-Results") && strings.EqualFold(authServID(value), AuthServID):
-			continue // forged: only this server may claim its authserv-id
+		case strings.EqualFold(name, "Authentication-Results") && claimsID(value, strip):
+			continue // forged: only this server may claim a trusted authserv-id
 		}
 		b.Write(f)
 	}
@@ -140,12 +142,14 @@ func headerValue(msg []byte, name string) (string, bool) {
 	return "", false
 }
 
-// authServID returns the authserv-id of an Authentication-Results value
-// (RFC 8601: [CFWS] authserv-id [CFWS authres-version] ...), skipping
-// leading comments; a quoted authserv-id is unquoted.
-func authServID(v string) string {
+// claimsID reports whether an Authentication-Results value claims one of
+// ids, read generously: after leading white space, comments and a quote,
+// the value starts with the id (ASCII letters in any case), whatever
+// follows it. The daemon reads the id exactly (mailin.AuthservID); a
+// header that either reading could take for a trusted one goes.
+func claimsID(v string, ids []string) bool {
 	for {
-		v = strings.TrimLeft(v, " \t")
+		v = strings.TrimLeft(v, " \t\r\n\"")
 		if !strings.HasPrefix(v, "(") {
 			break
 		}
@@ -164,20 +168,16 @@ func authServID(v string) string {
 			}
 		}
 		if i >= len(v) {
-			return ""
+			return false
 		}
 		v = v[i+1:]
 	}
-	if strings.HasPrefix(v, `"`) {
-		if j := strings.IndexByte(v[1:], '"'); j >= 0 {
-			return v[1 : j+1]
+	for _, id := range ids {
+		if id != "" && len(v) >= len(id) && strings.EqualFold(v[:len(id)], id) {
+			return true
 		}
-		return ""
 	}
-	if j := strings.IndexAny(v, " \t;("); j >= 0 {
-		return v[:j]
-	}
-	return v
+	return false
 }
 
 // fromAddress returns the single address in msg's From header. It fails when

@@ -71,6 +71,11 @@ type Options struct {
 	Domain string
 	// Logger receives the servers' diagnostics; nil discards them.
 	Logger *slog.Logger
+	// StripAuthServIDs are authserv-ids besides AuthServID whose
+	// Authentication-Results headers are removed from every message on
+	// delivery: the daemon's trusted ids, which in dev only this server
+	// may claim (RFC 8601 section 5).
+	StripAuthServIDs []string
 }
 
 // Server is a running pair of IMAP and SMTP servers sharing one set of
@@ -78,6 +83,7 @@ type Options struct {
 type Server struct {
 	log    *slog.Logger
 	domain string
+	strip  []string // authserv-ids whose Authentication-Results are removed on delivery
 
 	imapSrv *imapserver.Server
 	smtpSrv *smtp.Server
@@ -124,6 +130,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	s := &Server{
 		log:     logger,
 		domain:  opts.Domain,
+		strip:   append([]string{AuthServID}, opts.StripAuthServIDs...),
 		users:   make(map[string]*imapmemserver.User),
 		changed: make(chan struct{}),
 	}

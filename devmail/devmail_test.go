@@ -21,9 +21,9 @@ import (
 
 const waitTimeout = 10 * time.Second
 
-func startServer(t *testing.T) *Server {
+func startServer(t *testing.T, strip ...string) *Server {
 	t.Helper()
-	s, err := Start(context.Background(), Options{IMAPAddr: "127.0.0.1:0", SMTPAddr: "127.0.0.1:0"})
+	s, err := Start(context.Background(), Options{IMAPAddr: "127.0.0.1:0", SMTPAddr: "127.0.0.1:0", StripAuthServIDs: strip})
 	if err != nil {
 		t.Fatalf("Start: %v", err)
 	}
@@ -180,7 +180,8 @@ func TestAuthenticationResults(t *testing.T) {
 		name     string
 		authUser string
 		from     string
-		prefix   string // header lines put in front of the submitted message
+		prefix   string   // header lines put in front of the submitted message
+		strip    []string // the daemon's trusted ids (Options.StripAuthServIDs)
 		want     []string
 	}{
 		{name: "auth as From", authUser: "staff1@example.test", from: "S. Taf <Staff1@Example.test>",
@@ -192,10 +193,13 @@ func TestAuthenticationResults(t *testing.T) {
 			want: []string{"klachtenbus-dev; auth=pass smtp.auth=staff1@example.test"}},
 		{name: "foreign authserv-id kept", from: "staff1@example.test", prefix: foreign,
 			want: []string{"mx.example.test; dkim=pass header.d=example.test"}},
+		{name: "a trusted id of the daemon's stripped", from: "staff1@example.test", prefix: foreign, strip: []string{"mx.example.test"}},
+		{name: "dev id with a control character glued on stripped", from: "staff1@example.test",
+			prefix: "Authentication-Results: klachtenbus-dev\v; auth=pass smtp.auth=staff1@example.test\r\n"},
 	}
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := startServer(t)
+			s := startServer(t, tt.strip...)
 			msg := tt.prefix + testMessage(tt.from, fmt.Sprintf("test %d", i))
 			if err := send(t, s, tt.authUser, "staff1@example.test", []string{"klachten@example.test"}, msg); err != nil {
 				t.Fatalf("send: %v", err)
@@ -673,18 +677,25 @@ func TestCloseAndContext(t *testing.T) {
 	}
 }
 
-func TestAuthServID(t *testing.T) {
-	for in, want := range map[string]string{
-		"klachtenbus-dev; auth=pass":            "klachtenbus-dev",
-		"  klachtenbus-dev 1; auth=pass":        "klachtenbus-dev",
-		"(a (nested) comment) klachtenbus-dev;": "klachtenbus-dev",
-		`"klachtenbus-dev"; none`:               "klachtenbus-dev",
-		"mx.example.test;dkim=pass":             "mx.example.test",
-		"klachtenbus-dev.evil.test; auth=pass":  "klachtenbus-dev.evil.test",
-		"(unterminated":                         "",
+func TestClaimsID(t *testing.T) {
+	ids := []string{AuthServID, "mx.example.test"}
+	for in, want := range map[string]bool{
+		"klachtenbus-dev; auth=pass":            true,
+		"  klachtenbus-dev 1; auth=pass":        true,
+		"(a (nested) comment) klachtenbus-dev;": true,
+		`"klachtenbus-dev"; none`:               true,
+		"KLACHTENBUS-DEV; auth=pass":            true,
+		"mx.example.test;dkim=pass":             true,
+		// What a lenient reader could take for a trusted id goes too.
+		"klachtenbus-dev\v; auth=pass":         true,
+		"klachtenbus-dev\u00a0; auth=pass":     true,
+		"klachtenbus-dev.evil.test; auth=pass": true,
+		"evil.test; auth=pass":                 false,
+		"(unterminated":                        false,
+		"":                                     false,
 	} {
-		if got := authServID(in); got != want {
-			t.Errorf("authServID(%q) = %q, want %q", in, got, want)
+		if got := claimsID(in, ids); got != want {
+			t.Errorf("claimsID(%q) = %v, want %v", in, got, want)
 		}
 	}
 }

@@ -13,20 +13,27 @@ import (
 // of in proves that in.From sent the message (SPEC section 5,
 // "Authorisation"). It returns how, e.g. "dkim=pass header.d=example.test
 // by mx.example.test", or "" when nothing proves it. It is a pure function
-// of in.AuthResults, in.From and trusted.
+// of in.AuthResults, in.From, trusted and maxHop.
 //
 // The rules:
 //
-//   - Only headers whose authserv-id is in trusted (case-insensitive)
-//     count. Headers with any other authserv-id are skipped wherever they
-//     are, as if absent.
-//   - Of the trusted headers only the topmost block counts: the one with
-//     the smallest Hop and every other trusted header with that same Hop
-//     (one server may add several, e.g. OpenDKIM and OpenDMARC). Trusted
-//     headers further down (a larger Hop: added before the message reached
-//     our last server, possibly forged by the sender) are ignored even when
-//     they say pass, and also when the top block proves nothing or cannot
-//     be parsed.
+//   - Only headers whose authserv-id is in trusted count, compared as the
+//     same ASCII letters regardless of case. The authserv-id is read
+//     exactly as RFC 8601 writes it (a token or quoted-string after
+//     optional white space and comments, followed by white space, a
+//     comment or ';'): anything else (a control character or a no-break
+//     space glued to the id, a non-ASCII look-alike) makes the header
+//     nobody's. Headers with any other authserv-id are skipped wherever
+//     they are, as if absent.
+//   - Only a header added by our own receiving hop counts: one with at
+//     most maxHop Received header fields above it (0: on top, above every
+//     Received). One further down was there before our server saw the
+//     message, so the sender may have written it.
+//   - Of those, only the topmost block counts: the one with the smallest
+//     Hop and every other trusted header with that same Hop (one server
+//     may add several, e.g. OpenDKIM and OpenDMARC). Trusted headers
+//     further down are ignored even when they say pass, and also when the
+//     top block proves nothing or cannot be parsed.
 //   - Within that block the From address is proven by any one of:
 //     dkim=pass whose header.d, or the domain of header.i, is aligned with
 //     the From domain (relaxed: equal, or the From domain is a subdomain of
@@ -34,7 +41,7 @@ import (
 //     other way round, and never a single-label d such as "test" for a
 //     subdomain); dmarc=pass whose header.from equals the From domain;
 //     auth=pass whose smtp.auth equals the From address (an smtp.auth
-//     without '@' proves no address). Comparisons are case-insensitive.
+//     without '@' proves no address). Comparisons ignore ASCII case.
 //   - A header that authres.Parse rejects, or with an unterminated comment
 //     or quoted string, proves nothing. Comments are removed before parsing
 //     and quoted strings are kept as one token, so that text inside them
@@ -43,7 +50,7 @@ import (
 //
 // It returns "" when in.From.Email is empty (Parse lower-cases it) or
 // trusted is empty.
-func AuthenticatedFrom(in *cases.Inbound, trusted []string) string {
+func AuthenticatedFrom(in *cases.Inbound, trusted []string, maxHop int) string {
 	from := in.From.Email
 	at := strings.LastIndexByte(from, '@')
 	if at <= 0 || at == len(from)-1 {
@@ -58,8 +65,10 @@ func AuthenticatedFrom(in *cases.Inbound, trusted []string) string {
 	}
 	var block []header
 	for _, ah := range in.AuthResults {
-		value, ok := stripAuthresComments(ah.Value)
-		id := authservID(value)
+		if ah.Hop > maxHop {
+			continue
+		}
+		id := AuthservID(ah.Value)
 		if !isTrustedID(id, trusted) {
 			continue
 		}
@@ -69,6 +78,7 @@ func AuthenticatedFrom(in *cases.Inbound, trusted []string) string {
 		if len(block) > 0 && ah.Hop < block[0].hop {
 			block = block[:0]
 		}
+		value, ok := stripAuthresComments(ah.Value)
 		block = append(block, header{id: id, value: value, ok: ok, hop: ah.Hop})
 	}
 
@@ -149,21 +159,88 @@ func isTrustedID(id string, trusted []string) bool {
 		return false
 	}
 	for _, t := range trusted {
-		if t = strings.TrimSpace(t); t != "" && strings.EqualFold(t, id) {
+		if t = strings.TrimSpace(t); t != "" && cases.SameAddr(t, id) {
 			return true
 		}
 	}
 	return false
 }
 
-// authservID returns the authserv-id of a comment-free
-// Authentication-Results value: its first token.
-func authservID(v string) string {
-	v = strings.TrimSpace(v)
-	if i := strings.IndexFunc(v, func(r rune) bool { return r == ';' || unicode.IsSpace(r) }); i >= 0 {
-		v = v[:i]
+// AuthservID returns the authserv-id of an Authentication-Results field
+// value, read as RFC 8601 section 2.2 writes it: optional CFWS, then a
+// value (an RFC 2045 token or a quoted-string of printable ASCII), then
+// CFWS, ';' or the end. It returns "" when the value does not start that
+// way, so that an id with a control character, a no-break space or any
+// other non-ASCII byte glued to it is nobody's id.
+func AuthservID(v string) string {
+	i := skipCFWS(v, 0)
+	if i < 0 || i == len(v) {
+		return ""
 	}
-	return v
+	var id string
+	if v[i] == '"' {
+		var b strings.Builder
+		j := i + 1
+		for ; j < len(v) && v[j] != '"'; j++ {
+			c := v[j]
+			if c == '\\' && j+1 < len(v) {
+				j++
+				c = v[j]
+			}
+			if c < 0x20 || c >= 0x7f {
+				return ""
+			}
+			b.WriteByte(c)
+		}
+		if j == len(v) {
+			return ""
+		}
+		id, i = b.String(), j+1
+	} else {
+		j := i
+		for j < len(v) && isTokenChar(v[j]) {
+			j++
+		}
+		id, i = v[i:j], j
+	}
+	if id == "" || strings.TrimSpace(id) != id {
+		return ""
+	}
+	if i < len(v) && !strings.ContainsRune("; \t\r\n(", rune(v[i])) {
+		return ""
+	}
+	return id
+}
+
+// skipCFWS returns the index of the first byte of v at or after i that is
+// neither folding white space nor inside a comment, or -1 when a comment
+// does not end.
+func skipCFWS(v string, i int) int {
+	depth := 0
+	for ; i < len(v); i++ {
+		c := v[i]
+		switch {
+		case depth > 0 && c == '\\':
+			i++
+		case c == '(':
+			depth++
+		case depth > 0 && c == ')':
+			depth--
+		case depth > 0, c == ' ', c == '\t', c == '\r', c == '\n':
+		default:
+			return i
+		}
+	}
+	if depth > 0 {
+		return -1
+	}
+	return i
+}
+
+// isTokenChar reports whether c may stand in an RFC 2045 token: printable
+// US-ASCII other than the tspecials.
+func isTokenChar(c byte) bool {
+	return c > 0x20 && c < 0x7f && !strings.ContainsRune(`()<>@,;:\"/[]?=`, rune(c))
 }
 
 // stripAuthresComments removes the (nested) comments from an

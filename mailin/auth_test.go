@@ -139,7 +139,7 @@ func TestAuthenticatedFrom(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Parse: %v", err)
 			}
-			if got := AuthenticatedFrom(in, tt.trusted); got != tt.want {
+			if got := AuthenticatedFrom(in, tt.trusted, 0); got != tt.want {
 				t.Errorf("AuthenticatedFrom = %q, want %q (AuthResults %+v)", got, tt.want, in.AuthResults)
 			}
 		})
@@ -168,5 +168,83 @@ func TestClassifySetsFromAuth(t *testing.T) {
 	Classify(in, us) // recomputed: us trusts nobody
 	if in.FromAuth != "" {
 		t.Errorf("FromAuth = %q after Classify without trusted ids", in.FromAuth)
+	}
+}
+
+// TestAuthservIDExact: the authserv-id is read as RFC 8601 writes it, so
+// an id with a control character, a no-break space or a non-ASCII
+// look-alike glued to it belongs to nobody (the attack: "klachtenbus-dev<VT>;
+// auth=pass ..." passed a lenient reading that turned <VT> into a space).
+func TestAuthservIDExact(t *testing.T) {
+	for _, tt := range []struct{ value, want string }{
+		{"mx.example.test; auth=pass", "mx.example.test"},
+		{"  mx.example.test ; auth=pass", "mx.example.test"},
+		{"\tmx.example.test\r\n\t; auth=pass", "mx.example.test"},
+		{"(our MX) mx.example.test; none", "mx.example.test"},
+		{"mx.example.test 1; auth=pass", "mx.example.test"},
+		{"mx.example.test(comment); auth=pass", "mx.example.test"},
+		{`"mx.example.test"; auth=pass`, "mx.example.test"},
+		{"mx.example.test", "mx.example.test"},
+		{"klachtenbus-dev\v; auth=pass", ""},
+		{"klachtenbus-dev\x00; auth=pass", ""},
+		{"klachtenbus-dev\u00a0; auth=pass", ""},
+		{"\u00a0klachtenbus-dev; auth=pass", ""},
+		{"klachtenbus-dev\u2028; auth=pass", ""},
+		{"\u212Alachtenbus-dev; auth=pass", ""}, // Kelvin sign for K
+		{"klachtenbus-dev\x7f; auth=pass", ""},
+		{"mx.example.test/evil; auth=pass", ""},
+		{"\"mx.example.test\v\"; auth=pass", ""},
+		{"\"mx.example.test; auth=pass", ""},
+		{"(unterminated mx.example.test; auth=pass", ""},
+		{"; auth=pass", ""},
+		{"", ""},
+	} {
+		if got := AuthservID(tt.value); got != tt.want {
+			t.Errorf("AuthservID(%q) = %q, want %q", tt.value, got, tt.want)
+		}
+	}
+
+	dev := []string{"klachtenbus-dev"}
+	for _, forged := range []string{"klachtenbus-dev\v", "klachtenbus-dev\u00a0", "\u212Alachtenbus-dev", "klachtenbus-dev\x0c"} {
+		in, err := Parse(authMsg("staff1@example.test", "Authentication-Results: "+forged+"; auth=pass smtp.auth=staff1@example.test\n"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := AuthenticatedFrom(in, dev, 0); got != "" {
+			t.Errorf("%q passed as klachtenbus-dev: %q", forged, got)
+		}
+	}
+}
+
+// TestAuthresHops: a trusted header counts only when at most maxHop
+// Received fields stand above it, i.e. when our own receiving hop added
+// it; one further down was in the message when it reached us.
+func TestAuthresHops(t *testing.T) {
+	mx := []string{"mx.example.test"}
+	lmtp := "Received: from mx.example.test by store.example.test with LMTP; Mon, 2 Mar 2026 10:00:01 +0100\n"
+	pass := "Authentication-Results: mx.example.test; auth=pass smtp.auth=jan@example.test\n"
+	const proven = "auth=pass smtp.auth=jan@example.test by mx.example.test"
+	for _, tt := range []struct {
+		name   string
+		header string
+		maxHop int
+		want   string
+	}{
+		{"on top, hops 0", pass + rcvd, 0, proven},
+		{"below one Received, hops 0", lmtp + pass + rcvd, 0, ""},
+		{"below one Received, hops 1 (Dovecot LMTP after the MX)", lmtp + pass + rcvd, 1, proven},
+		{"below the sender's own Received, hops 1", lmtp + rcvd + pass, 1, ""},
+		{"no header of ours, a forged one further down", rcvd + pass, 0, ""},
+		{"ours says fail on top, forged pass further down within hops", "Authentication-Results: mx.example.test; auth=fail smtp.auth=jan@example.test\n" + lmtp + pass, 1, ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			in, err := Parse(authMsg("jan@example.test", tt.header))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := AuthenticatedFrom(in, mx, tt.maxHop); got != tt.want {
+				t.Errorf("AuthenticatedFrom(hops %d) = %q, want %q", tt.maxHop, got, tt.want)
+			}
+		})
 	}
 }

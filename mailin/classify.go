@@ -22,6 +22,18 @@ type Us struct {
 	// Authentication-Results headers can prove the From address (see
 	// AuthenticatedFrom).
 	TrustedAuthServIDs []string
+	// AuthresHops is how many Received header fields may stand above a
+	// trusted Authentication-Results header for it to count (`[security]
+	// authres_hops`; 0: it must be on top).
+	AuthresHops int
+	// DKIMFor, when set, names the From addresses whose DKIM signatures
+	// are verified (a DNS lookup each, so only for staff members). A
+	// valid signature aligned with the From domain proves the sender like
+	// a trusted dkim=pass.
+	DKIMFor func(from string) bool
+	// LookupTXT looks up the DNS TXT records of a DKIM key; nil uses the
+	// system resolver with a time limit.
+	LookupTXT func(domain string) ([]string, error)
 }
 
 // Owns reports whether email is our mailbox or one of its plus-addresses
@@ -31,7 +43,7 @@ func (us Us) Owns(email string) bool {
 	if !ok {
 		return false
 	}
-	email = strings.ToLower(strings.TrimSpace(email))
+	email = cases.CanonAddr(email)
 	at := strings.LastIndexByte(email, '@')
 	if at < 0 || email[at+1:] != md {
 		return false
@@ -105,7 +117,10 @@ func Classify(in *cases.Inbound, us Us) {
 		h = message.Header{} // still apply the rules that need no header
 	}
 	classify(in, h, us)
-	in.FromAuth = AuthenticatedFrom(in, us.TrustedAuthServIDs)
+	in.FromAuth = AuthenticatedFrom(in, us.TrustedAuthServIDs, us.AuthresHops)
+	if in.FromAuth == "" && us.DKIMFor != nil && in.From.Email != "" && us.DKIMFor(in.From.Email) {
+		in.FromAuth = DKIMFrom(in.Raw, in.From.Email, us.LookupTXT)
+	}
 }
 
 func classify(in *cases.Inbound, h message.Header, us Us) {

@@ -576,8 +576,9 @@ func parseOneAddress(s string) (cases.Address, bool) {
 // makeAddress checks and normalises an address: the email must look like
 // local@domain with no white space, control or special characters.
 func makeAddress(name, email string) (cases.Address, bool) {
-	email = strings.ToLower(strings.TrimSpace(email))
-	email = strings.TrimPrefix(email, "mailto:")
+	// ASCII lower-casing only (cases.CanonAddr): Unicode mapping would
+	// make "\u212Aaren" (Kelvin sign) karen.
+	email = strings.TrimPrefix(cases.CanonAddr(email), "mailto:")
 	at := strings.LastIndexByte(email, '@')
 	if at <= 0 || at == len(email)-1 || len(email) > maxEmailLen || !utf8.ValidString(email) {
 		return cases.Address{}, false

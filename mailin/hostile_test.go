@@ -92,7 +92,7 @@ func TestHostileCorpusDetails(t *testing.T) {
 		}
 		// Only the one our server wrote on top counts (a fail); the pass
 		// 5000 hops down, in our server's name, was written by the sender.
-		if got := AuthenticatedFrom(in, []string{"mx.example.test"}); got != "" {
+		if got := AuthenticatedFrom(in, []string{"mx.example.test"}, 5000); got != "" {
 			t.Errorf("FromAuth %q: a forged Authentication-Results below the Received lines proves nothing", got)
 		}
 	})

@@ -181,7 +181,14 @@ func (p *parser) header(h message.Header) {
 		case strings.EqualFold(f.Key(), "Received"):
 			hop++
 		case strings.EqualFold(f.Key(), "Authentication-Results"):
-			in.AuthResults = append(in.AuthResults, cases.AuthHeader{Value: cleanLine(toValidUTF8([]byte(f.Value())), 16384), Hop: hop})
+			// Kept as written (control characters too): AuthenticatedFrom
+			// reads the authserv-id exactly, and a lenient clean-up here
+			// would turn "id<VT>;" into "id ;".
+			v := f.Value()
+			if len(v) > 16384 {
+				v = v[:16384]
+			}
+			in.AuthResults = append(in.AuthResults, cases.AuthHeader{Value: toValidUTF8([]byte(v)), Hop: hop})
 		}
 	}
 }
