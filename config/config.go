@@ -153,6 +153,15 @@ type Security struct {
 	CommandSecretFile  string   `toml:"command_secret_file"`  // resolved to an absolute path
 	TrustedAuthservIDs []string `toml:"trusted_authserv_ids"` // Authentication-Results we believe
 	AutoReplyLimit     int      `toml:"auto_reply_limit"`     // automatic answers per address per 24h; default 5
+	// StaffProof is what proves a staff member's command: "origin"
+	// (default: the mail's own authentication, else a confirmation round
+	// trip) or "token" (the reply token suffices).
+	StaffProof string `toml:"staff_proof"`
+	// AuthresHops is how many Received header fields may stand above an
+	// Authentication-Results header of a trusted server for it to count:
+	// 0 (default) only a header on top, added by the server that
+	// delivered the message to the mailbox.
+	AuthresHops int `toml:"authres_hops"`
 }
 
 // Schedule is the [schedule] section: cron specs (robfig/cron standard syntax
@@ -288,7 +297,7 @@ func (c *Config) StaffByEmail(addr string) (Staff, bool) {
 		addr = a.Address
 	}
 	for _, s := range c.Staff {
-		if strings.EqualFold(s.Email, addr) {
+		if cases.SameAddr(s.Email, addr) {
 			return s, true
 		}
 	}

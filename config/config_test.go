@@ -167,6 +167,9 @@ func TestValidation(t *testing.T) {
 		{"log format", appendDoc("[log]\nformat = \"xml\""), "log.format", 21, "not a log format"},
 		{"helo", add("[smtp]", `helo_name = "a b"`), "smtp.helo_name", 11, "not a host name"},
 		{"store empty", appendDoc("[store]\npath = \"\""), "store.path", 21, "must name"},
+		{"staff proof", add("[security]", `staff_proof = "trust-me"`), "security.staff_proof", 14, `must be "origin" or "token"`},
+		{"authres hops", add("[security]", `authres_hops = -1`), "security.authres_hops", 14, "between 0 and 20"},
+		{"password in plain text over the network", add("[imap]", `tls = "none"`), "imap.tls", 6, "plain text to imap.example.test:993"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -79,6 +79,7 @@ func (c *Config) applyDefaults() {
 	if c.Security.AutoReplyLimit == 0 && absent("security.auto_reply_limit") {
 		c.Security.AutoReplyLimit = defaultAutoReplyLimit
 	}
+	setS("security.staff_proof", &c.Security.StaffProof, "origin")
 
 	setS("schedule.sweep", &c.Schedule.Sweep, defaultSweep)
 	setS("schedule.digest", &c.Schedule.Digest, defaultDigest)

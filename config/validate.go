@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/robfig/cron/v3"
+
+	"github.com/klachtenbus/klachtenbus/cases"
 )
 
 // Validate checks the meaning of every value and returns all problems, each
@@ -20,6 +22,12 @@ func (c *Config) Validate() error {
 	var es []*Error
 	add := func(key, format string, args ...any) {
 		es = append(es, c.errAtf(key, format, args...))
+	}
+	// A password over plain text may cross no network.
+	plaintext := func(key, tls, addr, password string) {
+		if tls == "none" && password != "" && addr != "" && !loopbackAddr(addr) {
+			add(key, "\"none\" would send the password in plain text to %s, which is not this machine: use \"starttls\" or \"implicit\"", addr)
+		}
 	}
 
 	// [organisation]
@@ -60,6 +68,7 @@ func (c *Config) Validate() error {
 		}
 	}
 	checkTLS("imap.tls", m.TLS)
+	plaintext("imap.tls", m.TLS, m.Address, m.Password)
 	folders := []struct{ key, v string }{
 		{"imap.mailbox", m.Mailbox}, {"imap.processed", m.Processed},
 		{"imap.ignored", m.Ignored}, {"imap.quarantine", m.Quarantine},
@@ -95,6 +104,7 @@ func (c *Config) Validate() error {
 		}
 	}
 	checkTLS("smtp.tls", c.SMTP.TLS)
+	plaintext("smtp.tls", c.SMTP.TLS, c.SMTP.Address, c.SMTP.Password)
 	if r := c.SMTP.RetryAfter; r < Duration(time.Second) || r > Duration(time.Hour) {
 		add("smtp.retry_after", "must be between 1s and 1h, got %s", r)
 	}
@@ -118,6 +128,12 @@ func (c *Config) Validate() error {
 	}
 	if c.Security.AutoReplyLimit < 0 {
 		add("security.auto_reply_limit", "must be 0 or more, got %d", c.Security.AutoReplyLimit)
+	}
+	if p := c.Security.StaffProof; p != "origin" && p != "token" {
+		add("security.staff_proof", "must be \"origin\" or \"token\", got %q", p)
+	}
+	if h := c.Security.AuthresHops; h < 0 || h > 20 {
+		add("security.authres_hops", "must be between 0 and 20, got %d", h)
 	}
 
 	// [schedule]
@@ -146,13 +162,13 @@ func (c *Config) Validate() error {
 		} else if err := checkAddress(s.Email); err != nil {
 			add(key+".email", "%v", err)
 		} else {
-			low := strings.ToLower(s.Email)
+			low := cases.CanonAddr(s.Email)
 			if j, dup := seen[low]; dup {
 				add(key+".email", "%q is listed twice (also staff[%d], line %d)", s.Email, j, c.nearestLine(fmt.Sprintf("staff[%d].email", j)))
 			} else {
 				seen[low] = i
 			}
-			if o.Mailbox != "" && strings.EqualFold(s.Email, o.Mailbox) {
+			if o.Mailbox != "" && cases.SameAddr(s.Email, o.Mailbox) {
 				add(key+".email", "%q is the complaint mailbox itself; mail from it is ignored", s.Email)
 			}
 		}
@@ -234,6 +250,19 @@ func (c *Config) ValidateServe() error {
 }
 
 // checkAddress accepts a bare address (local@domain, no display name).
+// loopbackAddr reports whether a host:port names this machine.
+func loopbackAddr(hostport string) bool {
+	host, _, err := net.SplitHostPort(hostport)
+	if err != nil {
+		host = hostport
+	}
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
 func checkAddress(s string) error {
 	a, err := mail.ParseAddress(s)
 	if err != nil || a.Address != s || a.Name != "" {

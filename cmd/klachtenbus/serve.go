@@ -94,7 +94,10 @@ func (m *Main) serve(ctx context.Context, args []string, dev bool) error {
 func (m *Main) newDaemon(ctx context.Context, c *config.Config, log *slog.Logger, dev bool) (*Daemon, error) {
 	d := &Daemon{Config: c, Log: log}
 	if dev {
-		srv, err := devmail.Start(ctx, devmail.Options{IMAPAddr: c.Dev.IMAP, SMTPAddr: c.Dev.SMTP, Logger: log})
+		// The dev server is the receiving server: no message may bring
+		// along a header in the name of an id the daemon trusts.
+		srv, err := devmail.Start(ctx, devmail.Options{IMAPAddr: c.Dev.IMAP, SMTPAddr: c.Dev.SMTP, Logger: log,
+			StripAuthServIDs: c.Security.TrustedAuthservIDs})
 		if err != nil {
 			return nil, fmt.Errorf("dev mail server: %w", err)
 		}
@@ -114,7 +117,8 @@ func (m *Main) newDaemon(ctx context.Context, c *config.Config, log *slog.Logger
 	intake := &mailin.Intake{
 		Engine: d.Engine,
 		Us: mailin.Us{Mailbox: c.Organisation.Mailbox, MessageIDDomain: cases.Domain(c.Organisation.Mailbox),
-			TrustedAuthServIDs: c.Security.TrustedAuthservIDs},
+			TrustedAuthServIDs: c.Security.TrustedAuthservIDs, AuthresHops: c.Security.AuthresHops,
+			DKIMFor: d.Engine.IsStaff},
 		Log:   log.With("component", "mailin"),
 		Filed: func(cases.Result) { d.Sender.Wake() },
 	}
@@ -178,6 +182,7 @@ func (d *Daemon) open(ctx context.Context, now func() time.Time) error {
 		Org:            cases.Org{Name: c.Organisation.Name, Mailbox: c.Organisation.Mailbox, Language: c.Organisation.Language, Location: c.Location()},
 		Staff:          staff,
 		Secret:         []byte(c.Security.CommandSecret),
+		StaffProof:     cases.StaffProof(c.Security.StaffProof),
 		AutoReplyLimit: c.Security.AutoReplyLimit,
 		OverdueAfter:   c.Schedule.OverdueAfter,
 		Log:            d.Log.With("component", "cases"),
