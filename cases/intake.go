@@ -229,7 +229,7 @@ func (e *Engine) ignore(ctx context.Context, tx *Tx, in *Inbound) (Result, error
 
 // file adds a human message to its case, or opens a new one.
 func (e *Engine) file(ctx context.Context, tx *Tx, in *Inbound) (Result, error) {
-	caseID, err := e.findCase(ctx, tx, in)
+	caseID, bySubject, err := e.findCase(ctx, tx, in)
 	if err != nil {
 		return Result{}, err
 	}
@@ -239,7 +239,7 @@ func (e *Engine) file(ctx context.Context, tx *Tx, in *Inbound) (Result, error) 
 			return Result{}, err
 		}
 		if c.Purged.IsZero() {
-			return e.addToCase(ctx, tx, caseID, in)
+			return e.addToCase(ctx, tx, caseID, in, bySubject && in.FromAuth == "")
 		}
 		// A case whose personal data were erased takes nothing new: a
 		// message about it starts afresh.
@@ -263,7 +263,7 @@ func (e *Engine) file(ctx context.Context, tx *Tx, in *Inbound) (Result, error) 
 // subject tag with a sender who is a party of that case. A token or
 // Message-ID that does not verify is never trusted. Finding the case
 // proves nothing about the sender (see Engine.proven).
-func (e *Engine) findCase(ctx context.Context, tx *Tx, in *Inbound) (string, error) {
+func (e *Engine) findCase(ctx context.Context, tx *Tx, in *Inbound) (caseID string, bySubject bool, err error) {
 	from := in.From.Email
 	for _, r := range in.Recipients {
 		id, tok, ok := ParseReplyAddress(r.Email, e.Org.Mailbox)
@@ -272,7 +272,7 @@ func (e *Engine) findCase(ctx context.Context, tx *Tx, in *Inbound) (string, err
 		}
 		valid, err := e.tokenValid(ctx, tx, id, tok, from)
 		if err != nil || valid {
-			return id, err
+			return id, false, err
 		}
 		e.log().Warn("forged or stale token in recipient address", "case", id, "from", from)
 	}
@@ -285,7 +285,7 @@ func (e *Engine) findCase(ctx context.Context, tx *Tx, in *Inbound) (string, err
 		}
 		if our.Minted(e.Secret) {
 			if ok, err := caseExists(ctx, tx, our.CaseID); err != nil || ok {
-				return our.CaseID, err
+				return our.CaseID, false, err
 			}
 			continue
 		}
@@ -294,7 +294,7 @@ func (e *Engine) findCase(ctx context.Context, tx *Tx, in *Inbound) (string, err
 		// Message-ID, proves no sender).
 		valid, err := e.tokenValid(ctx, tx, our.CaseID, our.Tag, from)
 		if err != nil || valid {
-			return our.CaseID, err
+			return our.CaseID, false, err
 		}
 		e.log().Warn("forged or stale Message-ID of ours in references", "case", our.CaseID, "from", from)
 	}
@@ -305,27 +305,27 @@ func (e *Engine) findCase(ctx context.Context, tx *Tx, in *Inbound) (string, err
 		var id string
 		err := tx.QueryRowContext(ctx, `SELECT case_id FROM messages WHERE message_id = ? LIMIT 1`, mid).Scan(&id)
 		if err == nil {
-			return id, nil
+			return id, false, nil
 		}
 		if !errors.Is(err, sql.ErrNoRows) {
-			return "", fmt.Errorf("thread by reference: %w", err)
+			return "", false, fmt.Errorf("thread by reference: %w", err)
 		}
 	}
 	if id := SubjectCaseID(in.Subject); id != "" && from != "" {
 		if e.IsStaff(from) {
 			if ok, err := caseExists(ctx, tx, id); err != nil || ok {
-				return id, err
+				return id, true, err
 			}
 		}
 		var n int
 		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM parties WHERE case_id = ? AND email = ?`, id, from).Scan(&n); err != nil {
-			return "", fmt.Errorf("thread by subject: %w", err)
+			return "", false, fmt.Errorf("thread by subject: %w", err)
 		}
 		if n > 0 {
-			return id, nil
+			return id, true, nil
 		}
 	}
-	return "", nil
+	return "", false, nil
 }
 
 func caseExists(ctx context.Context, tx *Tx, id string) (bool, error) {
@@ -680,16 +680,26 @@ func (e *Engine) announceTo(handler string) []Staff {
 // addToCase files a further message of a case: fields it brings fill the
 // case, a sender not yet known becomes a party, and staff are told unless
 // the sender is staff.
-func (e *Engine) addToCase(ctx context.Context, tx *Tx, caseID string, in *Inbound) (Result, error) {
+//
+// unproven says that nothing but the subject tag and the From address,
+// both of which anyone can write, ties the message to the case. Such a
+// message is filed (nothing is lost) but changes no fact of the case: no
+// party, no form field; and staff hear of it, whoever it claims to be
+// from, with a warning that its sender is not proven.
+func (e *Engine) addToCase(ctx context.Context, tx *Tx, caseID string, in *Inbound, unproven bool) (Result, error) {
 	var flags []IntakeFlag
 	if err := insertMessage(ctx, tx, caseID, in); err != nil {
 		return Result{}, err
 	}
-	if err := addEvent(ctx, tx, caseID, EventMessage, in.From.Email, "message: "+in.Subject); err != nil {
+	what := "message: "
+	if unproven {
+		what = "message, sender not proven (only the subject tag ties it to the case): "
+	}
+	if err := addEvent(ctx, tx, caseID, EventMessage, in.From.Email, what+in.Subject); err != nil {
 		return Result{}, err
 	}
 	fromStaff := e.IsStaff(in.From.Email)
-	if !fromStaff {
+	if !fromStaff && !unproven {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO parties (case_id, role, name, email)
 			SELECT ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM parties WHERE case_id = ? AND email = ?)`,
 			caseID, RoleOther, in.From.Name, in.From.Email, caseID, in.From.Email); err != nil {
@@ -723,13 +733,13 @@ func (e *Engine) addToCase(ctx context.Context, tx *Tx, caseID string, in *Inbou
 	}
 	// A command mail is answered by its transcript; staff hear of it only
 	// through the duty mails its commands send.
-	if !fromStaff && !quiet {
+	if (!fromStaff || unproven) && !quiet {
 		c, err := loadCase(ctx, tx, caseID) // as the commands left it: the handler may be new
 		if err != nil {
 			return Result{}, err
 		}
 		refs := threadRefs(in)
-		data := MailData{Subject: c.Subject, From: in.From, Text: in.Text, Attachments: attachmentRefs(in), Received: tx.Now.In(e.Org.Location), Flags: flags}
+		data := MailData{Subject: c.Subject, From: in.From, Text: in.Text, Attachments: attachmentRefs(in), Received: tx.Now.In(e.Org.Location), Flags: flags, Unproven: unproven}
 		for _, s := range e.announceTo(c.Handler) {
 			data.RecipientName = s.Name
 			if _, err := e.queueMail(ctx, tx, caseID, MailUpdate, s.Email, in.MessageID, refs, data); err != nil {

@@ -343,11 +343,51 @@ func TestReplyFromComplainantNotifiesStaffButStaffReplyDoesNot(t *testing.T) {
 		t.Errorf("%d mails queued for the complainant's reply, want an update to handler and director", got)
 	}
 	staff := complaint("behandelaar@example.test", "Re: ["+res.CaseID+"] Klacht", "Ik pak dit op.")
+	staff.FromAuth = "auth=pass smtp.auth=behandelaar@example.test by mx.example.test"
 	if _, err := e.Ingest(ctx, staff); err != nil {
 		t.Fatal(err)
 	}
 	if got := countRows(t, e, "outbox") - before; got != 2 {
 		t.Errorf("staff's own reply queued mail: %d rows", got-2)
+	}
+}
+
+// TestMailThreadedBySubjectAloneChangesNoFacts repeats the forged party
+// mail: a From of the complainant (or of a staff member) and the case's
+// subject tag, nothing else. It is filed, fills no field and adds no
+// party, and staff are told that its sender is not proven.
+func TestMailThreadedBySubjectAloneChangesNoFacts(t *testing.T) {
+	e, _ := newTestEngine(t)
+	res := ingest(t, e, complaint("jan@example.test", "Klacht", "Ik ben niet goed geholpen."))
+	before := getCase(t, e, res.CaseID)
+	if before.State != StateIncomplete {
+		t.Fatalf("state %s, want incomplete (the test fills the fields by a forged mail)", before.State)
+	}
+	for _, from := range []string{"jan@example.test", "behandelaar@example.test"} {
+		n := len(outbox(t, e))
+		forged := complaint(from, "Re: ["+res.CaseID+"] Klacht", completeForm+"\nNaam: Iemand Anders\n")
+		if r := ingest(t, e, forged); r.CaseID != res.CaseID || r.New {
+			t.Fatalf("forged mail from %s: %+v, want filed on %s", from, r, res.CaseID)
+		}
+		d := getCase(t, e, res.CaseID)
+		if d.State != StateIncomplete || len(d.Fields) != len(before.Fields) || len(d.Parties) != len(before.Parties) {
+			t.Errorf("a mail from %s threaded by subject alone changed the case: state %s, fields %v, parties %v", from, d.State, d.Fields, d.Parties)
+		}
+		ms := mailsSince(t, e, n)
+		for _, s := range []string{handler, director} {
+			m, ok := findMail(ms, MailUpdate, s)
+			if !ok || !m.Data.Unproven {
+				t.Errorf("%s not told of the unproven mail from %s: %v", s, from, kinds(ms))
+			}
+		}
+	}
+	// The same text through a reply to our mail does fill the case.
+	ack, _ := findMail(outbox(t, e), MailAck, "jan@example.test")
+	proven := complaint("jan@example.test", "Re: Klacht", completeForm)
+	proven.InReplyTo = []string{ack.MessageID}
+	ingest(t, e, proven)
+	if d := getCase(t, e, res.CaseID); d.State == StateIncomplete {
+		t.Errorf("a reply to the acknowledgement did not complete the case: fields %v", d.Fields)
 	}
 }
 

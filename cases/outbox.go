@@ -1,6 +1,7 @@
 package cases
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -120,6 +121,9 @@ type MailData struct {
 	// Commands are the commands of a command mail with their results
 	// (transcript, refusal, confirm).
 	Commands []CommandResult `json:"commands,omitempty"`
+	// Unproven says that nothing but the subject tag and the From address
+	// tie the message to its case (update): its sender is not proven.
+	Unproven bool `json:"unproven,omitempty"`
 	// HeldFrom names the sender and date of a command mail held for a
 	// staff member's confirmation (confirm_staff).
 	HeldFrom string `json:"held_from,omitempty"`
@@ -346,7 +350,8 @@ func (e *Engine) queueMail(ctx context.Context, tx *Tx, caseID, kind, to string,
 	data.Org = e.Org.Name
 	data.Mailbox = e.Org.Mailbox
 	data.CaseID = caseID
-	js, err := json.Marshal(data)
+	data.bound()
+	js, err := marshalData(data)
 	if err != nil {
 		return "", fmt.Errorf("queue %s: %w", kind, err)
 	}
@@ -366,17 +371,83 @@ func (e *Engine) queueMail(ctx context.Context, tx *Tx, caseID, kind, to string,
 	return msgID, nil
 }
 
-// autoRepliesSince counts the automatic answers queued to an address
-// since a time.
+// MaxMailText bounds each text a mail quotes or carries (a message's text,
+// a decision's reasons, a command line): whatever a sender wrote, a mail
+// of ours stays small and so does the daemon's memory for it. The whole
+// text stays in the case file.
+const MaxMailText = 20000
+
+// cutMark ends a text that bound cut short.
+const cutMark = "\n[...]"
+
+// bound cuts the texts of d to MaxMailText.
+func (d *MailData) bound() {
+	d.Text = cutText(d.Text)
+	d.Body = cutText(d.Body)
+	d.Subject = cutText(d.Subject)
+	d.Reason = cutText(d.Reason)
+	for i := range d.Commands {
+		d.Commands[i].Line = cutText(d.Commands[i].Line)
+		d.Commands[i].Result = cutText(d.Commands[i].Result)
+	}
+}
+
+func cutText(s string) string {
+	if len(s) <= MaxMailText {
+		return s
+	}
+	return strings.ToValidUTF8(s[:MaxMailText-len(cutMark)], "") + cutMark
+}
+
+// marshalData writes the stored form of d. HTML escaping is off: it would
+// write each '<' of a message as six bytes, for no reader that needs it.
+func marshalData(d MailData) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(d); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
+}
+
+// autoRepliesSinceQuery counts the automatic answers queued to one
+// mailbox: its base address, or any plus-address of it (a range on the
+// recipient index: '+' is followed by ',' in ASCII, and the domain is
+// checked on the rows of that range).
+var autoRepliesSinceQuery = `SELECT COUNT(*) FROM outbox WHERE created_at >= ? AND kind IN (` + placeholders(len(autoKinds)) + `)
+	AND (recipient = ? OR (recipient >= ? AND recipient < ? AND substr(recipient, -length(?)) = ?))`
+
+// autoRepliesSince counts the automatic answers queued to the mailbox of
+// an address since a time. The mailbox is the address without its
+// plus-tag, ASCII case folded, so that victim+1@, victim+2@ and
+// VICTIM@ count as one: they reach one person.
 func autoRepliesSince(ctx context.Context, tx *Tx, addr string, since time.Time) (int, error) {
-	q := `SELECT COUNT(*) FROM outbox WHERE recipient = ? AND created_at >= ? AND kind IN (` + placeholders(len(autoKinds)) + `)`
-	args := []any{CanonAddr(addr), since.Unix()}
+	local, domain := mailboxOf(addr)
+	args := []any{since.Unix()}
 	for _, k := range autoKinds {
 		args = append(args, k)
 	}
+	at := "@" + domain
+	args = append(args, local+at, local+"+", local+",", at, at)
 	var n int
-	err := tx.QueryRowContext(ctx, q, args...).Scan(&n)
+	err := tx.QueryRowContext(ctx, autoRepliesSinceQuery, args...).Scan(&n)
 	return n, err
+}
+
+// mailboxOf returns the local part without any plus-tag and the domain of
+// an address, in canonical form (CanonAddr).
+func mailboxOf(addr string) (local, domain string) {
+	a := CanonAddr(addr)
+	at := strings.LastIndexByte(a, '@')
+	if at < 0 {
+		return a, ""
+	}
+	local, domain = a[:at], a[at+1:]
+	if base, _, ok := strings.Cut(local, "+"); ok && base != "" {
+		local = base
+	}
+	return local, domain
 }
 
 // DueMail returns up to limit pending outbox rows whose time has come:

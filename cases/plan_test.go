@@ -76,9 +76,13 @@ func TestHotQueriesUseIndexes(t *testing.T) {
 			[]string{"SEARCH outbox USING INDEX"}, false},
 		{"a mail's number", `SELECT COUNT(*) FROM outbox WHERE case_id = ?`, []any{"K-2026-0001"},
 			[]string{"SEARCH outbox USING COVERING INDEX"}, false},
+		{"the automatic answers to a mailbox", autoRepliesSinceQuery,
+			append(kindArgs(now), "a@example.test", "a+", "a,", "@example.test", "@example.test"),
+			[]string{"outbox_recipient (recipient=? AND created_at>?)", "outbox_recipient (recipient>? AND recipient<?)"}, false},
 	}
 	for _, tt := range tests {
 		plan := queryPlan(t, st, tt.q, tt.args...)
+		t.Logf("%s:\n%s", tt.name, strings.Join(plan, "\n"))
 		all := strings.Join(plan, "\n")
 		for _, line := range plan {
 			if m := fullScan.FindStringSubmatch(line); m != nil {
@@ -124,4 +128,13 @@ func TestSweepAfterDowntime(t *testing.T) {
 	if len(items) != 0 {
 		t.Errorf("the chaser still reads %d deadlines it is done with: %+v", len(items), items)
 	}
+}
+
+// kindArgs are the arguments before the addresses of autoRepliesSinceQuery.
+func kindArgs(now int64) []any {
+	args := []any{now}
+	for _, k := range autoKinds {
+		args = append(args, k)
+	}
+	return args
 }

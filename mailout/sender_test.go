@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -433,5 +434,65 @@ func TestFlushesTakeTurns(t *testing.T) {
 		if got := len(f.inbox(t, fmt.Sprintf("p%d@example.test", i))); got != 1 {
 			t.Errorf("p%d got %d acknowledgements, want 1", i, got)
 		}
+	}
+}
+
+// TestHugeTextMakesSmallMail repeats the size attack: a complaint whose
+// body is 3 MB of '<' (each becomes "&lt;" in HTML and used to become
+// "\u003c" in the outbox) was announced to every staff member as a 13 MB
+// mail, and the daemon took 292 MB to do it. Every mail now quotes at most
+// cases.MaxMailText of it, the store keeps it all, and the work costs a
+// small multiple of the message.
+func TestHugeTextMakesSmallMail(t *testing.T) {
+	f := newFixture(t)
+	const size = 3 << 20
+	text := strings.Repeat("<", size)
+	in := &cases.Inbound{
+		MessageID: "huge@mail.example.test", From: cases.Address{Name: "Jan de Vries", Email: "jan@example.test"},
+		Subject: "Klacht", Text: text, Raw: []byte("Subject: Klacht\r\n\r\n" + text),
+	}
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	res, err := f.engine.Ingest(context.Background(), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, err := f.sender.Flush(context.Background()); err != nil || n != 2 {
+		t.Fatalf("Flush = %d, %v; want ack and announcement", n, err)
+	}
+	runtime.ReadMemStats(&after)
+	allocated := after.TotalAlloc - before.TotalAlloc
+	t.Logf("ingesting and sending a %d-byte text allocated %.1f MiB", size, float64(allocated)/(1<<20))
+	if allocated > 12*size {
+		t.Errorf("allocated %d bytes for a %d-byte text: more than 12 times its size", allocated, size)
+	}
+
+	raws, err := f.dev.Messages("behandelaar@example.test", "INBOX")
+	if err != nil || len(raws) != 1 {
+		t.Fatalf("staff inbox: %d messages, %v", len(raws), err)
+	}
+	if len(raws[0]) > 8*cases.MaxMailText {
+		t.Errorf("the announcement is %d bytes; want at most %d", len(raws[0]), 8*cases.MaxMailText)
+	}
+	mr, err := mail.CreateReader(bytes.NewReader(raws[0]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if body := textPart(t, mr); !strings.Contains(body, "> [...]") {
+		t.Errorf("the announcement does not say the text was cut:\n%s", body[max(0, len(body)-300):])
+	}
+	d, err := f.engine.Store.GetCase(context.Background(), res.CaseID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kept := -1
+	for _, m := range d.Messages {
+		if m.MessageID == in.MessageID {
+			kept = len(m.Text)
+		}
+	}
+	if kept != size {
+		t.Errorf("the case file keeps %d bytes of the text, want all %d", kept, size)
 	}
 }
