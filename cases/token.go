@@ -144,6 +144,17 @@ func (id OurID) Minted(secret []byte) bool {
 	return hmac.Equal([]byte(messageTag(secret, id.CaseID, id.Kind, id.N)), []byte(id.Tag))
 }
 
+// LogMessageID is a Message-ID of ours as the log may show it: without
+// its message tag, which, for a confirmation mail, is what proves an
+// answer to it. Other IDs come back unchanged.
+func LogMessageID(id, domain string) string {
+	our, ok := ParseOutMessageID(id, domain)
+	if !ok {
+		return id
+	}
+	return fmt.Sprintf("%s.%s.%d.…@%s", our.CaseID, our.Kind, our.N, asciiLower(domain))
+}
+
 // Domain returns the domain part of an address.
 func Domain(addr string) string {
 	_, d, _ := strings.Cut(addr, "@")

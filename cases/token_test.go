@@ -110,3 +110,14 @@ func TestCanonAddr(t *testing.T) {
 		t.Error("a look-alike address has the token of the real one")
 	}
 }
+
+func TestLogMessageIDHidesTheTag(t *testing.T) {
+	id := OutMessageID([]byte("s"), "K-2026-0001", MailConfirmStaff, 4, "example.test")
+	got := LogMessageID(id, "example.test")
+	if got != "K-2026-0001.confirm_staff.4.…@example.test" || strings.Contains(got, id[len("K-2026-0001.confirm_staff.4."):strings.Index(id, "@")]) {
+		t.Errorf("LogMessageID(%q) = %q", id, got)
+	}
+	if got := LogMessageID("abc@mail.example.org", "example.test"); got != "abc@mail.example.org" {
+		t.Errorf("another's Message-ID changed: %q", got)
+	}
+}

@@ -338,11 +338,11 @@ func (s *Sender) send(ctx context.Context, client *conn, m cases.OutMail) (bool,
 	if m.InDoubt {
 		if s.SentLog.wasHandedOver(m.ID) {
 			s.log().Info("mail in doubt was handed over before the restart; recording it as sent",
-				"case", m.CaseID, "kind", m.Kind, "to", m.Recipient, "message_id", m.MessageID)
+				"case", m.CaseID, "kind", m.Kind, "to", m.Recipient, "message_id", cases.LogMessageID(m.MessageID, cases.Domain(s.From.Email)))
 			return true, s.markSent(ctx, m, r, raw.Bytes())
 		}
 		s.log().Warn("mail in doubt: an earlier attempt was cut off after handing it over; sending it again, so it may arrive twice",
-			"case", m.CaseID, "kind", m.Kind, "to", m.Recipient, "message_id", m.MessageID)
+			"case", m.CaseID, "kind", m.Kind, "to", m.Recipient, "message_id", cases.LogMessageID(m.MessageID, cases.Domain(s.From.Email)))
 	}
 	if err := s.Store.MarkSending(ctx, m.ID); err != nil {
 		return false, fmt.Errorf("mark sending %d: %w", m.ID, err)
@@ -379,7 +379,7 @@ func (s *Sender) send(ctx context.Context, client *conn, m cases.OutMail) (bool,
 	if err := s.markSent(ctx, m, r, raw.Bytes()); err != nil {
 		return true, err
 	}
-	s.log().Info("mail sent", "case", m.CaseID, "kind", m.Kind, "to", m.Recipient, "message_id", m.MessageID)
+	s.log().Info("mail sent", "case", m.CaseID, "kind", m.Kind, "to", m.Recipient, "message_id", cases.LogMessageID(m.MessageID, cases.Domain(s.From.Email)))
 	return true, nil
 }
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -167,12 +168,66 @@ func TestCommandsEndToEnd(t *testing.T) {
 		return n == 2
 	})
 
+	// The log holds neither the handler's reply token nor the tags of the
+	// confirmation mails, which prove an answer to them.
+	logs := d.logs.String()
+	if !strings.Contains(logs, "mail sent") || !strings.Contains(logs, "staff commands wait for confirmation") {
+		t.Fatalf("the daemon's log lacks the lines this checks:\n%s", logs)
+	}
+	for _, secret := range []string{local[strings.LastIndex(local, ".")+1:], tagOf(header(t, conf1).Get("Message-Id")), tagOf(ch.Get("Message-Id"))} {
+		if strings.Contains(logs, secret) {
+			t.Errorf("the daemon's log holds %q", secret)
+		}
+	}
+
 	f = readCase(t, cfg, caseID)
 	if f.State != "decided" || !f.has("decided", staff) || !f.has("accused_notified", staff) || !f.has("note", staff) {
 		t.Errorf("case file after the commands: state %s, events %+v", f.State, f.Events)
 	}
 	if f.has("closed", staff) {
 		t.Errorf("a quoted #sluiten was carried out")
+	}
+	d.stop(t)
+}
+
+// tagOf returns the message tag of one of our Message-IDs
+// (<K-YYYY-NNNN.kind.n.tag@domain>).
+func tagOf(id string) string {
+	local, _, _ := strings.Cut(strings.Trim(id, "<>"), "@")
+	return local[strings.LastIndex(local, ".")+1:]
+}
+
+// TestPlusAddressesShareTheAnswerCap repeats the amplification attack: 12
+// complaints from victim+1@ ... victim+12@ (and one in capitals), which all
+// reach one mailbox, used to get 12 acknowledgements echoing the
+// attacker's subject under the organisation's name. They count as one
+// mailbox now: at most auto_reply_limit (5) reach it, and every complaint
+// is still filed.
+func TestPlusAddressesShareTheAnswerCap(t *testing.T) {
+	d, cfg, imapAddr, smtpAddr := startDev(t)
+	const n = 13
+	for i := 1; i <= n; i++ {
+		from := fmt.Sprintf("victim+%d@example.test", i)
+		if i == n {
+			from = "VICTIM@Example.TEST"
+		}
+		msg := complaintMail(from, fmt.Sprintf("Koop nu %d", i), fmt.Sprintf("amp%d@evil.example", i), "Omschrijving: reclame\n")
+		sendMail(t, smtpAddr, from, mailbox, msg, false)
+	}
+	eventually(t, "every complaint filed", 20*time.Second, func() bool {
+		var list []json.RawMessage
+		if err := json.Unmarshal([]byte(run(t, "cases", "-json", "-config", cfg)), &list); err != nil {
+			t.Fatal(err)
+		}
+		return len(list) == n
+	})
+	// The sender sends what was queued within a second; wait until the
+	// staff have every announcement, then count the victim's mail.
+	eventually(t, "every announcement sent", 20*time.Second, func() bool {
+		return len(inbox(t, imapAddr, "behandelaar@example.test", "INBOX")) >= n
+	})
+	if got := len(inbox(t, imapAddr, "victim@example.test", "INBOX")); got != 5 {
+		t.Errorf("the victim's mailbox holds %d acknowledgements, want 5", got)
 	}
 	d.stop(t)
 }
