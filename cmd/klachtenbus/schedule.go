@@ -14,12 +14,18 @@ import (
 	"github.com/klachtenbus/klachtenbus/config"
 )
 
+// Files the daemon keeps beside the store: its lock and the sent log.
+const (
+	lockSuffix    = ".lock"
+	sentLogSuffix = "-sent"
+)
+
 // lockStore takes the daemon's lock beside the store: a file locked with
 // flock for as long as the process lives (the kernel releases it when the
 // process dies, however it dies). It reports false when another process
 // holds it, that is, a daemon is running on this store.
 func lockStore(path string) (release func(), ok bool, err error) {
-	f, err := os.OpenFile(path+".lock", os.O_RDWR|os.O_CREATE, 0o600)
+	f, err := os.OpenFile(path+lockSuffix, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		return nil, false, fmt.Errorf("lock: %w", err)
 	}

@@ -193,7 +193,7 @@ func (d *Daemon) newSender(now func() time.Time) error {
 		return fmt.Errorf("templates: %w", err)
 	}
 	c := d.Config
-	sentLog, err := mailout.OpenSentLog(c.Store.Path + "-sent")
+	sentLog, err := mailout.OpenSentLog(c.Store.Path + sentLogSuffix)
 	if err != nil {
 		return err
 	}
