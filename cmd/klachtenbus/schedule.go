@@ -81,14 +81,19 @@ func (d *Daemon) startScheduler(ctx context.Context) (stop func(), err error) {
 }
 
 // oneShot opens the store, the engine and the sender for a command that
-// changes cases beside a possible daemon (sweep, digest -send), at the
-// given clock.
-func (m *Main) oneShot(ctx context.Context, c *config.Config, now func() time.Time) (*Daemon, error) {
+// changes cases beside a possible daemon (sweep, digest -send). asAt, when
+// not nil, is the time the cases are worked as at; the mail they queue
+// may still leave at once, by the process's clock, which the sender keeps.
+func (m *Main) oneShot(ctx context.Context, c *config.Config, asAt func() time.Time) (*Daemon, error) {
 	d := &Daemon{Config: c, Log: m.logger(c)}
-	if err := d.open(ctx, now); err != nil {
+	if err := d.open(ctx, m.Now); err != nil {
 		return nil, err
 	}
-	if err := d.newSender(d.Store.Now); err != nil {
+	if asAt != nil {
+		d.Store.MailNow = d.Store.Now
+		d.Store.Now = asAt
+	}
+	if err := d.newSender(m.Now); err != nil {
 		d.Close()
 		return nil, err
 	}
@@ -130,15 +135,15 @@ func (m *Main) sweepCmd(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	clock := m.Now
+	var asAt func() time.Time
 	if *nowFlag != "" {
 		t, err := parseTime(*nowFlag, c.Location())
 		if err != nil {
 			return usagef("-now: %v", err)
 		}
-		clock = func() time.Time { return t }
+		asAt = func() time.Time { return t }
 	}
-	d, err := m.oneShot(ctx, c, clock)
+	d, err := m.oneShot(ctx, c, asAt)
 	if err != nil {
 		return err
 	}
@@ -163,7 +168,7 @@ func (m *Main) digestCmd(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	d, err := m.oneShot(ctx, c, m.Now)
+	d, err := m.oneShot(ctx, c, nil)
 	if err != nil {
 		return err
 	}
