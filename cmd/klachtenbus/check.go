@@ -59,7 +59,11 @@ func (m *Main) deadlines(ctx context.Context, args []string) error {
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
-	c, policy, err := loadConfigAndPolicy(*cfgFlag)
+	c, err := m.loadConfigOrDev(*cfgFlag)
+	if err != nil {
+		return err
+	}
+	policy, err := loadPolicy(c)
 	if err != nil {
 		return err
 	}

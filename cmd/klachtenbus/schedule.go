@@ -131,7 +131,7 @@ func (m *Main) sweepCmd(ctx context.Context, args []string) error {
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
-	c, err := loadConfig(*cfgFlag)
+	c, err := m.loadConfigOrDev(*cfgFlag)
 	if err != nil {
 		return err
 	}
@@ -164,7 +164,7 @@ func (m *Main) digestCmd(ctx context.Context, args []string) error {
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
-	c, err := loadConfig(*cfgFlag)
+	c, err := m.loadConfigOrDev(*cfgFlag)
 	if err != nil {
 		return err
 	}
