@@ -27,6 +27,7 @@ package config
 
 import (
 	"bytes"
+	"errors"
 	"net/mail"
 	"os"
 	"path/filepath"
@@ -214,6 +215,10 @@ func Load(path string) (*Config, error) {
 // read. Parse rejects unknown keys, applies defaults, resolves secrets
 // (environment over file over inline value) and runs Validate. The result is
 // valid for every command; the daemon additionally calls ValidateServe.
+//
+// Every problem of the document is reported at once: unknown keys beside
+// the values Validate refuses. Only a syntax error or a value of the wrong
+// type stops the decoding, and with it what would be judged after it.
 func Parse(data []byte, path string) (*Config, error) {
 	c := &Config{file: path, dir: "."}
 	if path != "" {
@@ -221,17 +226,17 @@ func Parse(data []byte, path string) (*Config, error) {
 	}
 	c.index = buildIndex(data)
 
-	if err := c.checkValueKinds(); err != nil {
-		return nil, err
+	kindErr := c.checkValueKinds()
+	decErr := c.decode(data)
+	if decErr != nil && !errors.Is(decErr, ErrUnknownKey) {
+		// The document did not decode: nothing after it can be judged.
+		return nil, Join(kindErr, decErr)
 	}
-	if err := c.decode(data); err != nil {
-		return nil, err
+	if kindErr != nil {
+		return nil, Join(kindErr, decErr)
 	}
 	c.applyDefaults()
-	if err := c.resolve(); err != nil {
-		return nil, err
-	}
-	if err := c.Validate(); err != nil {
+	if err := Join(decErr, c.resolve(), c.Validate()); err != nil {
 		return nil, err
 	}
 	return c, nil
