@@ -80,6 +80,10 @@ const DefaultPath = "./klachtenbus.toml"
 // DevSecret is the command secret of DevDefaults. ValidateServe refuses it.
 const DevSecret = "dev-secret-not-for-production"
 
+// ExampleSecret is the placeholder command secret of config.example.toml.
+// ValidateServe refuses it.
+const ExampleSecret = "change-me"
+
 // DevAuthservID is the authserv-id the embedded dev mail server stamps on
 // Authentication-Results; it is trusted in dev mode only.
 const DevAuthservID = "klachtenbus-dev"
@@ -219,6 +223,9 @@ func Load(path string) (*Config, error) {
 // Every problem of the document is reported at once: unknown keys beside
 // the values Validate refuses. Only a syntax error or a value of the wrong
 // type stops the decoding, and with it what would be judged after it.
+// When the document decoded, the Config is returned with its problems, so
+// that a caller can judge more of it (ValidateServe) and report
+// everything together; it must not be used otherwise.
 func Parse(data []byte, path string) (*Config, error) {
 	c := &Config{file: path, dir: "."}
 	if path != "" {
@@ -236,10 +243,7 @@ func Parse(data []byte, path string) (*Config, error) {
 		return nil, Join(kindErr, decErr)
 	}
 	c.applyDefaults()
-	if err := Join(decErr, c.resolve(), c.Validate()); err != nil {
-		return nil, err
-	}
-	return c, nil
+	return c, Join(decErr, c.resolve(), c.Validate())
 }
 
 // decode runs the strict TOML decoder and turns its errors into *Error.

@@ -221,8 +221,8 @@ func (c *Config) ValidateServe() error {
 	switch s := c.Security.CommandSecret; {
 	case s == "":
 		add("security.command_secret", "missing: set command_secret, command_secret_file or $%s", EnvCommandSecret)
-	case s == DevSecret || s == "change-me":
-		add("security.command_secret", "still the placeholder value: choose a long random secret")
+	case s == DevSecret || s == ExampleSecret:
+		add("security.command_secret", "still the placeholder %q: choose a long random secret", s)
 	}
 	if slices.Contains(c.Security.TrustedAuthservIDs, DevAuthservID) {
 		add("security.trusted_authserv_ids", "%q is the dev mail server's id and is trusted in dev mode only", DevAuthservID)

@@ -172,7 +172,9 @@ func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
-// loadConfig loads the configuration named by the -config flag.
+// loadConfig loads the configuration named by the -config flag. Like
+// config.Load, it returns the configuration with its problems when the
+// file decoded (see validateServe), and nil when it did not.
 func loadConfig(flagValue string) (*config.Config, error) {
 	path := config.ConfigPath(flagValue)
 	if _, err := os.Stat(path); err != nil {

@@ -48,13 +48,15 @@ func (m *Main) serve(ctx context.Context, args []string, dev bool) error {
 	}
 	var c *config.Config
 	var err error
-	if dev && *cfgFlag == "" && os.Getenv(config.EnvConfig) == "" {
+	switch {
+	case dev && *cfgFlag == "" && os.Getenv(config.EnvConfig) == "":
 		c = config.DevDefaults()
-	} else if c, err = loadConfig(*cfgFlag); err != nil {
-		return err
-	}
-	if !dev {
-		if err := c.ValidateServe(); err != nil {
+	case dev:
+		if c, err = loadConfig(*cfgFlag); err != nil {
+			return err
+		}
+	default:
+		if c, _, err = loadServeConfig(*cfgFlag); err != nil {
 			return err
 		}
 	}
