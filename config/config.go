@@ -28,6 +28,8 @@ package config
 import (
 	"bytes"
 	"errors"
+	"fmt"
+	"net"
 	"net/mail"
 	"os"
 	"path/filepath"
@@ -373,6 +375,41 @@ func (c *Config) ApplyDev() {
 	if !slices.Contains(c.Security.TrustedAuthservIDs, DevAuthservID) {
 		c.Security.TrustedAuthservIDs = append(c.Security.TrustedAuthservIDs, DevAuthservID)
 	}
+}
+
+// FillDev fills what a configuration for `klachtenbus dev` leaves out
+// with the values of DevDefaults: the organisation's name and complaint
+// mailbox, the preset and the staff (all three, when there is none), so
+// that a file holding only [dev] imap and smtp runs. It keeps the store
+// path of the file (default klachtenbus.db, beside it), which the other
+// commands reading the same file open too. ApplyDev does the rest.
+func (c *Config) FillDev() {
+	d := DevDefaults()
+	if c.Organisation.Name == "" {
+		c.Organisation.Name = d.Organisation.Name
+	}
+	if c.Organisation.Mailbox == "" {
+		c.Organisation.Mailbox = d.Organisation.Mailbox
+	}
+	if c.Policy.Preset == "" {
+		c.Policy.Preset = d.Policy.Preset
+	}
+	if len(c.Staff) == 0 {
+		c.Staff = d.Staff
+	}
+}
+
+// CheckDevAddr checks a listen address of the dev mail server: host:port
+// on loopback ([dev] imap and smtp, `dev -imap` and `-smtp`).
+func CheckDevAddr(addr string) error {
+	if err := checkHostPort(addr); err != nil {
+		return err
+	}
+	host, _, _ := net.SplitHostPort(addr)
+	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		return fmt.Errorf("%q is not a loopback address: the dev mail server listens on loopback only", addr)
+	}
+	return nil
 }
 
 // DevDefaults returns the working configuration `klachtenbus dev` uses when

@@ -165,13 +165,8 @@ func (c *Config) Validate() error {
 
 	// [dev]
 	for _, d := range []struct{ key, v string }{{"dev.imap", c.Dev.IMAP}, {"dev.smtp", c.Dev.SMTP}} {
-		if err := checkHostPort(d.v); err != nil {
+		if err := CheckDevAddr(d.v); err != nil {
 			add(d.key, "%v", err)
-			continue
-		}
-		host, _, _ := net.SplitHostPort(d.v)
-		if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
-			add(d.key, "%q is not a loopback address: the dev mail server listens on loopback only", d.v)
 		}
 	}
 

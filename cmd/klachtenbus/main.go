@@ -5,7 +5,7 @@
 // Usage:
 //
 //	klachtenbus serve  [-config F]          the daemon
-//	klachtenbus dev    [-config F] [-demo]  the daemon on an embedded mail server
+//	klachtenbus dev    [-config F] [-demo] [-imap ADDR] [-smtp ADDR]  the daemon on an embedded mail server
 //	klachtenbus check  [-config F]          check the configuration and the mail accounts
 //	klachtenbus cases  [-state S] [-json]   list cases
 //	klachtenbus case   ID [-json]           show one case file
@@ -52,7 +52,8 @@ const usage = `usage: klachtenbus <command> [flags]
 
 commands:
   serve      run the daemon: IMAP intake, outbox sender, scheduler
-  dev        run the daemon on an embedded mail server on loopback (-demo: with sample complaints)
+  dev        run the daemon on an embedded mail server on loopback (-demo: with sample complaints;
+             -imap ADDR, -smtp ADDR: its ports)
   check      validate the configuration, log in to IMAP and SMTP, print the effective policy
   cases      list cases (-state S, -json)
   case ID    show one case file with its timeline (-json)
