@@ -128,6 +128,10 @@ func (m *Main) Run(ctx context.Context, args []string) int {
 	if errors.Is(err, flag.ErrHelp) {
 		return exitOK
 	}
+	if isCgoStub(err) {
+		fmt.Fprintln(m.Stderr, "klachtenbus:", noCgo)
+		return exitFailure
+	}
 	fmt.Fprintln(m.Stderr, "klachtenbus:", err)
 	var ue usageError
 	var ce *config.Error
@@ -136,6 +140,19 @@ func (m *Main) Run(ctx context.Context, args []string) int {
 		return exitUsage
 	}
 	return exitFailure
+}
+
+// noCgo explains the error of a binary built without cgo, whose SQLite
+// driver (go-sqlite3) is then a stub that fails to open any store.
+const noCgo = `this klachtenbus was built without cgo (CGO_ENABLED=0), and its SQLite store needs cgo.
+Install a C compiler (on Debian or Ubuntu: apt-get install gcc) and build it again with cgo,
+e.g. CGO_ENABLED=1 go run ./cmd/klachtenbus dev -demo`
+
+// isCgoStub recognises the error of go-sqlite3's stub (built without cgo):
+// "Binary was compiled with 'CGO_ENABLED=0', go-sqlite3 requires cgo to
+// work. This is a stub". The driver exports no value to match.
+func isCgoStub(err error) bool {
+	return strings.Contains(err.Error(), "go-sqlite3 requires cgo")
 }
 
 func (m *Main) now() time.Time {
