@@ -222,9 +222,10 @@ func Load(path string) (*Config, error) {
 // (environment over file over inline value) and runs Validate. The result is
 // valid for every command; the daemon additionally calls ValidateServe.
 //
-// Every problem of the document is reported at once: unknown keys beside
-// the values Validate refuses. Only a syntax error or a value of the wrong
-// type stops the decoding, and with it what would be judged after it.
+// Every problem of the document is reported at once: unknown keys and
+// values of the wrong type, or, when every value has its type, unknown
+// keys beside the values Validate refuses. A syntax error ends the
+// reading where it is.
 // When the document decoded, the Config is returned with its problems, so
 // that a caller can judge more of it (ValidateServe) and report
 // everything together; it must not be used otherwise.
@@ -236,16 +237,59 @@ func Parse(data []byte, path string) (*Config, error) {
 	c.index = buildIndex(data)
 
 	kindErr := c.checkValueKinds()
-	decErr := c.decode(data)
-	if decErr != nil && !errors.Is(decErr, ErrUnknownKey) {
-		// The document did not decode: nothing after it can be judged.
-		return nil, Join(kindErr, decErr)
-	}
-	if kindErr != nil {
-		return nil, Join(kindErr, decErr)
+	typeErr, unknownErr := c.decodeAll(data, kindErr)
+	if kindErr != nil || typeErr != nil {
+		// Values were not read as written: what follows would judge
+		// values that are not the file's.
+		return nil, Join(kindErr, typeErr, unknownErr)
 	}
 	c.applyDefaults()
-	return c, Join(decErr, c.resolve(), c.Validate())
+	return c, Join(unknownErr, c.resolve(), c.Validate())
+}
+
+// decodeAll decodes data into c and returns its type and syntax errors
+// and, apart, its unknown keys. go-toml stops at the first value of the
+// wrong type; to report them all, decodeAll blanks the lines of that
+// key's value and decodes again. The values checkValueKinds refused
+// (kindErr) are blanked before the first decoding: they are reported
+// already, and the decoder would report some without a place.
+func (c *Config) decodeAll(data []byte, kindErr error) (typeErr, unknownErr error) {
+	doc := bytes.Clone(data)
+	edited := false
+	for _, e := range problems(kindErr) {
+		if from, to := c.index.valueLines(e.Key); from > 0 {
+			blankLines(doc, from, to)
+			edited = true
+		}
+	}
+	var es []*Error
+	for round := 0; ; round++ {
+		err := c.decode(doc)
+		if err == nil || errors.Is(err, ErrUnknownKey) {
+			return join(es), err
+		}
+		e, ok := err.(*Error)
+		if !ok || e.Key == "" {
+			// An error without a key: the file's own, or, when the file
+			// parses and values were blanked, one the blanking made,
+			// which is not reported.
+			if c.index.syntaxErr || !edited {
+				es = append(es, problems(err)...)
+			}
+			return join(es), nil
+		}
+		from, to := c.index.valueLines(e.Key)
+		if slices.ContainsFunc(es, func(o *Error) bool { return o.Error() == e.Error() }) {
+			return join(es), nil // blanking did not remove it
+		}
+		es = append(es, e)
+		if from == 0 || round == 100 {
+			return join(es), nil
+		}
+		blankLines(doc, from, to)
+		edited = true
+		*c = Config{file: c.file, dir: c.dir, index: c.index}
+	}
 }
 
 // decode runs the strict TOML decoder and turns its errors into *Error.

@@ -250,6 +250,25 @@ func TestAllProblemsAtOnce(t *testing.T) {
 	}
 }
 
+// TestAllTypeErrorsAtOnce: every value of the wrong type is reported, each
+// once, with the unknown keys; values after them are still read.
+func TestAllTypeErrorsAtOnce(t *testing.T) {
+	doc := "[organisation]\nname = 12\nlanguage = \"nl\"\n\n[imap]\nwatchdog = true\npoll_interval = 60\n" +
+		"pasword = \"x\"\n\n[[staff]]\nemail = \"a@example.test\"\nroles = [\n  \"handler\",\n  3,\n]\n\n[log]\nlevel = [\"debug\"]\n"
+	_, err := parse(t, doc)
+	want := []string{
+		"klachtenbus.toml:2:8: organisation.name: wrong type: expected a string, got a number",
+		`klachtenbus.toml:6: imap.watchdog: wrong type: expected a duration string like "60s", got a boolean`,
+		`klachtenbus.toml:7: imap.poll_interval: wrong type: expected a duration string like "60s", got a number`,
+		`klachtenbus.toml:8: unknown key "imap.pasword" (did you mean imap.password?)`,
+		"klachtenbus.toml:14:3: staff[0].roles[1]: wrong type: expected a string, got a number",
+		"klachtenbus.toml:18:9: log.level: wrong type: expected a string, got an array",
+	}
+	if err == nil || err.Error() != strings.Join(want, "\n") {
+		t.Errorf("got\n%v\nwant\n%s", err, strings.Join(want, "\n"))
+	}
+}
+
 func TestSeveralValidationErrors(t *testing.T) {
 	doc := add("[imap]", "tls = \"ssl\"")(base)
 	doc = add("[organisation]", "language = \"fr\"")(doc)

@@ -125,6 +125,17 @@ func Join(errs ...error) error {
 	return join(es)
 }
 
+// problems returns the *Error values of err (a *Error, Errors or nil).
+func problems(err error) []*Error {
+	switch e := err.(type) {
+	case *Error:
+		return []*Error{e}
+	case Errors:
+		return e
+	}
+	return nil
+}
+
 // join returns nil, the single error, or Errors sorted by line.
 func join(es []*Error) error {
 	switch len(es) {
