@@ -157,10 +157,13 @@ func TestOneShotCommandsAfterDevDemo(t *testing.T) {
 		t.Fatalf("lock: %v %v", ok, err)
 	}
 	defer release()
-	for _, args := range [][]string{{"deadlines"}, {"sweep"}, {"digest"}, {"cases"}} {
-		code, out, errOut := runMain(t, args...)
-		if code != 0 || !strings.Contains(errOut, "reading the dev store") {
-			t.Errorf("klachtenbus %v after dev -demo: exit %d\n%s%s", args, code, out, errOut)
+	for _, tc := range []struct {
+		args []string
+		want string // in the output
+	}{{[]string{"deadlines"}, "decision"}, {[]string{"sweep"}, "reminders"}, {[]string{"digest"}, "K-2026-0001"}, {[]string{"cases"}, "K-2026-0001"}} {
+		code, out, errOut := runMain(t, tc.args...)
+		if code != 0 || !strings.Contains(errOut, "reading the dev store") || !strings.Contains(out, tc.want) {
+			t.Errorf("klachtenbus %v after dev -demo: exit %d, want %q\n%s%s", tc.args, code, tc.want, out, errOut)
 		}
 	}
 }
