@@ -634,7 +634,7 @@ func (e *Engine) withholdAutoReply(ctx context.Context, tx *Tx, in *Inbound) (st
 		return "the message asks not to be answered automatically", nil
 	}
 	if e.AutoReplyLimit > 0 {
-		n, err := autoRepliesSince(ctx, tx, in.From.Email, tx.Now.Add(-24*time.Hour))
+		n, err := autoRepliesSince(ctx, tx, in.From.Email, tx.MailNow.Add(-24*time.Hour))
 		if err != nil {
 			return "", fmt.Errorf("auto-reply count: %w", err)
 		}

@@ -326,7 +326,9 @@ type OutMail struct {
 // queueMail writes an outbox row for a mail about a case to one recipient.
 // It chooses the Message-ID now, with a message tag that proves we made it,
 // so that a reply threads even when plus-addressing is lost on the way;
-// the Reply-To carries the recipient's token.
+// the Reply-To carries the recipient's token. The mail may leave at once
+// by the outbox's clock (Tx.MailNow), whatever time the cases are worked
+// as at.
 func (e *Engine) queueMail(ctx context.Context, tx *Tx, caseID, kind, to string, inReplyTo string, refs []string, data MailData) (string, error) {
 	// (`case_id IS ?` would not use the index.)
 	q, args := `SELECT COUNT(*) FROM outbox WHERE case_id = ?`, []any{caseID}
@@ -364,7 +366,7 @@ func (e *Engine) queueMail(ctx context.Context, tx *Tx, caseID, kind, to string,
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		nullString(caseID), kind, CanonAddr(to), msgID, inReplyTo, strings.Join(refs, " "),
 		replyTo, e.Org.Language, string(js),
-		tx.Now.Unix(), tx.Now.Unix(), priority)
+		tx.MailNow.Unix(), tx.MailNow.Unix(), priority)
 	if err != nil {
 		return "", fmt.Errorf("queue %s: %w", kind, err)
 	}

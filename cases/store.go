@@ -29,9 +29,15 @@ var ErrNotFound = errors.New("not found")
 // daemon and a `sweep` beside it) queue on the lock instead of failing.
 type Store struct {
 	db *sql.DB
-	// Now is the clock. Every transaction reads it once, so one change
-	// carries one time stamp. Tests replace it to move time.
+	// Now is the clock of the cases: what is due, and the time of every
+	// change. Every transaction reads it once, so one change carries one
+	// time stamp. Tests replace it to move time.
 	Now func() time.Time
+	// MailNow is the clock of the outbox: a mail queued may leave from
+	// that time on, and the sender's retries and give-up count from it.
+	// nil means Now. It differs from Now only when cases are worked as at
+	// another time (`sweep -now T`), whose mail must still leave at once.
+	MailNow func() time.Time
 
 	// writeMu lets one transaction of this process write at a time.
 	// SQLite allows one writer anyway, and its busy handler sleeps in
@@ -165,10 +171,11 @@ func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
 	return v, err
 }
 
-// Tx is a write transaction with the time stamp it was begun at.
+// Tx is a write transaction with the time stamps it was begun at.
 type Tx struct {
 	*sql.Tx
-	Now time.Time
+	Now     time.Time // the store's Now
+	MailNow time.Time // the store's MailNow: when mail queued in it may leave
 }
 
 // Update runs fn in an immediate transaction and commits it when fn
@@ -181,6 +188,10 @@ func (s *Store) Update(ctx context.Context, fn func(tx *Tx) error) error {
 		return fmt.Errorf("begin: %w", err)
 	}
 	tx := &Tx{Tx: stx, Now: s.Now()}
+	tx.MailNow = tx.Now
+	if s.MailNow != nil {
+		tx.MailNow = s.MailNow()
+	}
 	if err := fn(tx); err != nil {
 		stx.Rollback()
 		return err

@@ -301,3 +301,33 @@ func TestDigest(t *testing.T) {
 		t.Errorf("new since the last digest: %+v", d.New)
 	}
 }
+
+// TestSweepAsAtLaterTimeQueuesMailForNow works the cases as at a later
+// time (what `sweep -now T` does): the reminders due at that time are
+// queued, and may leave at once by the outbox's clock, not only at T.
+func TestSweepAsAtLaterTimeQueuesMailForNow(t *testing.T) {
+	e, clk := newTestEngine(t)
+	openTestCase(t, e)
+	wall := clk.t.Add(time.Hour)
+	e.Store.MailNow = func() time.Time { return wall }
+	clk.t = on(2026, 12, 1, 0, 0) // a week on: the first terms have passed
+	if res := sweep(t, e); res.Reminders == 0 {
+		t.Fatal("no reminders due a week on")
+	}
+	due, err := e.Store.DueMail(context.Background(), wall, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var reminders int
+	for _, m := range due {
+		if m.Kind == MailReminder {
+			reminders++
+			if !m.Created.Equal(wall.Truncate(time.Second)) {
+				t.Errorf("reminder queued at %v, want the outbox's clock %v", m.Created, wall)
+			}
+		}
+	}
+	if reminders == 0 {
+		t.Errorf("the reminders queued as at %v cannot leave at %v: %d mails due", clk.t, wall, len(due))
+	}
+}

@@ -27,6 +27,9 @@ package config
 
 import (
 	"bytes"
+	"errors"
+	"fmt"
+	"net"
 	"net/mail"
 	"os"
 	"path/filepath"
@@ -78,6 +81,10 @@ const DefaultPath = "./klachtenbus.toml"
 
 // DevSecret is the command secret of DevDefaults. ValidateServe refuses it.
 const DevSecret = "dev-secret-not-for-production"
+
+// ExampleSecret is the placeholder command secret of config.example.toml.
+// ValidateServe refuses it.
+const ExampleSecret = "change-me"
 
 // DevAuthservID is the authserv-id the embedded dev mail server stamps on
 // Authentication-Results; it is trusted in dev mode only.
@@ -223,6 +230,14 @@ func Load(path string) (*Config, error) {
 // read. Parse rejects unknown keys, applies defaults, resolves secrets
 // (environment over file over inline value) and runs Validate. The result is
 // valid for every command; the daemon additionally calls ValidateServe.
+//
+// Every problem of the document is reported at once: unknown keys and
+// values of the wrong type, or, when every value has its type, unknown
+// keys beside the values Validate refuses. A syntax error ends the
+// reading where it is.
+// When the document decoded, the Config is returned with its problems, so
+// that a caller can judge more of it (ValidateServe) and report
+// everything together; it must not be used otherwise.
 func Parse(data []byte, path string) (*Config, error) {
 	c := &Config{file: path, dir: "."}
 	if path != "" {
@@ -230,20 +245,60 @@ func Parse(data []byte, path string) (*Config, error) {
 	}
 	c.index = buildIndex(data)
 
-	if err := c.checkValueKinds(); err != nil {
-		return nil, err
-	}
-	if err := c.decode(data); err != nil {
-		return nil, err
+	kindErr := c.checkValueKinds()
+	typeErr, unknownErr := c.decodeAll(data, kindErr)
+	if kindErr != nil || typeErr != nil {
+		// Values were not read as written: what follows would judge
+		// values that are not the file's.
+		return nil, Join(kindErr, typeErr, unknownErr)
 	}
 	c.applyDefaults()
-	if err := c.resolve(); err != nil {
-		return nil, err
+	return c, Join(unknownErr, c.resolve(), c.Validate())
+}
+
+// decodeAll decodes data into c and returns its type and syntax errors
+// and, apart, its unknown keys. go-toml stops at the first value of the
+// wrong type; to report them all, decodeAll blanks the lines of that
+// key's value and decodes again. The values checkValueKinds refused
+// (kindErr) are blanked before the first decoding: they are reported
+// already, and the decoder would report some without a place.
+func (c *Config) decodeAll(data []byte, kindErr error) (typeErr, unknownErr error) {
+	doc := bytes.Clone(data)
+	edited := false
+	for _, e := range problems(kindErr) {
+		if from, to := c.index.valueLines(e.Key); from > 0 {
+			blankLines(doc, from, to)
+			edited = true
+		}
 	}
-	if err := c.Validate(); err != nil {
-		return nil, err
+	var es []*Error
+	for round := 0; ; round++ {
+		err := c.decode(doc)
+		if err == nil || errors.Is(err, ErrUnknownKey) {
+			return join(es), err
+		}
+		e, ok := err.(*Error)
+		if !ok || e.Key == "" {
+			// An error without a key: the file's own, or, when the file
+			// parses and values were blanked, one the blanking made,
+			// which is not reported.
+			if c.index.syntaxErr || !edited {
+				es = append(es, problems(err)...)
+			}
+			return join(es), nil
+		}
+		from, to := c.index.valueLines(e.Key)
+		if slices.ContainsFunc(es, func(o *Error) bool { return o.Error() == e.Error() }) {
+			return join(es), nil // blanking did not remove it
+		}
+		es = append(es, e)
+		if from == 0 || round == 100 {
+			return join(es), nil
+		}
+		blankLines(doc, from, to)
+		edited = true
+		*c = Config{file: c.file, dir: c.dir, index: c.index}
 	}
-	return c, nil
 }
 
 // decode runs the strict TOML decoder and turns its errors into *Error.
@@ -373,6 +428,41 @@ func (c *Config) ApplyDev() {
 	if !slices.Contains(c.Security.TrustedAuthservIDs, DevAuthservID) {
 		c.Security.TrustedAuthservIDs = append(c.Security.TrustedAuthservIDs, DevAuthservID)
 	}
+}
+
+// FillDev fills what a configuration for `klachtenbus dev` leaves out
+// with the values of DevDefaults: the organisation's name and complaint
+// mailbox, the preset and the staff (all three, when there is none), so
+// that a file holding only [dev] imap and smtp runs. It keeps the store
+// path of the file (default klachtenbus.db, beside it), which the other
+// commands reading the same file open too. ApplyDev does the rest.
+func (c *Config) FillDev() {
+	d := DevDefaults()
+	if c.Organisation.Name == "" {
+		c.Organisation.Name = d.Organisation.Name
+	}
+	if c.Organisation.Mailbox == "" {
+		c.Organisation.Mailbox = d.Organisation.Mailbox
+	}
+	if c.Policy.Preset == "" {
+		c.Policy.Preset = d.Policy.Preset
+	}
+	if len(c.Staff) == 0 {
+		c.Staff = d.Staff
+	}
+}
+
+// CheckDevAddr checks a listen address of the dev mail server: host:port
+// on loopback ([dev] imap and smtp, `dev -imap` and `-smtp`).
+func CheckDevAddr(addr string) error {
+	if err := checkHostPort(addr); err != nil {
+		return err
+	}
+	host, _, _ := net.SplitHostPort(addr)
+	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		return fmt.Errorf("%q is not a loopback address: the dev mail server listens on loopback only", addr)
+	}
+	return nil
 }
 
 // DevDefaults returns the working configuration `klachtenbus dev` uses when

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -52,17 +54,25 @@ func TestUnknownKeys(t *testing.T) {
 		want []string
 	}{
 		{"one key", "[imap]\naddress = \"x:1\"\npasword = \"x\"\n",
-			[]string{`klachtenbus.toml:3: unknown key "imap.pasword"`}},
+			[]string{`klachtenbus.toml:3: unknown key "imap.pasword" (did you mean imap.password?)`}},
 		{"dotted key", "imap.pasword = \"x\"\n",
-			[]string{`klachtenbus.toml:1: unknown key "imap.pasword"`}},
+			[]string{`klachtenbus.toml:1: unknown key "imap.pasword" (did you mean imap.password?)`}},
 		{"table", "[organisation]\nname = \"x\"\n\n[imapp]\naddress = \"x\"\n",
-			[]string{`klachtenbus.toml:4: unknown table "imapp"`}},
+			[]string{`klachtenbus.toml:4: unknown table "imapp" (did you mean imap?)`}},
 		{"many", "[imap]\npasword = \"x\"\n[smtp]\nadres = \"y\"\n[[staff]]\nemail = \"a@b.c\"\n[[staff]]\nemial = \"b@c.d\"\n",
 			[]string{
-				`klachtenbus.toml:2: unknown key "imap.pasword"`,
-				`klachtenbus.toml:4: unknown key "smtp.adres"`,
-				`klachtenbus.toml:8: unknown key "staff[1].emial"`,
+				`klachtenbus.toml:2: unknown key "imap.pasword" (did you mean imap.password?)`,
+				`klachtenbus.toml:4: unknown key "smtp.adres" (did you mean smtp.address?)`,
+				// Reported with the unknown keys: the values Validate refuses.
+				`klachtenbus.toml:7: staff[1].email: missing: every staff member needs an email address`,
+				`klachtenbus.toml:8: unknown key "staff[1].emial" (did you mean staff[1].email?)`,
 			}},
+		{"key of another table", "[imap]\nretry_after = \"5s\"\n",
+			[]string{`klachtenbus.toml:2: unknown key "imap.retry_after" (did you mean smtp.retry_after?)`}},
+		{"nothing close", "[organisation]\nfavourite_colour = \"blue\"\n",
+			[]string{`klachtenbus.toml:2: unknown key "organisation.favourite_colour"`}},
+		{"policy", "[policy]\npreset = \"awb\"\n[policy.deadlines]\ndecison = \"6w\"\n",
+			[]string{`klachtenbus.toml:4: unknown key "policy.deadlines.decison" (did you mean policy.deadlines.decision?)`}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -226,6 +236,41 @@ func all(err error) []*Error {
 		return []*Error{e}
 	}
 	return nil
+}
+
+// TestAllProblemsAtOnce: a file's unknown keys and bad values are reported
+// together, each with its line, in file order.
+func TestAllProblemsAtOnce(t *testing.T) {
+	doc := add("[organisation]", "timzone = \"Europe/Amsterdam\"\nlanguage = \"fr\"")(base)
+	doc = add("[imap]", "tls = \"ssl\"")(doc)
+	_, err := parse(t, doc)
+	want := []string{
+		`klachtenbus.toml:2: unknown key "organisation.timzone" (did you mean organisation.timezone?)`,
+		`klachtenbus.toml:3: organisation.language: "fr" is not a language: use "nl" or "en"`,
+		`klachtenbus.toml:8: imap.tls: "ssl" is not a TLS mode: use "none", "starttls" or "implicit"`,
+	}
+	if err == nil || err.Error() != strings.Join(want, "\n") {
+		t.Errorf("got\n%v\nwant\n%s", err, strings.Join(want, "\n"))
+	}
+}
+
+// TestAllTypeErrorsAtOnce: every value of the wrong type is reported, each
+// once, with the unknown keys; values after them are still read.
+func TestAllTypeErrorsAtOnce(t *testing.T) {
+	doc := "[organisation]\nname = 12\nlanguage = \"nl\"\n\n[imap]\nwatchdog = true\npoll_interval = 60\n" +
+		"pasword = \"x\"\n\n[[staff]]\nemail = \"a@example.test\"\nroles = [\n  \"handler\",\n  3,\n]\n\n[log]\nlevel = [\"debug\"]\n"
+	_, err := parse(t, doc)
+	want := []string{
+		"klachtenbus.toml:2:8: organisation.name: wrong type: expected a string, got a number",
+		`klachtenbus.toml:6: imap.watchdog: wrong type: expected a duration string like "60s", got a boolean`,
+		`klachtenbus.toml:7: imap.poll_interval: wrong type: expected a duration string like "60s", got a number`,
+		`klachtenbus.toml:8: unknown key "imap.pasword" (did you mean imap.password?)`,
+		"klachtenbus.toml:14:3: staff[0].roles[1]: wrong type: expected a string, got a number",
+		"klachtenbus.toml:18:9: log.level: wrong type: expected a string, got an array",
+	}
+	if err == nil || err.Error() != strings.Join(want, "\n") {
+		t.Errorf("got\n%v\nwant\n%s", err, strings.Join(want, "\n"))
+	}
 }
 
 func TestSeveralValidationErrors(t *testing.T) {
@@ -566,11 +611,13 @@ func TestExampleConfig(t *testing.T) {
 		t.Fatal(err)
 	}
 	idx := buildIndex(data)
-	for _, key := range allKeys() {
-		found := idx.has(key)
+	for _, key := range Keys() {
+		found := idx.has(key) || idx.has(strings.Replace(key, "staff.", "staff[0].", 1))
 		if !found {
-			// documented but commented out (alternatives like password_file)
-			found = strings.Contains(string(data), "# "+key[strings.LastIndex(key, ".")+1:]+" = ")
+			// Documented but commented out (alternatives like password_file,
+			// the overrides of [policy]): "# name = " in its own table.
+			table, name := key[:strings.LastIndex(key, ".")], key[strings.LastIndex(key, ".")+1:]
+			found = strings.Contains(tableText(string(data), table), "# "+name+" = ")
 		}
 		if !found {
 			t.Errorf("config.example.toml does not document %s", key)
@@ -583,18 +630,37 @@ func TestExampleConfig(t *testing.T) {
 	}
 }
 
-// allKeys lists the dotted keys of Config's own sections (not [policy]).
-func allKeys() []string {
-	return []string{
-		"organisation.name", "organisation.mailbox", "organisation.timezone", "organisation.language",
-		"imap.address", "imap.tls", "imap.username", "imap.password", "imap.password_file", "imap.mailbox",
-		"imap.processed", "imap.ignored", "imap.quarantine", "imap.poll_interval", "imap.max_message_size",
-		"imap.idle_refresh", "imap.watchdog",
-		"smtp.address", "smtp.tls", "smtp.username", "smtp.password", "smtp.password_file", "smtp.helo_name",
-		"store.path", "policy.preset",
-		"security.command_secret", "security.command_secret_file", "security.trusted_authserv_ids",
-		"security.auto_reply_limit", "schedule.sweep", "schedule.digest",
-		"staff[0].email", "staff[0].name", "staff[0].roles", "dev.imap", "dev.smtp", "log.level", "log.format",
+// tableText returns the lines of a TOML document from the header of table
+// ("[imap]", "[[policy.categories]]", commented out or not) to the next
+// header.
+func tableText(doc, table string) string {
+	header := regexp.MustCompile(`^#?\s*\[\[?([a-z_.]+)\]\]?\s*$`)
+	var b strings.Builder
+	in := false
+	for _, line := range strings.Split(doc, "\n") {
+		if m := header.FindStringSubmatch(line); m != nil {
+			in = m[1] == table
+			continue
+		}
+		if in {
+			b.WriteString(line + "\n")
+		}
+	}
+	return b.String()
+}
+
+func TestKeys(t *testing.T) {
+	keys := Keys()
+	for _, want := range []string{"organisation.timezone", "imap.max_message_size", "smtp.retry_after", "staff.roles",
+		"schedule.overdue_after", "policy.preset", "policy.deadlines.decision", "policy.categories.code", "dev.imap"} {
+		if !slices.Contains(keys, want) {
+			t.Errorf("Keys() lacks %s", want)
+		}
+	}
+	for _, k := range keys {
+		if strings.Contains(k, "[") || k == "imap" || k == "policy.deadlines" {
+			t.Errorf("Keys() holds %q: want keys only, without indices", k)
+		}
 	}
 }
 

@@ -27,15 +27,21 @@ type Error struct {
 var ErrUnknownKey = errors.New("unknown key")
 
 type unknownKeyError struct {
-	key   string
-	table bool
+	key     string
+	table   bool
+	suggest string // the known key probably meant, or ""
 }
 
 func (u *unknownKeyError) Error() string {
+	what := "key"
 	if u.table {
-		return fmt.Sprintf("unknown table %q", u.key)
+		what = "table"
 	}
-	return fmt.Sprintf("unknown key %q", u.key)
+	msg := fmt.Sprintf("unknown %s %q", what, u.key)
+	if u.suggest != "" {
+		msg += fmt.Sprintf(" (did you mean %s?)", u.suggest)
+	}
+	return msg
 }
 
 func (u *unknownKeyError) Is(target error) bool { return target == ErrUnknownKey }
@@ -90,6 +96,44 @@ func (es Errors) Unwrap() []error {
 		out[i] = e
 	}
 	return out
+}
+
+// Join returns the problems of errs, each a *Error, Errors or nil, as one
+// error: nil, the single *Error, or Errors in file order, each problem once.
+// An error of another kind is returned as it is, before any other.
+func Join(errs ...error) error {
+	var es []*Error
+	seen := map[string]bool{}
+	for _, err := range errs {
+		var list []*Error
+		switch e := err.(type) {
+		case nil:
+		case *Error:
+			list = []*Error{e}
+		case Errors:
+			list = e
+		default:
+			return err
+		}
+		for _, e := range list {
+			if msg := e.Error(); !seen[msg] {
+				seen[msg] = true
+				es = append(es, e)
+			}
+		}
+	}
+	return join(es)
+}
+
+// problems returns the *Error values of err (a *Error, Errors or nil).
+func problems(err error) []*Error {
+	switch e := err.(type) {
+	case *Error:
+		return []*Error{e}
+	case Errors:
+		return e
+	}
+	return nil
 }
 
 // join returns nil, the single error, or Errors sorted by line.
@@ -180,7 +224,8 @@ func (c *Config) decodeError(data []byte, err error) error {
 			line, col := de.Position()
 			key := c.index.keyAt(line, col, de.Key())
 			table := strings.Contains(de.Error(), "missing table")
-			es = append(es, &Error{File: c.file, Line: line, Key: key, Err: &unknownKeyError{key: key, table: table}})
+			es = append(es, &Error{File: c.file, Line: line, Key: key,
+				Err: &unknownKeyError{key: key, table: table, suggest: suggestKey(key)}})
 		}
 		return join(es)
 	}

@@ -217,3 +217,60 @@ func (idx *keyIndex) keyOnLine(line int, parts []string) string {
 	}
 	return want
 }
+
+// valueLines returns the lines a key's value spans: from the key's line
+// up to the line before the next key or table that is not part of it (to
+// is 0 when that is the end of the document). key may name an element of
+// an array value ("staff[0].roles[1]"): the whole value is meant. from is
+// 0 when the key is not in the document.
+func (idx *keyIndex) valueLines(key string) (from, to int) {
+	if idx == nil {
+		return 0, 0
+	}
+	key = strings.ToLower(key)
+	for strings.HasSuffix(key, "]") {
+		i := strings.LastIndex(key, "[")
+		if i < 0 {
+			break
+		}
+		if _, ok := idx.keys[key[:i]]; !ok {
+			break // an element of an array of tables: it is the key
+		}
+		key = key[:i]
+	}
+	p, ok := idx.keys[key]
+	if !ok || p.line == 0 {
+		return 0, 0
+	}
+	for line, keys := range idx.byLine {
+		if line <= p.line || to != 0 && line > to {
+			continue
+		}
+		for _, k := range keys {
+			if k != key && !strings.HasPrefix(k, key+".") && !strings.HasPrefix(k, key+"[") {
+				to = line
+				break
+			}
+		}
+	}
+	if to != 0 {
+		to--
+	}
+	return p.line, to
+}
+
+// blankLines replaces lines from to to (1-based, inclusive; to 0 is the
+// end) of doc with spaces, keeping the line breaks, so that the lines of
+// every other key stay where they were.
+func blankLines(doc []byte, from, to int) {
+	line := 1
+	for i, b := range doc {
+		if b == '\n' {
+			line++
+			continue
+		}
+		if line >= from && (to == 0 || line <= to) {
+			doc[i] = ' '
+		}
+	}
+}

@@ -181,13 +181,8 @@ func (c *Config) Validate() error {
 
 	// [dev]
 	for _, d := range []struct{ key, v string }{{"dev.imap", c.Dev.IMAP}, {"dev.smtp", c.Dev.SMTP}} {
-		if err := checkHostPort(d.v); err != nil {
+		if err := CheckDevAddr(d.v); err != nil {
 			add(d.key, "%v", err)
-			continue
-		}
-		host, _, _ := net.SplitHostPort(d.v)
-		if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
-			add(d.key, "%q is not a loopback address: the dev mail server listens on loopback only", d.v)
 		}
 	}
 
@@ -237,8 +232,8 @@ func (c *Config) ValidateServe() error {
 	switch s := c.Security.CommandSecret; {
 	case s == "":
 		add("security.command_secret", "missing: set command_secret, command_secret_file or $%s", EnvCommandSecret)
-	case s == DevSecret || s == "change-me":
-		add("security.command_secret", "still the placeholder value: choose a long random secret")
+	case s == DevSecret || s == ExampleSecret:
+		add("security.command_secret", "still the placeholder %q: choose a long random secret", s)
 	}
 	if slices.Contains(c.Security.TrustedAuthservIDs, DevAuthservID) {
 		add("security.trusted_authserv_ids", "%q is the dev mail server's id and is trusted in dev mode only", DevAuthservID)

@@ -19,12 +19,9 @@ func (m *Main) check(ctx context.Context, args []string) error {
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
-	c, policy, err := loadConfigAndPolicy(*cfgFlag)
+	c, policy, err := loadServeConfig(*cfgFlag)
 	if err != nil {
 		return err
-	}
-	if _, err := mailout.NewRenderer(); err != nil {
-		return fmt.Errorf("templates: %w", err)
 	}
 	fmt.Fprintf(m.Stdout, "configuration %s: ok\n\n", c.File())
 	fmt.Fprintln(m.Stdout, policy.Describe())
@@ -59,7 +56,11 @@ func (m *Main) deadlines(ctx context.Context, args []string) error {
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
-	c, policy, err := loadConfigAndPolicy(*cfgFlag)
+	c, err := m.loadConfigOrDev(*cfgFlag)
+	if err != nil {
+		return err
+	}
+	policy, err := loadPolicy(c)
 	if err != nil {
 		return err
 	}
@@ -104,14 +105,25 @@ func (m *Main) deadlines(ctx context.Context, args []string) error {
 	return nil
 }
 
-// loadConfigAndPolicy loads the configuration and its effective policy.
-func loadConfigAndPolicy(cfgFlag string) (*config.Config, *cases.Policy, error) {
+// loadServeConfig loads the configuration named by the -config flag and
+// applies every rule a configuration must meet to run the daemon: the
+// file's own (config.Load), those of serve (ValidateServe), the policy's,
+// and the templates must parse. serve and check both call it, so that
+// check says ok exactly when serve would start. The problems of the file
+// are reported together, each with its line.
+func loadServeConfig(cfgFlag string) (*config.Config, *cases.Policy, error) {
 	c, err := loadConfig(cfgFlag)
-	if err != nil {
+	if c == nil {
+		return nil, nil, err // the file did not decode
+	}
+	policy, perr := loadPolicy(c)
+	if err := config.Join(err, c.ValidateServe(), perr); err != nil {
 		return nil, nil, err
 	}
-	policy, err := loadPolicy(c)
-	return c, policy, err
+	if _, err := mailout.NewRenderer(); err != nil {
+		return nil, nil, fmt.Errorf("templates: %w", err)
+	}
+	return c, policy, nil
 }
 
 // parseTime reads RFC 3339 or a bare date (the start of that day, local).

@@ -5,7 +5,7 @@
 // Usage:
 //
 //	klachtenbus serve  [-config F]          the daemon
-//	klachtenbus dev    [-config F] [-demo]  the daemon on an embedded mail server
+//	klachtenbus dev    [-config F] [-demo] [-imap ADDR] [-smtp ADDR]  the daemon on an embedded mail server
 //	klachtenbus check  [-config F]          check the configuration and the mail accounts
 //	klachtenbus cases  [-state S] [-json]   list cases
 //	klachtenbus case   ID [-json]           show one case file
@@ -52,7 +52,8 @@ const usage = `usage: klachtenbus <command> [flags]
 
 commands:
   serve      run the daemon: IMAP intake, outbox sender, scheduler
-  dev        run the daemon on an embedded mail server on loopback (-demo: with sample complaints)
+  dev        run the daemon on an embedded mail server on loopback (-demo: with sample complaints;
+             -imap ADDR, -smtp ADDR: its ports)
   check      validate the configuration, log in to IMAP and SMTP, print the effective policy
   cases      list cases (-state S, -json)
   case ID    show one case file with its timeline (-json)
@@ -127,6 +128,10 @@ func (m *Main) Run(ctx context.Context, args []string) int {
 	if errors.Is(err, flag.ErrHelp) {
 		return exitOK
 	}
+	if isCgoStub(err) {
+		fmt.Fprintln(m.Stderr, "klachtenbus:", noCgo)
+		return exitFailure
+	}
 	fmt.Fprintln(m.Stderr, "klachtenbus:", err)
 	var ue usageError
 	var ce *config.Error
@@ -135,6 +140,19 @@ func (m *Main) Run(ctx context.Context, args []string) int {
 		return exitUsage
 	}
 	return exitFailure
+}
+
+// noCgo explains the error of a binary built without cgo, whose SQLite
+// driver (go-sqlite3) is then a stub that fails to open any store.
+const noCgo = `this klachtenbus was built without cgo (CGO_ENABLED=0), and its SQLite store needs cgo.
+Install a C compiler (on Debian or Ubuntu: apt-get install gcc) and build it again with cgo,
+e.g. CGO_ENABLED=1 go run ./cmd/klachtenbus dev -demo`
+
+// isCgoStub recognises the error of go-sqlite3's stub (built without cgo):
+// "Binary was compiled with 'CGO_ENABLED=0', go-sqlite3 requires cgo to
+// work. This is a stub". The driver exports no value to match.
+func isCgoStub(err error) bool {
+	return strings.Contains(err.Error(), "go-sqlite3 requires cgo")
 }
 
 func (m *Main) now() time.Time {
@@ -172,7 +190,9 @@ func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
-// loadConfig loads the configuration named by the -config flag.
+// loadConfig loads the configuration named by the -config flag. Like
+// config.Load, it returns the configuration with its problems when the
+// file decoded (see validateServe), and nil when it did not.
 func loadConfig(flagValue string) (*config.Config, error) {
 	path := config.ConfigPath(flagValue)
 	if _, err := os.Stat(path); err != nil {

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/klachtenbus/klachtenbus/config"
 	"github.com/klachtenbus/klachtenbus/devmail"
 )
 
@@ -139,5 +140,30 @@ func TestCasesAfterDevDemo(t *testing.T) {
 	show.Env = append(os.Environ(), env...)
 	if out, err := show.CombinedOutput(); err != nil || !strings.Contains(string(out), "Timeline:") {
 		t.Fatalf("case after dev -demo: %v\n%s", err, out)
+	}
+}
+
+// TestOneShotCommandsAfterDevDemo runs the commands a newcomer tries after
+// `dev -demo` in the same directory, with no configuration: each reads
+// the dev store, as `cases` does.
+func TestOneShotCommandsAfterDevDemo(t *testing.T) {
+	t.Setenv("KLACHTENBUS_CONFIG", "")
+	t.Chdir(t.TempDir())
+	dev := config.DevDefaults()
+	fileComplaint(t, dev.Store.Path)
+	// The dev daemon still runs: sweep leaves the sending to it.
+	release, ok, err := lockStore(dev.Store.Path)
+	if err != nil || !ok {
+		t.Fatalf("lock: %v %v", ok, err)
+	}
+	defer release()
+	for _, tc := range []struct {
+		args []string
+		want string // in the output
+	}{{[]string{"deadlines"}, "decision"}, {[]string{"sweep"}, "reminders"}, {[]string{"digest"}, "K-2026-0001"}, {[]string{"cases"}, "K-2026-0001"}} {
+		code, out, errOut := runMain(t, tc.args...)
+		if code != 0 || !strings.Contains(errOut, "reading the dev store") || !strings.Contains(out, tc.want) {
+			t.Errorf("klachtenbus %v after dev -demo: exit %d, want %q\n%s%s", tc.args, code, tc.want, out, errOut)
+		}
 	}
 }

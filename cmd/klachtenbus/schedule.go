@@ -14,12 +14,18 @@ import (
 	"github.com/klachtenbus/klachtenbus/config"
 )
 
+// Files the daemon keeps beside the store: its lock and the sent log.
+const (
+	lockSuffix    = ".lock"
+	sentLogSuffix = "-sent"
+)
+
 // lockStore takes the daemon's lock beside the store: a file locked with
 // flock for as long as the process lives (the kernel releases it when the
 // process dies, however it dies). It reports false when another process
 // holds it, that is, a daemon is running on this store.
 func lockStore(path string) (release func(), ok bool, err error) {
-	f, err := os.OpenFile(path+".lock", os.O_RDWR|os.O_CREATE, 0o600)
+	f, err := os.OpenFile(path+lockSuffix, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		return nil, false, fmt.Errorf("lock: %w", err)
 	}
@@ -75,14 +81,19 @@ func (d *Daemon) startScheduler(ctx context.Context) (stop func(), err error) {
 }
 
 // oneShot opens the store, the engine and the sender for a command that
-// changes cases beside a possible daemon (sweep, digest -send), at the
-// given clock.
-func (m *Main) oneShot(ctx context.Context, c *config.Config, now func() time.Time) (*Daemon, error) {
+// changes cases beside a possible daemon (sweep, digest -send). asAt, when
+// not nil, is the time the cases are worked as at; the mail they queue
+// may still leave at once, by the process's clock, which the sender keeps.
+func (m *Main) oneShot(ctx context.Context, c *config.Config, asAt func() time.Time) (*Daemon, error) {
 	d := &Daemon{Config: c, Log: m.logger(c)}
-	if err := d.open(ctx, now); err != nil {
+	if err := d.open(ctx, m.Now); err != nil {
 		return nil, err
 	}
-	if err := d.newSender(d.Store.Now); err != nil {
+	if asAt != nil {
+		d.Store.MailNow = d.Store.Now
+		d.Store.Now = asAt
+	}
+	if err := d.newSender(m.Now); err != nil {
 		d.Close()
 		return nil, err
 	}
@@ -120,19 +131,19 @@ func (m *Main) sweepCmd(ctx context.Context, args []string) error {
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
-	c, err := loadConfig(*cfgFlag)
+	c, err := m.loadConfigOrDev(*cfgFlag)
 	if err != nil {
 		return err
 	}
-	clock := m.Now
+	var asAt func() time.Time
 	if *nowFlag != "" {
 		t, err := parseTime(*nowFlag, c.Location())
 		if err != nil {
 			return usagef("-now: %v", err)
 		}
-		clock = func() time.Time { return t }
+		asAt = func() time.Time { return t }
 	}
-	d, err := m.oneShot(ctx, c, clock)
+	d, err := m.oneShot(ctx, c, asAt)
 	if err != nil {
 		return err
 	}
@@ -153,11 +164,11 @@ func (m *Main) digestCmd(ctx context.Context, args []string) error {
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
-	c, err := loadConfig(*cfgFlag)
+	c, err := m.loadConfigOrDev(*cfgFlag)
 	if err != nil {
 		return err
 	}
-	d, err := m.oneShot(ctx, c, m.Now)
+	d, err := m.oneShot(ctx, c, nil)
 	if err != nil {
 		return err
 	}

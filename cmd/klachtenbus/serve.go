@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/klachtenbus/klachtenbus/cases"
@@ -40,6 +42,11 @@ func (m *Main) serve(ctx context.Context, args []string, dev bool) error {
 	}
 	fs, cfgFlag := m.flags(name)
 	demo := fs.Bool("demo", false, "dev only: drop a few sample complaints in the mailbox")
+	var imapAddr, smtpAddr *string
+	if dev {
+		imapAddr = fs.String("imap", "", "the embedded IMAP server's address (default: [dev] imap, else 127.0.0.1:1143)")
+		smtpAddr = fs.String("smtp", "", "the embedded SMTP server's address (default: [dev] smtp, else 127.0.0.1:2525)")
+	}
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
@@ -48,15 +55,13 @@ func (m *Main) serve(ctx context.Context, args []string, dev bool) error {
 	}
 	var c *config.Config
 	var err error
-	if dev && *cfgFlag == "" && os.Getenv(config.EnvConfig) == "" {
-		c = config.DevDefaults()
-	} else if c, err = loadConfig(*cfgFlag); err != nil {
-		return err
+	if dev {
+		c, err = loadDevConfig(*cfgFlag, *imapAddr, *smtpAddr)
+	} else {
+		c, _, err = loadServeConfig(*cfgFlag)
 	}
-	if !dev {
-		if err := c.ValidateServe(); err != nil {
-			return err
-		}
+	if err != nil {
+		return err
 	}
 	log := m.logger(c)
 	d, err := m.newDaemon(ctx, c, log, dev)
@@ -89,6 +94,38 @@ func (m *Main) serve(ctx context.Context, args []string, dev bool) error {
 	return d.run(ctx, sigs)
 }
 
+// loadDevConfig loads the configuration of `dev`: the file every command
+// reads (-config, else $KLACHTENBUS_CONFIG, else ./klachtenbus.toml) with
+// the dev defaults filling what it leaves out, or the dev defaults alone
+// when no file was named and ./klachtenbus.toml does not exist; then the
+// -imap and -smtp flags, when given, move the dev mail server.
+func loadDevConfig(cfgFlag, imapAddr, smtpAddr string) (*config.Config, error) {
+	var c *config.Config
+	_, statErr := os.Stat(config.ConfigPath(cfgFlag))
+	if cfgFlag == "" && os.Getenv(config.EnvConfig) == "" && errors.Is(statErr, fs.ErrNotExist) {
+		c = config.DevDefaults()
+	} else {
+		var err error
+		if c, err = loadConfig(cfgFlag); err != nil {
+			return nil, err
+		}
+		c.FillDev()
+	}
+	for _, f := range []struct {
+		name, addr string
+		dst        *string
+	}{{"imap", imapAddr, &c.Dev.IMAP}, {"smtp", smtpAddr, &c.Dev.SMTP}} {
+		if f.addr == "" {
+			continue
+		}
+		if err := config.CheckDevAddr(f.addr); err != nil {
+			return nil, usagef("-%s: %v", f.name, err)
+		}
+		*f.dst = f.addr
+	}
+	return c, nil
+}
+
 // newDaemon wires the daemon from a configuration. In dev mode it starts
 // the embedded mail server first and points IMAP and SMTP at it.
 func (m *Main) newDaemon(ctx context.Context, c *config.Config, log *slog.Logger, dev bool) (*Daemon, error) {
@@ -98,6 +135,10 @@ func (m *Main) newDaemon(ctx context.Context, c *config.Config, log *slog.Logger
 		// along a header in the name of an id the daemon trusts.
 		srv, err := devmail.Start(ctx, devmail.Options{IMAPAddr: c.Dev.IMAP, SMTPAddr: c.Dev.SMTP, Logger: log,
 			StripAuthServIDs: c.Security.TrustedAuthservIDs})
+		if errors.Is(err, syscall.EADDRINUSE) {
+			return nil, fmt.Errorf("dev mail server: %w\n(another program uses the port: choose free ones with "+
+				"`klachtenbus dev -imap 127.0.0.1:PORT -smtp 127.0.0.1:PORT`, or with imap and smtp under [dev] in the configuration)", err)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("dev mail server: %w", err)
 		}
@@ -198,7 +239,7 @@ func (d *Daemon) newSender(now func() time.Time) error {
 		return fmt.Errorf("templates: %w", err)
 	}
 	c := d.Config
-	sentLog, err := mailout.OpenSentLog(c.Store.Path + "-sent")
+	sentLog, err := mailout.OpenSentLog(c.Store.Path + sentLogSuffix)
 	if err != nil {
 		return err
 	}

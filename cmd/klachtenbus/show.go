@@ -86,19 +86,30 @@ func toJSONCase(c cases.Case, loc *time.Location) jsonCase {
 	return j
 }
 
-// openStore opens the configured store for a read-only command. With no
-// configuration anywhere but a dev store in this directory, it reads the
-// dev store, so that `cases` just works after `dev -demo`.
-func (m *Main) openStore(ctx context.Context, cfgFlag string) (*config.Config, *cases.Store, error) {
+// loadConfigOrDev loads the configuration named by the -config flag. With
+// no configuration anywhere but a dev store in this directory, it returns
+// the dev configuration, so that the commands after `dev -demo` (cases,
+// case, report, deadlines, sweep, digest) just work.
+func (m *Main) loadConfigOrDev(cfgFlag string) (*config.Config, error) {
 	c, err := loadConfig(cfgFlag)
 	if err != nil {
 		dev := config.DevDefaults()
 		_, statErr := os.Stat(dev.Store.Path)
 		if cfgFlag != "" || os.Getenv(config.EnvConfig) != "" || statErr != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		fmt.Fprintf(m.Stderr, "klachtenbus: no %s; reading the dev store %s\n", config.ConfigPath(""), dev.Store.Path)
 		c = dev
+	}
+	return c, nil
+}
+
+// openStore opens the configured store for a read-only command, the dev
+// store after `dev -demo` (loadConfigOrDev).
+func (m *Main) openStore(ctx context.Context, cfgFlag string) (*config.Config, *cases.Store, error) {
+	c, err := m.loadConfigOrDev(cfgFlag)
+	if err != nil {
+		return nil, nil, err
 	}
 	st, err := cases.Open(ctx, c.Store.Path)
 	if err != nil {
