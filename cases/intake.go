@@ -48,6 +48,9 @@ type Engine struct {
 	StaffProof StaffProof
 	// AutoReplyLimit caps the automatic answers to one address per 24 hours.
 	AutoReplyLimit int
+	// IntakePerSender caps the new cases one sender's mailbox opens per
+	// hour; more mail from it is held (see overIntakeCap). 0: no cap.
+	IntakePerSender int
 	// OverdueAfter is how many working days past a deadline the
 	// directors are told (DefaultOverdueAfter when zero).
 	OverdueAfter int
@@ -63,6 +66,9 @@ const (
 	Filed       Disposition = "case"        // opened or joined a case
 	Ignored     Disposition = "ignored"     // automatic mail, bounce or loop
 	Quarantined Disposition = "quarantined" // could not be processed
+	// Held: not taken now (its sender is over the intake cap); it stays
+	// where it is and is offered again later. Nothing is recorded of it.
+	Held Disposition = "held"
 )
 
 // Result tells what Ingest did with a message.
@@ -174,7 +180,7 @@ func (e *Engine) Ingest(ctx context.Context, in *Inbound) (Result, error) {
 		default:
 			res, err = e.file(ctx, tx, in)
 		}
-		if err != nil {
+		if err != nil || res.Disposition == Held {
 			return err
 		}
 		return recordInbound(ctx, tx, key, res)
@@ -253,6 +259,9 @@ func (e *Engine) file(ctx context.Context, tx *Tx, in *Inbound) (Result, error) 
 				"this message belongs to no case: reply to a mail of the complaints desk about the case, or put its number [K-YYYY-NNNN] in the subject")
 			return Result{Disposition: Filed, Reason: "staff commands without a case"}, e.refuse(ctx, tx, "", in, cmds, reason, "no case")
 		}
+	}
+	if held, err := e.overIntakeCap(ctx, tx, in); err != nil || held {
+		return Result{Disposition: Held, Reason: "intake cap: too many new complaints from this sender within the hour"}, err
 	}
 	return e.openCase(ctx, tx, in)
 }

@@ -588,3 +588,47 @@ func TestStorePathWithURIDelimiters(t *testing.T) {
 		t.Errorf("files made: %v", entries)
 	}
 }
+
+// TestIntakeCapHoldsAFlood: a sender's mailbox opens at most
+// IntakePerSender cases an hour; more new complaints from it are held
+// (not filed, not recorded, so they are offered again), the staff are
+// told once, and once the hour has passed the held mail opens its case.
+func TestIntakeCapHoldsAFlood(t *testing.T) {
+	e, clk := newTestEngine(t)
+	e.IntakePerSender = 3
+	for i := 1; i <= 3; i++ {
+		if r := ingest(t, e, complaint(fmt.Sprintf("flood+%d@example.test", i), "Klacht", completeForm)); !r.New {
+			t.Fatalf("complaint %d: %+v, want a new case", i, r)
+		}
+	}
+	n := len(outbox(t, e))
+	held := complaint("Flood@example.test", "Klacht 4", completeForm)
+	for try := 0; try < 2; try++ {
+		if r := ingest(t, e, held); r.Disposition != Held || r.CaseID != "" {
+			t.Fatalf("fourth complaint, try %d: %+v, want held", try, r)
+		}
+	}
+	if r := ingest(t, e, complaint("flood+5@example.test", "Klacht 5", completeForm)); r.Disposition != Held {
+		t.Fatalf("fifth complaint: %+v, want held", r)
+	}
+	ms := mailsSince(t, e, n)
+	if len(ms) != 2 {
+		t.Fatalf("while held: %v, want one notice to each of handler and director", kinds(ms))
+	}
+	for _, s := range []string{handler, director} {
+		if m, ok := findMail(ms, MailHeld, s); !ok || m.Data.HeldCount != 3 || m.Data.From.Email != "flood@example.test" {
+			t.Errorf("notice to %s: %+v, %v", s, m.Data, ok)
+		}
+	}
+	// Another sender is not held; a reply to a case of the flooder is not
+	// a new case and is filed.
+	if r := ingest(t, e, complaint("other@example.test", "Klacht", completeForm)); !r.New {
+		t.Errorf("another sender was held: %+v", r)
+	}
+	// The hour has passed: the held mail opens its case, and the staff
+	// will be told afresh when the cap is reached again.
+	clk.Advance(intakeWindow + time.Minute)
+	if r := ingest(t, e, held); !r.New || r.Duplicate {
+		t.Fatalf("held complaint after the hour: %+v, want a new case", r)
+	}
+}

@@ -40,6 +40,9 @@ const (
 	MailLate     = "late"      // to the complainant: the decision will come later than its term, and when
 	MailFollowUp = "follow_up" // to the complainant, months after the decision: is the complaint resolved?
 	MailDigest   = "digest"    // the directors' digest
+	// MailHeld tells staff that new complaints from one sender are held:
+	// the intake cap per sender was reached.
+	MailHeld = "held"
 
 	// MailUndeliverable tells the case's staff that a mail of ours about
 	// the case could not be delivered (MailData.Failed says which).
@@ -121,6 +124,10 @@ type MailData struct {
 	// Commands are the commands of a command mail with their results
 	// (transcript, refusal, confirm).
 	Commands []CommandResult `json:"commands,omitempty"`
+	// HeldCount and HeldUntil: the cases a sender opened within the hour,
+	// and until when more mail from that sender is held (held).
+	HeldCount int       `json:"held_count,omitempty"`
+	HeldUntil time.Time `json:"held_until,omitzero"`
 	// Unproven says that nothing but the subject tag and the From address
 	// tie the message to its case (update): its sender is not proven.
 	Unproven bool `json:"unproven,omitempty"`

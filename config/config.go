@@ -160,6 +160,10 @@ type Security struct {
 	CommandSecretFile  string   `toml:"command_secret_file"`  // resolved to an absolute path
 	TrustedAuthservIDs []string `toml:"trusted_authserv_ids"` // Authentication-Results we believe
 	AutoReplyLimit     int      `toml:"auto_reply_limit"`     // automatic answers per address per 24h; default 5
+	// IntakePerSender caps the new cases one sender's mailbox opens per
+	// hour; more is held in the mailbox until the hour has passed. 0: no
+	// cap. Default 10.
+	IntakePerSender int `toml:"intake_per_sender"`
 	// StaffProof is what proves a staff member's command: "origin"
 	// (default: the mail's own authentication, else a confirmation round
 	// trip) or "token" (the reply token suffices).

@@ -30,12 +30,15 @@ const (
 	defaultConnections    = 4
 	defaultStorePath      = "klachtenbus.db"
 	defaultAutoReplyLimit = 5
-	defaultSweep          = "@every 1m"
-	defaultDigest         = "0 8 * * 1-5"
-	defaultDevIMAP        = "127.0.0.1:1143"
-	defaultDevSMTP        = "127.0.0.1:2525"
-	defaultLogLevel       = "info"
-	defaultLogFormat      = LogText
+	// defaultIntakePerSender is how many new cases one mailbox may open
+	// per hour before more of its mail is held.
+	defaultIntakePerSender = 10
+	defaultSweep           = "@every 1m"
+	defaultDigest          = "0 8 * * 1-5"
+	defaultDevIMAP         = "127.0.0.1:1143"
+	defaultDevSMTP         = "127.0.0.1:2525"
+	defaultLogLevel        = "info"
+	defaultLogFormat       = LogText
 )
 
 // applyDefaults fills every key that is absent from the file (or, for a
@@ -80,6 +83,9 @@ func (c *Config) applyDefaults() {
 		c.Security.AutoReplyLimit = defaultAutoReplyLimit
 	}
 	setS("security.staff_proof", &c.Security.StaffProof, "origin")
+	if c.Security.IntakePerSender == 0 && absent("security.intake_per_sender") {
+		c.Security.IntakePerSender = defaultIntakePerSender
+	}
 
 	setS("schedule.sweep", &c.Schedule.Sweep, defaultSweep)
 	setS("schedule.digest", &c.Schedule.Digest, defaultDigest)

@@ -129,6 +129,9 @@ func (c *Config) Validate() error {
 	if c.Security.AutoReplyLimit < 0 {
 		add("security.auto_reply_limit", "must be 0 or more, got %d", c.Security.AutoReplyLimit)
 	}
+	if c.Security.IntakePerSender < 0 {
+		add("security.intake_per_sender", "must be 0 (no cap) or more, got %d", c.Security.IntakePerSender)
+	}
 	if p := c.Security.StaffProof; p != "origin" && p != "token" {
 		add("security.staff_proof", "must be \"origin\" or \"token\", got %q", p)
 	}

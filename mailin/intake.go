@@ -58,6 +58,8 @@ func (in *Intake) Process(ctx context.Context, raw []byte) (res cases.Result, er
 		l.Info("automatic mail ignored", "reason", res.Reason, "case", res.CaseID)
 	case res.Disposition == cases.Quarantined:
 		l.Warn("message quarantined", "reason", res.Reason)
+	case res.Disposition == cases.Held:
+		l.Info("message held", "reason", res.Reason)
 	case res.New:
 		l.Info("case opened", "case", res.CaseID, "warnings", len(msg.Warnings))
 	default:

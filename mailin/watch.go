@@ -469,6 +469,9 @@ func (w *Watcher) fetchAndHandle(ctx context.Context, cn *conn, uids []imap.UID,
 		}
 		msgs[i].raw = nil // filed: its memory may go before the next one's
 		w.hook("processed")
+		if res.Disposition == cases.Held {
+			continue // stays in the mailbox, to be offered again later
+		}
 		folder := w.folder(res.Disposition)
 		moves[folder] = append(moves[folder], m.uid)
 	}

@@ -191,6 +191,7 @@ var mailKindLabels = map[string]map[string]string{
 		cases.MailFollowUp:      "nazorgvraag",
 		cases.MailDigest:        "overzicht van de klachten",
 		cases.MailUndeliverable: "melding van een onbestelbaar bericht",
+		cases.MailHeld:          "melding van vastgehouden klachten",
 	},
 	"en": {
 		cases.MailAck:           "acknowledgement of receipt",
@@ -213,6 +214,7 @@ var mailKindLabels = map[string]map[string]string{
 		cases.MailFollowUp:      "follow-up question",
 		cases.MailDigest:        "complaints overview",
 		cases.MailUndeliverable: "notice of an undeliverable mail",
+		cases.MailHeld:          "notice of held complaints",
 	},
 }
 

@@ -218,15 +218,16 @@ func (d *Daemon) open(ctx context.Context, now func() time.Time) error {
 		staff = append(staff, cases.Staff{Email: s.Email, Name: s.Name, Roles: s.Roles})
 	}
 	d.Engine = &cases.Engine{
-		Store:          st,
-		Policy:         policy,
-		Org:            cases.Org{Name: c.Organisation.Name, Mailbox: c.Organisation.Mailbox, Language: c.Organisation.Language, Location: c.Location()},
-		Staff:          staff,
-		Secret:         []byte(c.Security.CommandSecret),
-		StaffProof:     cases.StaffProof(c.Security.StaffProof),
-		AutoReplyLimit: c.Security.AutoReplyLimit,
-		OverdueAfter:   c.Schedule.OverdueAfter,
-		Log:            d.Log.With("component", "cases"),
+		Store:           st,
+		Policy:          policy,
+		Org:             cases.Org{Name: c.Organisation.Name, Mailbox: c.Organisation.Mailbox, Language: c.Organisation.Language, Location: c.Location()},
+		Staff:           staff,
+		Secret:          []byte(c.Security.CommandSecret),
+		StaffProof:      cases.StaffProof(c.Security.StaffProof),
+		IntakePerSender: c.Security.IntakePerSender,
+		AutoReplyLimit:  c.Security.AutoReplyLimit,
+		OverdueAfter:    c.Schedule.OverdueAfter,
+		Log:             d.Log.With("component", "cases"),
 	}
 	return nil
 }
