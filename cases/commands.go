@@ -668,7 +668,7 @@ func (r *cmdRun) decisionDeadline(c Case) (time.Time, bool, error) {
 func (r *cmdRun) extend(c Case, cmd Command) (string, error) {
 	p := r.e.Policy
 	if !p.Extension.Allowed {
-		return "", r.fail("de regeling staat geen verlenging toe%s", "the regulation allows no extension%s", articleSuffix(p.Extension.Article))
+		return "", r.fail("de regeling staat geen verlenging toe%s", "the regulation allows no extension%s", articleSuffix(p.Extension.Article, r.e.Org.Language))
 	}
 	if !c.State.Open() {
 		return "", r.fail("dat kan niet: de zaak is %s", "not possible: the case is %s", r.e.stateName(c.State))
@@ -694,7 +694,7 @@ func (r *cmdRun) extend(c Case, cmd Command) (string, error) {
 		return "", err
 	}
 	if p.Extension.Once && n > 0 {
-		return "", r.fail("de termijn is al eens verlengd; de regeling staat dat één keer toe%s", "the term was extended before; the regulation allows that once%s", articleSuffix(p.Extension.Article))
+		return "", r.fail("de termijn is al eens verlengd; de regeling staat dat één keer toe%s", "the term was extended before; the regulation allows that once%s", articleSuffix(p.Extension.Article, r.e.Org.Language))
 	}
 	dates, err := r.dates(c)
 	if err != nil {
@@ -708,7 +708,7 @@ func (r *cmdRun) extend(c Case, cmd Command) (string, error) {
 	}
 	if latest, _ := p.MaxExtension(original); !latest.IsZero() && newDue.After(latest) {
 		return "", r.fail("de regeling staat verlenging toe tot uiterlijk %s (%s na de oorspronkelijke termijn%s)", "the regulation allows an extension up to %s (%s after the original term%s)",
-			latest.In(loc).Format("2006-01-02"), p.Extension.Max.Describe(), articleSuffix(p.Extension.Article))
+			latest.In(loc).Format("2006-01-02"), p.Extension.Max.Describe(), articleSuffix(p.Extension.Article, r.e.Org.Language))
 	}
 	if p.Extension.Reasons && strings.TrimSpace(cmd.Body) == "" {
 		return "", r.fail("de regeling vraagt een reden: zet die op de regels onder #verdagen", "the regulation asks for a reason: put it on the lines below #extend")
@@ -733,11 +733,13 @@ func (r *cmdRun) extend(c Case, cmd Command) (string, error) {
 	return r.e.say("beslistermijn verlengd tot %s; bericht aan %s", "decision term extended to %s; notice to %s", newDue.Format("2006-01-02"), r.list(told)), nil
 }
 
-func articleSuffix(a string) string {
+// articleSuffix names an article of the regulation after a sentence in
+// a language: " (art. 3.13)".
+func articleSuffix(a, lang string) string {
 	if a == "" {
 		return ""
 	}
-	return " (art. " + a + ")"
+	return " (" + FormatArticle(a, lang) + ")"
 }
 
 func firstWord(s string) string {
@@ -909,7 +911,7 @@ func (r *cmdRun) decline(c Case, cmd Command) (string, error) {
 		if err != nil || n < 1 || n > len(grounds) {
 			var b strings.Builder
 			for i, g := range grounds {
-				fmt.Fprintf(&b, "\n  %d. %s%s", i+1, g.Text, articleSuffix(g.Article))
+				fmt.Fprintf(&b, "\n  %d. %s%s", i+1, g.Text, articleSuffix(g.Article, r.e.Org.Language))
 			}
 			return "", r.fail("geef de grond als nummer, bijvoorbeeld #niet-behandelen 1; de gronden van de regeling:%s", "give the ground by number, e.g. #decline 1; the regulation's grounds:%s", b.String())
 		}
@@ -927,7 +929,7 @@ func (r *cmdRun) decline(c Case, cmd Command) (string, error) {
 	}
 	text := "declined: " + cmd.Body
 	if ground != nil {
-		text = "declined on the ground " + ground.Text + articleSuffix(ground.Article) + ": " + cmd.Body
+		text = "declined on the ground " + ground.Text + articleSuffix(ground.Article, "en") + ": " + cmd.Body
 	}
 	if err := r.end(c, StateDeclined, EventDeclined, text); err != nil {
 		return "", err

@@ -1144,10 +1144,7 @@ var fromWords = map[string]string{
 }
 
 func art(a string) string {
-	if a == "" {
-		return ""
-	}
-	return "art. " + a
+	return FormatArticle(a, "nl") // the regulations are Dutch; their references stay so
 }
 
 func yesNo(b bool) string {

@@ -242,13 +242,8 @@ func funcs(lang string) texttemplate.FuncMap {
 			}
 			return kind
 		},
-		"pad": pad,
-		"article": func(a string) string {
-			if strings.HasPrefix(strings.ToLower(a), "art") {
-				return a
-			}
-			return "art. " + a
-		},
+		"pad":     pad,
+		"article": func(a string) string { return cases.FormatArticle(a, lang) },
 		"ackDeadlines": func(ds []cases.Deadline) []cases.Deadline {
 			var out []cases.Deadline
 			for _, d := range ds {

@@ -264,8 +264,8 @@ func TestRenderDutyMails(t *testing.T) {
 				d.NextBody = cases.NextBody{Label: "de Nationale ombudsman"}
 			},
 			subject: map[string]string{"nl": "Uw klacht wordt niet in behandeling genomen", "en": "Your complaint will not be dealt with"},
-			want:    lang{"nl": {"Wij hebben besloten uw klacht", "De grond hiervoor"}, "en": {"not to deal with", "The ground for this"}},
-			wantAll: []string{"De gedraging vond meer dan een jaar", "art. 9:8 lid 1 b", "Het voorval was in 2024.", "de Nationale ombudsman"},
+			want:    lang{"nl": {"Wij hebben besloten uw klacht", "De grond hiervoor", "art. 9:8 lid 1 onder b"}, "en": {"not to deal with", "The ground for this", "art. 9:8(1)(b)"}},
+			wantAll: []string{"De gedraging vond meer dan een jaar", "Het voorval was in 2024.", "de Nationale ombudsman"},
 		},
 		{
 			name: "decline without a ground", kind: cases.MailDecline,
@@ -417,12 +417,12 @@ func TestRenderDutyMails(t *testing.T) {
 			want: lang{
 				"nl": {"Mogelijk niet in behandeling te nemen", "#niet-behandelen 2", "Uitzondering: trauma", "identiteit van de klager blijft vertrouwelijk",
 					"#toewijzen adres", "#categorie CODE", "#aangeklaagde Naam", "#informeer-aangeklaagde", "#verslag", "#notitie",
-					"#verdagen JJJJ-MM-DD", "#besluit gegrond|ongegrond|deels-gegrond", "#niet-behandelen N", "#escaleren bestuur|commissie|derde-partij", "#sluiten", "#status"},
+					"#verdagen JJJJ-MM-DD", "#besluit gegrond|ongegrond|deels-gegrond", "#niet-behandelen N", "#escaleren bestuur|commissie|derde-partij", "#sluiten", "#status", "art. 9:8 lid 1 onder b"},
 				"en": {"Possibly to be declined", "#decline 2", "Exception: trauma", "identity is confidential",
 					"#assign address", "#category CODE", "#accused Name", "#notify-accused", "#minutes", "#note",
-					"#extend YYYY-MM-DD", "#decide gegrond|ongegrond|deels-gegrond", "#decline N", "#escalate bestuur|commissie|derde-partij", "#close", "#status"},
+					"#extend YYYY-MM-DD", "#decide gegrond|ongegrond|deels-gegrond", "#decline N", "#escalate bestuur|commissie|derde-partij", "#close", "#status", "art. 9:8(1)(b)"},
 			},
-			wantAll: []string{"Datum voorval 3 januari 2025", "art. 9:8 lid 1 b", "A: Communicatie", "B: Pesten", "Al eerder behandeld."},
+			wantAll: []string{"Datum voorval 3 januari 2025", "A: Communicatie", "B: Pesten", "Al eerder behandeld."},
 		},
 		{
 			name: "announce without flags", kind: cases.MailAnnounce,
