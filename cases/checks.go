@@ -134,3 +134,19 @@ func (e *Engine) startDeclineNotice(ctx context.Context, tx *Tx, caseID string, 
 func (e *Engine) caseDeadlines(d CaseDates) []Deadline {
 	return slices.DeleteFunc(e.Policy.Deadlines(d), func(d Deadline) bool { return d.Kind == DeadlineDeclineNotice })
 }
+
+// pendingUntilComplete leaves out of ds the deadlines that start once the
+// complaint is complete, while fields are missing, and names them.
+func (e *Engine) pendingUntilComplete(ds []Deadline, missing []string) ([]Deadline, []string) {
+	if len(missing) == 0 {
+		return ds, nil
+	}
+	var pending []string
+	for _, r := range e.Policy.Rules {
+		if r.From == FromComplete {
+			pending = append(pending, r.Kind)
+		}
+	}
+	out := slices.DeleteFunc(slices.Clone(ds), func(d Deadline) bool { return slices.Contains(pending, d.Kind) })
+	return out, pending
+}

@@ -1265,6 +1265,7 @@ func (e *Engine) caseFile(ctx context.Context, q querier, c Case) (MailData, err
 	if data.Deadlines, err = openDeadlines(ctx, q, c.ID, loc); err != nil {
 		return data, err
 	}
+	data.Deadlines, data.Pending = e.pendingUntilComplete(data.Deadlines, data.Missing)
 	e.commandHelp(&data)
 	return data, nil
 }

@@ -555,6 +555,7 @@ func (e *Engine) openCase(ctx context.Context, tx *Tx, in *Inbound) (Result, err
 	if err != nil {
 		return Result{}, err
 	}
+	deadlines, pending := e.pendingUntilComplete(deadlines, missing)
 
 	data := MailData{
 		Subject:       in.Subject,
@@ -565,6 +566,7 @@ func (e *Engine) openCase(ctx context.Context, tx *Tx, in *Inbound) (Result, err
 		Deadlines:     deadlines,
 		Fields:        fieldValues(fields),
 		Missing:       missing,
+		Pending:       pending,
 		Attachments:   attachmentRefs(in),
 		Category:      category,
 	}

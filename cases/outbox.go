@@ -65,18 +65,22 @@ var autoKinds = []string{MailAck, MailRefusal, MailConfirm}
 // with the outbox row, so that rendering later yields what was meant when
 // the mail was queued, whatever changed since.
 type MailData struct {
-	Org           string          `json:"org"`
-	Mailbox       string          `json:"mailbox"`
-	CaseID        string          `json:"case_id"`
-	Subject       string          `json:"subject"`        // the subject of the complaint
-	RecipientName string          `json:"recipient_name"` // to greet them by
-	Complainant   Address         `json:"complainant"`
-	Received      time.Time       `json:"received"`
-	Deadlines     []Deadline      `json:"deadlines,omitempty"`
-	Fields        []FieldValue    `json:"fields,omitempty"`  // form fields found
-	Missing       []string        `json:"missing,omitempty"` // keys of required fields still missing
-	Text          string          `json:"text,omitempty"`    // the complaint or message text, for staff
-	From          Address         `json:"from"`              // who wrote the message told about
+	Org           string       `json:"org"`
+	Mailbox       string       `json:"mailbox"`
+	CaseID        string       `json:"case_id"`
+	Subject       string       `json:"subject"`        // the subject of the complaint
+	RecipientName string       `json:"recipient_name"` // to greet them by
+	Complainant   Address      `json:"complainant"`
+	Received      time.Time    `json:"received"`
+	Deadlines     []Deadline   `json:"deadlines,omitempty"`
+	Fields        []FieldValue `json:"fields,omitempty"`  // form fields found
+	Missing       []string     `json:"missing,omitempty"` // keys of required fields still missing
+	// Pending are the deadline kinds that start once the complaint is
+	// complete. While it is not, they are left out of Deadlines: a date
+	// counted from receipt would be a date we do not mean.
+	Pending       []string        `json:"pending,omitempty"`
+	Text          string          `json:"text,omitempty"` // the complaint or message text, for staff
+	From          Address         `json:"from"`           // who wrote the message told about
 	Attachments   []AttachmentRef `json:"attachments,omitempty"`
 	NoAutoReply   string          `json:"no_auto_reply,omitempty"` // why the complainant got no answer
 	Category      string          `json:"category,omitempty"`      // suggested from the preset\'s keywords

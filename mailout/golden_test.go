@@ -34,6 +34,7 @@ func pickLang(lang, nl, en string) string {
 // goldenBase is the case every golden mail is about.
 func goldenBase(lang string) cases.MailData {
 	d := mailData()
+	d.Attachments[0].SHA256 = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
 	d.Subject = pickLang(lang, "Pesten door mijn leidinggevende", "Bullying by my manager")
 	d.Text = pickLang(lang, "Mijn leidinggevende pest mij al maanden.\nMet vriendelijke groet, Jan Jansen",
 		"My manager has been bullying me for months.\nKind regards, Jan Jansen")
@@ -78,10 +79,14 @@ func goldenMails() []goldenMail {
 			d.Role, d.RecipientName, d.Fields = cases.RecipientComplainant, "", fields
 			d.Deadlines = ikwdDeadlines
 			d.Missing = []string{"accused", "event_date"}
+			d.Deadlines = ikwdDeadlines[:2] // the decision waits for the complete complaint
+			d.Pending = []string{cases.DeadlineDecision}
 		})},
 		{"announce", cases.MailAnnounce, with(func(d *cases.MailData, lang string) {
 			d.Role, d.RecipientName, d.Deadlines, d.Fields = cases.RecipientStaff, "Piet Bakker", ikwdDeadlines, fields
 			d.Missing = []string{"accused"}
+			d.Deadlines = ikwdDeadlines[:2]
+			d.Pending = []string{cases.DeadlineDecision}
 			d.Category = "B"
 			d.CategoryLabel = pickLang(lang, "Pesten, seksuele intimidatie, agressie en discriminatie", "Bullying, sexual harassment, aggression and discrimination")
 			d.Flags = []cases.IntakeFlag{{Ground: 2, Text: "de klacht is later dan een half jaar na de gebeurtenis ingediend", Article: "inleiding",

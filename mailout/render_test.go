@@ -46,7 +46,7 @@ func TestRenderEveryTemplate(t *testing.T) {
 		}
 	}
 	ack, _ := r.Render(cases.OutMail{Kind: cases.MailAck, Language: "nl", CaseID: "K-2026-0001", Data: data})
-	for _, want := range []string{"maandag 30 november 2026", "art. 3.10", "aangeklaagde en datum voorval", "Naam: Jan", "Adres: "} {
+	for _, want := range []string{"maandag 30 november 2026", "art. 3.10", "de naam van degene over wie u klaagt en de datum van het voorval", "Naam: Jan", "Adres: "} {
 		if !strings.Contains(ack.Text, want) {
 			t.Errorf("Dutch ack lacks %q:\n%s", want, ack.Text)
 		}
@@ -68,7 +68,7 @@ func TestRenderEveryTemplate(t *testing.T) {
 		}
 	}
 	en, _ := r.Render(cases.OutMail{Kind: cases.MailAck, Language: "en", CaseID: "K-2026-0001", Data: data})
-	if !strings.Contains(en.Text, "Monday 30 November 2026") || !strings.Contains(en.Text, "accused and date of the event") {
+	if !strings.Contains(en.Text, "Monday 30 November 2026") || !strings.Contains(en.Text, "the name of the person you are complaining about and the date of the event") {
 		t.Errorf("English ack:\n%s", en.Text)
 	}
 }
