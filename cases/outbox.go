@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -352,16 +353,53 @@ func (e *Engine) queueMail(ctx context.Context, tx *Tx, caseID, kind, to string,
 	if slices.Contains(autoKinds, kind) {
 		priority = 0 // an answer goes first (migration 0006)
 	}
+	lang, err := e.mailLanguage(ctx, tx, caseID, kind, to, data.Role)
+	if err != nil {
+		return "", fmt.Errorf("queue %s: %w", kind, err)
+	}
 	_, err = tx.ExecContext(ctx, `INSERT INTO outbox
 		(case_id, kind, recipient, message_id, in_reply_to, refs, reply_to, language, data, next_at, created_at, priority)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		nullString(caseID), kind, strings.ToLower(to), msgID, inReplyTo, strings.Join(refs, " "),
-		replyTo, e.Org.Language, string(js),
+		replyTo, lang, string(js),
 		tx.Now.Unix(), tx.Now.Unix(), priority)
 	if err != nil {
 		return "", fmt.Errorf("queue %s: %w", kind, err)
 	}
 	return msgID, nil
+}
+
+// staffKinds are the mail kinds that only staff get: they are written in
+// the organisation's language, whoever the recipient is.
+var staffKinds = []string{MailAnnounce, MailUpdate, MailReminder, MailDigest, MailUndeliverable}
+
+// mailLanguage is the language of a mail: the complainant's language
+// (the case's, when set) for mail to the complainant of the case, the
+// organisation's for everyone else (staff, the accused, a body).
+func (e *Engine) mailLanguage(ctx context.Context, tx *Tx, caseID, kind, to, role string) (string, error) {
+	if caseID == "" || slices.Contains(staffKinds, kind) || (role != "" && role != RecipientComplainant) {
+		return e.Org.Language, nil
+	}
+	lang, complainant, err := caseLanguage(ctx, tx, caseID)
+	if err != nil {
+		return "", err
+	}
+	if lang == "" || !strings.EqualFold(complainant, to) {
+		return e.Org.Language, nil
+	}
+	return lang, nil
+}
+
+// caseLanguage reads a case's language ("" = the organisation's) and its
+// complainant's address.
+func caseLanguage(ctx context.Context, q querier, caseID string) (lang, complainant string, err error) {
+	err = q.QueryRowContext(ctx, `SELECT c.language, COALESCE((SELECT p.email FROM parties p
+		WHERE p.case_id = c.id AND p.role = ? ORDER BY p.id LIMIT 1), '') FROM cases c WHERE c.id = ?`,
+		RoleComplainant, caseID).Scan(&lang, &complainant)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", "", nil
+	}
+	return lang, complainant, err
 }
 
 // autoRepliesSince counts the automatic answers queued to an address
