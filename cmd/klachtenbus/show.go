@@ -52,6 +52,11 @@ type (
 		At        string `json:"at"`
 		Text      string `json:"text"`
 	}
+	jsonParty struct {
+		Role  string `json:"role"`
+		Name  string `json:"name"`
+		Email string `json:"email"`
+	}
 	jsonAttachment struct {
 		Name   string `json:"name"`
 		Type   string `json:"type"`
@@ -60,7 +65,7 @@ type (
 	}
 	jsonDossier struct {
 		jsonCase
-		Parties     []cases.Party     `json:"parties"`
+		Parties     []jsonParty       `json:"parties"`
 		Events      []jsonEvent       `json:"events"`
 		Messages    []jsonMessage     `json:"messages"`
 		Fields      map[string]string `json:"fields"`
@@ -195,6 +200,30 @@ func writeTable(w io.Writer, rows [][]string) error {
 	return bw.Flush()
 }
 
+// timelineTextColumn is where the text of a timeline line starts: two
+// spaces, the time (16), two spaces, the kind (15) and a space, the actor
+// (28) and a space.
+const timelineTextColumn = 2 + 16 + 2 + 15 + 1 + 28 + 1
+
+// indentLines indents the lines after the first of a multi-line text to
+// a column, so that they stay under the text's first line.
+func indentLines(s string, col int) string {
+	s = strings.TrimRight(strings.ReplaceAll(s, "\r\n", "\n"), "\n")
+	return strings.ReplaceAll(s, "\n", "\n"+strings.Repeat(" ", col))
+}
+
+// partyName is how the case file shows a party: "Name <address>", the
+// name alone while no address is known, or the address alone.
+func partyName(p cases.Party) string {
+	switch {
+	case p.Email == "":
+		return dash(p.Name)
+	case p.Name == "":
+		return p.Email
+	}
+	return p.Name + " <" + p.Email + ">"
+}
+
 func dash(s string) string {
 	if s == "" {
 		return "-"
@@ -245,10 +274,10 @@ func (m *Main) showCase(ctx context.Context, args []string) error {
 }
 
 func toJSONDossier(d *cases.Dossier, loc *time.Location) jsonDossier {
-	j := jsonDossier{jsonCase: toJSONCase(d.Case, loc), Parties: d.Parties, Events: []jsonEvent{},
+	j := jsonDossier{jsonCase: toJSONCase(d.Case, loc), Parties: []jsonParty{}, Events: []jsonEvent{},
 		Messages: []jsonMessage{}, Fields: d.Fields, Attachments: []jsonAttachment{}}
-	if j.Parties == nil {
-		j.Parties = []cases.Party{}
+	for _, p := range d.Parties {
+		j.Parties = append(j.Parties, jsonParty{Role: p.Role, Name: p.Name, Email: p.Email})
 	}
 	for _, e := range d.Events {
 		j.Events = append(j.Events, jsonEvent{At: stamp(e.At, loc), Kind: e.Kind, Actor: e.Actor, Text: e.Text})
@@ -277,7 +306,7 @@ func printDossier(w io.Writer, d *cases.Dossier, loc *time.Location) {
 	}
 	fmt.Fprintln(w, "\nParties:")
 	for _, p := range d.Parties {
-		fmt.Fprintf(w, "  %-12s %s <%s>\n", p.Role, dash(p.Name), p.Email)
+		fmt.Fprintf(w, "  %-12s %s\n", p.Role, partyName(p))
 	}
 	if len(d.Fields) > 0 {
 		fmt.Fprintln(w, "\nForm:")
@@ -297,7 +326,7 @@ func printDossier(w io.Writer, d *cases.Dossier, loc *time.Location) {
 	}
 	fmt.Fprintln(w, "\nTimeline:")
 	for _, e := range d.Events {
-		fmt.Fprintf(w, "  %s  %-15s %-28s %s\n", e.At.In(loc).Format("2006-01-02 15:04"), e.Kind, e.Actor, e.Text)
+		fmt.Fprintf(w, "  %s  %-15s %-28s %s\n", e.At.In(loc).Format("2006-01-02 15:04"), e.Kind, e.Actor, indentLines(e.Text, timelineTextColumn))
 	}
 	fmt.Fprintln(w, "\nMessages:")
 	for _, msg := range d.Messages {
