@@ -597,6 +597,9 @@ func (e *Engine) openCase(ctx context.Context, tx *Tx, in *Inbound) (Result, err
 	staffData.Text = in.Text
 	staffData.Flags = flags
 	staffData.Confidential = confidential
+	if lang != "" && lang != e.Org.Language {
+		staffData.ComplainantLanguage = lang
+	}
 	e.commandHelp(&staffData)
 	for _, s := range e.announceTo("") {
 		staffData.RecipientName = s.Name

@@ -85,6 +85,9 @@ type MailData struct {
 	Attachments   []AttachmentRef `json:"attachments,omitempty"`
 	NoAutoReply   string          `json:"no_auto_reply,omitempty"` // why the complainant got no answer
 	Category      string          `json:"category,omitempty"`      // suggested from the preset\'s keywords
+	// ComplainantLanguage is the language the complainant gets mail in,
+	// when it is not the organisation's (announce).
+	ComplainantLanguage string `json:"complainant_language,omitempty"`
 	CategoryLabel string          `json:"category_label,omitempty"`
 
 	// Duty mails and command answers.

@@ -85,6 +85,7 @@ func goldenMails() []goldenMail {
 		{"announce", cases.MailAnnounce, with(func(d *cases.MailData, lang string) {
 			d.Role, d.RecipientName, d.Deadlines, d.Fields = cases.RecipientStaff, "Piet Bakker", ikwdDeadlines, fields
 			d.Missing = []string{"accused"}
+			d.ComplainantLanguage = "en"
 			d.Deadlines = ikwdDeadlines[:2]
 			d.Pending = []string{cases.DeadlineDecision}
 			d.Category = "B"

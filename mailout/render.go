@@ -357,10 +357,23 @@ func funcs(lang string) texttemplate.FuncMap {
 			}
 			return a.Email
 		},
+		// language names a language (nl, en) in the mail's language.
+		"language": func(l string) string {
+			if n, ok := languageNames[lang][l]; ok {
+				return n
+			}
+			return l
+		},
 		"oneline": oneLine,
 		"plain":   plain,
 		"inc":     func(i int) int { return i + 1 },
 	}
+}
+
+// languageNames name the languages of mail, as in "in het Engels".
+var languageNames = map[string]map[string]string{
+	"nl": {"nl": "Nederlands", "en": "Engels"},
+	"en": {"nl": "Dutch", "en": "English"},
 }
 
 // joinAnd joins "a", "a en b", "a, b en c" in a language.
