@@ -79,16 +79,16 @@ type MailData struct {
 	// Pending are the deadline kinds that start once the complaint is
 	// complete. While it is not, they are left out of Deadlines: a date
 	// counted from receipt would be a date we do not mean.
-	Pending       []string        `json:"pending,omitempty"`
-	Text          string          `json:"text,omitempty"` // the complaint or message text, for staff
-	From          Address         `json:"from"`           // who wrote the message told about
-	Attachments   []AttachmentRef `json:"attachments,omitempty"`
-	NoAutoReply   string          `json:"no_auto_reply,omitempty"` // why the complainant got no answer
-	Category      string          `json:"category,omitempty"`      // suggested from the preset\'s keywords
+	Pending     []string        `json:"pending,omitempty"`
+	Text        string          `json:"text,omitempty"` // the complaint or message text, for staff
+	From        Address         `json:"from"`           // who wrote the message told about
+	Attachments []AttachmentRef `json:"attachments,omitempty"`
+	NoAutoReply string          `json:"no_auto_reply,omitempty"` // why the complainant got no answer
+	Category    string          `json:"category,omitempty"`      // suggested from the preset\'s keywords
 	// ComplainantLanguage is the language the complainant gets mail in,
 	// when it is not the organisation's (announce).
 	ComplainantLanguage string `json:"complainant_language,omitempty"`
-	CategoryLabel string          `json:"category_label,omitempty"`
+	CategoryLabel       string `json:"category_label,omitempty"`
 
 	// Duty mails and command answers.
 
