@@ -345,7 +345,11 @@ func (r *cmdRun) runAll(cmds []Command) error {
 			return err
 		}
 	}
-	data := MailData{Subject: r.in.Subject, RecipientName: r.actor.Name, Commands: results, Status: r.status}
+	role := RecipientComplainant
+	if r.staff {
+		role = RecipientStaff
+	}
+	data := MailData{Subject: r.in.Subject, RecipientName: r.actor.Name, Role: role, Commands: results, Status: r.status}
 	_, err := r.e.queueMail(r.ctx, r.tx, r.caseID, MailTranscript, r.actor.Email, r.in.MessageID, threadRefs(r.in), data)
 	return err
 }

@@ -144,9 +144,26 @@ func goldenMails() []goldenMail {
 				"We find the complaint partly well-founded.\nMeasure: a talk with the manager.")
 			d.NextBody = cases.NextBody{Label: "de onafhankelijke derde partij, bereikbaar via info@ikworddeclarant.eu", Article: "3.15, 3.16"}
 		})},
-		{"decision-staff", cases.MailDecision, with(func(d *cases.MailData, lang string) {
-			d.Role, d.RecipientName, d.Outcome = cases.RecipientStaff, "Anna de Boer", "ongegrond"
+		{"decision-accused", cases.MailDecision, with(func(d *cases.MailData, lang string) {
+			d.Role, d.RecipientName, d.Outcome = cases.RecipientAccused, "Karel de Vries", "ongegrond"
 			d.Body = pickLang(lang, "Er is geen bewijs gevonden.", "No evidence was found.")
+		})},
+		{"extension-staff", cases.MailExtension, with(func(d *cases.MailData, lang string) {
+			d.Role, d.RecipientName, d.Due, d.PreviousDue = cases.RecipientStaff, "", due, prev
+			d.Body = pickLang(lang, "Wij willen eerst met beide partijen spreken.", "We first want to talk to both parties.")
+		})},
+		{"ruling-staff", cases.MailRuling, with(func(d *cases.MailData, lang string) {
+			d.Role, d.RecipientName, d.Outcome = cases.RecipientStaff, "Piet Bakker", "gegrond"
+			d.Escalation = &cases.EscalationStep{Body: "derde-partij", Label: "Onafhankelijke derde partij", Binding: true, Article: "3.15, 3.16"}
+			d.Body = pickLang(lang, "De klacht is terecht.", "The complaint is justified.")
+		})},
+		{"withdrawal-staff", cases.MailWithdrawal, with(func(d *cases.MailData, lang string) {
+			d.Role, d.RecipientName, d.Actor = cases.RecipientStaff, "Piet Bakker", cases.Address{}
+		})},
+		{"escalation-staff", cases.MailEscalation, with(func(d *cases.MailData, lang string) {
+			d.Role, d.RecipientName = cases.RecipientStaff, "Piet Bakker"
+			d.Escalation = &cases.EscalationStep{Body: "commissie", Label: "Klachtencommissie (advies aan het bestuur)", Article: "7a, 6b"}
+			d.Body = pickLang(lang, "Graag advies over de maatregelen.", "Please advise on the measures.")
 		})},
 		{"decline-complainant", cases.MailDecline, with(func(d *cases.MailData, lang string) {
 			d.Role, d.RecipientName = cases.RecipientComplainant, "Jan Jansen"

@@ -131,7 +131,7 @@ func TestRenderDutyMails(t *testing.T) {
 				"nl": {"Gedaan", "Niet uitgevoerd", "in behandeling", "maandag 7 december 2026", "gehaald", "open"},
 				"en": {"Done", "Not done", "in progress", "Monday 7 December 2026", "met", "open"},
 			},
-			wantAll: []string{"#toewijzen piet@example.test", "#categorie Z", "onbekende categorie Z", "Piet Bakker", "B Pesten", "K-2026-0007"},
+			wantAll: []string{"#toewijzen piet@example.test", "#categorie Z", "onbekende categorie Z", "Piet Bakker", "B: Pesten", "K-2026-0007"},
 		},
 		{
 			name: "transcript without status", kind: cases.MailTranscript,
@@ -438,7 +438,7 @@ func TestRenderDutyMails(t *testing.T) {
 				d.Fields = []cases.FieldValue{{Key: cases.FieldAddress, Value: "Dorpsstraat 12, Oud Gastel"}}
 			},
 			subject: map[string]string{"nl": "] Bericht onbestelbaar: ontvangstbevestiging aan jan.jansen@example.test",
-				"en": "] Mail undeliverable: acknowledgement of receipt to jan.jansen@example.test"},
+				"en": "] Email undeliverable: acknowledgement of receipt to jan.jansen@example.test"},
 			want: lang{
 				"nl": {"Beste Piet Bakker", "kon niet worden", "De klager heeft het niet gekregen.",
 					"De klager is op jan.jansen@example.test niet bereikbaar.", "Adres volgens het klachtformulier: Dorpsstraat 12, Oud Gastel",
@@ -458,11 +458,11 @@ func TestRenderDutyMails(t *testing.T) {
 					Reason: "5.2.2", Bounce: true, Queued: d.Received}
 			},
 			subject: map[string]string{"nl": "Bericht onbestelbaar: kennisgeving van de klacht aan karel@example.test",
-				"en": "Mail undeliverable: notice of the complaint to karel@example.test"},
+				"en": "Email undeliverable: notice of the complaint to karel@example.test"},
 			want: lang{
 				"nl": {"Beste Dirk Directeur", "is als onbestelbaar", "De aangeklaagde heeft het niet gekregen.", "(de aangeklaagde)",
 					"niemand toegewezen", "#aangeklaagde Naam <adres>", "#informeer-aangeklaagde"},
-				"en": {"Dear Dirk Directeur", "came back as", "The accused did not get it.", "(the accused)",
+				"en": {"Dear Dirk Directeur", "back undeliverable", "The accused did not get it.", "(the accused)",
 					"nobody assigned", "#accused Name <address>", "#notify-accused"},
 			},
 			wantAll: []string{"Karel de Vries <karel@example.test>", "5.2.2"},
@@ -476,7 +476,7 @@ func TestRenderDutyMails(t *testing.T) {
 					Role: cases.RecipientStaff, Reason: "undeliverable after 120h0m0s: dial tcp: connection refused", Queued: d.Received}
 			},
 			subject: map[string]string{"nl": "Bericht onbestelbaar: melding van de nieuwe klacht aan anna@example.test",
-				"en": "Mail undeliverable: announcement of the new complaint to anna@example.test"},
+				"en": "Email undeliverable: announcement of the new complaint to anna@example.test"},
 			want: lang{
 				"nl": {"Beste collega", "De ontvanger heeft het niet gekregen.", "(medewerker)", "instellingen van het"},
 				"en": {"Dear colleague", "The recipient did not get it.", "(staff)", "settings of the complaints"},
