@@ -75,3 +75,33 @@ func TestPresetArticlesRead(t *testing.T) {
 		}
 	}
 }
+
+// TestPresetsHaveEnglish: every text of a preset that goes into mail to a
+// complainant (grounds to decline, bodies) has an English version, so
+// that English mail does not switch to Dutch halfway.
+func TestPresetsHaveEnglish(t *testing.T) {
+	for _, name := range PresetNames() {
+		p, err := LoadPolicy(PolicyConfig{Preset: name}, time.UTC)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		for i, g := range p.DeclineGrounds {
+			if g.TextEN == "" {
+				t.Errorf("%s: decline ground %d has no text_en", name, i+1)
+			}
+		}
+		for _, s := range p.Escalation {
+			if s.LabelEN == "" {
+				t.Errorf("%s: escalation %s has no label_en", name, s.Body)
+			}
+		}
+		if p.NextBody.Label != "" && p.NextBody.LabelEN == "" {
+			t.Errorf("%s: next_body has no label_en", name)
+		}
+		for _, c := range p.Categories {
+			if c.LabelEN == "" {
+				t.Errorf("%s: category %s has no label_en", name, c.Code)
+			}
+		}
+	}
+}

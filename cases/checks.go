@@ -50,7 +50,7 @@ func (e *Engine) intakeChecks(ctx context.Context, tx *Tx, caseID string, receiv
 		if n == 0 {
 			g.Article = article
 		}
-		flags = append(flags, IntakeFlag{Ground: n, Text: g.Text, Article: g.Article, Why: why, Exceptions: exceptions})
+		flags = append(flags, IntakeFlag{Ground: n, Text: g.Text, TextEN: g.TextEN, Article: g.Article, Why: why, Exceptions: exceptions})
 	}
 	loc := e.Org.Location
 	if w := p.ComplaintWindow; !w.Term.IsZero() {

@@ -64,6 +64,14 @@ func TestComplainantGetsMailInTheirLanguage(t *testing.T) {
 			t.Errorf("%s to %s: %v, language %q; want %s (mails %v)", want.kind, want.to, ok, m.Language, want.lang, kinds(ms))
 		}
 	}
+	// The regulation's texts come in the mail's language where the
+	// preset has them.
+	if m, _ := findMail(ms, MailDecision, jan); !strings.HasPrefix(m.Data.NextBody.Label, "the independent third party") {
+		t.Errorf("the English decision names the next body as %q", m.Data.NextBody.Label)
+	}
+	if m, _ := findMail(ms, MailDecision, "karel@example.test"); !strings.HasPrefix(m.Data.NextBody.Label, "de onafhankelijke derde partij") {
+		t.Errorf("the Dutch decision names the next body as %q", m.Data.NextBody.Label)
+	}
 }
 
 // TestLanguageCommand: staff and the complainant switch the language of

@@ -251,7 +251,8 @@ type IntakeFlag struct {
 	Ground  int    `json:"ground"` // the preset's ground, numbered from 1; 0 when none fits
 	Text    string `json:"text"`   // the ground's text
 	Article string `json:"article"`
-	Why     string `json:"why"` // what in the complaint points to it, in the organisation's language
+	Why     string `json:"why"`               // what in the complaint points to it, in the organisation's language
+	TextEN  string `json:"text_en,omitempty"` // the ground's text in English mail
 	// Exceptions says when the complaint is treated anyway (the complaint
 	// window's exceptions), so staff can weigh them.
 	Exceptions string `json:"exceptions,omitempty"`
@@ -345,6 +346,11 @@ func (e *Engine) queueMail(ctx context.Context, tx *Tx, caseID, kind, to string,
 		// carries no token: there is nothing to reply to.
 		msgID = fmt.Sprintf("%s.%d.%d@%s", kind, n+1, tx.Now.Unix(), domain)
 	}
+	lang, err := e.mailLanguage(ctx, tx, caseID, kind, to, data.Role)
+	if err != nil {
+		return "", fmt.Errorf("queue %s: %w", kind, err)
+	}
+	data = data.Localised(lang)
 	data.Org = e.Org.Name
 	data.Mailbox = e.Org.Mailbox
 	data.CaseID = caseID
@@ -356,10 +362,6 @@ func (e *Engine) queueMail(ctx context.Context, tx *Tx, caseID, kind, to string,
 	if slices.Contains(autoKinds, kind) {
 		priority = 0 // an answer goes first (migration 0006)
 	}
-	lang, err := e.mailLanguage(ctx, tx, caseID, kind, to, data.Role)
-	if err != nil {
-		return "", fmt.Errorf("queue %s: %w", kind, err)
-	}
 	_, err = tx.ExecContext(ctx, `INSERT INTO outbox
 		(case_id, kind, recipient, message_id, in_reply_to, refs, reply_to, language, data, next_at, created_at, priority)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -370,6 +372,47 @@ func (e *Engine) queueMail(ctx context.Context, tx *Tx, caseID, kind, to string,
 		return "", fmt.Errorf("queue %s: %w", kind, err)
 	}
 	return msgID, nil
+}
+
+// Localised gives the regulation's texts in a mail (grounds, bodies) in
+// the mail's language: the preset's English where it has one. The Dutch
+// stays in every other case.
+func (d MailData) Localised(lang string) MailData {
+	if lang != LangEnglish {
+		return d
+	}
+	en := func(nl, en string) string {
+		if en != "" {
+			return en
+		}
+		return nl
+	}
+	if d.Ground != nil {
+		g := *d.Ground
+		g.Text = en(g.Text, g.TextEN)
+		d.Ground = &g
+	}
+	if d.Escalation != nil {
+		s := *d.Escalation
+		s.Label = en(s.Label, s.LabelEN)
+		d.Escalation = &s
+	}
+	d.NextBody.Label = en(d.NextBody.Label, d.NextBody.LabelEN)
+	if d.Grounds != nil {
+		gs := slices.Clone(d.Grounds)
+		for i := range gs {
+			gs[i].Text = en(gs[i].Text, gs[i].TextEN)
+		}
+		d.Grounds = gs
+	}
+	if d.Flags != nil {
+		fs := slices.Clone(d.Flags)
+		for i := range fs {
+			fs[i].Text = en(fs[i].Text, fs[i].TextEN)
+		}
+		d.Flags = fs
+	}
+	return d
 }
 
 // staffKinds are the mail kinds that only staff get: they are written in

@@ -90,12 +90,12 @@ func goldenMails() []goldenMail {
 			d.Pending = []string{cases.DeadlineDecision}
 			d.Category = "B"
 			d.CategoryLabel = pickLang(lang, "Pesten, seksuele intimidatie, agressie en discriminatie", "Bullying, sexual harassment, aggression and discrimination")
-			d.Flags = []cases.IntakeFlag{{Ground: 2, Text: "de klacht is later dan een half jaar na de gebeurtenis ingediend", Article: "inleiding",
+			d.Flags = []cases.IntakeFlag{{Ground: 2, Text: "de klacht is later dan een half jaar na de gebeurtenis ingediend", TextEN: "the complaint was made more than six months after the event", Article: "inleiding",
 				Why: pickLang(lang, "de gebeurtenis was op 3 januari 2026, langer dan 6 maanden voor de klacht binnenkwam",
 					"the event was on 3 January 2026, more than 6 months before the complaint came in")}}
 			d.Grounds = []cases.DeclineGround{
-				{Text: "de klacht is anoniem ingediend en de aard ervan vereist geen strikte anonimiteit", Article: "3.3"},
-				{Text: "de klacht is later dan een half jaar na de gebeurtenis ingediend", Article: "inleiding"},
+				{Text: "de klacht is anoniem ingediend en de aard ervan vereist geen strikte anonimiteit", TextEN: "the complaint was made anonymously and its nature does not require strict anonymity", Article: "3.3"},
+				{Text: "de klacht is later dan een half jaar na de gebeurtenis ingediend", TextEN: "the complaint was made more than six months after the event", Article: "inleiding"},
 			}
 			d.Categories = []cases.CategoryRef{
 				{Code: "A", Label: pickLang(lang, "Communicatie, begeleiding en schoolbeleid", "Communication, guidance and school policy")},
@@ -142,7 +142,7 @@ func goldenMails() []goldenMail {
 			d.Role, d.RecipientName, d.Outcome = cases.RecipientComplainant, "Jan Jansen", "deels-gegrond"
 			d.Body = pickLang(lang, "Wij vinden de klacht deels gegrond.\nMaatregel: een gesprek met de leidinggevende.",
 				"We find the complaint partly well-founded.\nMeasure: a talk with the manager.")
-			d.NextBody = cases.NextBody{Label: "de onafhankelijke derde partij, bereikbaar via info@ikworddeclarant.eu", Article: "3.15, 3.16"}
+			d.NextBody = cases.NextBody{Label: "de onafhankelijke derde partij, bereikbaar via info@ikworddeclarant.eu", LabelEN: "the independent third party, who can be reached through info@ikworddeclarant.eu", Article: "3.15, 3.16"}
 		})},
 		{"decision-accused", cases.MailDecision, with(func(d *cases.MailData, lang string) {
 			d.Role, d.RecipientName, d.Outcome = cases.RecipientAccused, "Karel de Vries", "ongegrond"
@@ -154,7 +154,7 @@ func goldenMails() []goldenMail {
 		})},
 		{"ruling-staff", cases.MailRuling, with(func(d *cases.MailData, lang string) {
 			d.Role, d.RecipientName, d.Outcome = cases.RecipientStaff, "Piet Bakker", "gegrond"
-			d.Escalation = &cases.EscalationStep{Body: "derde-partij", Label: "Onafhankelijke derde partij", Binding: true, Article: "3.15, 3.16"}
+			d.Escalation = &cases.EscalationStep{Body: "derde-partij", Label: "Onafhankelijke derde partij", LabelEN: "Independent third party", Binding: true, Article: "3.15, 3.16"}
 			d.Body = pickLang(lang, "De klacht is terecht.", "The complaint is justified.")
 		})},
 		{"withdrawal-staff", cases.MailWithdrawal, with(func(d *cases.MailData, lang string) {
@@ -162,27 +162,27 @@ func goldenMails() []goldenMail {
 		})},
 		{"escalation-staff", cases.MailEscalation, with(func(d *cases.MailData, lang string) {
 			d.Role, d.RecipientName = cases.RecipientStaff, "Piet Bakker"
-			d.Escalation = &cases.EscalationStep{Body: "commissie", Label: "Klachtencommissie (advies aan het bestuur)", Article: "7a, 6b"}
+			d.Escalation = &cases.EscalationStep{Body: "commissie", Label: "Klachtencommissie (advies aan het bestuur)", LabelEN: "Complaints committee (advising the board)", Article: "7a, 6b"}
 			d.Body = pickLang(lang, "Graag advies over de maatregelen.", "Please advise on the measures.")
 		})},
 		{"decline-complainant", cases.MailDecline, with(func(d *cases.MailData, lang string) {
 			d.Role, d.RecipientName = cases.RecipientComplainant, "Jan Jansen"
-			d.Ground = &cases.DeclineGround{Text: "de klacht is later dan een half jaar na de gebeurtenis ingediend", Article: "inleiding"}
+			d.Ground = &cases.DeclineGround{Text: "de klacht is later dan een half jaar na de gebeurtenis ingediend", TextEN: "the complaint was made more than six months after the event", Article: "inleiding"}
 			d.Body = pickLang(lang, "Het voorval was in januari.", "The incident was in January.")
-			d.NextBody = cases.NextBody{Label: "de onafhankelijke derde partij, bereikbaar via info@ikworddeclarant.eu", Article: "3.15, 3.16"}
+			d.NextBody = cases.NextBody{Label: "de onafhankelijke derde partij, bereikbaar via info@ikworddeclarant.eu", LabelEN: "the independent third party, who can be reached through info@ikworddeclarant.eu", Article: "3.15, 3.16"}
 		})},
 		{"escalation-complainant", cases.MailEscalation, with(func(d *cases.MailData, lang string) {
 			d.Role, d.RecipientName, d.Appeal = cases.RecipientComplainant, "Jan Jansen", true
-			d.Escalation = &cases.EscalationStep{Body: "derde-partij", Label: "Onafhankelijke derde partij", Binding: true, Article: "3.15, 3.16"}
+			d.Escalation = &cases.EscalationStep{Body: "derde-partij", Label: "Onafhankelijke derde partij", LabelEN: "Independent third party", Binding: true, Article: "3.15, 3.16"}
 			d.Body = pickLang(lang, "Ik ben het niet eens met het besluit.", "I disagree with the decision.")
 		})},
 		{"escalation-body", cases.MailEscalation, with(func(d *cases.MailData, lang string) {
 			d.Role, d.RecipientName, d.Confidential = cases.RecipientBody, "", true
-			d.Escalation = &cases.EscalationStep{Body: "commissie", Label: "Klachtencommissie (advies aan het bestuur)", Article: "7a, 6b"}
+			d.Escalation = &cases.EscalationStep{Body: "commissie", Label: "Klachtencommissie (advies aan het bestuur)", LabelEN: "Complaints committee (advising the board)", Article: "7a, 6b"}
 		})},
 		{"ruling-complainant", cases.MailRuling, with(func(d *cases.MailData, lang string) {
 			d.Role, d.RecipientName, d.Outcome = cases.RecipientComplainant, "Jan Jansen", "gegrond"
-			d.Escalation = &cases.EscalationStep{Body: "derde-partij", Label: "Onafhankelijke derde partij", Binding: true, Article: "3.15, 3.16"}
+			d.Escalation = &cases.EscalationStep{Body: "derde-partij", Label: "Onafhankelijke derde partij", LabelEN: "Independent third party", Binding: true, Article: "3.15, 3.16"}
 			d.Body = pickLang(lang, "De klacht is terecht.", "The complaint is justified.")
 		})},
 		{"withdrawal-accused", cases.MailWithdrawal, with(func(d *cases.MailData, lang string) {
@@ -247,7 +247,7 @@ func TestGolden(t *testing.T) {
 	for _, g := range goldenMails() {
 		seen[g.kind] = true
 		for _, lang := range Languages {
-			d := g.data(lang)
+			d := g.data(lang).Localised(lang) // as queueMail does
 			out, err := r.Render(cases.OutMail{Kind: g.kind, CaseID: d.CaseID, Language: lang, Data: d})
 			if err != nil {
 				t.Fatalf("%s.%s: %v", g.name, lang, err)
