@@ -682,8 +682,8 @@ func TestRenderSchedulerMails(t *testing.T) {
 		{
 			name: "reminder before the decision", kind: cases.MailReminder,
 			edit: reminder(cases.StageBefore, cases.DeadlineDecision, "3.13", due),
-			subject: lang{"nl": {"Herinnering: termijn K-2026-0007 verloopt maandag 21 december 2026"},
-				"en": {"Reminder: deadline K-2026-0007 ends Monday 21 December 2026"}},
+			subject: lang{"nl": {"Herinnering: de termijn voor het besluit verloopt maandag 21 december 2026"},
+				"en": {"Reminder: the deadline for the decision ends on Monday 21 December 2026"}},
 			want: lang{
 				"nl": {"Beste Piet Bakker", "de termijn voor het besluit in zaak K-2026-0007 verloopt maandag 21 december 2026",
 					"#besluit gegrond|ongegrond|deels-gegrond", "#verdagen JJJJ-MM-DD", "#status"},
@@ -705,8 +705,8 @@ func TestRenderSchedulerMails(t *testing.T) {
 		{
 			name: "reminder, taken up passed", kind: cases.MailReminder,
 			edit: reminder(cases.StagePassed, cases.DeadlineTakenUp, "3.10", prev),
-			subject: lang{"nl": {"Termijn verstreken: K-2026-0007, het eerste contact met de klager"},
-				"en": {"Deadline passed: K-2026-0007, first contact with the complainant"}},
+			subject: lang{"nl": {"Termijn verstreken: het eerste contact met de klager"},
+				"en": {"Deadline passed: first contact with the complainant"}},
 			want: lang{
 				"nl": {"is op maandag 7 december 2026 verstreken en nog niet gehaald", "#verslag"},
 				"en": {"ended on Monday 7 December 2026, and it has not been met yet", "#minutes"},
@@ -722,8 +722,8 @@ func TestRenderSchedulerMails(t *testing.T) {
 				reminder(cases.StageOverdue, cases.DeadlineAccusedNotified, "3.4", prev)(d)
 				d.RecipientName = "Dirk Directeur"
 			},
-			subject: lang{"nl": {"Termijn overschreden: K-2026-0007, het informeren van de aangeklaagde"},
-				"en": {"Deadline overdue: K-2026-0007, informing the accused"}},
+			subject: lang{"nl": {"Termijn overschreden: het informeren van de aangeklaagde"},
+				"en": {"Deadline overdue: informing the accused"}},
 			want: lang{
 				"nl": {"Beste Dirk Directeur", "De behandelaar, Piet Bakker, heeft deze termijn niet gehaald",
 					"#aangeklaagde Naam <adres>", "#informeer-aangeklaagde", "#toewijzen adres"},
