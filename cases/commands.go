@@ -128,6 +128,22 @@ func (r *cmdRun) pick(nl, en string) string {
 	return nl
 }
 
+// label names an escalation body in the actor's language.
+func (r *cmdRun) label(s EscalationStep) string {
+	if r.lang() == LangEnglish && s.LabelEN != "" {
+		return s.LabelEN
+	}
+	return s.Label
+}
+
+// groundText gives a ground to decline in the actor's language.
+func (r *cmdRun) groundText(g DeclineGround) string {
+	if r.lang() == LangEnglish && g.TextEN != "" {
+		return g.TextEN
+	}
+	return g.Text
+}
+
 // stateName names a state in the actor's language.
 func (r *cmdRun) stateName(s State) string {
 	n, ok := stateNames[s]
@@ -943,7 +959,7 @@ func (r *cmdRun) decided(c Case, outcome, body, event, kind string, step *Escala
 		return "", err
 	}
 	if step != nil {
-		return r.say("uitspraak (%s) vastgelegd; bericht aan %s", "ruling (%s) recorded; sent to %s", step.Label, r.list(told)), nil
+		return r.say("uitspraak (%s) vastgelegd; bericht aan %s", "ruling (%s) recorded; sent to %s", r.label(*step), r.list(told)), nil
 	}
 	return r.say("besluit (%s) verstuurd aan %s", "decision (%s) sent to %s", outcome, r.list(told)), nil
 }
@@ -956,7 +972,7 @@ func (r *cmdRun) decline(c Case, cmd Command) (string, error) {
 		if err != nil || n < 1 || n > len(grounds) {
 			var b strings.Builder
 			for i, g := range grounds {
-				fmt.Fprintf(&b, "\n  %d. %s%s", i+1, g.Text, articleSuffix(g.Article, r.lang()))
+				fmt.Fprintf(&b, "\n  %d. %s%s", i+1, r.groundText(g), articleSuffix(g.Article, r.lang()))
 			}
 			return "", r.fail("geef de grond als nummer, bijvoorbeeld #niet-behandelen 1; de gronden van de regeling:%s", "give the ground by number, e.g. #decline 1; the regulation's grounds:%s", b.String())
 		}
@@ -1092,9 +1108,9 @@ func (r *cmdRun) escalate(c Case, cmd Command, appeal bool) (string, error) {
 			return "", err
 		}
 	}
-	res := r.say("doorgezet naar %s; bericht aan %s", "referred to %s; notice to %s", step.Label, r.list(append(told, bodyTold...)))
+	res := r.say("doorgezet naar %s; bericht aan %s", "referred to %s; notice to %s", r.label(step), r.list(append(told, bodyTold...)))
 	if len(bodyTold) == 0 {
-		res += r.say("; van %s is geen adres bekend: stuur het dossier zelf door", "; no address is known for %s: forward the case file yourself", step.Label)
+		res += r.say("; van %s is geen adres bekend: stuur het dossier zelf door", "; no address is known for %s: forward the case file yourself", r.label(step))
 	}
 	return res, nil
 }
@@ -1150,7 +1166,7 @@ func (r *cmdRun) ruling(c Case, cmd Command) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return r.say("advies van %s vastgelegd; de zaak is weer in behandeling voor het besluit; bericht aan %s", "advice of %s recorded; the case is back in progress for the decision; sent to %s", step.Label, r.list(told)), nil
+	return r.say("advies van %s vastgelegd; de zaak is weer in behandeling voor het besluit; bericht aan %s", "advice of %s recorded; the case is back in progress for the decision; sent to %s", r.label(step), r.list(told)), nil
 }
 
 func (r *cmdRun) close(c Case, cmd Command) (string, error) {

@@ -72,6 +72,15 @@ func TestComplainantGetsMailInTheirLanguage(t *testing.T) {
 	if m, _ := findMail(ms, MailDecision, "karel@example.test"); !strings.HasPrefix(m.Data.NextBody.Label, "de onafhankelijke derde partij") {
 		t.Errorf("the Dutch decision names the next body as %q", m.Data.NextBody.Label)
 	}
+
+	// The complainant's appeal is answered in English, naming the body in
+	// English.
+	n = len(outbox(t, e))
+	ingest(t, e, withToken(reply(res.CaseID, jan, "#appeal\nI do not agree with the decision."), res.CaseID, jan))
+	tr, ok = findMail(mailsSince(t, e, n), MailTranscript, jan)
+	if !ok || tr.Language != LangEnglish || len(tr.Data.Commands) != 1 || !strings.HasPrefix(tr.Data.Commands[0].Result, "referred to Independent third party") {
+		t.Errorf("complainant's appeal answer: %v, language %q, %+v", ok, tr.Language, tr.Data.Commands)
+	}
 }
 
 // TestLanguageCommand: staff and the complainant switch the language of
