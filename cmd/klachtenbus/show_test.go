@@ -16,7 +16,7 @@ func showDossier() *cases.Dossier {
 	ams, _ := time.LoadLocation("Europe/Amsterdam")
 	at := time.Date(2026, 11, 23, 10, 0, 0, 0, ams)
 	return &cases.Dossier{
-		Case: cases.Case{ID: "K-2026-0001", State: cases.StateDecided, Subject: "Klacht", Opened: at,
+		Case: cases.Case{ID: "K-2026-0001", State: cases.StateDecided, Subject: "Klacht", Opened: at, Language: "en",
 			Deadlines: []cases.CaseDeadline{{Kind: "decision", Due: at.AddDate(0, 0, 28), Article: "inleiding"}}},
 		Parties: []cases.Party{
 			{Role: "complainant", Name: "Jan de Vries", Email: "jan@example.test"},
@@ -36,6 +36,7 @@ func TestCaseFileShowsPartiesAndAlignsTheTimeline(t *testing.T) {
 	printDossier(&b, showDossier(), ams)
 	out := b.String()
 	for _, want := range []string{
+		"Language:     English (mail to the complainant)\n",
 		"  complainant  Jan de Vries <jan@example.test>\n",
 		"  accused      de docent van groep 3\n",
 		"  other        piet@example.test\n",
@@ -69,10 +70,14 @@ func TestCaseJSONKeysAreLowerCase(t *testing.T) {
 		t.Fatal(err)
 	}
 	var got struct {
-		Parties []map[string]string `json:"parties"`
+		Language string              `json:"language"`
+		Parties  []map[string]string `json:"parties"`
 	}
 	if err := json.Unmarshal(js, &got); err != nil {
 		t.Fatal(err)
+	}
+	if got.Language != "en" {
+		t.Errorf("case -json language %q, want en", got.Language)
 	}
 	if len(got.Parties) != 3 {
 		t.Fatalf("parties: %s", js)
