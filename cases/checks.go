@@ -50,7 +50,7 @@ func (e *Engine) intakeChecks(ctx context.Context, tx *Tx, caseID string, receiv
 		if n == 0 {
 			g.Article = article
 		}
-		flags = append(flags, IntakeFlag{Ground: n, Text: g.Text, Article: g.Article, Why: why, Exceptions: exceptions})
+		flags = append(flags, IntakeFlag{Ground: n, Text: g.Text, TextEN: g.TextEN, Article: g.Article, Why: why, Exceptions: exceptions})
 	}
 	loc := e.Org.Location
 	if w := p.ComplaintWindow; !w.Term.IsZero() {
@@ -133,4 +133,20 @@ func (e *Engine) startDeclineNotice(ctx context.Context, tx *Tx, caseID string, 
 // all but the decline notice, which only a reason to decline starts.
 func (e *Engine) caseDeadlines(d CaseDates) []Deadline {
 	return slices.DeleteFunc(e.Policy.Deadlines(d), func(d Deadline) bool { return d.Kind == DeadlineDeclineNotice })
+}
+
+// pendingUntilComplete leaves out of ds the deadlines that start once the
+// complaint is complete, while fields are missing, and names them.
+func (e *Engine) pendingUntilComplete(ds []Deadline, missing []string) ([]Deadline, []string) {
+	if len(missing) == 0 {
+		return ds, nil
+	}
+	var pending []string
+	for _, r := range e.Policy.Rules {
+		if r.From == FromComplete {
+			pending = append(pending, r.Kind)
+		}
+	}
+	out := slices.DeleteFunc(slices.Clone(ds), func(d Deadline) bool { return slices.Contains(pending, d.Kind) })
+	return out, pending
 }

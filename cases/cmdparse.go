@@ -40,6 +40,7 @@ const (
 	CmdStatus        = "status"
 	CmdWithdraw      = "intrekken"
 	CmdAppeal        = "beroep"
+	CmdLanguage      = "taal"
 )
 
 // Keywords is the command table of SPEC section 5.
@@ -61,6 +62,7 @@ var Keywords = []Keyword{
 	{Name: CmdStatus, Alias: "status", Who: ByStaff | ByComplainant},
 	{Name: CmdWithdraw, Alias: "withdraw", Who: ByStaff | ByComplainant},
 	{Name: CmdAppeal, Alias: "appeal", Body: true, Who: ByComplainant},
+	{Name: CmdLanguage, Alias: "language", Args: "nl|en", Who: ByStaff | ByComplainant},
 }
 
 // LookupKeyword finds a command by its Dutch keyword or English alias,

@@ -34,6 +34,7 @@ const (
 	EventStatus          = "status"
 	EventWithdrawn       = "withdrawn"
 	EventAppeal          = "appeal"
+	EventLanguage        = "language" // the language of the mail to the complainant was set
 	EventTakenUp         = "taken_up"
 	EventRefused         = "refused"      // a command mail was refused as a whole, and why
 	EventConfirmAsked    = "confirm"      // a complainant was asked to confirm commands
@@ -95,7 +96,61 @@ func (e *Engine) say(nl, en string, args ...any) string {
 }
 
 func (r *cmdRun) fail(nl, en string, args ...any) error {
-	return &cmdError{r.e.say(nl, en, args...)}
+	return &cmdError{r.say(nl, en, args...)}
+}
+
+// lang is the language the actor is answered in: the complainant's (the
+// case's, when set) for the complainant, the organisation's for staff.
+func (r *cmdRun) lang() string {
+	if r.staff {
+		return r.e.Org.Language
+	}
+	l, _, err := caseLanguage(r.ctx, r.tx, r.caseID)
+	if err != nil || l == "" {
+		return r.e.Org.Language
+	}
+	return l
+}
+
+// say picks the actor's language.
+func (r *cmdRun) say(nl, en string, args ...any) string {
+	if r.lang() == LangEnglish {
+		return fmt.Sprintf(en, args...)
+	}
+	return fmt.Sprintf(nl, args...)
+}
+
+// pick picks the actor's language for a fixed text.
+func (r *cmdRun) pick(nl, en string) string {
+	if r.lang() == LangEnglish {
+		return en
+	}
+	return nl
+}
+
+// label names an escalation body in the actor's language.
+func (r *cmdRun) label(s EscalationStep) string {
+	if r.lang() == LangEnglish && s.LabelEN != "" {
+		return s.LabelEN
+	}
+	return s.Label
+}
+
+// groundText gives a ground to decline in the actor's language.
+func (r *cmdRun) groundText(g DeclineGround) string {
+	if r.lang() == LangEnglish && g.TextEN != "" {
+		return g.TextEN
+	}
+	return g.Text
+}
+
+// stateName names a state in the actor's language.
+func (r *cmdRun) stateName(s State) string {
+	n, ok := stateNames[s]
+	if !ok {
+		return string(s)
+	}
+	return r.pick(n[0], n[1])
 }
 
 // handleCommands acts on the commands of a message that joined a case,
@@ -361,7 +416,11 @@ func (r *cmdRun) runAll(cmds []Command) error {
 			return err
 		}
 	}
-	data := MailData{Subject: r.in.Subject, RecipientName: r.actor.Name, Commands: results, Status: r.status}
+	role := RecipientComplainant
+	if r.staff {
+		role = RecipientStaff
+	}
+	data := MailData{Subject: r.in.Subject, RecipientName: r.actor.Name, Role: role, Commands: results, Status: r.status}
 	_, err := r.e.queueMail(r.ctx, r.tx, r.caseID, MailTranscript, r.actor.Email, r.in.MessageID, threadRefs(r.in), data)
 	return err
 }
@@ -382,10 +441,10 @@ func (r *cmdRun) run(cmd Command) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if !c.Purged.IsZero() && cmd.Name != CmdStatus && cmd.Name != CmdNote {
+	if !c.Purged.IsZero() && cmd.Name != CmdStatus && cmd.Name != CmdNote && cmd.Name != CmdLanguage {
 		return "", r.fail("de persoonsgegevens van deze zaak zijn gewist; er kan niets meer mee", "the personal data of this case were purged; nothing more can be done with it")
 	}
-	if r.staff && c.State == StateReceived && cmd.Name != CmdStatus && cmd.Name != CmdNote {
+	if r.staff && c.State == StateReceived && cmd.Name != CmdStatus && cmd.Name != CmdNote && cmd.Name != CmdLanguage {
 		// The first thing a handler does takes the case up.
 		if err := r.setState(c, StateInProgress, EventTakenUp, "taken up by "+r.actor.Email); err != nil {
 			return "", err
@@ -425,6 +484,8 @@ func (r *cmdRun) run(cmd Command) (string, error) {
 		return r.statusOf(c)
 	case CmdWithdraw:
 		return r.withdraw(c)
+	case CmdLanguage:
+		return r.language(c, cmd)
 	}
 	return "", r.fail("onbekende opdracht #%s", "unknown command #%s", cmd.Word)
 }
@@ -445,7 +506,7 @@ func loadCase(ctx context.Context, q querier, id string) (Case, error) {
 // with an event naming the actor.
 func (r *cmdRun) setState(c Case, to State, event, text string) error {
 	if c.State != to && !c.State.CanMoveTo(to) {
-		return r.fail("dat kan niet: de zaak is %s", "not possible: the case is %s", r.e.stateName(c.State))
+		return r.fail("dat kan niet: de zaak is %s", "not possible: the case is %s", r.stateName(c.State))
 	}
 	if _, err := r.tx.ExecContext(r.ctx, `UPDATE cases SET state = ? WHERE id = ?`, string(to), c.ID); err != nil {
 		return err
@@ -457,7 +518,7 @@ func (r *cmdRun) setState(c Case, to State, event, text string) error {
 // allow, before it changes anything.
 func (r *cmdRun) checkMove(c Case, to State) error {
 	if !c.State.CanMoveTo(to) {
-		return r.fail("dat kan niet: de zaak is %s", "not possible: the case is %s", r.e.stateName(c.State))
+		return r.fail("dat kan niet: de zaak is %s", "not possible: the case is %s", r.stateName(c.State))
 	}
 	return nil
 }
@@ -561,7 +622,7 @@ func (r *cmdRun) assign(c Case, cmd Command) (string, error) {
 			return "", err
 		}
 	}
-	return r.e.say("behandelaar is nu %s", "handler is now %s", s.Email), nil
+	return r.say("behandelaar is nu %s", "handler is now %s", s.Email), nil
 }
 
 func (r *cmdRun) category(c Case, cmd Command) (string, error) {
@@ -582,7 +643,7 @@ func (r *cmdRun) category(c Case, cmd Command) (string, error) {
 	if err := addEvent(r.ctx, r.tx, c.ID, EventCategory, r.actor.Email, "category "+cat.Code+" set"); err != nil {
 		return "", err
 	}
-	return r.e.say("categorie %s: %s", "category %s: %s", cat.Code, cat.Label(r.e.Org.Language)), nil
+	return r.say("categorie %s: %s", "category %s: %s", cat.Code, cat.Label(r.lang())), nil
 }
 
 func (r *cmdRun) accused(c Case, cmd Command) (string, error) {
@@ -609,9 +670,9 @@ func (r *cmdRun) accused(c Case, cmd Command) (string, error) {
 		return "", err
 	}
 	if who.Email == "" {
-		return r.e.say("aangeklaagde: %s (zonder adres kan #informeer-aangeklaagde niet)", "accused: %s (without an address #notify-accused cannot be used)", who.Name), nil
+		return r.say("aangeklaagde: %s (zonder adres kan #informeer-aangeklaagde niet)", "accused: %s (without an address #notify-accused cannot be used)", who.Name), nil
 	}
-	return r.e.say("aangeklaagde: %s", "accused: %s", who.String()), nil
+	return r.say("aangeklaagde: %s", "accused: %s", who.String()), nil
 }
 
 func (r *cmdRun) confidential(c Case) (string, error) {
@@ -621,7 +682,7 @@ func (r *cmdRun) confidential(c Case) (string, error) {
 	if err := addEvent(r.ctx, r.tx, c.ID, EventConfidential, r.actor.Email, "the complainant's identity is confidential"); err != nil {
 		return "", err
 	}
-	return r.e.say("vertrouwelijk: de identiteit van de klager gaat niet naar de aangeklaagde", "confidential: the complainant's identity is not mailed to the accused"), nil
+	return r.say("vertrouwelijk: de identiteit van de klager gaat niet naar de aangeklaagde", "confidential: the complainant's identity is not mailed to the accused"), nil
 }
 
 // accusedParty returns the accused of a case.
@@ -645,7 +706,7 @@ func accusedNotified(ctx context.Context, q querier, caseID string) (bool, error
 
 func (r *cmdRun) notifyAccused(c Case) (string, error) {
 	if c.State.Ended() {
-		return "", r.fail("dat kan niet: de zaak is %s", "not possible: the case is %s", r.e.stateName(c.State))
+		return "", r.fail("dat kan niet: de zaak is %s", "not possible: the case is %s", r.stateName(c.State))
 	}
 	acc, err := accusedParty(r.ctx, r.tx, c.ID)
 	if err != nil {
@@ -679,12 +740,12 @@ func (r *cmdRun) notifyAccused(c Case) (string, error) {
 	if err := addEvent(r.ctx, r.tx, c.ID, EventAccusedNotified, r.actor.Email, "accused notified: "+acc.Email); err != nil {
 		return "", err
 	}
-	res := r.e.say("de aangeklaagde (%s) krijgt bericht", "the accused (%s) is notified", acc.Email)
+	res := r.say("de aangeklaagde (%s) krijgt bericht", "the accused (%s) is notified", acc.Email)
 	switch {
 	case c.Confidential:
-		res += r.e.say("; zonder de identiteit van de klager en zonder afschrift, want de zaak is vertrouwelijk", "; without the complainant's identity and without a copy, as the case is confidential")
+		res += r.say("; zonder de identiteit van de klager en zonder afschrift, want de zaak is vertrouwelijk", "; without the complainant's identity and without a copy, as the case is confidential")
 	case data.Copy:
-		res += r.e.say(", met een afschrift van de klacht en de stukken", ", with a copy of the complaint and its documents")
+		res += r.say(", met een afschrift van de klacht en de stukken", ", with a copy of the complaint and its documents")
 	}
 	return res, nil
 }
@@ -705,9 +766,9 @@ func (r *cmdRun) record(c Case, cmd Command) (string, error) {
 		return "", err
 	}
 	if kind == EventMinutes {
-		return r.e.say("gespreksverslag vastgelegd", "minutes recorded"), nil
+		return r.say("gespreksverslag vastgelegd", "minutes recorded"), nil
 	}
-	return r.e.say("notitie vastgelegd", "note recorded"), nil
+	return r.say("notitie vastgelegd", "note recorded"), nil
 }
 
 // decisionDeadline returns the open decision deadline of a case.
@@ -723,10 +784,10 @@ func (r *cmdRun) decisionDeadline(c Case) (time.Time, bool, error) {
 func (r *cmdRun) extend(c Case, cmd Command) (string, error) {
 	p := r.e.Policy
 	if !p.Extension.Allowed {
-		return "", r.fail("de regeling staat geen verlenging toe%s", "the regulation allows no extension%s", articleSuffix(p.Extension.Article))
+		return "", r.fail("de regeling staat geen verlenging toe%s", "the regulation allows no extension%s", articleSuffix(p.Extension.Article, r.lang()))
 	}
 	if !c.State.Open() {
-		return "", r.fail("dat kan niet: de zaak is %s", "not possible: the case is %s", r.e.stateName(c.State))
+		return "", r.fail("dat kan niet: de zaak is %s", "not possible: the case is %s", r.stateName(c.State))
 	}
 	due, ok, err := r.decisionDeadline(c)
 	if err != nil {
@@ -749,7 +810,7 @@ func (r *cmdRun) extend(c Case, cmd Command) (string, error) {
 		return "", err
 	}
 	if p.Extension.Once && n > 0 {
-		return "", r.fail("de termijn is al eens verlengd; de regeling staat dat één keer toe%s", "the term was extended before; the regulation allows that once%s", articleSuffix(p.Extension.Article))
+		return "", r.fail("de termijn is al eens verlengd; de regeling staat dat één keer toe%s", "the term was extended before; the regulation allows that once%s", articleSuffix(p.Extension.Article, r.lang()))
 	}
 	dates, err := r.dates(c)
 	if err != nil {
@@ -763,7 +824,7 @@ func (r *cmdRun) extend(c Case, cmd Command) (string, error) {
 	}
 	if latest, _ := p.MaxExtension(original); !latest.IsZero() && newDue.After(latest) {
 		return "", r.fail("de regeling staat verlenging toe tot uiterlijk %s (%s na de oorspronkelijke termijn%s)", "the regulation allows an extension up to %s (%s after the original term%s)",
-			latest.In(loc).Format("2006-01-02"), p.Extension.Max.Describe(), articleSuffix(p.Extension.Article))
+			latest.In(loc).Format("2006-01-02"), p.Extension.Max.Describe(), articleSuffix(p.Extension.Article, r.lang()))
 	}
 	if p.Extension.Reasons && strings.TrimSpace(cmd.Body) == "" {
 		return "", r.fail("de regeling vraagt een reden: zet die op de regels onder #verdagen", "the regulation asks for a reason: put it on the lines below #extend")
@@ -785,14 +846,16 @@ func (r *cmdRun) extend(c Case, cmd Command) (string, error) {
 			return "", err
 		}
 	}
-	return r.e.say("beslistermijn verlengd tot %s; bericht aan %s", "decision term extended to %s; notice to %s", newDue.Format("2006-01-02"), r.list(told)), nil
+	return r.say("beslistermijn verlengd tot %s; bericht aan %s", "decision term extended to %s; notice to %s", newDue.Format("2006-01-02"), r.list(told)), nil
 }
 
-func articleSuffix(a string) string {
+// articleSuffix names an article of the regulation after a sentence in
+// a language: " (art. 3.13)".
+func articleSuffix(a, lang string) string {
 	if a == "" {
 		return ""
 	}
-	return " (art. " + a + ")"
+	return " (" + FormatArticle(a, lang) + ")"
 }
 
 func firstWord(s string) string {
@@ -804,7 +867,7 @@ func firstWord(s string) string {
 
 func (r *cmdRun) list(addrs []string) string {
 	if len(addrs) == 0 {
-		return r.e.say("niemand", "nobody")
+		return r.say("niemand", "nobody")
 	}
 	return strings.Join(addrs, ", ")
 }
@@ -951,9 +1014,9 @@ func (r *cmdRun) decided(c Case, outcome, body, event, kind string, step *Escala
 		return "", err
 	}
 	if step != nil {
-		return r.e.say("uitspraak (%s) vastgelegd; bericht aan %s", "ruling (%s) recorded; sent to %s", step.Label, r.list(told)), nil
+		return r.say("uitspraak (%s) vastgelegd; bericht aan %s", "ruling (%s) recorded; sent to %s", r.label(*step), r.list(told)), nil
 	}
-	return r.e.say("besluit (%s) verstuurd aan %s", "decision (%s) sent to %s", outcome, r.list(told)), nil
+	return r.say("besluit (%s) verstuurd aan %s", "decision (%s) sent to %s", outcome, r.list(told)), nil
 }
 
 func (r *cmdRun) decline(c Case, cmd Command) (string, error) {
@@ -964,7 +1027,7 @@ func (r *cmdRun) decline(c Case, cmd Command) (string, error) {
 		if err != nil || n < 1 || n > len(grounds) {
 			var b strings.Builder
 			for i, g := range grounds {
-				fmt.Fprintf(&b, "\n  %d. %s%s", i+1, g.Text, articleSuffix(g.Article))
+				fmt.Fprintf(&b, "\n  %d. %s%s", i+1, r.groundText(g), articleSuffix(g.Article, r.lang()))
 			}
 			return "", r.fail("geef de grond als nummer, bijvoorbeeld #niet-behandelen 1; de gronden van de regeling:%s", "give the ground by number, e.g. #decline 1; the regulation's grounds:%s", b.String())
 		}
@@ -982,7 +1045,7 @@ func (r *cmdRun) decline(c Case, cmd Command) (string, error) {
 	}
 	text := "declined: " + cmd.Body
 	if ground != nil {
-		text = "declined on the ground " + ground.Text + articleSuffix(ground.Article) + ": " + cmd.Body
+		text = "declined on the ground " + ground.Text + articleSuffix(ground.Article, "en") + ": " + cmd.Body
 	}
 	if err := r.end(c, StateDeclined, EventDeclined, text); err != nil {
 		return "", err
@@ -993,7 +1056,7 @@ func (r *cmdRun) decline(c Case, cmd Command) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return r.e.say("niet in behandeling genomen; bericht aan %s", "declined; notice to %s", r.list(told)), nil
+	return r.say("niet in behandeling genomen; bericht aan %s", "declined; notice to %s", r.list(told)), nil
 }
 
 // end moves a case to an ended state: its open deadlines lapse (a
@@ -1035,7 +1098,7 @@ func (r *cmdRun) escalate(c Case, cmd Command, appeal bool) (string, error) {
 		}
 		step = steps[i+1]
 		if c.State != StateDecided && c.State != StateDeclined {
-			return "", r.fail("beroep kan na een besluit; de zaak is %s", "an appeal is possible after a decision; the case is %s", r.e.stateName(c.State))
+			return "", r.fail("beroep kan na een besluit; de zaak is %s", "an appeal is possible after a decision; the case is %s", r.stateName(c.State))
 		}
 	} else {
 		arg := strings.ToLower(firstWord(cmd.Args))
@@ -1100,16 +1163,16 @@ func (r *cmdRun) escalate(c Case, cmd Command, appeal bool) (string, error) {
 			return "", err
 		}
 	}
-	res := r.e.say("doorgezet naar %s; bericht aan %s", "referred to %s; notice to %s", step.Label, r.list(append(told, bodyTold...)))
+	res := r.say("doorgezet naar %s; bericht aan %s", "referred to %s; notice to %s", r.label(step), r.list(append(told, bodyTold...)))
 	if len(bodyTold) == 0 {
-		res += r.e.say("; van %s is geen adres bekend: stuur het dossier zelf door", "; no address is known for %s: forward the case file yourself", step.Label)
+		res += r.say("; van %s is geen adres bekend: stuur het dossier zelf door", "; no address is known for %s: forward the case file yourself", r.label(step))
 	}
 	return res, nil
 }
 
 func (r *cmdRun) ruling(c Case, cmd Command) (string, error) {
 	if c.State != StateEscalated {
-		return "", r.fail("een uitspraak volgt op #escaleren; de zaak is %s", "a ruling follows #escalate; the case is %s", r.e.stateName(c.State))
+		return "", r.fail("een uitspraak volgt op #escaleren; de zaak is %s", "a ruling follows #escalate; the case is %s", r.stateName(c.State))
 	}
 	var body string
 	if err := r.tx.QueryRowContext(r.ctx, `SELECT escalated_to FROM cases WHERE id = ?`, c.ID).Scan(&body); err != nil {
@@ -1158,7 +1221,7 @@ func (r *cmdRun) ruling(c Case, cmd Command) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return r.e.say("advies van %s vastgelegd; de zaak is weer in behandeling voor het besluit; bericht aan %s", "advice of %s recorded; the case is back in progress for the decision; sent to %s", step.Label, r.list(told)), nil
+	return r.say("advies van %s vastgelegd; de zaak is weer in behandeling voor het besluit; bericht aan %s", "advice of %s recorded; the case is back in progress for the decision; sent to %s", r.label(step), r.list(told)), nil
 }
 
 func (r *cmdRun) close(c Case, cmd Command) (string, error) {
@@ -1170,7 +1233,7 @@ func (r *cmdRun) close(c Case, cmd Command) (string, error) {
 		return "", err
 	}
 	if !settled {
-		return r.e.say("zaak gesloten", "case closed"), nil
+		return r.say("zaak gesloten", "case closed"), nil
 	}
 	// Closed without a decision: settled informally; the complainant gets
 	// a written notice and the accused a copy (schakel art. 9).
@@ -1179,7 +1242,7 @@ func (r *cmdRun) close(c Case, cmd Command) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return r.e.say("zaak gesloten zonder besluit; bericht aan %s", "case closed without a decision; notice to %s", r.list(told)), nil
+	return r.say("zaak gesloten zonder besluit; bericht aan %s", "case closed without a decision; notice to %s", r.list(told)), nil
 }
 
 func (r *cmdRun) reopen(c Case) (string, error) {
@@ -1213,13 +1276,13 @@ func (r *cmdRun) reopen(c Case) (string, error) {
 			}
 		}
 	}
-	return r.e.say("zaak heropend", "case reopened"), nil
+	return r.say("zaak heropend", "case reopened"), nil
 }
 
 func (r *cmdRun) statusOf(c Case) (string, error) {
 	s := &StatusSummary{State: c.State, Category: c.Category, Opened: c.Opened.In(r.e.Org.Location), Outcome: c.Outcome}
 	if cat, ok := r.e.Policy.Category(c.Category); ok {
-		s.CategoryLabel = cat.Label(r.e.Org.Language)
+		s.CategoryLabel = cat.Label(r.lang())
 	}
 	s.Handler = r.e.staffName(c.Handler)
 	rows, err := r.tx.QueryContext(r.ctx, `SELECT case_id, kind, due, article, met_at FROM deadlines WHERE case_id = ? ORDER BY due`, c.ID)
@@ -1245,12 +1308,33 @@ func (r *cmdRun) statusOf(c Case) (string, error) {
 	if err := addEvent(r.ctx, r.tx, c.ID, EventStatus, r.actor.Email, "status asked"); err != nil {
 		return "", err
 	}
-	return r.e.say("de zaak is %s", "the case is %s", r.e.stateName(c.State)), nil
+	return r.say("de zaak is %s", "the case is %s", r.stateName(c.State)), nil
+}
+
+// language sets the language of the mail to the complainant (#taal nl,
+// #language en). Staff mail stays in the organisation's language.
+func (r *cmdRun) language(c Case, cmd Command) (string, error) {
+	lang := ParseLanguage(firstWord(cmd.Args))
+	if lang == "" {
+		return "", r.fail("geef de taal: #taal nl of #taal en", "give the language: #language nl or #language en")
+	}
+	if _, err := r.tx.ExecContext(r.ctx, `UPDATE cases SET language = ? WHERE id = ?`, lang, c.ID); err != nil {
+		return "", err
+	}
+	if err := addEvent(r.ctx, r.tx, c.ID, EventLanguage, r.actor.Email, "mail to the complainant in "+lang); err != nil {
+		return "", err
+	}
+	// The complainant is answered in the new language (r.lang reads it).
+	name := map[string][2]string{LangDutch: {"Nederlands", "Dutch"}, LangEnglish: {"Engels", "English"}}[lang]
+	if !r.staff {
+		return r.say("wij schrijven u voortaan in het %s", "we will write to you in %s from now on", r.pick(name[0], name[1])), nil
+	}
+	return r.say("e-mail aan de klager gaat voortaan in het %s", "mail to the complainant is now written in %s", r.pick(name[0], name[1])), nil
 }
 
 func (r *cmdRun) withdraw(c Case) (string, error) {
 	if !c.State.Open() {
-		return "", r.fail("dat kan niet: de zaak is %s", "not possible: the case is %s", r.e.stateName(c.State))
+		return "", r.fail("dat kan niet: de zaak is %s", "not possible: the case is %s", r.stateName(c.State))
 	}
 	if err := r.checkMove(c, StateWithdrawn); err != nil {
 		return "", err
@@ -1266,7 +1350,7 @@ func (r *cmdRun) withdraw(c Case) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return r.e.say("klacht ingetrokken; bericht aan %s", "complaint withdrawn; notice to %s", r.list(told)), nil
+	return r.say("klacht ingetrokken; bericht aan %s", "complaint withdrawn; notice to %s", r.list(told)), nil
 }
 
 // caseFile is the template data of a mail that carries the case file: the
@@ -1318,6 +1402,7 @@ func (e *Engine) caseFile(ctx context.Context, q querier, c Case) (MailData, err
 	if data.Deadlines, err = openDeadlines(ctx, q, c.ID, loc); err != nil {
 		return data, err
 	}
+	data.Deadlines, data.Pending = e.pendingUntilComplete(data.Deadlines, data.Missing)
 	e.commandHelp(&data)
 	return data, nil
 }

@@ -46,7 +46,7 @@ var fieldLabels = map[string]string{
 func FieldLabel(key, lang string) string {
 	nl := map[string]string{FieldName: "Naam", FieldAddress: "Adres", FieldAccused: "Aangeklaagde",
 		FieldEventDate: "Datum voorval", FieldDescription: "Omschrijving"}
-	en := map[string]string{FieldName: "Name", FieldAddress: "Address", FieldAccused: "Accused",
+	en := map[string]string{FieldName: "Name", FieldAddress: "Address", FieldAccused: "Person complained about",
 		FieldEventDate: "Date of the event", FieldDescription: "Description"}
 	if lang == "en" {
 		return en[key]

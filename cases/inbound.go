@@ -36,8 +36,11 @@ type Inbound struct {
 	// than were kept.
 	RecipientsTruncated bool
 
-	Subject string    // decoded, with CR, LF and other control characters removed
-	Date    time.Time // the Date header; zero when absent or unparseable
+	Subject string // decoded, with CR, LF and other control characters removed
+	// ContentLanguage is the message's Content-Language header as
+	// written (RFC 3282), e.g. "en-GB"; empty when absent.
+	ContentLanguage string
+	Date            time.Time // the Date header; zero when absent or unparseable
 
 	// Text is the body as UTF-8 plain text: the first text/plain part, or
 	// the first text/html part converted to text when there is no plain one.

@@ -529,8 +529,11 @@ func (e *Engine) openCase(ctx context.Context, tx *Tx, in *Inbound) (Result, err
 	// default (defence-for-children 2.1, klokkenluiders), every case starts
 	// confidential.
 	confidential := e.Policy.Anonymous == AnonymousAllowedConfidential || e.Policy.Anonymous == AnonymousConfidentialByDefault
+	// Mail to the complainant goes in the language they wrote in ("" when
+	// that is unclear: the organisation's).
+	lang := DetectLanguage(in.ContentLanguage, in.Subject, in.Text)
 	if _, err := tx.ExecContext(ctx, `INSERT INTO cases (id, state, category, language, subject, opened_at, complete_at, confidential) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		id, string(state), category, e.Org.Language, in.Subject, now.Unix(), complete, confidential); err != nil {
+		id, string(state), category, lang, in.Subject, now.Unix(), complete, confidential); err != nil {
 		return Result{}, fmt.Errorf("open case: %w", err)
 	}
 	name := fields[FieldName]
@@ -579,6 +582,7 @@ func (e *Engine) openCase(ctx context.Context, tx *Tx, in *Inbound) (Result, err
 	if err != nil {
 		return Result{}, err
 	}
+	deadlines, pending := e.pendingUntilComplete(deadlines, missing)
 
 	data := MailData{
 		Subject:       in.Subject,
@@ -589,6 +593,7 @@ func (e *Engine) openCase(ctx context.Context, tx *Tx, in *Inbound) (Result, err
 		Deadlines:     deadlines,
 		Fields:        fieldValues(fields),
 		Missing:       missing,
+		Pending:       pending,
 		Attachments:   attachmentRefs(in),
 		Category:      category,
 	}
@@ -616,6 +621,9 @@ func (e *Engine) openCase(ctx context.Context, tx *Tx, in *Inbound) (Result, err
 	staffData.Text = in.Text
 	staffData.Flags = flags
 	staffData.Confidential = confidential
+	if lang != "" && lang != e.Org.Language {
+		staffData.ComplainantLanguage = lang
+	}
 	e.commandHelp(&staffData)
 	for _, s := range e.announceTo("") {
 		staffData.RecipientName = s.Name

@@ -505,6 +505,16 @@ func TestIncompleteComplaintCompletesByReply(t *testing.T) {
 	if len(ack.Data.Missing) == 0 {
 		t.Errorf("ack does not name the missing fields")
 	}
+	// The decision term starts once the complaint is complete: the ack
+	// gives no date for it, and says it waits.
+	for _, dl := range ack.Data.Deadlines {
+		if dl.Kind == DeadlineDecision {
+			t.Errorf("the ack of an incomplete complaint gives a decision date: %v", dl)
+		}
+	}
+	if !slices.Contains(ack.Data.Pending, DeadlineDecision) {
+		t.Errorf("the ack does not say the decision waits for the complete complaint: pending %v", ack.Data.Pending)
+	}
 	clk.Advance(48 * time.Hour)
 	reply := complaint("jan@example.test", "Re: klacht", "Aangeklaagde: meneer Jansen\nDatum voorval: 2 november 2026\nOmschrijving: onheus behandeld")
 	reply.InReplyTo = []string{ack.MessageID}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -72,22 +73,29 @@ var autoKinds = []string{MailAck, MailRefusal, MailConfirm}
 // with the outbox row, so that rendering later yields what was meant when
 // the mail was queued, whatever changed since.
 type MailData struct {
-	Org           string          `json:"org"`
-	Mailbox       string          `json:"mailbox"`
-	CaseID        string          `json:"case_id"`
-	Subject       string          `json:"subject"`        // the subject of the complaint
-	RecipientName string          `json:"recipient_name"` // to greet them by
-	Complainant   Address         `json:"complainant"`
-	Received      time.Time       `json:"received"`
-	Deadlines     []Deadline      `json:"deadlines,omitempty"`
-	Fields        []FieldValue    `json:"fields,omitempty"`  // form fields found
-	Missing       []string        `json:"missing,omitempty"` // keys of required fields still missing
-	Text          string          `json:"text,omitempty"`    // the complaint or message text, for staff
-	From          Address         `json:"from"`              // who wrote the message told about
-	Attachments   []AttachmentRef `json:"attachments,omitempty"`
-	NoAutoReply   string          `json:"no_auto_reply,omitempty"` // why the complainant got no answer
-	Category      string          `json:"category,omitempty"`      // suggested from the preset\'s keywords
-	CategoryLabel string          `json:"category_label,omitempty"`
+	Org           string       `json:"org"`
+	Mailbox       string       `json:"mailbox"`
+	CaseID        string       `json:"case_id"`
+	Subject       string       `json:"subject"`        // the subject of the complaint
+	RecipientName string       `json:"recipient_name"` // to greet them by
+	Complainant   Address      `json:"complainant"`
+	Received      time.Time    `json:"received"`
+	Deadlines     []Deadline   `json:"deadlines,omitempty"`
+	Fields        []FieldValue `json:"fields,omitempty"`  // form fields found
+	Missing       []string     `json:"missing,omitempty"` // keys of required fields still missing
+	// Pending are the deadline kinds that start once the complaint is
+	// complete. While it is not, they are left out of Deadlines: a date
+	// counted from receipt would be a date we do not mean.
+	Pending     []string        `json:"pending,omitempty"`
+	Text        string          `json:"text,omitempty"` // the complaint or message text, for staff
+	From        Address         `json:"from"`           // who wrote the message told about
+	Attachments []AttachmentRef `json:"attachments,omitempty"`
+	NoAutoReply string          `json:"no_auto_reply,omitempty"` // why the complainant got no answer
+	Category    string          `json:"category,omitempty"`      // suggested from the preset\'s keywords
+	// ComplainantLanguage is the language the complainant gets mail in,
+	// when it is not the organisation's (announce).
+	ComplainantLanguage string `json:"complainant_language,omitempty"`
+	CategoryLabel       string `json:"category_label,omitempty"`
 
 	// Duty mails and command answers.
 
@@ -260,7 +268,8 @@ type IntakeFlag struct {
 	Ground  int    `json:"ground"` // the preset's ground, numbered from 1; 0 when none fits
 	Text    string `json:"text"`   // the ground's text
 	Article string `json:"article"`
-	Why     string `json:"why"` // what in the complaint points to it, in the organisation's language
+	Why     string `json:"why"`               // what in the complaint points to it, in the organisation's language
+	TextEN  string `json:"text_en,omitempty"` // the ground's text in English mail
 	// Exceptions says when the complaint is treated anyway (the complaint
 	// window's exceptions), so staff can weigh them.
 	Exceptions string `json:"exceptions,omitempty"`
@@ -356,6 +365,11 @@ func (e *Engine) queueMail(ctx context.Context, tx *Tx, caseID, kind, to string,
 		// carries no token: there is nothing to reply to.
 		msgID = fmt.Sprintf("%s.%d.%d@%s", kind, n+1, tx.Now.Unix(), domain)
 	}
+	lang, err := e.mailLanguage(ctx, tx, caseID, kind, to, data.Role)
+	if err != nil {
+		return "", fmt.Errorf("queue %s: %w", kind, err)
+	}
+	data = data.Localised(lang)
 	data.Org = e.Org.Name
 	data.Mailbox = e.Org.Mailbox
 	data.CaseID = caseID
@@ -372,12 +386,86 @@ func (e *Engine) queueMail(ctx context.Context, tx *Tx, caseID, kind, to string,
 		(case_id, kind, recipient, message_id, in_reply_to, refs, reply_to, language, data, next_at, created_at, priority)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		nullString(caseID), kind, CanonAddr(to), msgID, inReplyTo, strings.Join(refs, " "),
-		replyTo, e.Org.Language, string(js),
+		replyTo, lang, string(js),
 		tx.MailNow.Unix(), tx.MailNow.Unix(), priority)
 	if err != nil {
 		return "", fmt.Errorf("queue %s: %w", kind, err)
 	}
 	return msgID, nil
+}
+
+// Localised gives the regulation's texts in a mail (grounds, bodies) in
+// the mail's language: the preset's English where it has one. The Dutch
+// stays in every other case.
+func (d MailData) Localised(lang string) MailData {
+	if lang != LangEnglish {
+		return d
+	}
+	en := func(nl, en string) string {
+		if en != "" {
+			return en
+		}
+		return nl
+	}
+	if d.Ground != nil {
+		g := *d.Ground
+		g.Text = en(g.Text, g.TextEN)
+		d.Ground = &g
+	}
+	if d.Escalation != nil {
+		s := *d.Escalation
+		s.Label = en(s.Label, s.LabelEN)
+		d.Escalation = &s
+	}
+	d.NextBody.Label = en(d.NextBody.Label, d.NextBody.LabelEN)
+	if d.Grounds != nil {
+		gs := slices.Clone(d.Grounds)
+		for i := range gs {
+			gs[i].Text = en(gs[i].Text, gs[i].TextEN)
+		}
+		d.Grounds = gs
+	}
+	if d.Flags != nil {
+		fs := slices.Clone(d.Flags)
+		for i := range fs {
+			fs[i].Text = en(fs[i].Text, fs[i].TextEN)
+		}
+		d.Flags = fs
+	}
+	return d
+}
+
+// staffKinds are the mail kinds that only staff get: they are written in
+// the organisation's language, whoever the recipient is.
+var staffKinds = []string{MailAnnounce, MailUpdate, MailReminder, MailDigest, MailUndeliverable}
+
+// mailLanguage is the language of a mail: the complainant's language
+// (the case's, when set) for mail to the complainant of the case, the
+// organisation's for everyone else (staff, the accused, a body).
+func (e *Engine) mailLanguage(ctx context.Context, tx *Tx, caseID, kind, to, role string) (string, error) {
+	if caseID == "" || slices.Contains(staffKinds, kind) || (role != "" && role != RecipientComplainant) {
+		return e.Org.Language, nil
+	}
+	lang, complainant, err := caseLanguage(ctx, tx, caseID)
+	if err != nil {
+		return "", err
+	}
+	if lang == "" || !SameAddr(complainant, to) {
+		return e.Org.Language, nil
+	}
+	return lang, nil
+}
+
+// caseLanguage reads a case's language ("" = the organisation's) and its
+// complainant's address.
+func caseLanguage(ctx context.Context, q querier, caseID string) (lang, complainant string, err error) {
+	err = q.QueryRowContext(ctx, `SELECT c.language, COALESCE((SELECT p.email FROM parties p
+		WHERE p.case_id = c.id AND p.role = ? ORDER BY p.id LIMIT 1), '') FROM cases c WHERE c.id = ?`,
+		RoleComplainant, caseID).Scan(&lang, &complainant)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", "", nil
+	}
+	return lang, complainant, err
 }
 
 // MaxMailText bounds each text a mail quotes or carries (a message's text,

@@ -206,6 +206,8 @@ type DeclineGround struct {
 	// same conduct was dealt with in an earlier case) or "anonymous";
 	// empty when none does.
 	Check string `json:"check,omitempty"`
+	// TextEN is the text in English mail; Text when empty.
+	TextEN string `json:"text_en,omitempty"`
 }
 
 // The intake checks a decline ground may name (DeclineGround.Check).
@@ -228,6 +230,8 @@ type EscalationStep struct {
 	// this body, besides the staff whose role is the body's; empty when
 	// there is none.
 	Email string `json:"email,omitempty"`
+	// LabelEN is the label in English mail; Label when empty.
+	LabelEN string `json:"label_en,omitempty"`
 }
 
 // NextBody is the body an outcome names for a further complaint or
@@ -235,6 +239,8 @@ type EscalationStep struct {
 type NextBody struct {
 	Label   string `toml:"label" json:"label"`
 	Article string `toml:"article" json:"article"`
+	// LabelEN is the label in English mail; Label when empty.
+	LabelEN string `toml:"label_en" json:"label_en,omitempty"`
 }
 
 // Publication says how the register of complaints is kept.
@@ -840,6 +846,9 @@ func (p *Policy) apply(pf *presetFile, pc PolicyConfig) *PolicyError {
 			// (awb 9:12) still requires naming one.
 			p.NextBody.Article = ""
 		}
+		if s != p.NextBody.Label {
+			p.NextBody.LabelEN = "" // the preset's English names another body
+		}
 		p.NextBody.Label = s
 	}
 	if pc.AccusedCopy != nil {
@@ -880,7 +889,8 @@ func (p *Policy) apply(pf *presetFile, pc PolicyConfig) *PolicyError {
 			if check != "" && !slices.Contains(Checks, check) {
 				return perr(fmt.Sprintf("policy.decline_grounds[%d].check", i), "unknown check %q (want %s)", g.Check, strings.Join(Checks, ", "))
 			}
-			p.DeclineGrounds = append(p.DeclineGrounds, DeclineGround{Text: strings.TrimSpace(g.Text), Article: strings.TrimSpace(g.Article), Check: check})
+			p.DeclineGrounds = append(p.DeclineGrounds, DeclineGround{Text: strings.TrimSpace(g.Text), Article: strings.TrimSpace(g.Article),
+				Check: check, TextEN: strings.TrimSpace(g.TextEN)})
 		}
 	}
 	if pc.Escalation != nil {
@@ -890,9 +900,12 @@ func (p *Policy) apply(pf *presetFile, pc PolicyConfig) *PolicyError {
 			if !slices.Contains(Bodies, body) {
 				return perr(fmt.Sprintf("policy.escalation[%d].body", i), "unknown body %q (want %s)", s.Body, strings.Join(Bodies, ", "))
 			}
-			label := strings.TrimSpace(s.Label)
+			label, labelEN := strings.TrimSpace(s.Label), strings.TrimSpace(s.LabelEN)
 			if label == "" {
 				label = map[string]string{BodyBoard: "Bestuur", BodyCommittee: "Klachtencommissie", BodyThirdParty: "Onafhankelijke derde partij"}[body]
+				if labelEN == "" {
+					labelEN = map[string]string{BodyBoard: "Board", BodyCommittee: "Complaints committee", BodyThirdParty: "Independent third party"}[body]
+				}
 			}
 			email := strings.ToLower(strings.TrimSpace(s.Email))
 			if email != "" {
@@ -900,7 +913,8 @@ func (p *Policy) apply(pf *presetFile, pc PolicyConfig) *PolicyError {
 					return perr(fmt.Sprintf("policy.escalation[%d].email", i), "%q is not a mail address", s.Email)
 				}
 			}
-			p.Escalation = append(p.Escalation, EscalationStep{Body: body, Label: label, Binding: s.Binding, Article: strings.TrimSpace(s.Article), Email: email})
+			p.Escalation = append(p.Escalation, EscalationStep{Body: body, Label: label, Binding: s.Binding, Article: strings.TrimSpace(s.Article),
+				Email: email, LabelEN: labelEN})
 		}
 	}
 	return nil
@@ -1144,10 +1158,7 @@ var fromWords = map[string]string{
 }
 
 func art(a string) string {
-	if a == "" {
-		return ""
-	}
-	return "art. " + a
+	return FormatArticle(a, "nl") // the regulations are Dutch; their references stay so
 }
 
 func yesNo(b bool) string {

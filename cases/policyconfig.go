@@ -143,6 +143,8 @@ type DeclineGroundConfig struct {
 	Text    string `toml:"text"`
 	Article string `toml:"article"`
 	Check   string `toml:"check"` // window, handled or anonymous: the intake check that flags it
+	// TextEN is the text in English mail; Text when empty.
+	TextEN string `toml:"text_en"`
 }
 
 // EscalationConfig is one step of the escalation chain in
@@ -153,4 +155,6 @@ type EscalationConfig struct {
 	Binding bool   `toml:"binding"`
 	Article string `toml:"article"`
 	Email   string `toml:"email"` // where the case file goes on escalation, besides staff with the body's role
+	// LabelEN is the label in English mail; Label when empty.
+	LabelEN string `toml:"label_en"`
 }

@@ -38,6 +38,12 @@ type Register struct {
 	// was met or has passed; 0 when there are none.
 	WithinDeadlineShare float64 `json:"within_deadline_share"`
 
+	// Organisation names the organisation in the title of the human
+	// forms; CategoryLabels gives each category code its (Dutch) label
+	// there. Both come from the configuration, not the store.
+	Organisation   string            `json:"-"`
+	CategoryLabels map[string]string `json:"-"`
+
 	// The counts behind the two figures above, for the human renderers.
 	Handled        int `json:"-"` // cases with a handling time
 	DeadlineCases  int `json:"-"` // decision deadline met or passed

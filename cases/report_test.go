@@ -294,3 +294,37 @@ func TestRegisterHoldsNoPersonalData(t *testing.T) {
 		t.Errorf("Markdown does not escape the category code:\n%s", outputs["md"])
 	}
 }
+
+// TestRegisterWording: the title names the organisation, the categories
+// show their labels, and counts agree with their nouns.
+func TestRegisterWording(t *testing.T) {
+	r := &Register{Year: 2026, Total: 2, Organisation: "IK WORD DECLARANT.EU",
+		ByCategory:     map[string]int{"A": 1, "B": 1},
+		CategoryLabels: map[string]string{"A": "Communicatie, begeleiding en schoolbeleid"},
+		ByOutcome:      map[string]int{}, ByChannel: map[string]int{},
+		MedianDays: 3, Handled: 1, DeadlineCases: 1, WithinDeadline: 1, WithinDeadlineShare: 1}
+	md := r.Markdown()
+	for _, w := range []string{"# Klachtenregister 2026 van IK WORD DECLARANT.EU\n",
+		"| A: Communicatie, begeleiding en schoolbeleid | 1 |", "| B | 1 |",
+		"3,0 kalenderdagen (over 1 afgehandelde klacht)", "100,0% (1 van 1)"} {
+		if !strings.Contains(md, w) {
+			t.Errorf("Markdown lacks %q:\n%s", w, md)
+		}
+	}
+	if strings.Contains(md, "1 afgehandelde klachten") {
+		t.Errorf("Markdown: a count that does not agree:\n%s", md)
+	}
+	if h := r.HTML(); !strings.Contains(h, "<title>Klachtenregister 2026 van IK WORD DECLARANT.EU</title>") ||
+		!strings.Contains(h, "<td>A: Communicatie, begeleiding en schoolbeleid</td>") {
+		t.Errorf("HTML lacks the organisation or the category label:\n%s", h)
+	}
+	r.Handled = 2
+	if md := r.Markdown(); !strings.Contains(md, "(over 2 afgehandelde klachten)") {
+		t.Errorf("Markdown with 2 handled:\n%s", md)
+	}
+	// The JSON form keeps the codes and the counts only.
+	js, _ := json.Marshal(r)
+	if strings.Contains(string(js), "IK WORD") || strings.Contains(string(js), "Communicatie") {
+		t.Errorf("JSON holds the configuration's names: %s", js)
+	}
+}

@@ -37,7 +37,11 @@ func (r *Register) categoryRows() []registerRow {
 	var out []registerRow
 	for _, k := range sortedKeys(r.ByCategory) {
 		if k != "" {
-			out = append(out, registerRow{k, k, r.ByCategory[k]})
+			label := k
+			if l := r.CategoryLabels[k]; l != "" {
+				label = k + ": " + l
+			}
+			out = append(out, registerRow{k, label, r.ByCategory[k]})
 		}
 	}
 	if n, ok := r.ByCategory[""]; ok {
@@ -107,7 +111,7 @@ func dutchNumber(x float64, decimals int) string {
 func (r *Register) summary() [][2]string {
 	median := "-"
 	if r.Handled > 0 {
-		median = fmt.Sprintf("%s kalenderdagen (over %d afgehandelde klachten)", dutchNumber(r.MedianDays, 1), r.Handled)
+		median = fmt.Sprintf("%s kalenderdagen (over %s)", dutchNumber(r.MedianDays, 1), count(r.Handled, "afgehandelde klacht", "afgehandelde klachten"))
 	}
 	share := "-"
 	if r.DeadlineCases > 0 {
@@ -120,7 +124,21 @@ func (r *Register) summary() [][2]string {
 	}
 }
 
-func (r *Register) title() string { return fmt.Sprintf("Klachtenregister %d", r.Year) }
+// count writes a number with a noun that agrees with it: "1 klacht",
+// "2 klachten", "0 klachten".
+func count(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return strconv.Itoa(n) + " " + many
+}
+
+func (r *Register) title() string {
+	if org := strings.TrimSpace(r.Organisation); org != "" {
+		return fmt.Sprintf("Klachtenregister %d van %s", r.Year, org)
+	}
+	return fmt.Sprintf("Klachtenregister %d", r.Year)
+}
 
 func (r *Register) intro() string {
 	return fmt.Sprintf("Geanonimiseerd overzicht van de klachten die in %d zijn ontvangen. "+

@@ -61,6 +61,16 @@ func TestParseEdgeCases(t *testing.T) {
 				t.Errorf("Subject %q Text %q", in.Subject, in.Text)
 			}
 		}},
+		{"Content-Language", crlf("From: a@example.test\nContent-Language: en-GB\nSubject: Complaint\n\ntext\n"), func(t *testing.T, in *cases.Inbound) {
+			if in.ContentLanguage != "en-GB" {
+				t.Errorf("ContentLanguage %q, want en-GB", in.ContentLanguage)
+			}
+		}},
+		{"no Content-Language", crlf("From: a@example.test\nSubject: Klacht\n\ntekst\n"), func(t *testing.T, in *cases.Inbound) {
+			if in.ContentLanguage != "" {
+				t.Errorf("ContentLanguage %q, want none", in.ContentLanguage)
+			}
+		}},
 		{"bare LF line ends", []byte("From: a@example.test\nSubject: lf\n\nregel 1\nregel 2\n"), func(t *testing.T, in *cases.Inbound) {
 			if in.Subject != "lf" || in.Text != "regel 1\nregel 2" {
 				t.Errorf("Subject %q Text %q", in.Subject, in.Text)

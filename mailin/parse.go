@@ -161,6 +161,8 @@ func (p *parser) header(h message.Header) {
 		p.warn(fmt.Sprintf("more than %d recipients; the rest are not kept", cases.MaxRecipients))
 	}
 
+	in.ContentLanguage = strings.TrimSpace(toValidUTF8([]byte(h.Get("Content-Language"))))
+
 	subject, err := decodeWords(toValidUTF8([]byte(h.Get("Subject"))))
 	if err != nil {
 		p.warn("subject: " + err.Error())

@@ -167,6 +167,46 @@ var staffDeadlineLabels = map[string]map[string]string{
 	},
 }
 
+// staffDeadlineItems name each deadline kind for staff as the item of a
+// list ("Besluit: maandag 7 december 2026").
+var staffDeadlineItems = map[string]map[string]string{
+	"nl": {
+		"taken_up":         "Eerste contact met de klager",
+		"accused_notified": "Aangeklaagde informeren",
+		"decision":         "Besluit",
+		"decline_notice":   "Bericht van niet-behandelen",
+		"follow_up":        "Nazorg bij de klager",
+		"retention":        "Persoonsgegevens wissen",
+	},
+	"en": {
+		"taken_up":         "First contact with the complainant",
+		"accused_notified": "Informing the accused",
+		"decision":         "Decision",
+		"decline_notice":   "Notice declining the complaint",
+		"follow_up":        "Follow-up with the complainant",
+		"retention":        "Erasing the personal data",
+	},
+}
+
+// fieldNeeds name what a missing form field asks of the complainant, to
+// read after "we still need".
+var fieldNeeds = map[string]map[string]string{
+	"nl": {
+		cases.FieldName:        "uw naam",
+		cases.FieldAddress:     "uw adres",
+		cases.FieldAccused:     "de naam van degene over wie u klaagt",
+		cases.FieldEventDate:   "de datum van het voorval",
+		cases.FieldDescription: "een omschrijving van uw klacht",
+	},
+	"en": {
+		cases.FieldName:        "your name",
+		cases.FieldAddress:     "your postal address",
+		cases.FieldAccused:     "the name of the person you are complaining about",
+		cases.FieldEventDate:   "the date of the event",
+		cases.FieldDescription: "a description of your complaint",
+	},
+}
+
 // mailKindLabels name each mail kind for staff, to read as "the ...",
 // e.g. when telling them that one could not be delivered.
 var mailKindLabels = map[string]map[string]string{
@@ -239,6 +279,13 @@ func funcs(lang string) texttemplate.FuncMap {
 			}
 			return kind
 		},
+		// deadlineItem names a deadline kind for staff in a list.
+		"deadlineItem": func(kind string) string {
+			if l, ok := staffDeadlineItems[lang][kind]; ok {
+				return l
+			}
+			return kind
+		},
 		// mailkind names a mail kind for staff.
 		"mailkind": func(kind string) string {
 			if l, ok := mailKindLabels[lang][kind]; ok {
@@ -246,13 +293,8 @@ func funcs(lang string) texttemplate.FuncMap {
 			}
 			return kind
 		},
-		"pad": pad,
-		"article": func(a string) string {
-			if strings.HasPrefix(strings.ToLower(a), "art") {
-				return a
-			}
-			return "art. " + a
-		},
+		"pad":     pad,
+		"article": func(a string) string { return cases.FormatArticle(a, lang) },
 		"ackDeadlines": func(ds []cases.Deadline) []cases.Deadline {
 			var out []cases.Deadline
 			for _, d := range ds {
@@ -262,19 +304,25 @@ func funcs(lang string) texttemplate.FuncMap {
 			}
 			return out
 		},
+		// fieldList names form fields for staff, by their labels.
 		"fieldList": func(keys []string) string {
 			var labels []string
 			for _, k := range keys {
 				labels = append(labels, strings.ToLower(cases.FieldLabel(k, lang)))
 			}
-			and := " en "
-			if lang == "en" {
-				and = " and "
+			return joinAnd(labels, lang)
+		},
+		// needList says what the complainant still has to give.
+		"needList": func(keys []string) string {
+			var needs []string
+			for _, k := range keys {
+				if n, ok := fieldNeeds[lang][k]; ok {
+					needs = append(needs, n)
+				} else {
+					needs = append(needs, strings.ToLower(cases.FieldLabel(k, lang)))
+				}
 			}
-			if len(labels) <= 1 {
-				return strings.Join(labels, "")
-			}
-			return strings.Join(labels[:len(labels)-1], ", ") + and + labels[len(labels)-1]
+			return joinAnd(needs, lang)
 		},
 		"form": func(d cases.MailData) string {
 			have := map[string]string{}
@@ -313,10 +361,35 @@ func funcs(lang string) texttemplate.FuncMap {
 			}
 			return a.Email
 		},
+		// language names a language (nl, en) in the mail's language.
+		"language": func(l string) string {
+			if n, ok := languageNames[lang][l]; ok {
+				return n
+			}
+			return l
+		},
 		"oneline": oneLine,
 		"plain":   plain,
 		"inc":     func(i int) int { return i + 1 },
 	}
+}
+
+// languageNames name the languages of mail, as in "in het Engels".
+var languageNames = map[string]map[string]string{
+	"nl": {"nl": "Nederlands", "en": "Engels"},
+	"en": {"nl": "Dutch", "en": "English"},
+}
+
+// joinAnd joins "a", "a en b", "a, b en c" in a language.
+func joinAnd(items []string, lang string) string {
+	and := " en "
+	if lang == "en" {
+		and = " and "
+	}
+	if len(items) <= 1 {
+		return strings.Join(items, "")
+	}
+	return strings.Join(items[:len(items)-1], ", ") + and + items[len(items)-1]
 }
 
 // stateLabels name each case state for the reader.

@@ -46,7 +46,7 @@ func TestRenderEveryTemplate(t *testing.T) {
 		}
 	}
 	ack, _ := r.Render(cases.OutMail{Kind: cases.MailAck, Language: "nl", CaseID: "K-2026-0001", Data: data})
-	for _, want := range []string{"maandag 30 november 2026", "art. 3.10", "aangeklaagde en datum voorval", "Naam: Jan", "Adres: "} {
+	for _, want := range []string{"maandag 30 november 2026", "art. 3.10", "de naam van degene over wie u klaagt en de datum van het voorval", "Naam: Jan", "Adres: "} {
 		if !strings.Contains(ack.Text, want) {
 			t.Errorf("Dutch ack lacks %q:\n%s", want, ack.Text)
 		}
@@ -68,7 +68,7 @@ func TestRenderEveryTemplate(t *testing.T) {
 		}
 	}
 	en, _ := r.Render(cases.OutMail{Kind: cases.MailAck, Language: "en", CaseID: "K-2026-0001", Data: data})
-	if !strings.Contains(en.Text, "Monday 30 November 2026") || !strings.Contains(en.Text, "accused and date of the event") {
+	if !strings.Contains(en.Text, "Monday 30 November 2026") || !strings.Contains(en.Text, "the name of the person you are complaining about and the date of the event") {
 		t.Errorf("English ack:\n%s", en.Text)
 	}
 }
@@ -131,7 +131,7 @@ func TestRenderDutyMails(t *testing.T) {
 				"nl": {"Gedaan", "Niet uitgevoerd", "in behandeling", "maandag 7 december 2026", "gehaald", "open"},
 				"en": {"Done", "Not done", "in progress", "Monday 7 December 2026", "met", "open"},
 			},
-			wantAll: []string{"#toewijzen piet@example.test", "#categorie Z", "onbekende categorie Z", "Piet Bakker", "B Pesten", "K-2026-0007"},
+			wantAll: []string{"#toewijzen piet@example.test", "#categorie Z", "onbekende categorie Z", "Piet Bakker", "B: Pesten", "K-2026-0007"},
 		},
 		{
 			name: "transcript without status", kind: cases.MailTranscript,
@@ -264,8 +264,8 @@ func TestRenderDutyMails(t *testing.T) {
 				d.NextBody = cases.NextBody{Label: "de Nationale ombudsman"}
 			},
 			subject: map[string]string{"nl": "Uw klacht wordt niet in behandeling genomen", "en": "Your complaint will not be dealt with"},
-			want:    lang{"nl": {"Wij hebben besloten uw klacht", "De grond hiervoor"}, "en": {"not to deal with", "The ground for this"}},
-			wantAll: []string{"De gedraging vond meer dan een jaar", "art. 9:8 lid 1 b", "Het voorval was in 2024.", "de Nationale ombudsman"},
+			want:    lang{"nl": {"Wij hebben besloten uw klacht", "De grond hiervoor", "art. 9:8 lid 1 onder b"}, "en": {"not to deal with", "The ground for this", "art. 9:8(1)(b)"}},
+			wantAll: []string{"De gedraging vond meer dan een jaar", "Het voorval was in 2024.", "de Nationale ombudsman"},
 		},
 		{
 			name: "decline without a ground", kind: cases.MailDecline,
@@ -417,12 +417,12 @@ func TestRenderDutyMails(t *testing.T) {
 			want: lang{
 				"nl": {"Mogelijk niet in behandeling te nemen", "#niet-behandelen 2", "Uitzondering: trauma", "identiteit van de klager blijft vertrouwelijk",
 					"#toewijzen adres", "#categorie CODE", "#aangeklaagde Naam", "#informeer-aangeklaagde", "#verslag", "#notitie",
-					"#verdagen JJJJ-MM-DD", "#besluit gegrond|ongegrond|deels-gegrond", "#niet-behandelen N", "#escaleren bestuur|commissie|derde-partij", "#sluiten", "#status"},
+					"#verdagen JJJJ-MM-DD", "#besluit gegrond|ongegrond|deels-gegrond", "#niet-behandelen N", "#escaleren bestuur|commissie|derde-partij", "#sluiten", "#status", "art. 9:8 lid 1 onder b"},
 				"en": {"Possibly to be declined", "#decline 2", "Exception: trauma", "identity is confidential",
 					"#assign address", "#category CODE", "#accused Name", "#notify-accused", "#minutes", "#note",
-					"#extend YYYY-MM-DD", "#decide gegrond|ongegrond|deels-gegrond", "#decline N", "#escalate bestuur|commissie|derde-partij", "#close", "#status"},
+					"#extend YYYY-MM-DD", "#decide gegrond|ongegrond|deels-gegrond", "#decline N", "#escalate bestuur|commissie|derde-partij", "#close", "#status", "art. 9:8(1)(b)"},
 			},
-			wantAll: []string{"Datum voorval 3 januari 2025", "art. 9:8 lid 1 b", "A: Communicatie", "B: Pesten", "Al eerder behandeld."},
+			wantAll: []string{"Datum voorval 3 januari 2025", "A: Communicatie", "B: Pesten", "Al eerder behandeld."},
 		},
 		{
 			name: "announce without flags", kind: cases.MailAnnounce,
@@ -438,7 +438,7 @@ func TestRenderDutyMails(t *testing.T) {
 				d.Fields = []cases.FieldValue{{Key: cases.FieldAddress, Value: "Dorpsstraat 12, Oud Gastel"}}
 			},
 			subject: map[string]string{"nl": "] Bericht onbestelbaar: ontvangstbevestiging aan jan.jansen@example.test",
-				"en": "] Mail undeliverable: acknowledgement of receipt to jan.jansen@example.test"},
+				"en": "] Email undeliverable: acknowledgement of receipt to jan.jansen@example.test"},
 			want: lang{
 				"nl": {"Beste Piet Bakker", "kon niet worden", "De klager heeft het niet gekregen.",
 					"De klager is op jan.jansen@example.test niet bereikbaar.", "Adres volgens het klachtformulier: Dorpsstraat 12, Oud Gastel",
@@ -458,11 +458,11 @@ func TestRenderDutyMails(t *testing.T) {
 					Reason: "5.2.2", Bounce: true, Queued: d.Received}
 			},
 			subject: map[string]string{"nl": "Bericht onbestelbaar: kennisgeving van de klacht aan karel@example.test",
-				"en": "Mail undeliverable: notice of the complaint to karel@example.test"},
+				"en": "Email undeliverable: notice of the complaint to karel@example.test"},
 			want: lang{
 				"nl": {"Beste Dirk Directeur", "is als onbestelbaar", "De aangeklaagde heeft het niet gekregen.", "(de aangeklaagde)",
 					"niemand toegewezen", "#aangeklaagde Naam <adres>", "#informeer-aangeklaagde"},
-				"en": {"Dear Dirk Directeur", "came back as", "The accused did not get it.", "(the accused)",
+				"en": {"Dear Dirk Directeur", "back undeliverable", "The accused did not get it.", "(the accused)",
 					"nobody assigned", "#accused Name <address>", "#notify-accused"},
 			},
 			wantAll: []string{"Karel de Vries <karel@example.test>", "5.2.2"},
@@ -476,7 +476,7 @@ func TestRenderDutyMails(t *testing.T) {
 					Role: cases.RecipientStaff, Reason: "undeliverable after 120h0m0s: dial tcp: connection refused", Queued: d.Received}
 			},
 			subject: map[string]string{"nl": "Bericht onbestelbaar: melding van de nieuwe klacht aan anna@example.test",
-				"en": "Mail undeliverable: announcement of the new complaint to anna@example.test"},
+				"en": "Email undeliverable: announcement of the new complaint to anna@example.test"},
 			want: lang{
 				"nl": {"Beste collega", "De ontvanger heeft het niet gekregen.", "(medewerker)", "instellingen van het"},
 				"en": {"Dear colleague", "The recipient did not get it.", "(staff)", "settings of the complaints"},
@@ -682,8 +682,8 @@ func TestRenderSchedulerMails(t *testing.T) {
 		{
 			name: "reminder before the decision", kind: cases.MailReminder,
 			edit: reminder(cases.StageBefore, cases.DeadlineDecision, "3.13", due),
-			subject: lang{"nl": {"Herinnering: termijn K-2026-0007 verloopt maandag 21 december 2026"},
-				"en": {"Reminder: deadline K-2026-0007 ends Monday 21 December 2026"}},
+			subject: lang{"nl": {"Herinnering: de termijn voor het besluit verloopt maandag 21 december 2026"},
+				"en": {"Reminder: the deadline for the decision ends on Monday 21 December 2026"}},
 			want: lang{
 				"nl": {"Beste Piet Bakker", "de termijn voor het besluit in zaak K-2026-0007 verloopt maandag 21 december 2026",
 					"#besluit gegrond|ongegrond|deels-gegrond", "#verdagen JJJJ-MM-DD", "#status"},
@@ -705,8 +705,8 @@ func TestRenderSchedulerMails(t *testing.T) {
 		{
 			name: "reminder, taken up passed", kind: cases.MailReminder,
 			edit: reminder(cases.StagePassed, cases.DeadlineTakenUp, "3.10", prev),
-			subject: lang{"nl": {"Termijn verstreken: K-2026-0007, het eerste contact met de klager"},
-				"en": {"Deadline passed: K-2026-0007, first contact with the complainant"}},
+			subject: lang{"nl": {"Termijn verstreken: het eerste contact met de klager"},
+				"en": {"Deadline passed: first contact with the complainant"}},
 			want: lang{
 				"nl": {"is op maandag 7 december 2026 verstreken en nog niet gehaald", "#verslag"},
 				"en": {"ended on Monday 7 December 2026, and it has not been met yet", "#minutes"},
@@ -722,8 +722,8 @@ func TestRenderSchedulerMails(t *testing.T) {
 				reminder(cases.StageOverdue, cases.DeadlineAccusedNotified, "3.4", prev)(d)
 				d.RecipientName = "Dirk Directeur"
 			},
-			subject: lang{"nl": {"Termijn overschreden: K-2026-0007, het informeren van de aangeklaagde"},
-				"en": {"Deadline overdue: K-2026-0007, informing the accused"}},
+			subject: lang{"nl": {"Termijn overschreden: het informeren van de aangeklaagde"},
+				"en": {"Deadline overdue: informing the accused"}},
 			want: lang{
 				"nl": {"Beste Dirk Directeur", "De behandelaar, Piet Bakker, heeft deze termijn niet gehaald",
 					"#aangeklaagde Naam <adres>", "#informeer-aangeklaagde", "#toewijzen adres"},

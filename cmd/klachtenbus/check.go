@@ -100,7 +100,7 @@ func (m *Main) deadlines(ctx context.Context, args []string) error {
 		return writeJSON(m.Stdout, out)
 	}
 	for _, d := range list {
-		fmt.Fprintf(m.Stdout, "%-17s %s  %s\n", d.Kind, d.Due.In(loc).Format("Mon 2006-01-02 15:04:05 MST"), d.Article)
+		fmt.Fprintf(m.Stdout, "%-17s %s  %s\n", d.Kind, d.Due.In(loc).Format("Mon 2006-01-02 15:04:05 MST"), cases.FormatArticle(d.Article, "nl"))
 	}
 	return nil
 }

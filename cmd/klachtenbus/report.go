@@ -46,6 +46,14 @@ func (m *Main) report(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	// The human forms name the organisation and the preset's categories.
+	reg.Organisation = c.Organisation.Name
+	if policy, err := loadPolicy(c); err == nil {
+		reg.CategoryLabels = map[string]string{}
+		for _, cat := range policy.Categories {
+			reg.CategoryLabels[cat.Code] = cat.Label("nl")
+		}
+	}
 	var out string
 	switch f {
 	case "json":

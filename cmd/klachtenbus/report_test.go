@@ -69,8 +69,9 @@ func TestReportCommand(t *testing.T) {
 		t.Errorf("report = %+v", reg)
 	}
 
-	for format, wantOut := range map[string]string{"": "# Klachtenregister 2026", "md": "| Ontvangen klachten | 2 |",
-		"csv": "section,key,value\nyear,,2026\ntotal,,2\n", "html": "<title>Klachtenregister 2026</title>"} {
+	for format, wantOut := range map[string]string{"": "# Klachtenregister 2026 van Test Organisatie\n",
+		"md":  "| A: Communicatie, begeleiding en schoolbeleid | 1 |",
+		"csv": "section,key,value\nyear,,2026\ntotal,,2\n", "html": "<title>Klachtenregister 2026 van Test Organisatie</title>"} {
 		args := []string{"report", "-year", "2026", "-config", cfg}
 		if format != "" {
 			args = append(args, "-format", format)

@@ -52,6 +52,11 @@ type (
 		At        string `json:"at"`
 		Text      string `json:"text"`
 	}
+	jsonParty struct {
+		Role  string `json:"role"`
+		Name  string `json:"name"`
+		Email string `json:"email"`
+	}
 	jsonAttachment struct {
 		Name   string `json:"name"`
 		Type   string `json:"type"`
@@ -60,7 +65,10 @@ type (
 	}
 	jsonDossier struct {
 		jsonCase
-		Parties     []cases.Party     `json:"parties"`
+		// Language is the language of the mail to the complainant; ""
+		// is the organisation's.
+		Language    string            `json:"language"`
+		Parties     []jsonParty       `json:"parties"`
 		Events      []jsonEvent       `json:"events"`
 		Messages    []jsonMessage     `json:"messages"`
 		Fields      map[string]string `json:"fields"`
@@ -206,6 +214,30 @@ func writeTable(w io.Writer, rows [][]string) error {
 	return bw.Flush()
 }
 
+// timelineTextColumn is where the text of a timeline line starts: two
+// spaces, the time (16), two spaces, the kind (15) and a space, the actor
+// (28) and a space.
+const timelineTextColumn = 2 + 16 + 2 + 15 + 1 + 28 + 1
+
+// indentLines indents the lines after the first of a multi-line text to
+// a column, so that they stay under the text's first line.
+func indentLines(s string, col int) string {
+	s = strings.TrimRight(strings.ReplaceAll(s, "\r\n", "\n"), "\n")
+	return strings.ReplaceAll(s, "\n", "\n"+strings.Repeat(" ", col))
+}
+
+// partyName is how the case file shows a party: "Name <address>", the
+// name alone while no address is known, or the address alone.
+func partyName(p cases.Party) string {
+	switch {
+	case p.Email == "":
+		return dash(p.Name)
+	case p.Name == "":
+		return p.Email
+	}
+	return p.Name + " <" + p.Email + ">"
+}
+
 func dash(s string) string {
 	if s == "" {
 		return "-"
@@ -256,10 +288,10 @@ func (m *Main) showCase(ctx context.Context, args []string) error {
 }
 
 func toJSONDossier(d *cases.Dossier, loc *time.Location) jsonDossier {
-	j := jsonDossier{jsonCase: toJSONCase(d.Case, loc), Parties: d.Parties, Events: []jsonEvent{},
+	j := jsonDossier{jsonCase: toJSONCase(d.Case, loc), Language: d.Language, Parties: []jsonParty{}, Events: []jsonEvent{},
 		Messages: []jsonMessage{}, Fields: d.Fields, Attachments: []jsonAttachment{}}
-	if j.Parties == nil {
-		j.Parties = []cases.Party{}
+	for _, p := range d.Parties {
+		j.Parties = append(j.Parties, jsonParty{Role: p.Role, Name: p.Name, Email: p.Email})
 	}
 	for _, e := range d.Events {
 		j.Events = append(j.Events, jsonEvent{At: stamp(e.At, loc), Kind: e.Kind, Actor: e.Actor, Text: e.Text})
@@ -280,6 +312,9 @@ func printDossier(w io.Writer, d *cases.Dossier, loc *time.Location) {
 	fmt.Fprintf(w, "Category:     %s\n", dash(d.Category))
 	fmt.Fprintf(w, "Handler:      %s\n", dash(d.Handler))
 	fmt.Fprintf(w, "Opened:       %s\n", d.Opened.In(loc).Format("2006-01-02 15:04 MST"))
+	if name, ok := map[string]string{cases.LangDutch: "Dutch", cases.LangEnglish: "English"}[d.Language]; ok {
+		fmt.Fprintf(w, "Language:     %s (mail to the complainant)\n", name)
+	}
 	if d.Confidential {
 		fmt.Fprintln(w, "Confidential: the complainant's identity is never mailed to the accused")
 	}
@@ -288,7 +323,7 @@ func printDossier(w io.Writer, d *cases.Dossier, loc *time.Location) {
 	}
 	fmt.Fprintln(w, "\nParties:")
 	for _, p := range d.Parties {
-		fmt.Fprintf(w, "  %-12s %s <%s>\n", p.Role, dash(p.Name), p.Email)
+		fmt.Fprintf(w, "  %-12s %s\n", p.Role, partyName(p))
 	}
 	if len(d.Fields) > 0 {
 		fmt.Fprintln(w, "\nForm:")
@@ -304,11 +339,11 @@ func printDossier(w io.Writer, d *cases.Dossier, loc *time.Location) {
 		if !dl.Met.IsZero() {
 			status = "met " + dl.Met.In(loc).Format("2006-01-02")
 		}
-		fmt.Fprintf(w, "  %-17s %s  %-10s %s\n", dl.Kind, dl.Due.In(loc).Format("2006-01-02 15:04"), dl.Article, status)
+		fmt.Fprintf(w, "  %-17s %s  %-16s %s\n", dl.Kind, dl.Due.In(loc).Format("2006-01-02 15:04"), dash(cases.FormatArticle(dl.Article, "nl")), status)
 	}
 	fmt.Fprintln(w, "\nTimeline:")
 	for _, e := range d.Events {
-		fmt.Fprintf(w, "  %s  %-15s %-28s %s\n", e.At.In(loc).Format("2006-01-02 15:04"), e.Kind, e.Actor, e.Text)
+		fmt.Fprintf(w, "  %s  %-15s %-28s %s\n", e.At.In(loc).Format("2006-01-02 15:04"), e.Kind, e.Actor, indentLines(e.Text, timelineTextColumn))
 	}
 	fmt.Fprintln(w, "\nMessages:")
 	for _, msg := range d.Messages {
