@@ -282,14 +282,20 @@ func (e *Engine) refuse(ctx context.Context, tx *Tx, caseID string, in *Inbound,
 		}
 		return err
 	}
+	// The sender is not who may give these commands: the refusal repeats
+	// only their keywords, nothing else of what the sender wrote.
 	var results []CommandResult
 	for _, c := range cmds {
-		results = append(results, CommandResult{Line: c.Line, Result: reason})
+		results = append(results, CommandResult{Line: keywordOf(c), Result: reason})
 	}
-	data := MailData{Subject: in.Subject, RecipientName: in.From.Name, From: in.From, Reason: reason, Commands: results}
+	data := MailData{Subject: in.Subject, From: in.From, Reason: reason, Commands: results, Unverified: true}
 	_, err = e.queueMail(ctx, tx, caseID, MailRefusal, in.From.Email, in.MessageID, threadRefs(in), data)
 	return err
 }
+
+// keywordOf is a command as an answer to an unverified sender may repeat
+// it: its keyword alone.
+func keywordOf(c Command) string { return "#" + c.Word }
 
 func commandLines(cmds []Command) string {
 	var lines []string
@@ -318,11 +324,20 @@ func (e *Engine) askConfirmation(ctx context.Context, tx *Tx, c Case, in *Inboun
 			return err
 		}
 	}
+	// A staff member is sent the whole lines (to an address of ours); a
+	// complainant, whose address anyone may have given, the keywords.
 	var results []CommandResult
 	for _, cmd := range cmds {
-		results = append(results, CommandResult{Line: cmd.Line})
+		line := cmd.Line
+		if !staff {
+			line = keywordOf(cmd)
+		}
+		results = append(results, CommandResult{Line: line})
 	}
 	data := MailData{Subject: in.Subject, RecipientName: to.Name, Commands: results}
+	if !staff {
+		data.RecipientName, data.Unverified = "", true
+	}
 	if staff {
 		// Who else could have sent it: a forged From usually comes with
 		// the staff member's reply address from a forwarded mail.

@@ -607,7 +607,11 @@ func (e *Engine) openCase(ctx context.Context, tx *Tx, in *Inbound) (Result, err
 		return Result{}, err
 	}
 	if noReply == "" {
-		if _, err := e.queueMail(ctx, tx, id, MailAck, in.From.Email, in.MessageID, refs, data); err != nil {
+		ack := data
+		if in.FromAuth == "" {
+			ack.Unverified, ack.RecipientName = true, ""
+		}
+		if _, err := e.queueMail(ctx, tx, id, MailAck, in.From.Email, in.MessageID, refs, ack); err != nil {
 			return Result{}, err
 		}
 	} else {

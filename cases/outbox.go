@@ -136,6 +136,12 @@ type MailData struct {
 	// and until when more mail from that sender is held (held).
 	HeldCount int       `json:"held_count,omitempty"`
 	HeldUntil time.Time `json:"held_until,omitzero"`
+	// Unverified says that nothing proves the recipient sent the mail this
+	// one answers (an acknowledgement, refusal or confirmation to a From
+	// address anyone can write): it repeats nothing of what they wrote but
+	// the subject, so that the desk cannot be made to mail a stranger's
+	// text, under its own name, to whatever address the stranger chose.
+	Unverified bool `json:"unverified,omitempty"`
 	// Unproven says that nothing but the subject tag and the From address
 	// tie the message to its case (update): its sender is not proven.
 	Unproven bool `json:"unproven,omitempty"`

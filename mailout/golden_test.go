@@ -82,6 +82,16 @@ func goldenMails() []goldenMail {
 			d.Deadlines = ikwdDeadlines[:2] // the decision waits for the complete complaint
 			d.Pending = []string{cases.DeadlineDecision}
 		})},
+		{"ack-unverified", cases.MailAck, with(func(d *cases.MailData, lang string) {
+			d.Role, d.RecipientName, d.Deadlines, d.Fields, d.Unverified = cases.RecipientComplainant, "", ikwdDeadlines, fields, true
+			d.Fields = append(d.Fields, cases.FieldValue{Key: "accused", Value: "Karel de Vries"}, cases.FieldValue{Key: "event_date", Value: "2026-11-20"})
+		})},
+		{"ack-incomplete-unverified", cases.MailAck, with(func(d *cases.MailData, lang string) {
+			d.Role, d.RecipientName, d.Fields, d.Unverified = cases.RecipientComplainant, "", fields, true
+			d.Missing = []string{"accused", "event_date"}
+			d.Deadlines = ikwdDeadlines[:2]
+			d.Pending = []string{cases.DeadlineDecision}
+		})},
 		{"announce", cases.MailAnnounce, with(func(d *cases.MailData, lang string) {
 			d.Role, d.RecipientName, d.Deadlines, d.Fields = cases.RecipientStaff, "Piet Bakker", ikwdDeadlines, fields
 			d.Missing = []string{"accused"}

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	htmltemplate "html/template"
 	"io/fs"
+	"slices"
 	"strings"
 	texttemplate "text/template"
 	"time"
@@ -324,19 +325,38 @@ func funcs(lang string) texttemplate.FuncMap {
 			}
 			return joinAnd(needs, lang)
 		},
+		// form is the complainant's form: every field with what we have,
+		// or, to an unverified sender (whose words are not repeated), the
+		// missing fields, blank.
 		"form": func(d cases.MailData) string {
 			have := map[string]string{}
 			for _, f := range d.Fields {
 				have[f.Key] = f.Value
 			}
+			keys := cases.FieldKeys
+			if d.Unverified {
+				keys = d.Missing
+				have = nil
+			}
 			var b strings.Builder
-			for i, k := range cases.FieldKeys {
+			for i, k := range keys {
 				if i > 0 {
 					b.WriteString("\n")
 				}
 				b.WriteString(cases.FieldLabel(k, lang) + ": " + strings.ReplaceAll(have[k], "\n", "\n  "))
 			}
 			return b.String()
+		},
+		// received names the form fields a complaint gave, by their
+		// labels, without their values.
+		"received": func(d cases.MailData) string {
+			var labels []string
+			for _, k := range cases.FieldKeys {
+				if slices.ContainsFunc(d.Fields, func(f cases.FieldValue) bool { return f.Key == k && f.Value != "" }) {
+					labels = append(labels, strings.ToLower(cases.FieldLabel(k, lang)))
+				}
+			}
+			return joinAnd(labels, lang)
 		},
 		"size":  formatSize,
 		"quote": quote,

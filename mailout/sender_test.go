@@ -142,9 +142,16 @@ func TestSendAckWithThreadingHeaders(t *testing.T) {
 		}
 	}
 	// 23 Nov 2026 + 5 working days = Monday 30 November.
-	for _, want := range []string{res.CaseID, "maandag 30 november 2026", "Aangeklaagde: de docent", "Naam: Jan de Vries"} {
+	// The sender is not verified: the acknowledgement names what arrived
+	// but repeats none of it (issue: amplification), not even the name.
+	for _, want := range []string{res.CaseID, "maandag 30 november 2026", "Wij hebben ontvangen: naam, adres, aangeklaagde, datum voorval en omschrijving.", "Beste heer, mevrouw,"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("text part lacks %q:\n%s", want, text)
+		}
+	}
+	for _, echo := range []string{"Jan de Vries", "de docent", "Dorpsstraat", "geen antwoord"} {
+		if strings.Contains(text, echo) || strings.Contains(html, echo) {
+			t.Errorf("the acknowledgement to an unverified sender repeats %q", echo)
 		}
 	}
 	if !strings.Contains(html, "<strong>"+res.CaseID+"</strong>") {

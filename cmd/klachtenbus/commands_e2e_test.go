@@ -233,8 +233,17 @@ func TestFloodFromOneMailbox(t *testing.T) {
 	if got := len(inbox(t, imapAddr, mailbox, "INBOX")); got != n-cap {
 		t.Errorf("the complaint mailbox holds %d messages, want the %d held ones", got, n-cap)
 	}
-	if got := len(inbox(t, imapAddr, "victim@example.test", "INBOX")); got != 5 {
-		t.Errorf("the victim's mailbox holds %d acknowledgements, want 5", got)
+	acks := inbox(t, imapAddr, "victim@example.test", "INBOX")
+	if len(acks) != 5 {
+		t.Errorf("the victim's mailbox holds %d acknowledgements, want 5", len(acks))
+	}
+	// Of what the attacker wrote, an acknowledgement repeats the subject
+	// alone: not the body's text.
+	for _, raw := range acks {
+		if strings.Contains(string(raw), "reclame") {
+			t.Errorf("an acknowledgement repeats the sender's text:\n%s", raw)
+			break
+		}
 	}
 	d.stop(t)
 	if got := cases(); got != cap {
