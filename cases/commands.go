@@ -196,7 +196,7 @@ func (e *Engine) actOnCommands(ctx context.Context, tx *Tx, caseID string, in *I
 		return false, err
 	}
 	isComplainant := !isStaff && c.Complainant.Email != "" && SameAddr(c.Complainant.Email, from)
-	token := e.proven(in, caseID, from)
+	token := e.proven(tx.Now, in, caseID, from)
 
 	// A reply to a confirmation mail carries out the commands it confirms.
 	// The proof is the confirmation's Message-ID in In-Reply-To or
@@ -258,9 +258,9 @@ func (e *Engine) actOnCommands(ctx context.Context, tx *Tx, caseID string, in *I
 // when it does not. The description names no token, so it can be logged.
 // Message-IDs in In-Reply-To/References never count: they travel to
 // everyone later in a thread.
-func (e *Engine) proven(in *Inbound, caseID, addr string) string {
+func (e *Engine) proven(now time.Time, in *Inbound, caseID, addr string) string {
 	for _, rc := range in.Recipients {
-		if id, tok, ok := ParseReplyAddress(rc.Email, e.Org.Mailbox); ok && id == caseID && ValidToken(e.Secret, caseID, addr, tok) {
+		if id, tok, ok := ParseReplyAddress(rc.Email, e.Org.Mailbox); ok && id == caseID && e.validToken(now, caseID, addr, tok) {
 			return "reply token in the recipient address"
 		}
 	}

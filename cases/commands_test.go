@@ -877,3 +877,47 @@ func TestStaffConfirmationExpires(t *testing.T) {
 		t.Fatal("an expired confirmation ran its command")
 	}
 }
+
+// TestCommandSecretRotation: after command_secret changes, tokens and
+// Message-IDs made with the previous one still thread (and a complainant's
+// token still proves the complainant) until the grace period ends; then
+// they are strangers' again.
+func TestCommandSecretRotation(t *testing.T) {
+	e, clk := newTestEngine(t)
+	id := openTestCase(t, e)
+	ack, _ := findMail(outbox(t, e), MailAck, jan)
+	old := e.Secret
+	e.Secret, e.PreviousSecret, e.PreviousUntil = []byte("new-secret"), old, clk.Now().Add(7*24*time.Hour)
+
+	byToken := func() *Inbound { return withToken(reply(id, jan, "#status"), id, jan) }
+	byRef := func() *Inbound {
+		in := complaint("other@example.test", "Re: iets", "Nog een vraag.")
+		in.InReplyTo = []string{ack.MessageID}
+		return in
+	}
+	n := len(outbox(t, e))
+	if r := ingest(t, e, byToken()); r.CaseID != id {
+		t.Fatalf("old token in the grace period: %+v", r)
+	}
+	if _, ok := findMail(mailsSince(t, e, n), MailTranscript, jan); !ok {
+		t.Errorf("old token in the grace period does not prove the complainant: %v", kinds(mailsSince(t, e, n)))
+	}
+	if r := ingest(t, e, byRef()); r.CaseID != id {
+		t.Fatalf("old Message-ID in the grace period: %+v", r)
+	}
+	// New mail carries the new secret's token.
+	if m := outbox(t, e); !strings.Contains(m[len(m)-1].ReplyTo, Token(e.Secret, id, m[len(m)-1].Recipient)) {
+		t.Errorf("new mail's Reply-To %q is not under the new secret", m[len(m)-1].ReplyTo)
+	}
+
+	clk.Advance(8 * 24 * time.Hour)
+	n = len(outbox(t, e))
+	if r := ingest(t, e, byToken()); r.CaseID == id && len(mailsSince(t, e, n)) > 0 {
+		if _, ok := findMail(mailsSince(t, e, n), MailTranscript, jan); ok {
+			t.Error("old token after the grace period still proves the complainant")
+		}
+	}
+	if r := ingest(t, e, byRef()); r.CaseID == id {
+		t.Errorf("old Message-ID after the grace period still threads: %+v", r)
+	}
+}

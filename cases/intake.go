@@ -43,6 +43,11 @@ type Engine struct {
 	Staff  []Staff
 	// Secret is the HMAC key of the reply tokens and message tags.
 	Secret []byte
+	// PreviousSecret, until PreviousUntil, is accepted beside Secret for
+	// tokens and message tags, so that replies to mail sent before the
+	// command secret was changed still thread and prove what they proved.
+	PreviousSecret []byte
+	PreviousUntil  time.Time
 	// StaffProof says what proves a staff member's command; "" is
 	// ProofOrigin.
 	StaffProof StaffProof
@@ -292,7 +297,7 @@ func (e *Engine) findCase(ctx context.Context, tx *Tx, in *Inbound) (caseID stri
 		if !ok {
 			continue
 		}
-		if our.Minted(e.Secret) {
+		if e.minted(tx.Now, our) {
 			if ok, err := caseExists(ctx, tx, our.CaseID); err != nil || ok {
 				return our.CaseID, false, err
 			}
@@ -351,7 +356,7 @@ func (e *Engine) tokenValid(ctx context.Context, tx *Tx, caseID, tok, from strin
 	if ok, err := caseExists(ctx, tx, caseID); err != nil || !ok {
 		return false, err
 	}
-	if from != "" && ValidToken(e.Secret, caseID, from, tok) {
+	if from != "" && e.validToken(tx.Now, caseID, from, tok) {
 		return true, nil
 	}
 	rows, err := tx.QueryContext(ctx, `SELECT DISTINCT email FROM parties WHERE case_id = ? AND email != ''`, caseID)
@@ -364,7 +369,7 @@ func (e *Engine) tokenValid(ctx context.Context, tx *Tx, caseID, tok, from strin
 		if err := rows.Scan(&addr); err != nil {
 			return false, err
 		}
-		if ValidToken(e.Secret, caseID, addr, tok) {
+		if e.validToken(tx.Now, caseID, addr, tok) {
 			return true, nil
 		}
 	}
@@ -372,7 +377,7 @@ func (e *Engine) tokenValid(ctx context.Context, tx *Tx, caseID, tok, from strin
 		return false, err
 	}
 	for _, s := range e.Staff {
-		if ValidToken(e.Secret, caseID, s.Email, tok) {
+		if e.validToken(tx.Now, caseID, s.Email, tok) {
 			return true, nil
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // tokenLen is the length of a reply token in hex digits (48 bits): short
@@ -159,4 +160,34 @@ func LogMessageID(id, domain string) string {
 func Domain(addr string) string {
 	_, d, _ := strings.Cut(addr, "@")
 	return asciiLower(d)
+}
+
+// secrets are the command secrets a token or tag may be made with at
+// now: the current one, and the previous one until its time is up.
+func (e *Engine) secrets(now time.Time) [][]byte {
+	if len(e.PreviousSecret) > 0 && !now.After(e.PreviousUntil) {
+		return [][]byte{e.Secret, e.PreviousSecret}
+	}
+	return [][]byte{e.Secret}
+}
+
+// validToken reports whether token is addr's token for a case under one
+// of the secrets valid at now.
+func (e *Engine) validToken(now time.Time, caseID, addr, token string) bool {
+	for _, s := range e.secrets(now) {
+		if ValidToken(s, caseID, addr, token) {
+			return true
+		}
+	}
+	return false
+}
+
+// minted reports whether one of the secrets valid at now made id's tag.
+func (e *Engine) minted(now time.Time, id OurID) bool {
+	for _, s := range e.secrets(now) {
+		if id.Minted(s) {
+			return true
+		}
+	}
+	return false
 }

@@ -73,6 +73,8 @@ const (
 	EnvIMAPPassword  = "KLACHTENBUS_IMAP_PASSWORD"
 	EnvSMTPPassword  = "KLACHTENBUS_SMTP_PASSWORD"
 	EnvCommandSecret = "KLACHTENBUS_COMMAND_SECRET"
+	// EnvPreviousCommandSecret holds the previous command secret.
+	EnvPreviousCommandSecret = "KLACHTENBUS_PREVIOUS_COMMAND_SECRET"
 )
 
 // DefaultPath is the configuration file used when neither -config nor
@@ -156,10 +158,17 @@ type Store struct {
 
 // Security is the [security] section.
 type Security struct {
-	CommandSecret      string   `toml:"command_secret"`       // HMAC key for reply tokens; secret
-	CommandSecretFile  string   `toml:"command_secret_file"`  // resolved to an absolute path
-	TrustedAuthservIDs []string `toml:"trusted_authserv_ids"` // Authentication-Results we believe
-	AutoReplyLimit     int      `toml:"auto_reply_limit"`     // automatic answers per address per 24h; default 5
+	CommandSecret string `toml:"command_secret"` // HMAC key for reply tokens; secret
+	// PreviousCommandSecret is the command secret before the last change:
+	// tokens and Message-IDs made with it are still accepted until
+	// PreviousSecretUntil (a date), so replies to mail sent before the
+	// change still thread. Secret, like CommandSecret.
+	PreviousCommandSecret     string   `toml:"previous_command_secret"`
+	PreviousCommandSecretFile string   `toml:"previous_command_secret_file"`
+	PreviousSecretUntil       string   `toml:"previous_secret_until"` // YYYY-MM-DD, the last day it is accepted
+	CommandSecretFile         string   `toml:"command_secret_file"`   // resolved to an absolute path
+	TrustedAuthservIDs        []string `toml:"trusted_authserv_ids"`  // Authentication-Results we believe
+	AutoReplyLimit            int      `toml:"auto_reply_limit"`      // automatic answers per address per 24h; default 5
 	// IntakePerSender caps the new cases one sender's mailbox opens per
 	// hour; more is held in the mailbox until the hour has passed. 0: no
 	// cap. Default 10.
@@ -396,6 +405,7 @@ func (c *Config) Redacted() *Config {
 	redact(&r.IMAP.Password)
 	redact(&r.SMTP.Password)
 	redact(&r.Security.CommandSecret)
+	redact(&r.Security.PreviousCommandSecret)
 	return &r
 }
 
@@ -499,4 +509,18 @@ func DevDefaults() *Config {
 		c.loc = loc
 	}
 	return c
+}
+
+// PreviousSecret returns the previous command secret and the end of the
+// last day it is accepted (in the organisation's time zone), or ok false
+// when there is none.
+func (c *Config) PreviousSecret() (secret []byte, until time.Time, ok bool) {
+	if c.Security.PreviousCommandSecret == "" || c.Security.PreviousSecretUntil == "" {
+		return nil, time.Time{}, false
+	}
+	day, err := time.ParseInLocation("2006-01-02", c.Security.PreviousSecretUntil, c.Location())
+	if err != nil {
+		return nil, time.Time{}, false
+	}
+	return []byte(c.Security.PreviousCommandSecret), day.AddDate(0, 0, 1).Add(-time.Second), true
 }

@@ -178,6 +178,8 @@ func TestValidation(t *testing.T) {
 		{"helo", add("[smtp]", `helo_name = "a b"`), "smtp.helo_name", 11, "not a host name"},
 		{"store empty", appendDoc("[store]\npath = \"\""), "store.path", 21, "must name"},
 		{"staff proof", add("[security]", `staff_proof = "trust-me"`), "security.staff_proof", 14, `must be "origin" or "token"`},
+		{"previous secret without a date", add("[security]", `previous_command_secret = "old-secret-ABC"`), "security.previous_secret_until", 13, "missing"},
+		{"previous secret date", add("[security]", "previous_command_secret = \"old-secret-ABC\"\nprevious_secret_until = \"31-03-2027\""), "security.previous_secret_until", 15, "not a date"},
 		{"authres hops", add("[security]", `authres_hops = -1`), "security.authres_hops", 14, "between 0 and 20"},
 		{"password in plain text over the network", add("[imap]", `tls = "none"`), "imap.tls", 6, "plain text to imap.example.test:993"},
 	}

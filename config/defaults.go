@@ -234,6 +234,8 @@ func (c *Config) resolve() error {
 	secret("smtp.password", "smtp.password_file", EnvSMTPPassword, &c.SMTP.Password, &c.SMTP.PasswordFile)
 	secret("security.command_secret", "security.command_secret_file", EnvCommandSecret,
 		&c.Security.CommandSecret, &c.Security.CommandSecretFile)
+	secret("security.previous_command_secret", "security.previous_command_secret_file", EnvPreviousCommandSecret,
+		&c.Security.PreviousCommandSecret, &c.Security.PreviousCommandSecretFile)
 	return join(es)
 }
 

@@ -245,7 +245,7 @@ func (c *Config) decodeError(data []byte, err error) error {
 	return &Error{File: c.file, Err: err}
 }
 
-var secretKeys = []string{"imap.password", "smtp.password", "security.command_secret"}
+var secretKeys = []string{"imap.password", "smtp.password", "security.command_secret", "security.previous_command_secret"}
 
 func isSecretKey(key string) bool { return slices.Contains(secretKeys, strings.ToLower(key)) }
 

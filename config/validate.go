@@ -129,6 +129,19 @@ func (c *Config) Validate() error {
 	if c.Security.AutoReplyLimit < 0 {
 		add("security.auto_reply_limit", "must be 0 or more, got %d", c.Security.AutoReplyLimit)
 	}
+	switch prev, until := c.Security.PreviousCommandSecret, c.Security.PreviousSecretUntil; {
+	case prev != "" && until == "":
+		add("security.previous_secret_until", "missing: say until which day (YYYY-MM-DD) the previous command secret is accepted")
+	case until != "" && prev == "":
+		add("security.previous_secret_until", "there is no previous_command_secret to accept")
+	case until != "":
+		if _, err := time.Parse("2006-01-02", until); err != nil {
+			add("security.previous_secret_until", "%q is not a date (YYYY-MM-DD)", until)
+		}
+		if prev == c.Security.CommandSecret {
+			add("security.previous_command_secret", "is the same as command_secret")
+		}
+	}
 	if c.Security.IntakePerSender < 0 {
 		add("security.intake_per_sender", "must be 0 (no cap) or more, got %d", c.Security.IntakePerSender)
 	}

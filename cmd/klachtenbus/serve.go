@@ -217,7 +217,10 @@ func (d *Daemon) open(ctx context.Context, now func() time.Time) error {
 	for _, s := range c.Staff {
 		staff = append(staff, cases.Staff{Email: s.Email, Name: s.Name, Roles: s.Roles})
 	}
+	prevSecret, prevUntil, _ := c.PreviousSecret()
 	d.Engine = &cases.Engine{
+		PreviousSecret:  prevSecret,
+		PreviousUntil:   prevUntil,
 		Store:           st,
 		Policy:          policy,
 		Org:             cases.Org{Name: c.Organisation.Name, Mailbox: c.Organisation.Mailbox, Language: c.Organisation.Language, Location: c.Location()},
