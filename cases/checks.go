@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/klachtenbus/klachtenbus/cases/regulation"
 )
 
 // EventDeclineSuggested records an intake check that found a reason to
@@ -25,17 +27,6 @@ func isAnonymous(fields map[string]string, from Address) bool {
 	return strings.TrimSpace(from.Name) == ""
 }
 
-// ground finds the preset's decline ground for an intake check, numbered
-// from 1; 0 when the preset has none.
-func (p *Policy) ground(check string) (int, DeclineGround) {
-	for i, g := range p.DeclineGrounds {
-		if g.Check == check {
-			return i + 1, g
-		}
-	}
-	return 0, DeclineGround{}
-}
-
 // intakeChecks looks for reasons to decline a complaint (SPEC section 6):
 // the event lies outside the complaint window, the same complainant's
 // complaint about the same accused was dealt with before, or it is
@@ -46,7 +37,7 @@ func (e *Engine) intakeChecks(ctx context.Context, tx *Tx, caseID string, receiv
 	p := e.Policy
 	var flags []IntakeFlag
 	flag := func(check, why, exceptions, article string) {
-		n, g := p.ground(check)
+		n, g := p.Ground(check)
 		if n == 0 {
 			g.Article = article
 		}
@@ -58,7 +49,7 @@ func (e *Engine) intakeChecks(ctx context.Context, tx *Tx, caseID string, receiv
 			if day, ok := ParseEventDate(v, received.In(loc)); ok {
 				end := p.Calendar().Due(day, w.Term, p.Statutory)
 				if received.After(end) {
-					flag(CheckWindow, e.say("de gebeurtenis was op %s, langer dan %s voor de klacht binnenkwam",
+					flag(regulation.CheckWindow, e.say("de gebeurtenis was op %s, langer dan %s voor de klacht binnenkwam",
 						"the event was on %s, more than %s before the complaint came in", day.Format("2006-01-02"), w.Term.Describe()),
 						w.Exceptions, w.Article)
 				}
@@ -72,12 +63,12 @@ func (e *Engine) intakeChecks(ctx context.Context, tx *Tx, caseID string, receiv
 			JOIN parties pa ON pa.case_id = c.id AND pa.role = 'accused' AND lower(trim(pa.name)) = lower(?)
 			WHERE c.id != ? AND c.decided_at IS NOT NULL ORDER BY c.opened_at LIMIT 1`, from.Email, acc, caseID).Scan(&earlier)
 		if err == nil {
-			flag(CheckHandled, e.say("dezelfde klager diende over %s al eerder een klacht in die is afgehandeld (%s)",
+			flag(regulation.CheckHandled, e.say("dezelfde klager diende over %s al eerder een klacht in die is afgehandeld (%s)",
 				"the same complainant made an earlier complaint about %s that was dealt with (%s)", acc, earlier), "", "")
 		}
 	}
-	if p.Anonymous == AnonymousRefusedUnlessStrict && isAnonymous(fields, from) {
-		flag(CheckAnonymous, e.say("de klacht is anoniem; de regeling behandelt die alleen als de aard van de klacht strikte anonimiteit vereist",
+	if p.Anonymous == regulation.AnonymousRefusedUnlessStrict && isAnonymous(fields, from) {
+		flag(regulation.CheckAnonymous, e.say("de klacht is anoniem; de regeling behandelt die alleen als de aard van de klacht strikte anonimiteit vereist",
 			"the complaint is anonymous; the regulation deals with those only when the nature of the complaint requires strict anonymity"), "", p.AnonymousArticle)
 	}
 	// Keep only the flags not recorded before.
@@ -106,7 +97,7 @@ func (e *Engine) intakeChecks(ctx context.Context, tx *Tx, caseID string, receiv
 
 // declineNoticeDefault is the decline-notice term when a preset names
 // none: four weeks, as awb 9:8 lid 3 and schakel art. 11 give it.
-var declineNoticeDefault = MustParseTerm("4w")
+var declineNoticeDefault = regulation.MustParseTerm("4w")
 
 // startDeclineNotice sets the term within which the complainant is told
 // that the complaint will not be dealt with, when it is not set yet.
@@ -114,16 +105,16 @@ func (e *Engine) startDeclineNotice(ctx context.Context, tx *Tx, caseID string, 
 	p := e.Policy
 	due := p.Calendar().Due(received, declineNoticeDefault, p.Statutory)
 	article := f.Article
-	if rule, ok := p.Rule(DeadlineDeclineNotice); ok {
-		for _, d := range p.Deadlines(CaseDates{Received: received}) {
-			if d.Kind == DeadlineDeclineNotice {
+	if rule, ok := p.Rule(regulation.DeadlineDeclineNotice); ok {
+		for _, d := range p.Deadlines(regulation.CaseDates{Received: received}) {
+			if d.Kind == regulation.DeadlineDeclineNotice {
 				due = d.Due
 			}
 		}
 		article = rule.Article
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO deadlines (case_id, kind, due, article) VALUES (?, ?, ?, ?)
-		ON CONFLICT (case_id, kind) DO NOTHING`, caseID, DeadlineDeclineNotice, due.Unix(), article); err != nil {
+		ON CONFLICT (case_id, kind) DO NOTHING`, caseID, regulation.DeadlineDeclineNotice, due.Unix(), article); err != nil {
 		return fmt.Errorf("decline notice deadline: %w", err)
 	}
 	return nil
@@ -131,22 +122,22 @@ func (e *Engine) startDeclineNotice(ctx context.Context, tx *Tx, caseID string, 
 
 // caseDeadlines are the deadlines the policy sets for a case at intake:
 // all but the decline notice, which only a reason to decline starts.
-func (e *Engine) caseDeadlines(d CaseDates) []Deadline {
-	return slices.DeleteFunc(e.Policy.Deadlines(d), func(d Deadline) bool { return d.Kind == DeadlineDeclineNotice })
+func (e *Engine) caseDeadlines(d regulation.CaseDates) []regulation.Deadline {
+	return slices.DeleteFunc(e.Policy.Deadlines(d), func(d regulation.Deadline) bool { return d.Kind == regulation.DeadlineDeclineNotice })
 }
 
 // pendingUntilComplete leaves out of ds the deadlines that start once the
 // complaint is complete, while fields are missing, and names them.
-func (e *Engine) pendingUntilComplete(ds []Deadline, missing []string) ([]Deadline, []string) {
+func (e *Engine) pendingUntilComplete(ds []regulation.Deadline, missing []string) ([]regulation.Deadline, []string) {
 	if len(missing) == 0 {
 		return ds, nil
 	}
 	var pending []string
 	for _, r := range e.Policy.Rules {
-		if r.From == FromComplete {
+		if r.From == regulation.FromComplete {
 			pending = append(pending, r.Kind)
 		}
 	}
-	out := slices.DeleteFunc(slices.Clone(ds), func(d Deadline) bool { return slices.Contains(pending, d.Kind) })
+	out := slices.DeleteFunc(slices.Clone(ds), func(d regulation.Deadline) bool { return slices.Contains(pending, d.Kind) })
 	return out, pending
 }

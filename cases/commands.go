@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/klachtenbus/klachtenbus/cases/regulation"
 )
 
 // Event kinds of commands (SPEC section 5). Every state change is one of
@@ -67,7 +69,7 @@ func parseOutcome(s string) (string, bool) {
 }
 
 // bodyRoles maps an escalation body to the staff role that sits on it.
-var bodyRoles = map[string]string{BodyBoard: "board", BodyCommittee: "committee"}
+var bodyRoles = map[string]string{regulation.BodyBoard: "board", regulation.BodyCommittee: "committee"}
 
 // cmdError is a command that could not be carried out, with the reason in
 // the organisation's language.
@@ -129,7 +131,7 @@ func (r *cmdRun) pick(nl, en string) string {
 }
 
 // label names an escalation body in the actor's language.
-func (r *cmdRun) label(s EscalationStep) string {
+func (r *cmdRun) label(s regulation.EscalationStep) string {
 	if r.lang() == LangEnglish && s.LabelEN != "" {
 		return s.LabelEN
 	}
@@ -137,7 +139,7 @@ func (r *cmdRun) label(s EscalationStep) string {
 }
 
 // groundText gives a ground to decline in the actor's language.
-func (r *cmdRun) groundText(g DeclineGround) string {
+func (r *cmdRun) groundText(g regulation.DeclineGround) string {
 	if r.lang() == LangEnglish && g.TextEN != "" {
 		return g.TextEN
 	}
@@ -587,7 +589,7 @@ func (r *cmdRun) dropOpenDeadlines(keep ...string) error {
 
 // setDeadlines writes the deadlines of the given kinds that the policy
 // gives for the case's dates, replacing open ones of the same kind.
-func (r *cmdRun) setDeadlines(dates CaseDates, kinds ...string) error {
+func (r *cmdRun) setDeadlines(dates regulation.CaseDates, kinds ...string) error {
 	for _, d := range r.e.Policy.Deadlines(dates) {
 		if !slices.Contains(kinds, d.Kind) {
 			continue
@@ -602,12 +604,12 @@ func (r *cmdRun) setDeadlines(dates CaseDates, kinds ...string) error {
 }
 
 // dates are the moments of a case its deadlines count from.
-func (r *cmdRun) dates(c Case) (CaseDates, error) {
+func (r *cmdRun) dates(c Case) (regulation.CaseDates, error) {
 	var advice sql.NullInt64
 	if err := r.tx.QueryRowContext(r.ctx, `SELECT advice_at FROM cases WHERE id = ?`, c.ID).Scan(&advice); err != nil {
-		return CaseDates{}, err
+		return regulation.CaseDates{}, err
 	}
-	return CaseDates{Received: c.Opened, Complete: c.Complete, Decided: c.Decided, Closed: c.Closed, Advice: fromUnix(advice)}, nil
+	return regulation.CaseDates{Received: c.Opened, Complete: c.Complete, Decided: c.Decided, Closed: c.Closed, Advice: fromUnix(advice)}, nil
 }
 
 func (r *cmdRun) assign(c Case, cmd Command) (string, error) {
@@ -749,7 +751,7 @@ func (r *cmdRun) notifyAccused(c Case) (string, error) {
 	if _, err := r.e.queueMail(r.ctx, r.tx, c.ID, MailAccused, acc.Email, "", nil, data); err != nil {
 		return "", err
 	}
-	if err := r.meet(DeadlineAccusedNotified); err != nil {
+	if err := r.meet(regulation.DeadlineAccusedNotified); err != nil {
 		return "", err
 	}
 	if err := addEvent(r.ctx, r.tx, c.ID, EventAccusedNotified, r.actor.Email, "accused notified: "+acc.Email); err != nil {
@@ -773,7 +775,7 @@ func (r *cmdRun) record(c Case, cmd Command) (string, error) {
 	if cmd.Name == CmdMinutes {
 		kind = EventMinutes
 		// A record of a conversation is contact with the complainant.
-		if err := r.meet(DeadlineTakenUp); err != nil {
+		if err := r.meet(regulation.DeadlineTakenUp); err != nil {
 			return "", err
 		}
 	}
@@ -789,7 +791,7 @@ func (r *cmdRun) record(c Case, cmd Command) (string, error) {
 // decisionDeadline returns the open decision deadline of a case.
 func (r *cmdRun) decisionDeadline(c Case) (time.Time, bool, error) {
 	var due int64
-	err := r.tx.QueryRowContext(r.ctx, `SELECT due FROM deadlines WHERE case_id = ? AND kind = ? AND met_at IS NULL`, c.ID, DeadlineDecision).Scan(&due)
+	err := r.tx.QueryRowContext(r.ctx, `SELECT due FROM deadlines WHERE case_id = ? AND kind = ? AND met_at IS NULL`, c.ID, regulation.DeadlineDecision).Scan(&due)
 	if errors.Is(err, sql.ErrNoRows) {
 		return time.Time{}, false, nil
 	}
@@ -833,7 +835,7 @@ func (r *cmdRun) extend(c Case, cmd Command) (string, error) {
 	}
 	original := due
 	for _, d := range p.Deadlines(dates) {
-		if d.Kind == DeadlineDecision {
+		if d.Kind == regulation.DeadlineDecision {
 			original = d.Due
 		}
 	}
@@ -844,7 +846,7 @@ func (r *cmdRun) extend(c Case, cmd Command) (string, error) {
 	if p.Extension.Reasons && strings.TrimSpace(cmd.Body) == "" {
 		return "", r.fail("de regeling vraagt een reden: zet die op de regels onder #verdagen", "the regulation asks for a reason: put it on the lines below #extend")
 	}
-	if _, err := r.tx.ExecContext(r.ctx, `UPDATE deadlines SET due = ? WHERE case_id = ? AND kind = ?`, newDue.Unix(), c.ID, DeadlineDecision); err != nil {
+	if _, err := r.tx.ExecContext(r.ctx, `UPDATE deadlines SET due = ? WHERE case_id = ? AND kind = ?`, newDue.Unix(), c.ID, regulation.DeadlineDecision); err != nil {
 		return "", err
 	}
 	if err := addEvent(r.ctx, r.tx, c.ID, EventExtended, r.actor.Email, fmt.Sprintf("decision term extended from %s to %s: %s",
@@ -857,7 +859,7 @@ func (r *cmdRun) extend(c Case, cmd Command) (string, error) {
 		return "", err
 	}
 	if slices.Contains(p.Extension.Inform, RecipientComplainant) {
-		if err := r.meet(DeadlineTakenUp); err != nil {
+		if err := r.meet(regulation.DeadlineTakenUp); err != nil {
 			return "", err
 		}
 	}
@@ -870,7 +872,7 @@ func articleSuffix(a, lang string) string {
 	if a == "" {
 		return ""
 	}
-	return " (" + FormatArticle(a, lang) + ")"
+	return " (" + regulation.FormatArticle(a, lang) + ")"
 }
 
 func firstWord(s string) string {
@@ -993,7 +995,7 @@ func (r *cmdRun) decide(c Case, cmd Command) (string, error) {
 
 // decided records the outcome of a case (a decision, or a binding
 // ruling), starts the follow-up clock and mails the parties.
-func (r *cmdRun) decided(c Case, outcome, body, event, kind string, step *EscalationStep) (string, error) {
+func (r *cmdRun) decided(c Case, outcome, body, event, kind string, step *regulation.EscalationStep) (string, error) {
 	now := r.tx.Now
 	if _, err := r.tx.ExecContext(r.ctx, `UPDATE cases SET state = ?, decided_at = ?, outcome = ? WHERE id = ?`,
 		string(StateDecided), now.Unix(), outcome, c.ID); err != nil {
@@ -1009,7 +1011,7 @@ func (r *cmdRun) decided(c Case, outcome, body, event, kind string, step *Escala
 	if err := addEvent(r.ctx, r.tx, c.ID, event, r.actor.Email, text+"\n"+body); err != nil {
 		return "", err
 	}
-	for _, k := range []string{DeadlineDecision, DeadlineTakenUp} {
+	for _, k := range []string{regulation.DeadlineDecision, regulation.DeadlineTakenUp} {
 		if err := r.meet(k); err != nil {
 			return "", err
 		}
@@ -1019,7 +1021,7 @@ func (r *cmdRun) decided(c Case, outcome, body, event, kind string, step *Escala
 	if err != nil {
 		return "", err
 	}
-	if err := r.setDeadlines(dates, DeadlineFollowUp); err != nil {
+	if err := r.setDeadlines(dates, regulation.DeadlineFollowUp); err != nil {
 		return "", err
 	}
 	data := MailData{Subject: c.Subject, Complainant: c.Complainant, Actor: r.actor, Outcome: outcome, Body: body,
@@ -1036,7 +1038,7 @@ func (r *cmdRun) decided(c Case, outcome, body, event, kind string, step *Escala
 
 func (r *cmdRun) decline(c Case, cmd Command) (string, error) {
 	grounds := r.e.Policy.DeclineGrounds
-	var ground *DeclineGround
+	var ground *regulation.DeclineGround
 	if len(grounds) > 0 {
 		n, err := strconv.Atoi(firstWord(cmd.Args))
 		if err != nil || n < 1 || n > len(grounds) {
@@ -1055,7 +1057,7 @@ func (r *cmdRun) decline(c Case, cmd Command) (string, error) {
 	if err := r.checkMove(c, StateDeclined); err != nil {
 		return "", err
 	}
-	if err := r.meet(DeadlineDeclineNotice); err != nil {
+	if err := r.meet(regulation.DeadlineDeclineNotice); err != nil {
 		return "", err
 	}
 	text := "declined: " + cmd.Body
@@ -1084,7 +1086,7 @@ func (r *cmdRun) end(c Case, to State, event, text string) error {
 	if _, err := r.tx.ExecContext(r.ctx, `UPDATE cases SET closed_at = ? WHERE id = ?`, now.Unix(), c.ID); err != nil {
 		return err
 	}
-	if err := r.dropOpenDeadlines(DeadlineFollowUp); err != nil {
+	if err := r.dropOpenDeadlines(regulation.DeadlineFollowUp); err != nil {
 		return err
 	}
 	c.Closed = now
@@ -1092,7 +1094,7 @@ func (r *cmdRun) end(c Case, to State, event, text string) error {
 	if err != nil {
 		return err
 	}
-	return r.setDeadlines(dates, DeadlineRetention)
+	return r.setDeadlines(dates, regulation.DeadlineRetention)
 }
 
 func (r *cmdRun) escalate(c Case, cmd Command, appeal bool) (string, error) {
@@ -1100,14 +1102,14 @@ func (r *cmdRun) escalate(c Case, cmd Command, appeal bool) (string, error) {
 	if len(steps) == 0 {
 		return "", r.fail("de regeling kent geen volgende instantie", "the regulation names no next body")
 	}
-	var step EscalationStep
+	var step regulation.EscalationStep
 	if appeal {
 		// The next body after the one the case was last with.
 		var last string
 		if err := r.tx.QueryRowContext(r.ctx, `SELECT escalated_to FROM cases WHERE id = ?`, c.ID).Scan(&last); err != nil {
 			return "", err
 		}
-		i := slices.IndexFunc(steps, func(s EscalationStep) bool { return s.Body == last })
+		i := slices.IndexFunc(steps, func(s regulation.EscalationStep) bool { return s.Body == last })
 		if i+1 >= len(steps) {
 			return "", r.fail("er is geen instantie meer om in beroep te gaan", "there is no further body to appeal to")
 		}
@@ -1121,7 +1123,7 @@ func (r *cmdRun) escalate(c Case, cmd Command, appeal bool) (string, error) {
 		for _, s := range steps {
 			bodies = append(bodies, s.Body)
 		}
-		i := slices.IndexFunc(steps, func(s EscalationStep) bool { return s.Body == arg })
+		i := slices.IndexFunc(steps, func(s regulation.EscalationStep) bool { return s.Body == arg })
 		if i < 0 {
 			return "", r.fail("geef de instantie: #escaleren %s", "give the body: #escalate %s", strings.Join(bodies, "|"))
 		}
@@ -1193,7 +1195,7 @@ func (r *cmdRun) ruling(c Case, cmd Command) (string, error) {
 	if err := r.tx.QueryRowContext(r.ctx, `SELECT escalated_to FROM cases WHERE id = ?`, c.ID).Scan(&body); err != nil {
 		return "", err
 	}
-	i := slices.IndexFunc(r.e.Policy.Escalation, func(s EscalationStep) bool { return s.Body == body })
+	i := slices.IndexFunc(r.e.Policy.Escalation, func(s regulation.EscalationStep) bool { return s.Body == body })
 	if i < 0 {
 		return "", r.fail("de instantie %q staat niet (meer) in de regeling", "the body %q is not in the regulation (any more)", body)
 	}
@@ -1225,8 +1227,8 @@ func (r *cmdRun) ruling(c Case, cmd Command) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if rule, ok := r.e.Policy.Rule(DeadlineDecision); ok && rule.From == FromAdvice {
-		if err := r.setDeadlines(dates, DeadlineDecision); err != nil {
+	if rule, ok := r.e.Policy.Rule(regulation.DeadlineDecision); ok && rule.From == regulation.FromAdvice {
+		if err := r.setDeadlines(dates, regulation.DeadlineDecision); err != nil {
 			return "", err
 		}
 	}
@@ -1270,7 +1272,7 @@ func (r *cmdRun) reopen(c Case) (string, error) {
 	if _, err := r.tx.ExecContext(r.ctx, `UPDATE cases SET closed_at = NULL WHERE id = ?`, c.ID); err != nil {
 		return "", err
 	}
-	if _, err := r.tx.ExecContext(r.ctx, `DELETE FROM deadlines WHERE case_id = ? AND kind = ? AND met_at IS NULL`, c.ID, DeadlineRetention); err != nil {
+	if _, err := r.tx.ExecContext(r.ctx, `DELETE FROM deadlines WHERE case_id = ? AND kind = ? AND met_at IS NULL`, c.ID, regulation.DeadlineRetention); err != nil {
 		return "", err
 	}
 	if c.Decided.IsZero() {
@@ -1282,7 +1284,7 @@ func (r *cmdRun) reopen(c Case) (string, error) {
 			return "", err
 		}
 		for _, d := range r.e.Policy.Deadlines(dates) {
-			if d.Kind != DeadlineDecision {
+			if d.Kind != regulation.DeadlineDecision {
 				continue
 			}
 			if _, err := r.tx.ExecContext(r.ctx, `INSERT INTO deadlines (case_id, kind, due, article) VALUES (?, ?, ?, ?)
@@ -1311,7 +1313,7 @@ func (r *cmdRun) statusOf(c Case) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		if !r.staff && d.Kind == DeadlineRetention {
+		if !r.staff && d.Kind == regulation.DeadlineRetention {
 			continue
 		}
 		s.Deadlines = append(s.Deadlines, StatusDeadline{Kind: d.Kind, Due: d.Due.In(r.e.Org.Location), Met: !d.Met.IsZero()})

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/klachtenbus/klachtenbus/cases/regulation"
 )
 
 const (
@@ -140,12 +142,12 @@ B. Handelaar
 			t.Errorf("no %s event by %s", k, handler)
 		}
 	}
-	for _, k := range []string{DeadlineTakenUp, DeadlineAccusedNotified, DeadlineDecision} {
+	for _, k := range []string{regulation.DeadlineTakenUp, regulation.DeadlineAccusedNotified, regulation.DeadlineDecision} {
 		if dl, ok := deadline(d, k); !ok || dl.Met.IsZero() {
 			t.Errorf("deadline %s = %+v, want met", k, dl)
 		}
 	}
-	if dl, ok := deadline(d, DeadlineFollowUp); !ok || !dl.Met.IsZero() || dl.Due.Before(clk.t.AddDate(0, 3, -1)) {
+	if dl, ok := deadline(d, regulation.DeadlineFollowUp); !ok || !dl.Met.IsZero() || dl.Due.Before(clk.t.AddDate(0, 3, -1)) {
 		t.Errorf("follow-up deadline = %+v, want open, three months on", dl)
 	}
 
@@ -335,7 +337,7 @@ func TestComplainantCommandNeedsTokenOrConfirmation(t *testing.T) {
 	if d.State != StateWithdrawn || !hasEvent(d, EventWithdrawn, jan) {
 		t.Fatalf("confirmed withdrawal: state %s, events %+v", d.State, d.Events)
 	}
-	if _, ok := deadline(d, DeadlineRetention); !ok {
+	if _, ok := deadline(d, regulation.DeadlineRetention); !ok {
 		t.Errorf("withdrawn case has no retention deadline")
 	}
 	ms = mailsSince(t, e, n)
@@ -374,7 +376,7 @@ func TestComplainantStatusWithToken(t *testing.T) {
 		t.Fatalf("status = %+v", st)
 	}
 	for _, dl := range st.Deadlines {
-		if dl.Kind == DeadlineRetention {
+		if dl.Kind == regulation.DeadlineRetention {
 			t.Errorf("the complainant's status shows the retention term")
 		}
 	}
@@ -460,7 +462,7 @@ func TestCommandErrors(t *testing.T) {
 
 func TestExtensionWithinTheLaw(t *testing.T) {
 	e, clk := newTestEngine(t)
-	pol, err := LoadPolicy(PolicyConfig{Preset: "awb"}, ams)
+	pol, err := regulation.LoadPolicy(regulation.PolicyConfig{Preset: "awb"}, ams)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -468,7 +470,7 @@ func TestExtensionWithinTheLaw(t *testing.T) {
 	form := "Naam: Jan de Vries\nAdres: Dorpsstraat 12\nOmschrijving: onheus bejegend\nAangeklaagde: P. Ambtenaar"
 	res := ingest(t, e, complaint(jan, "Klacht", form))
 	id := res.CaseID
-	dl, _ := deadline(getCase(t, e, id), DeadlineDecision)
+	dl, _ := deadline(getCase(t, e, id), regulation.DeadlineDecision)
 	due := dl.Due.In(ams)
 	// awb 9:11: 6 weeks from receipt (Monday 23 Nov 2026) = Monday 4 Jan 2027.
 	if got := due.Format("2006-01-02"); got != "2027-01-04" {
@@ -487,7 +489,7 @@ func TestExtensionWithinTheLaw(t *testing.T) {
 	n = len(outbox(t, e))
 	ingest(t, e, staffReply(id, handler, "#verdagen 2027-02-01\nWij wachten op de hoorzitting."))
 	d := getCase(t, e, id)
-	dl, _ = deadline(d, DeadlineDecision)
+	dl, _ = deadline(d, regulation.DeadlineDecision)
 	if got := dl.Due.In(ams).Format("2006-01-02 15:04:05"); got != "2027-02-01 23:59:59" {
 		t.Errorf("extended due %s", got)
 	}
@@ -517,7 +519,7 @@ func TestIntakeFlagsLateComplaintAndStaffDecline(t *testing.T) {
 	if !hasEvent(d, EventDeclineSuggested, "") {
 		t.Fatalf("no decline suggestion for an event 8 months before: %+v", d.Events)
 	}
-	dl, ok := deadline(d, DeadlineDeclineNotice)
+	dl, ok := deadline(d, regulation.DeadlineDeclineNotice)
 	if !ok || dl.Due.In(ams).Format("2006-01-02") != "2026-12-21" {
 		t.Errorf("decline notice deadline %+v, want 4 weeks: 2026-12-21", dl)
 	}
@@ -534,7 +536,7 @@ func TestIntakeFlagsLateComplaintAndStaffDecline(t *testing.T) {
 	if hasEvent(d2, EventDeclineSuggested, "") {
 		t.Errorf("a timely complaint was flagged")
 	}
-	if _, ok := deadline(d2, DeadlineDeclineNotice); ok {
+	if _, ok := deadline(d2, regulation.DeadlineDeclineNotice); ok {
 		t.Errorf("a timely complaint has a decline-notice term")
 	}
 
@@ -545,13 +547,13 @@ func TestIntakeFlagsLateComplaintAndStaffDecline(t *testing.T) {
 	if d.State != StateDeclined || d.Closed.IsZero() {
 		t.Fatalf("state %s closed %v", d.State, d.Closed)
 	}
-	if dl, _ := deadline(d, DeadlineDeclineNotice); dl.Met.IsZero() {
+	if dl, _ := deadline(d, regulation.DeadlineDeclineNotice); dl.Met.IsZero() {
 		t.Errorf("decline notice deadline not met")
 	}
-	if _, ok := deadline(d, DeadlineDecision); ok {
+	if _, ok := deadline(d, regulation.DeadlineDecision); ok {
 		t.Errorf("a declined case keeps its decision term")
 	}
-	if _, ok := deadline(d, DeadlineRetention); !ok {
+	if _, ok := deadline(d, regulation.DeadlineRetention); !ok {
 		t.Errorf("a declined case has no retention term")
 	}
 	ms = mailsSince(t, e, n)
@@ -586,7 +588,7 @@ func TestConfidentialNoticeToAccused(t *testing.T) {
 	} {
 		t.Run(tt.preset, func(t *testing.T) {
 			e, _ := newTestEngine(t)
-			pol, err := LoadPolicy(PolicyConfig{Preset: tt.preset}, ams)
+			pol, err := regulation.LoadPolicy(regulation.PolicyConfig{Preset: tt.preset}, ams)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -661,7 +663,7 @@ func TestEscalationBindingRulingDecides(t *testing.T) {
 
 func TestSchakelCommitteeAdviceStartsDecisionTerm(t *testing.T) {
 	e, clk := newTestEngine(t)
-	pol, err := LoadPolicy(PolicyConfig{Preset: "schakel"}, ams)
+	pol, err := regulation.LoadPolicy(regulation.PolicyConfig{Preset: "schakel"}, ams)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -684,7 +686,7 @@ func TestSchakelCommitteeAdviceStartsDecisionTerm(t *testing.T) {
 	if d.State != StateInProgress || !hasEvent(d, EventAdvice, "commissie@example.test") {
 		t.Fatalf("after advice: state %s events %+v", d.State, d.Events)
 	}
-	dl, ok := deadline(d, DeadlineDecision)
+	dl, ok := deadline(d, regulation.DeadlineDecision)
 	want := time.Date(2027, 1, 4, 23, 59, 59, 0, ams) // 7 Dec 2026 + 4 weeks
 	if !ok || !dl.Due.Equal(want) {
 		t.Errorf("decision deadline %+v, want 4 weeks after the advice: %v", dl, want)
@@ -717,7 +719,7 @@ func TestCloseAndReopen(t *testing.T) {
 	if _, ok := findMail(mailsSince(t, e, n), MailClosed, jan); !ok {
 		t.Errorf("closing without a decision sent the complainant no notice")
 	}
-	if _, ok := deadline(d, DeadlineDecision); ok {
+	if _, ok := deadline(d, regulation.DeadlineDecision); ok {
 		t.Errorf("closed case keeps its decision term")
 	}
 	ingest(t, e, staffReply(id, handler, "#heropenen"))
@@ -725,10 +727,10 @@ func TestCloseAndReopen(t *testing.T) {
 	if d.State != StateInProgress || !d.Closed.IsZero() {
 		t.Fatalf("reopened: state %s closed %v", d.State, d.Closed)
 	}
-	if _, ok := deadline(d, DeadlineRetention); ok {
+	if _, ok := deadline(d, regulation.DeadlineRetention); ok {
 		t.Errorf("reopened case keeps its retention term")
 	}
-	if _, ok := deadline(d, DeadlineDecision); !ok {
+	if _, ok := deadline(d, regulation.DeadlineDecision); !ok {
 		t.Errorf("reopened undecided case has no decision term")
 	}
 }

@@ -95,7 +95,7 @@ func ParseEventDate(s string, ref time.Time) (time.Time, bool) {
 			y--
 		}
 	}
-	if best.m < 1 || best.m > 12 || best.d < 1 || best.d > daysIn(y, time.Month(best.m)) || y < 1900 {
+	if best.m < 1 || best.m > 12 || best.d < 1 || best.d > time.Date(y, time.Month(best.m)+1, 0, 12, 0, 0, 0, time.UTC).Day() || y < 1900 {
 		return time.Time{}, false
 	}
 	return time.Date(y, time.Month(best.m), best.d, 0, 0, 0, 0, loc), true

@@ -12,6 +12,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/klachtenbus/klachtenbus/cases/regulation"
 )
 
 // Org is the organisation that runs the complaint procedure.
@@ -38,7 +40,7 @@ func (s Staff) HasRole(role string) bool { return slices.Contains(s.Roles, role)
 // transaction, so a crash leaves either all of it or none.
 type Engine struct {
 	Store  *Store
-	Policy *Policy
+	Policy *regulation.Policy
 	Org    Org
 	Staff  []Staff
 	// Secret is the HMAC key of the reply tokens and message tags.
@@ -533,7 +535,7 @@ func (e *Engine) openCase(ctx context.Context, tx *Tx, in *Inbound) (Result, err
 	// Where the preset keeps the complainant's identity confidential by
 	// default (defence-for-children 2.1, klokkenluiders), every case starts
 	// confidential.
-	confidential := e.Policy.Anonymous == AnonymousAllowedConfidential || e.Policy.Anonymous == AnonymousConfidentialByDefault
+	confidential := e.Policy.Anonymous == regulation.AnonymousAllowedConfidential || e.Policy.Anonymous == regulation.AnonymousConfidentialByDefault
 	// Mail to the complainant goes in the language they wrote in ("" when
 	// that is unclear: the organisation's).
 	lang := DetectLanguage(in.ContentLanguage, in.Subject, in.Text)
@@ -569,7 +571,7 @@ func (e *Engine) openCase(ctx context.Context, tx *Tx, in *Inbound) (Result, err
 			return Result{}, err
 		}
 	}
-	dates := CaseDates{Received: now}
+	dates := regulation.CaseDates{Received: now}
 	if len(missing) == 0 {
 		dates.Complete = now
 	}
@@ -817,7 +819,7 @@ func (e *Engine) checkComplete(ctx context.Context, tx *Tx, caseID string) error
 		string(StateReceived), tx.Now.Unix(), caseID); err != nil {
 		return err
 	}
-	for _, d := range e.caseDeadlines(CaseDates{Received: time.Unix(opened, 0), Complete: tx.Now}) {
+	for _, d := range e.caseDeadlines(regulation.CaseDates{Received: time.Unix(opened, 0), Complete: tx.Now}) {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO deadlines (case_id, kind, due, article) VALUES (?, ?, ?, ?)
 			ON CONFLICT (case_id, kind) DO UPDATE SET due = excluded.due, article = excluded.article`,
 			caseID, d.Kind, d.Due.Unix(), d.Article); err != nil {
@@ -828,20 +830,20 @@ func (e *Engine) checkComplete(ctx context.Context, tx *Tx, caseID string) error
 }
 
 // openDeadlines lists the open deadlines of a case, soonest first.
-func openDeadlines(ctx context.Context, q querier, caseID string, loc *time.Location) ([]Deadline, error) {
+func openDeadlines(ctx context.Context, q querier, caseID string, loc *time.Location) ([]regulation.Deadline, error) {
 	rows, err := q.QueryContext(ctx, `SELECT case_id, kind, due, article, met_at FROM deadlines WHERE case_id = ? AND met_at IS NULL ORDER BY due`, caseID)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []Deadline
+	var out []regulation.Deadline
 	for rows.Next() {
 		var id string
 		d, err := scanDeadline(rows, &id)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, Deadline{Kind: d.Kind, Due: d.Due.In(loc), Article: d.Article})
+		out = append(out, regulation.Deadline{Kind: d.Kind, Due: d.Due.In(loc), Article: d.Article})
 	}
 	return out, rows.Err()
 }

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/klachtenbus/klachtenbus/cases/regulation"
 )
 
 var ams = mustLoc("Europe/Amsterdam")
@@ -40,7 +42,7 @@ func newTestEngine(t *testing.T) (*Engine, *clock) {
 	t.Cleanup(func() { st.Close() })
 	clk := &clock{t: time.Date(2026, 11, 23, 10, 0, 0, 0, ams)} // a Monday
 	st.Now = clk.Now
-	pol, err := LoadPolicy(PolicyConfig{Preset: "ikworddeclarant"}, ams)
+	pol, err := regulation.LoadPolicy(regulation.PolicyConfig{Preset: "ikworddeclarant"}, ams)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -508,11 +510,11 @@ func TestIncompleteComplaintCompletesByReply(t *testing.T) {
 	// The decision term starts once the complaint is complete: the ack
 	// gives no date for it, and says it waits.
 	for _, dl := range ack.Data.Deadlines {
-		if dl.Kind == DeadlineDecision {
+		if dl.Kind == regulation.DeadlineDecision {
 			t.Errorf("the ack of an incomplete complaint gives a decision date: %v", dl)
 		}
 	}
-	if !slices.Contains(ack.Data.Pending, DeadlineDecision) {
+	if !slices.Contains(ack.Data.Pending, regulation.DeadlineDecision) {
 		t.Errorf("the ack does not say the decision waits for the complete complaint: pending %v", ack.Data.Pending)
 	}
 	clk.Advance(48 * time.Hour)

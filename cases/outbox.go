@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/klachtenbus/klachtenbus/cases/regulation"
 )
 
 // Outbox mail kinds.
@@ -73,16 +75,16 @@ var autoKinds = []string{MailAck, MailRefusal, MailConfirm}
 // with the outbox row, so that rendering later yields what was meant when
 // the mail was queued, whatever changed since.
 type MailData struct {
-	Org           string       `json:"org"`
-	Mailbox       string       `json:"mailbox"`
-	CaseID        string       `json:"case_id"`
-	Subject       string       `json:"subject"`        // the subject of the complaint
-	RecipientName string       `json:"recipient_name"` // to greet them by
-	Complainant   Address      `json:"complainant"`
-	Received      time.Time    `json:"received"`
-	Deadlines     []Deadline   `json:"deadlines,omitempty"`
-	Fields        []FieldValue `json:"fields,omitempty"`  // form fields found
-	Missing       []string     `json:"missing,omitempty"` // keys of required fields still missing
+	Org           string                `json:"org"`
+	Mailbox       string                `json:"mailbox"`
+	CaseID        string                `json:"case_id"`
+	Subject       string                `json:"subject"`        // the subject of the complaint
+	RecipientName string                `json:"recipient_name"` // to greet them by
+	Complainant   Address               `json:"complainant"`
+	Received      time.Time             `json:"received"`
+	Deadlines     []regulation.Deadline `json:"deadlines,omitempty"`
+	Fields        []FieldValue          `json:"fields,omitempty"`  // form fields found
+	Missing       []string              `json:"missing,omitempty"` // keys of required fields still missing
 	// Pending are the deadline kinds that start once the complaint is
 	// complete. While it is not, they are left out of Deadlines: a date
 	// counted from receipt would be a date we do not mean.
@@ -118,12 +120,12 @@ type MailData struct {
 	Due         time.Time `json:"due,omitzero"`          // the new decision date (extension)
 	PreviousDue time.Time `json:"previous_due,omitzero"` // the decision date before the extension
 	// Ground is the preset's ground a decline rests on.
-	Ground *DeclineGround `json:"ground,omitempty"`
+	Ground *regulation.DeclineGround `json:"ground,omitempty"`
 	// Escalation is the body a case goes to (escalation, ruling).
-	Escalation *EscalationStep `json:"escalation,omitempty"`
-	Appeal     bool            `json:"appeal,omitempty"` // the complainant asked for it (#beroep)
+	Escalation *regulation.EscalationStep `json:"escalation,omitempty"`
+	Appeal     bool                       `json:"appeal,omitempty"` // the complainant asked for it (#beroep)
 	// NextBody is where the complainant can turn next (decision, decline).
-	NextBody NextBody `json:"next_body,omitzero"`
+	NextBody regulation.NextBody `json:"next_body,omitzero"`
 	// Copy: the complaint's text (Text) and documents (Attach) come with
 	// this mail to the accused (awb 9:9).
 	Copy bool `json:"copy,omitempty"`
@@ -158,7 +160,7 @@ type MailData struct {
 	Flags []IntakeFlag `json:"flags,omitempty"`
 	// Grounds are the preset's grounds to decline, numbered from 1 for
 	// "#niet-behandelen N" (announce).
-	Grounds []DeclineGround `json:"grounds,omitempty"`
+	Grounds []regulation.DeclineGround `json:"grounds,omitempty"`
 	// Categories are the preset's categories, for "#categorie CODE"
 	// (announce).
 	Categories []CategoryRef `json:"categories,omitempty"`
@@ -169,7 +171,7 @@ type MailData struct {
 	Stage string `json:"stage,omitempty"`
 	// Deadline is the deadline a reminder is about (its Due is when it
 	// ends; the late notice's original decision date).
-	Deadline *Deadline `json:"deadline,omitempty"`
+	Deadline *regulation.Deadline `json:"deadline,omitempty"`
 	// Handler is the case's handler (name or address), "" when none.
 	Handler string `json:"handler,omitempty"`
 	// Expected is the date the complainant may expect the decision by

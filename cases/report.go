@@ -7,6 +7,8 @@ import (
 	"math"
 	"sort"
 	"time"
+
+	"github.com/klachtenbus/klachtenbus/cases/regulation"
 )
 
 // Register is the anonymised annual register of complaints (SPEC section
@@ -104,7 +106,7 @@ func (s *Store) Register(ctx context.Context, year int, loc *time.Location) (*Re
 	rows, err := s.db.QueryContext(ctx, `SELECT c.state, c.category, c.channel, c.outcome, c.opened_at,
 		COALESCE(c.decided_at, c.closed_at), d.due, d.met_at
 		FROM cases c LEFT JOIN deadlines d ON d.case_id = c.id AND d.kind = ?
-		WHERE c.opened_at >= ? AND c.opened_at < ?`, DeadlineDecision, from, to)
+		WHERE c.opened_at >= ? AND c.opened_at < ?`, regulation.DeadlineDecision, from, to)
 	if err != nil {
 		return nil, fmt.Errorf("register %d: %w", year, err)
 	}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/klachtenbus/klachtenbus/cases/regulation"
 )
 
 // Event kinds of the scheduler.
@@ -114,7 +116,7 @@ func placeholders(n int) string {
 
 // chased kinds: the deadlines a handler acts on. The follow-up and the
 // retention are the scheduler's own deeds.
-var chasedKinds = []string{DeadlineTakenUp, DeadlineAccusedNotified, DeadlineDeclineNotice, DeadlineDecision}
+var chasedKinds = []string{regulation.DeadlineTakenUp, regulation.DeadlineAccusedNotified, regulation.DeadlineDeclineNotice, regulation.DeadlineDecision}
 
 // endOfDay is 23:59:59 of a date's day in loc.
 func endOfDay(t time.Time, loc *time.Location) time.Time {
@@ -162,9 +164,9 @@ func chaseQuery(n int) string {
 		` + reminderSent(StageBefore) + `, ` + reminderSent(StagePassed) + `, ` + reminderSent(StageOverdue) + `, ` + reminderSent(stageLate) + `
 		FROM deadlines d JOIN cases c ON c.id = d.case_id
 		WHERE d.met_at IS NULL AND d.kind IN (` + placeholders(n) + `) AND d.due < ?
-		AND NOT (` + reminderSent(StageOverdue) + ` AND (d.kind != '` + DeadlineDecision + `' OR ` + reminderSent(stageLate) + `))
+		AND NOT (` + reminderSent(StageOverdue) + ` AND (d.kind != '` + regulation.DeadlineDecision + `' OR ` + reminderSent(stageLate) + `))
 		AND c.purged_at IS NULL
-		AND NOT (d.kind = '` + DeadlineDecision + `' AND c.complete_at IS NULL) -- the decision term of an incomplete complaint has not started
+		AND NOT (d.kind = '` + regulation.DeadlineDecision + `' AND c.complete_at IS NULL) -- the decision term of an incomplete complaint has not started
 		ORDER BY d.due, d.case_id`
 }
 
@@ -230,7 +232,7 @@ func (e *Engine) chase(ctx context.Context, now time.Time) (SweepResult, error) 
 			}
 		}
 		// Only a complaint still waiting for its outcome is told.
-		if d.kind == DeadlineDecision && now.After(d.due) && !d.sent[stageLate] && d.state.Open() {
+		if d.kind == regulation.DeadlineDecision && now.After(d.due) && !d.sent[stageLate] && d.state.Open() {
 			sent, err := e.lateNotice(ctx, d.openDeadline)
 			if err != nil {
 				return res, err
@@ -271,7 +273,7 @@ func (e *Engine) remind(ctx context.Context, d openDeadline, stage string) (bool
 		}
 		loc := e.Org.Location
 		data := MailData{Subject: c.Subject, Stage: stage, Received: c.Opened.In(loc),
-			Deadline: &Deadline{Kind: d.kind, Due: d.due.In(loc), Article: d.article}, Handler: e.staffName(c.Handler)}
+			Deadline: &regulation.Deadline{Kind: d.kind, Due: d.due.In(loc), Article: d.article}, Handler: e.staffName(c.Handler)}
 		to := e.announceTo(c.Handler)
 		if stage == StageOverdue {
 			to = e.directors()
@@ -343,7 +345,7 @@ func (e *Engine) lateNotice(ctx context.Context, d openDeadline) (bool, error) {
 		loc := e.Org.Location
 		expected := endOfDay(e.Policy.Calendar().AddWorkdays(tx.Now, lateExtra), loc)
 		data := MailData{Subject: c.Subject, RecipientName: c.Complainant.Name, Role: RecipientComplainant, Complainant: c.Complainant,
-			Received: c.Opened.In(loc), Deadline: &Deadline{Kind: d.kind, Due: d.due.In(loc), Article: d.article}, Expected: expected}
+			Received: c.Opened.In(loc), Deadline: &regulation.Deadline{Kind: d.kind, Due: d.due.In(loc), Article: d.article}, Expected: expected}
 		inReplyTo, refs, err := e.threadTo(ctx, tx, c.ID, RecipientComplainant, c.Complainant.Email)
 		if err != nil {
 			return err
@@ -363,7 +365,7 @@ func (e *Engine) lateNotice(ctx context.Context, d openDeadline) (bool, error) {
 // complaint is resolved; the answer threads into the case. Sending it
 // meets the deadline.
 func (e *Engine) followUps(ctx context.Context, now time.Time) (int, error) {
-	due, err := e.dueDeadlines(ctx, now, DeadlineFollowUp)
+	due, err := e.dueDeadlines(ctx, now, regulation.DeadlineFollowUp)
 	if err != nil {
 		return 0, err
 	}
@@ -408,7 +410,7 @@ func (e *Engine) followUps(ctx context.Context, now time.Time) (int, error) {
 // purgeExpired erases the personal data of every ended case whose
 // retention term is over.
 func (e *Engine) purgeExpired(ctx context.Context, now time.Time) (int, error) {
-	due, err := e.dueDeadlines(ctx, now, DeadlineRetention)
+	due, err := e.dueDeadlines(ctx, now, regulation.DeadlineRetention)
 	if err != nil {
 		return 0, err
 	}
@@ -461,7 +463,7 @@ func purgeTx(ctx context.Context, tx *Tx, caseID string) error {
 		return fmt.Errorf("purge %s: %w", caseID, err)
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE deadlines SET met_at = ? WHERE case_id = ? AND kind = ? AND met_at IS NULL`,
-		tx.Now.Unix(), caseID, DeadlineRetention); err != nil {
+		tx.Now.Unix(), caseID, regulation.DeadlineRetention); err != nil {
 		return err
 	}
 	return addEvent(ctx, tx, caseID, EventPurged, "klachtenbus", "personal data erased: the retention term ended")

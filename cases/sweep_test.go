@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/klachtenbus/klachtenbus/cases/regulation"
 )
 
 func sweep(t *testing.T, e *Engine) SweepResult {
@@ -186,10 +188,10 @@ func TestFollowUpAndRetentionAcrossRestart(t *testing.T) {
 // goes out exactly once, and the late notice too where there is a
 // decision term.
 func TestSweepOverEveryPreset(t *testing.T) {
-	for _, preset := range PresetNames() {
+	for _, preset := range regulation.PresetNames() {
 		t.Run(preset, func(t *testing.T) {
 			e, clk := newTestEngine(t)
-			pol, err := LoadPolicy(PolicyConfig{Preset: preset}, ams)
+			pol, err := regulation.LoadPolicy(regulation.PolicyConfig{Preset: preset}, ams)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -216,7 +218,7 @@ func TestSweepOverEveryPreset(t *testing.T) {
 				}
 			}
 			for _, dl := range d.Deadlines {
-				if dl.Kind == DeadlineFollowUp || dl.Kind == DeadlineRetention {
+				if dl.Kind == regulation.DeadlineFollowUp || dl.Kind == regulation.DeadlineRetention {
 					continue
 				}
 				for _, stage := range []string{StageBefore, StagePassed} {
@@ -228,7 +230,7 @@ func TestSweepOverEveryPreset(t *testing.T) {
 					t.Errorf("directors not told %s is overdue", dl.Kind)
 				}
 			}
-			_, hasDecision := deadline(d, DeadlineDecision)
+			_, hasDecision := deadline(d, regulation.DeadlineDecision)
 			if late := sent(t, e, MailLate); (len(late) == 1) != hasDecision {
 				t.Errorf("late notices %q with decision term %v", late, hasDecision)
 			}

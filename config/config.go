@@ -37,6 +37,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/klachtenbus/klachtenbus/cases/regulation"
+
 	// Time zones must load on hosts without a zoneinfo database (containers).
 	_ "time/tzdata"
 
@@ -94,16 +96,16 @@ const DevAuthservID = "klachtenbus-dev"
 
 // Config is the whole configuration file.
 type Config struct {
-	Organisation Organisation       `toml:"organisation"`
-	IMAP         IMAP               `toml:"imap"`
-	SMTP         SMTP               `toml:"smtp"`
-	Store        Store              `toml:"store"`
-	Policy       cases.PolicyConfig `toml:"policy"`
-	Security     Security           `toml:"security"`
-	Schedule     Schedule           `toml:"schedule"`
-	Staff        []Staff            `toml:"staff"`
-	Dev          Dev                `toml:"dev"`
-	Log          Log                `toml:"log"`
+	Organisation Organisation            `toml:"organisation"`
+	IMAP         IMAP                    `toml:"imap"`
+	SMTP         SMTP                    `toml:"smtp"`
+	Store        Store                   `toml:"store"`
+	Policy       regulation.PolicyConfig `toml:"policy"`
+	Security     Security                `toml:"security"`
+	Schedule     Schedule                `toml:"schedule"`
+	Staff        []Staff                 `toml:"staff"`
+	Dev          Dev                     `toml:"dev"`
+	Log          Log                     `toml:"log"`
 
 	file  string         // path as given to Load/Parse ("" for DevDefaults)
 	dir   string         // directory relative paths are resolved against
@@ -492,7 +494,7 @@ func DevDefaults() *Config {
 			Language: LanguageDutch,
 		},
 		Store:  Store{Path: "klachtenbus-dev.db"},
-		Policy: cases.PolicyConfig{Preset: "ikworddeclarant"},
+		Policy: regulation.PolicyConfig{Preset: "ikworddeclarant"},
 		Security: Security{
 			CommandSecret:      DevSecret,
 			TrustedAuthservIDs: []string{DevAuthservID},

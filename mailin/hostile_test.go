@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/klachtenbus/klachtenbus/cases"
+	"github.com/klachtenbus/klachtenbus/cases/regulation"
 )
 
 // intakeFixture is the intake with a real case engine on a store in a
@@ -34,7 +35,7 @@ func newIntakeFixture(t *testing.T) *intakeFixture {
 	t.Cleanup(func() { st.Close() })
 	f := &intakeFixture{t: t, now: time.Date(2026, 11, 23, 10, 0, 0, 0, ams)} // a Monday
 	st.Now = func() time.Time { return f.now }
-	pol, err := cases.LoadPolicy(cases.PolicyConfig{Preset: "ikworddeclarant"}, ams)
+	pol, err := regulation.LoadPolicy(regulation.PolicyConfig{Preset: "ikworddeclarant"}, ams)
 	if err != nil {
 		t.Fatal(err)
 	}

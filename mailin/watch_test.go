@@ -17,6 +17,7 @@ import (
 	"github.com/emersion/go-message/textproto"
 
 	"github.com/klachtenbus/klachtenbus/cases"
+	"github.com/klachtenbus/klachtenbus/cases/regulation"
 	"github.com/klachtenbus/klachtenbus/devmail"
 )
 
@@ -44,7 +45,7 @@ func newWatchFixture(t *testing.T, edit func(*IMAP)) *watchFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pol, err := cases.LoadPolicy(cases.PolicyConfig{Preset: "ikworddeclarant"}, ams)
+	pol, err := regulation.LoadPolicy(regulation.PolicyConfig{Preset: "ikworddeclarant"}, ams)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/klachtenbus/klachtenbus/cases"
+	"github.com/klachtenbus/klachtenbus/cases/regulation"
 )
 
 // TestDigestOfABigDesk renders the digest of a desk with more open cases
@@ -23,7 +24,7 @@ func TestDigestOfABigDesk(t *testing.T) {
 	for i := range 130 {
 		h := []string{"Piet Bakker", "Anna de Boer", ""}[i%3]
 		d.Open = append(d.Open, cases.DigestCase{ID: fmt.Sprintf("K-2026-%04d", i+1), State: cases.StateInProgress, Handler: h, Opened: now})
-		d.Overdue = append(d.Overdue, cases.DigestItem{CaseID: fmt.Sprintf("K-2026-%04d", i+1), Kind: cases.DeadlineDecision, Due: now.AddDate(0, 0, -1), Handler: h})
+		d.Overdue = append(d.Overdue, cases.DigestItem{CaseID: fmt.Sprintf("K-2026-%04d", i+1), Kind: regulation.DeadlineDecision, Due: now.AddDate(0, 0, -1), Handler: h})
 	}
 	d.New = d.Open[:60]
 	d.DueSoon = d.Overdue[:50]

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/klachtenbus/klachtenbus/cases"
+	"github.com/klachtenbus/klachtenbus/cases/regulation"
 )
 
 // update rewrites the golden files: go test ./mailout -run TestGolden -update
@@ -45,10 +46,10 @@ func goldenMails() []goldenMail {
 	due := time.Date(2026, 12, 21, 23, 59, 59, 0, ams)
 	prev := time.Date(2026, 12, 7, 23, 59, 59, 0, ams)
 	taken := time.Date(2026, 11, 30, 23, 59, 59, 0, ams)
-	ikwdDeadlines := []cases.Deadline{
-		{Kind: cases.DeadlineTakenUp, Due: taken, Article: "3.10"},
-		{Kind: cases.DeadlineAccusedNotified, Due: taken, Article: "3.4"},
-		{Kind: cases.DeadlineDecision, Due: prev, Article: "3.13"},
+	ikwdDeadlines := []regulation.Deadline{
+		{Kind: regulation.DeadlineTakenUp, Due: taken, Article: "3.10"},
+		{Kind: regulation.DeadlineAccusedNotified, Due: taken, Article: "3.4"},
+		{Kind: regulation.DeadlineDecision, Due: prev, Article: "3.13"},
 	}
 	fields := []cases.FieldValue{{Key: "name", Value: "Jan Jansen"}, {Key: "address", Value: "Dorpsstraat 1\n1234 AB Ergens"},
 		{Key: "description", Value: "Pesten"}}
@@ -58,8 +59,8 @@ func goldenMails() []goldenMail {
 			CategoryLabel: pickLang(lang, "Pesten, seksuele intimidatie, agressie en discriminatie", "Bullying, sexual harassment, aggression and discrimination"),
 			Opened:        time.Date(2026, 11, 23, 10, 0, 0, 0, ams),
 			Deadlines: []cases.StatusDeadline{
-				{Kind: cases.DeadlineTakenUp, Due: taken, Met: true},
-				{Kind: cases.DeadlineDecision, Due: prev},
+				{Kind: regulation.DeadlineTakenUp, Due: taken, Met: true},
+				{Kind: regulation.DeadlineDecision, Due: prev},
 			},
 		}
 	}
@@ -80,7 +81,7 @@ func goldenMails() []goldenMail {
 			d.Deadlines = ikwdDeadlines
 			d.Missing = []string{"accused", "event_date"}
 			d.Deadlines = ikwdDeadlines[:2] // the decision waits for the complete complaint
-			d.Pending = []string{cases.DeadlineDecision}
+			d.Pending = []string{regulation.DeadlineDecision}
 		})},
 		{"ack-unverified", cases.MailAck, with(func(d *cases.MailData, lang string) {
 			d.Role, d.RecipientName, d.Deadlines, d.Fields, d.Unverified = cases.RecipientComplainant, "", ikwdDeadlines, fields, true
@@ -90,20 +91,20 @@ func goldenMails() []goldenMail {
 			d.Role, d.RecipientName, d.Fields, d.Unverified = cases.RecipientComplainant, "", fields, true
 			d.Missing = []string{"accused", "event_date"}
 			d.Deadlines = ikwdDeadlines[:2]
-			d.Pending = []string{cases.DeadlineDecision}
+			d.Pending = []string{regulation.DeadlineDecision}
 		})},
 		{"announce", cases.MailAnnounce, with(func(d *cases.MailData, lang string) {
 			d.Role, d.RecipientName, d.Deadlines, d.Fields = cases.RecipientStaff, "Piet Bakker", ikwdDeadlines, fields
 			d.Missing = []string{"accused"}
 			d.ComplainantLanguage = "en"
 			d.Deadlines = ikwdDeadlines[:2]
-			d.Pending = []string{cases.DeadlineDecision}
+			d.Pending = []string{regulation.DeadlineDecision}
 			d.Category = "B"
 			d.CategoryLabel = pickLang(lang, "Pesten, seksuele intimidatie, agressie en discriminatie", "Bullying, sexual harassment, aggression and discrimination")
 			d.Flags = []cases.IntakeFlag{{Ground: 2, Text: "de klacht is later dan een half jaar na de gebeurtenis ingediend", TextEN: "the complaint was made more than six months after the event", Article: "inleiding",
 				Why: pickLang(lang, "de gebeurtenis was op 3 januari 2026, langer dan 6 maanden voor de klacht binnenkwam",
 					"the event was on 3 January 2026, more than 6 months before the complaint came in")}}
-			d.Grounds = []cases.DeclineGround{
+			d.Grounds = []regulation.DeclineGround{
 				{Text: "de klacht is anoniem ingediend en de aard ervan vereist geen strikte anonimiteit", TextEN: "the complaint was made anonymously and its nature does not require strict anonymity", Article: "3.3"},
 				{Text: "de klacht is later dan een half jaar na de gebeurtenis ingediend", TextEN: "the complaint was made more than six months after the event", Article: "inleiding"},
 			}
@@ -166,7 +167,7 @@ func goldenMails() []goldenMail {
 			d.Role, d.RecipientName, d.Outcome = cases.RecipientComplainant, "Jan Jansen", "deels-gegrond"
 			d.Body = pickLang(lang, "Wij vinden de klacht deels gegrond.\nMaatregel: een gesprek met de leidinggevende.",
 				"We find the complaint partly well-founded.\nMeasure: a talk with the manager.")
-			d.NextBody = cases.NextBody{Label: "de onafhankelijke derde partij, bereikbaar via info@ikworddeclarant.eu", LabelEN: "the independent third party, who can be reached through info@ikworddeclarant.eu", Article: "3.15, 3.16"}
+			d.NextBody = regulation.NextBody{Label: "de onafhankelijke derde partij, bereikbaar via info@ikworddeclarant.eu", LabelEN: "the independent third party, who can be reached through info@ikworddeclarant.eu", Article: "3.15, 3.16"}
 		})},
 		{"decision-accused", cases.MailDecision, with(func(d *cases.MailData, lang string) {
 			d.Role, d.RecipientName, d.Outcome = cases.RecipientAccused, "Karel de Vries", "ongegrond"
@@ -178,7 +179,7 @@ func goldenMails() []goldenMail {
 		})},
 		{"ruling-staff", cases.MailRuling, with(func(d *cases.MailData, lang string) {
 			d.Role, d.RecipientName, d.Outcome = cases.RecipientStaff, "Piet Bakker", "gegrond"
-			d.Escalation = &cases.EscalationStep{Body: "derde-partij", Label: "Onafhankelijke derde partij", LabelEN: "Independent third party", Binding: true, Article: "3.15, 3.16"}
+			d.Escalation = &regulation.EscalationStep{Body: "derde-partij", Label: "Onafhankelijke derde partij", LabelEN: "Independent third party", Binding: true, Article: "3.15, 3.16"}
 			d.Body = pickLang(lang, "De klacht is terecht.", "The complaint is justified.")
 		})},
 		{"withdrawal-staff", cases.MailWithdrawal, with(func(d *cases.MailData, lang string) {
@@ -186,27 +187,27 @@ func goldenMails() []goldenMail {
 		})},
 		{"escalation-staff", cases.MailEscalation, with(func(d *cases.MailData, lang string) {
 			d.Role, d.RecipientName = cases.RecipientStaff, "Piet Bakker"
-			d.Escalation = &cases.EscalationStep{Body: "commissie", Label: "Klachtencommissie (advies aan het bestuur)", LabelEN: "Complaints committee (advising the board)", Article: "7a, 6b"}
+			d.Escalation = &regulation.EscalationStep{Body: "commissie", Label: "Klachtencommissie (advies aan het bestuur)", LabelEN: "Complaints committee (advising the board)", Article: "7a, 6b"}
 			d.Body = pickLang(lang, "Graag advies over de maatregelen.", "Please advise on the measures.")
 		})},
 		{"decline-complainant", cases.MailDecline, with(func(d *cases.MailData, lang string) {
 			d.Role, d.RecipientName = cases.RecipientComplainant, "Jan Jansen"
-			d.Ground = &cases.DeclineGround{Text: "de klacht is later dan een half jaar na de gebeurtenis ingediend", TextEN: "the complaint was made more than six months after the event", Article: "inleiding"}
+			d.Ground = &regulation.DeclineGround{Text: "de klacht is later dan een half jaar na de gebeurtenis ingediend", TextEN: "the complaint was made more than six months after the event", Article: "inleiding"}
 			d.Body = pickLang(lang, "Het voorval was in januari.", "The incident was in January.")
-			d.NextBody = cases.NextBody{Label: "de onafhankelijke derde partij, bereikbaar via info@ikworddeclarant.eu", LabelEN: "the independent third party, who can be reached through info@ikworddeclarant.eu", Article: "3.15, 3.16"}
+			d.NextBody = regulation.NextBody{Label: "de onafhankelijke derde partij, bereikbaar via info@ikworddeclarant.eu", LabelEN: "the independent third party, who can be reached through info@ikworddeclarant.eu", Article: "3.15, 3.16"}
 		})},
 		{"escalation-complainant", cases.MailEscalation, with(func(d *cases.MailData, lang string) {
 			d.Role, d.RecipientName, d.Appeal = cases.RecipientComplainant, "Jan Jansen", true
-			d.Escalation = &cases.EscalationStep{Body: "derde-partij", Label: "Onafhankelijke derde partij", LabelEN: "Independent third party", Binding: true, Article: "3.15, 3.16"}
+			d.Escalation = &regulation.EscalationStep{Body: "derde-partij", Label: "Onafhankelijke derde partij", LabelEN: "Independent third party", Binding: true, Article: "3.15, 3.16"}
 			d.Body = pickLang(lang, "Ik ben het niet eens met het besluit.", "I disagree with the decision.")
 		})},
 		{"escalation-body", cases.MailEscalation, with(func(d *cases.MailData, lang string) {
 			d.Role, d.RecipientName, d.Confidential = cases.RecipientBody, "", true
-			d.Escalation = &cases.EscalationStep{Body: "commissie", Label: "Klachtencommissie (advies aan het bestuur)", LabelEN: "Complaints committee (advising the board)", Article: "7a, 6b"}
+			d.Escalation = &regulation.EscalationStep{Body: "commissie", Label: "Klachtencommissie (advies aan het bestuur)", LabelEN: "Complaints committee (advising the board)", Article: "7a, 6b"}
 		})},
 		{"ruling-complainant", cases.MailRuling, with(func(d *cases.MailData, lang string) {
 			d.Role, d.RecipientName, d.Outcome = cases.RecipientComplainant, "Jan Jansen", "gegrond"
-			d.Escalation = &cases.EscalationStep{Body: "derde-partij", Label: "Onafhankelijke derde partij", LabelEN: "Independent third party", Binding: true, Article: "3.15, 3.16"}
+			d.Escalation = &regulation.EscalationStep{Body: "derde-partij", Label: "Onafhankelijke derde partij", LabelEN: "Independent third party", Binding: true, Article: "3.15, 3.16"}
 			d.Body = pickLang(lang, "De klacht is terecht.", "The complaint is justified.")
 		})},
 		{"withdrawal-accused", cases.MailWithdrawal, with(func(d *cases.MailData, lang string) {
@@ -221,15 +222,15 @@ func goldenMails() []goldenMail {
 		})},
 		{"reminder-before", cases.MailReminder, with(func(d *cases.MailData, lang string) {
 			d.Role, d.RecipientName, d.Handler, d.Stage = cases.RecipientStaff, "Piet Bakker", "Piet Bakker", cases.StageBefore
-			d.Deadline = &cases.Deadline{Kind: cases.DeadlineDecision, Due: due, Article: "3.13"}
+			d.Deadline = &regulation.Deadline{Kind: regulation.DeadlineDecision, Due: due, Article: "3.13"}
 		})},
 		{"reminder-overdue", cases.MailReminder, with(func(d *cases.MailData, lang string) {
 			d.Role, d.RecipientName, d.Handler, d.Stage = cases.RecipientStaff, "Dirk Directeur", "", cases.StageOverdue
-			d.Deadline = &cases.Deadline{Kind: cases.DeadlineTakenUp, Due: taken, Article: "3.10"}
+			d.Deadline = &regulation.Deadline{Kind: regulation.DeadlineTakenUp, Due: taken, Article: "3.10"}
 		})},
 		{"late", cases.MailLate, with(func(d *cases.MailData, lang string) {
 			d.Role, d.RecipientName, d.Expected = cases.RecipientComplainant, "Jan Jansen", due
-			d.Deadline = &cases.Deadline{Kind: cases.DeadlineDecision, Due: prev, Article: "3.13"}
+			d.Deadline = &regulation.Deadline{Kind: regulation.DeadlineDecision, Due: prev, Article: "3.13"}
 		})},
 		{"follow_up", cases.MailFollowUp, with(func(d *cases.MailData, lang string) {
 			d.Role, d.RecipientName, d.Decided, d.Outcome = cases.RecipientComplainant, "Jan Jansen", prev, "deels-gegrond"
@@ -251,8 +252,8 @@ func goldenMails() []goldenMail {
 					},
 					ByState:    []cases.DigestCount{{Key: string(cases.StateReceived), N: 1}, {Key: string(cases.StateInProgress), N: 1}},
 					ByCategory: []cases.DigestCount{{Key: "B", Label: pickLang(lang, "Pesten, seksuele intimidatie, agressie en discriminatie", "Bullying, sexual harassment, aggression and discrimination"), N: 1}, {Key: "", N: 1}},
-					DueSoon:    []cases.DigestItem{{CaseID: "K-2026-0012", Kind: cases.DeadlineAccusedNotified, Due: time.Date(2026, 12, 17, 23, 59, 59, 0, ams), Article: "3.4"}},
-					Overdue:    []cases.DigestItem{{CaseID: "K-2026-0007", Kind: cases.DeadlineDecision, Due: prev, Article: "3.13", Handler: "Piet Bakker"}},
+					DueSoon:    []cases.DigestItem{{CaseID: "K-2026-0012", Kind: regulation.DeadlineAccusedNotified, Due: time.Date(2026, 12, 17, 23, 59, 59, 0, ams), Article: "3.4"}},
+					Overdue:    []cases.DigestItem{{CaseID: "K-2026-0007", Kind: regulation.DeadlineDecision, Due: prev, Article: "3.13", Handler: "Piet Bakker"}},
 				}}
 		}},
 	}

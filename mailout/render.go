@@ -16,6 +16,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/klachtenbus/klachtenbus/cases/regulation"
+
 	"github.com/klachtenbus/klachtenbus/cases"
 	"github.com/klachtenbus/klachtenbus/templates"
 )
@@ -295,9 +297,9 @@ func funcs(lang string) texttemplate.FuncMap {
 			return kind
 		},
 		"pad":     pad,
-		"article": func(a string) string { return cases.FormatArticle(a, lang) },
-		"ackDeadlines": func(ds []cases.Deadline) []cases.Deadline {
-			var out []cases.Deadline
+		"article": func(a string) string { return regulation.FormatArticle(a, lang) },
+		"ackDeadlines": func(ds []regulation.Deadline) []regulation.Deadline {
+			var out []regulation.Deadline
 			for _, d := range ds {
 				if ackKinds[d.Kind] {
 					out = append(out, d)

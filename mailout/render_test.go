@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/klachtenbus/klachtenbus/cases"
+	"github.com/klachtenbus/klachtenbus/cases/regulation"
 )
 
 // TestRenderEveryTemplate renders every kind in every language with full
@@ -21,7 +22,7 @@ func TestRenderEveryTemplate(t *testing.T) {
 		Org: "Org", Mailbox: "klachten@example.test", CaseID: "K-2026-0001", Subject: "Klacht <script>",
 		RecipientName: "Jan", Complainant: cases.Address{Name: "Jan", Email: "jan@example.test"},
 		From: cases.Address{Name: "Jan", Email: "jan@example.test"}, Received: time.Date(2026, 11, 23, 10, 0, 0, 0, ams),
-		Deadlines: []cases.Deadline{{Kind: "taken_up", Due: due, Article: "3.10"}, {Kind: "retention", Due: due, Article: "3.18"}},
+		Deadlines: []regulation.Deadline{{Kind: "taken_up", Due: due, Article: "3.10"}, {Kind: "retention", Due: due, Article: "3.18"}},
 		Fields:    []cases.FieldValue{{Key: "name", Value: "Jan"}}, Missing: []string{"accused", "event_date"},
 		Text: "regel 1\nregel 2", Attachments: []cases.AttachmentRef{{Name: "a.pdf", Type: "application/pdf", Size: 2048}},
 		NoAutoReply: "reason", Category: "B", CategoryLabel: "Pesten",
@@ -101,8 +102,8 @@ func TestRenderDutyMails(t *testing.T) {
 		State: cases.StateInProgress, Category: "B", CategoryLabel: "Pesten", Handler: "Piet Bakker",
 		Opened: time.Date(2026, 11, 23, 10, 0, 0, 0, ams),
 		Deadlines: []cases.StatusDeadline{
-			{Kind: cases.DeadlineTakenUp, Due: prev, Met: true},
-			{Kind: cases.DeadlineDecision, Due: due},
+			{Kind: regulation.DeadlineTakenUp, Due: prev, Met: true},
+			{Kind: regulation.DeadlineDecision, Due: due},
 		},
 	}
 	type lang map[string][]string
@@ -228,7 +229,7 @@ func TestRenderDutyMails(t *testing.T) {
 			edit: func(d *cases.MailData) {
 				d.Role, d.Outcome = cases.RecipientComplainant, "deels-gegrond"
 				d.Body = "Wij vinden de klacht deels gegrond.\nMaatregel: een gesprek met de leidinggevende."
-				d.NextBody = cases.NextBody{Label: "de Nationale ombudsman", Article: "9:12"}
+				d.NextBody = regulation.NextBody{Label: "de Nationale ombudsman", Article: "9:12"}
 			},
 			subject: map[string]string{"nl": "Besluit op de klacht", "en": "Decision on the complaint"},
 			want: lang{
@@ -243,7 +244,7 @@ func TestRenderDutyMails(t *testing.T) {
 			edit: func(d *cases.MailData) {
 				d.Role, d.Outcome, d.Confidential = cases.RecipientAccused, "ongegrond", true
 				d.Body = "Er is geen bewijs gevonden."
-				d.NextBody = cases.NextBody{Label: "de Nationale ombudsman", Article: "9:12"}
+				d.NextBody = regulation.NextBody{Label: "de Nationale ombudsman", Article: "9:12"}
 			},
 			want:    lang{"nl": {"de klacht is ongegrond"}, "en": {"the complaint is unfounded"}},
 			wantAll: []string{"Er is geen bewijs gevonden."},
@@ -259,9 +260,9 @@ func TestRenderDutyMails(t *testing.T) {
 			name: "decline with a ground", kind: cases.MailDecline,
 			edit: func(d *cases.MailData) {
 				d.Role, d.RecipientName = cases.RecipientComplainant, "Jan Jansen"
-				d.Ground = &cases.DeclineGround{Text: "De gedraging vond meer dan een jaar voor de klacht plaats.", Article: "9:8 lid 1 b"}
+				d.Ground = &regulation.DeclineGround{Text: "De gedraging vond meer dan een jaar voor de klacht plaats.", Article: "9:8 lid 1 b"}
 				d.Body = "Het voorval was in 2024."
-				d.NextBody = cases.NextBody{Label: "de Nationale ombudsman"}
+				d.NextBody = regulation.NextBody{Label: "de Nationale ombudsman"}
 			},
 			subject: map[string]string{"nl": "Uw klacht wordt niet in behandeling genomen", "en": "Your complaint will not be dealt with"},
 			want:    lang{"nl": {"Wij hebben besloten uw klacht", "De grond hiervoor", "art. 9:8 lid 1 onder b"}, "en": {"not to deal with", "The ground for this", "art. 9:8(1)(b)"}},
@@ -276,7 +277,7 @@ func TestRenderDutyMails(t *testing.T) {
 			name: "escalation to the complainant on appeal", kind: cases.MailEscalation,
 			edit: func(d *cases.MailData) {
 				d.Role, d.Appeal = cases.RecipientComplainant, true
-				d.Escalation = &cases.EscalationStep{Body: "derde-partij", Label: "Onafhankelijke derde partij", Binding: true, Article: "3.15"}
+				d.Escalation = &regulation.EscalationStep{Body: "derde-partij", Label: "Onafhankelijke derde partij", Binding: true, Article: "3.15"}
 				d.Body = "Ik ben het niet eens met het besluit."
 			},
 			subject: map[string]string{"nl": "Klacht doorgezet naar Onafhankelijke derde partij", "en": "Complaint referred to Onafhankelijke derde partij"},
@@ -288,7 +289,7 @@ func TestRenderDutyMails(t *testing.T) {
 			name: "escalation to the accused", kind: cases.MailEscalation,
 			edit: func(d *cases.MailData) {
 				d.Role, d.Confidential = cases.RecipientAccused, true
-				d.Escalation = &cases.EscalationStep{Body: "commissie", Label: "Klachtencommissie", Article: "7a"}
+				d.Escalation = &regulation.EscalationStep{Body: "commissie", Label: "Klachtencommissie", Article: "7a"}
 			},
 			want:    lang{"nl": {"niet bindend"}, "en": {"not binding"}},
 			wantAll: []string{"Klachtencommissie"},
@@ -298,7 +299,7 @@ func TestRenderDutyMails(t *testing.T) {
 			name: "escalation to the body, confidential", kind: cases.MailEscalation,
 			edit: func(d *cases.MailData) {
 				d.Role, d.RecipientName, d.Confidential, d.Appeal = cases.RecipientBody, "", true, true
-				d.Escalation = &cases.EscalationStep{Body: "bestuur", Label: "Bestuur", Binding: true, Article: "4.4"}
+				d.Escalation = &regulation.EscalationStep{Body: "bestuur", Label: "Bestuur", Binding: true, Article: "4.4"}
 				d.Body = "Ik ben het niet eens met het besluit."
 				d.Text = "Mijn leidinggevende pest mij al maanden."
 				d.Attach = []int64{1}
@@ -315,7 +316,7 @@ func TestRenderDutyMails(t *testing.T) {
 			name: "escalation to staff", kind: cases.MailEscalation,
 			edit: func(d *cases.MailData) {
 				d.Role = cases.RecipientStaff
-				d.Escalation = &cases.EscalationStep{Body: "commissie", Label: "Klachtencommissie"}
+				d.Escalation = &regulation.EscalationStep{Body: "commissie", Label: "Klachtencommissie"}
 				d.Body = "Graag advies over de maatregelen."
 			},
 			want:    lang{"nl": {"collega", "Toelichting", "Doorgezet door"}, "en": {"colleague", "Note", "Referred by"}},
@@ -325,9 +326,9 @@ func TestRenderDutyMails(t *testing.T) {
 			name: "ruling", kind: cases.MailRuling,
 			edit: func(d *cases.MailData) {
 				d.Role, d.Outcome = cases.RecipientComplainant, "gegrond"
-				d.Escalation = &cases.EscalationStep{Body: "derde-partij", Label: "Onafhankelijke derde partij", Binding: true, Article: "3.16"}
+				d.Escalation = &regulation.EscalationStep{Body: "derde-partij", Label: "Onafhankelijke derde partij", Binding: true, Article: "3.16"}
 				d.Body = "De klacht is terecht.\nDe organisatie biedt excuses aan."
-				d.NextBody = cases.NextBody{Label: "de Nationale ombudsman", Article: "9:12"}
+				d.NextBody = regulation.NextBody{Label: "de Nationale ombudsman", Article: "9:12"}
 			},
 			subject: map[string]string{"nl": "Uitspraak over de klacht", "en": "Ruling on the complaint"},
 			want:    lang{"nl": {"de klacht is gegrond", "bindend voor beide partijen"}, "en": {"the complaint is well-founded", "binding on both parties"}},
@@ -337,7 +338,7 @@ func TestRenderDutyMails(t *testing.T) {
 			name: "ruling without an outcome", kind: cases.MailRuling,
 			edit: func(d *cases.MailData) {
 				d.Role = cases.RecipientAccused
-				d.Escalation = &cases.EscalationStep{Body: "commissie", Label: "Klachtencommissie"}
+				d.Escalation = &regulation.EscalationStep{Body: "commissie", Label: "Klachtencommissie"}
 				d.Body = "Advies: bied excuses aan."
 			},
 			want:    lang{"nl": {"niet bindend"}, "en": {"not binding"}},
@@ -410,7 +411,7 @@ func TestRenderDutyMails(t *testing.T) {
 				d.Flags = []cases.IntakeFlag{{Ground: 2, Text: "De gedraging vond meer dan een jaar voor de klacht plaats.",
 					Article: "9:8 lid 1 b", Why: "Datum voorval 3 januari 2025 ligt meer dan een jaar voor ontvangst.",
 					Exceptions: "trauma, angst of intimidatie"}}
-				d.Grounds = []cases.DeclineGround{{Text: "Al eerder behandeld.", Article: "9:8 lid 1 a"},
+				d.Grounds = []regulation.DeclineGround{{Text: "Al eerder behandeld.", Article: "9:8 lid 1 a"},
 					{Text: "De gedraging vond meer dan een jaar voor de klacht plaats.", Article: "9:8 lid 1 b"}}
 				d.Categories = []cases.CategoryRef{{Code: "A", Label: "Communicatie"}, {Code: "B", Label: "Pesten"}}
 			},
@@ -597,7 +598,7 @@ func TestEveryKindHasTemplates(t *testing.T) {
 		}
 	}
 	for _, lang := range Languages {
-		for _, k := range cases.DeadlineKinds {
+		for _, k := range regulation.DeadlineKinds {
 			if _, ok := staffDeadlineLabels[lang][k]; !ok {
 				t.Errorf("deadline %s has no staff label in %s", k, lang)
 			}
@@ -634,7 +635,7 @@ func TestRenderSchedulerMails(t *testing.T) {
 	reminder := func(stage, kind, article string, due time.Time) func(*cases.MailData) {
 		return func(d *cases.MailData) {
 			d.Role, d.RecipientName, d.Handler, d.Stage = cases.RecipientStaff, "Piet Bakker", "Piet Bakker", stage
-			d.Deadline = &cases.Deadline{Kind: kind, Due: due, Article: article}
+			d.Deadline = &regulation.Deadline{Kind: kind, Due: due, Article: article}
 		}
 	}
 	full := &cases.Digest{
@@ -656,10 +657,10 @@ func TestRenderSchedulerMails(t *testing.T) {
 			{Key: "", N: 1},
 		},
 		DueSoon: []cases.DigestItem{
-			{CaseID: "K-2026-0012", Kind: cases.DeadlineAccusedNotified, Due: time.Date(2026, 12, 17, 23, 59, 59, 0, ams), Article: "3.4"},
-			{CaseID: "K-2026-0013", Kind: cases.DeadlineTakenUp, Due: time.Date(2026, 12, 18, 23, 59, 59, 0, ams), Article: "3.10", Handler: "Piet Bakker"},
+			{CaseID: "K-2026-0012", Kind: regulation.DeadlineAccusedNotified, Due: time.Date(2026, 12, 17, 23, 59, 59, 0, ams), Article: "3.4"},
+			{CaseID: "K-2026-0013", Kind: regulation.DeadlineTakenUp, Due: time.Date(2026, 12, 18, 23, 59, 59, 0, ams), Article: "3.10", Handler: "Piet Bakker"},
 		},
-		Overdue: []cases.DigestItem{{CaseID: "K-2026-0007", Kind: cases.DeadlineDecision, Due: prev, Article: "3.13", Handler: "Piet Bakker"}},
+		Overdue: []cases.DigestItem{{CaseID: "K-2026-0007", Kind: regulation.DeadlineDecision, Due: prev, Article: "3.13", Handler: "Piet Bakker"}},
 	}
 	digest := func(dg *cases.Digest) func(*cases.MailData) {
 		return func(d *cases.MailData) {
@@ -681,7 +682,7 @@ func TestRenderSchedulerMails(t *testing.T) {
 	}{
 		{
 			name: "reminder before the decision", kind: cases.MailReminder,
-			edit: reminder(cases.StageBefore, cases.DeadlineDecision, "3.13", due),
+			edit: reminder(cases.StageBefore, regulation.DeadlineDecision, "3.13", due),
 			subject: lang{"nl": {"Herinnering: de termijn voor het besluit verloopt maandag 21 december 2026"},
 				"en": {"Reminder: the deadline for the decision ends on Monday 21 December 2026"}},
 			want: lang{
@@ -704,7 +705,7 @@ func TestRenderSchedulerMails(t *testing.T) {
 		},
 		{
 			name: "reminder, taken up passed", kind: cases.MailReminder,
-			edit: reminder(cases.StagePassed, cases.DeadlineTakenUp, "3.10", prev),
+			edit: reminder(cases.StagePassed, regulation.DeadlineTakenUp, "3.10", prev),
 			subject: lang{"nl": {"Termijn verstreken: het eerste contact met de klager"},
 				"en": {"Deadline passed: first contact with the complainant"}},
 			want: lang{
@@ -719,7 +720,7 @@ func TestRenderSchedulerMails(t *testing.T) {
 		{
 			name: "reminder, accused notice overdue, to a director", kind: cases.MailReminder,
 			edit: func(d *cases.MailData) {
-				reminder(cases.StageOverdue, cases.DeadlineAccusedNotified, "3.4", prev)(d)
+				reminder(cases.StageOverdue, regulation.DeadlineAccusedNotified, "3.4", prev)(d)
 				d.RecipientName = "Dirk Directeur"
 			},
 			subject: lang{"nl": {"Termijn overschreden: het informeren van de aangeklaagde"},
@@ -736,7 +737,7 @@ func TestRenderSchedulerMails(t *testing.T) {
 		{
 			name: "reminder, decline notice overdue, no handler", kind: cases.MailReminder,
 			edit: func(d *cases.MailData) {
-				reminder(cases.StageOverdue, cases.DeadlineDeclineNotice, "11", prev)(d)
+				reminder(cases.StageOverdue, regulation.DeadlineDeclineNotice, "11", prev)(d)
 				d.RecipientName, d.Handler = "", ""
 			},
 			want: lang{
@@ -750,7 +751,7 @@ func TestRenderSchedulerMails(t *testing.T) {
 		{
 			name: "reminder without a hint, no subject", kind: cases.MailReminder,
 			edit: func(d *cases.MailData) {
-				reminder(cases.StagePassed, cases.DeadlineRetention, "3.18", prev)(d)
+				reminder(cases.StagePassed, regulation.DeadlineRetention, "3.18", prev)(d)
 				d.Subject = ""
 			},
 			want:    lang{"nl": {"het wissen van de persoonsgegevens"}, "en": {"erasing the personal data"}},
@@ -762,7 +763,7 @@ func TestRenderSchedulerMails(t *testing.T) {
 			name: "late", kind: cases.MailLate,
 			edit: func(d *cases.MailData) {
 				d.Role, d.RecipientName, d.Handler = cases.RecipientComplainant, "Jan Jansen", "Piet Bakker"
-				d.Deadline = &cases.Deadline{Kind: cases.DeadlineDecision, Due: prev, Article: "3.13"}
+				d.Deadline = &regulation.Deadline{Kind: regulation.DeadlineDecision, Due: prev, Article: "3.13"}
 				d.Expected = due
 			},
 			subject: lang{"nl": {"Uw klacht: het besluit komt later"}, "en": {"Your complaint: the decision will take longer"}},

@@ -17,6 +17,7 @@ import (
 	"github.com/emersion/go-smtp"
 
 	"github.com/klachtenbus/klachtenbus/cases"
+	"github.com/klachtenbus/klachtenbus/cases/regulation"
 	"github.com/klachtenbus/klachtenbus/devmail"
 )
 
@@ -46,7 +47,7 @@ func newFixture(t *testing.T) *fixture {
 	t.Cleanup(func() { st.Close() })
 	f := &fixture{dev: dev, now: time.Date(2026, 11, 23, 10, 0, 0, 0, ams)}
 	st.Now = f.clock
-	pol, err := cases.LoadPolicy(cases.PolicyConfig{Preset: "ikworddeclarant"}, ams)
+	pol, err := regulation.LoadPolicy(regulation.PolicyConfig{Preset: "ikworddeclarant"}, ams)
 	if err != nil {
 		t.Fatal(err)
 	}

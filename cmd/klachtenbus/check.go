@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/klachtenbus/klachtenbus/cases"
+	"github.com/klachtenbus/klachtenbus/cases/regulation"
 	"github.com/klachtenbus/klachtenbus/config"
 	"github.com/klachtenbus/klachtenbus/mailin"
 	"github.com/klachtenbus/klachtenbus/mailout"
@@ -65,7 +65,7 @@ func (m *Main) deadlines(ctx context.Context, args []string) error {
 		return err
 	}
 	loc := c.Location()
-	var dates cases.CaseDates
+	var dates regulation.CaseDates
 	for _, f := range []struct {
 		name, val string
 		dst       *time.Time
@@ -100,7 +100,7 @@ func (m *Main) deadlines(ctx context.Context, args []string) error {
 		return writeJSON(m.Stdout, out)
 	}
 	for _, d := range list {
-		fmt.Fprintf(m.Stdout, "%-17s %s  %s\n", d.Kind, d.Due.In(loc).Format("Mon 2006-01-02 15:04:05 MST"), cases.FormatArticle(d.Article, "nl"))
+		fmt.Fprintf(m.Stdout, "%-17s %s  %s\n", d.Kind, d.Due.In(loc).Format("Mon 2006-01-02 15:04:05 MST"), regulation.FormatArticle(d.Article, "nl"))
 	}
 	return nil
 }
@@ -111,7 +111,7 @@ func (m *Main) deadlines(ctx context.Context, args []string) error {
 // and the templates must parse. serve and check both call it, so that
 // check says ok exactly when serve would start. The problems of the file
 // are reported together, each with its line.
-func loadServeConfig(cfgFlag string) (*config.Config, *cases.Policy, error) {
+func loadServeConfig(cfgFlag string) (*config.Config, *regulation.Policy, error) {
 	c, err := loadConfig(cfgFlag)
 	if c == nil {
 		return nil, nil, err // the file did not decode

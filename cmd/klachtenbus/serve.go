@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/klachtenbus/klachtenbus/cases"
+	"github.com/klachtenbus/klachtenbus/cases/regulation"
 	"github.com/klachtenbus/klachtenbus/config"
 	"github.com/klachtenbus/klachtenbus/devmail"
 	"github.com/klachtenbus/klachtenbus/mailin"
@@ -28,7 +29,7 @@ type Daemon struct {
 	Config  *config.Config
 	Log     *slog.Logger
 	Store   *cases.Store
-	Policy  *cases.Policy
+	Policy  *regulation.Policy
 	Engine  *cases.Engine
 	Sender  *mailout.Sender
 	Watcher *mailin.Watcher
@@ -268,10 +269,10 @@ func (d *Daemon) newSender(now func() time.Time) error {
 
 // loadPolicy builds the effective policy of a configuration; an error
 // names the key and line at fault.
-func loadPolicy(c *config.Config) (*cases.Policy, error) {
-	policy, err := cases.LoadPolicy(c.Policy, c.Location())
+func loadPolicy(c *config.Config) (*regulation.Policy, error) {
+	policy, err := regulation.LoadPolicy(c.Policy, c.Location())
 	if err != nil {
-		var pe *cases.PolicyError
+		var pe *regulation.PolicyError
 		if errors.As(err, &pe) {
 			return nil, c.ErrorAt(pe.Key, pe.Err)
 		}

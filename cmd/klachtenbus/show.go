@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/klachtenbus/klachtenbus/cases"
+	"github.com/klachtenbus/klachtenbus/cases/regulation"
 	"github.com/klachtenbus/klachtenbus/config"
 )
 
@@ -339,7 +340,7 @@ func printDossier(w io.Writer, d *cases.Dossier, loc *time.Location) {
 		if !dl.Met.IsZero() {
 			status = "met " + dl.Met.In(loc).Format("2006-01-02")
 		}
-		fmt.Fprintf(w, "  %-17s %s  %-16s %s\n", dl.Kind, dl.Due.In(loc).Format("2006-01-02 15:04"), dash(cases.FormatArticle(dl.Article, "nl")), status)
+		fmt.Fprintf(w, "  %-17s %s  %-16s %s\n", dl.Kind, dl.Due.In(loc).Format("2006-01-02 15:04"), dash(regulation.FormatArticle(dl.Article, "nl")), status)
 	}
 	fmt.Fprintln(w, "\nTimeline:")
 	for _, e := range d.Events {

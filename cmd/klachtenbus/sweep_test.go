@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/klachtenbus/klachtenbus/cases"
+	"github.com/klachtenbus/klachtenbus/cases/regulation"
 	"github.com/klachtenbus/klachtenbus/devmail"
 )
 
@@ -24,7 +25,7 @@ func fileComplaint(t *testing.T, path string) {
 	}
 	defer st.Close()
 	st.Now = func() time.Time { return time.Date(2026, 11, 23, 10, 0, 0, 0, ams) }
-	pol, err := cases.LoadPolicy(cases.PolicyConfig{Preset: "ikworddeclarant"}, ams)
+	pol, err := regulation.LoadPolicy(regulation.PolicyConfig{Preset: "ikworddeclarant"}, ams)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/klachtenbus/klachtenbus/cases/regulation"
+
 	"github.com/klachtenbus/klachtenbus/cases"
 )
 
@@ -147,7 +149,7 @@ func (c *caseLife) meet(kind string, at time.Time) {
 // setDeadlines sets the deadlines of the given kinds the policy gives for
 // the case's dates, as the commands do.
 func (c *caseLife) setDeadlines(at time.Time, kinds ...string) {
-	dates := cases.CaseDates{Received: c.opened, Complete: c.complete, Decided: c.decided, Closed: c.closed}
+	dates := regulation.CaseDates{Received: c.opened, Complete: c.complete, Decided: c.decided, Closed: c.closed}
 	for _, d := range c.f.e.Policy.Deadlines(dates) {
 		if !slices.Contains(kinds, d.Kind) {
 			continue
@@ -163,11 +165,11 @@ func (c *caseLife) setDeadlines(at time.Time, kinds ...string) {
 
 // openDeadlines are the deadlines open at a moment, soonest first, as the
 // acknowledgement lists them.
-func (c *caseLife) openDeadlines(loc *time.Location) []cases.Deadline {
-	var out []cases.Deadline
+func (c *caseLife) openDeadlines(loc *time.Location) []regulation.Deadline {
+	var out []regulation.Deadline
 	for _, d := range c.deadlines {
 		if d.met.IsZero() && d.dropped.IsZero() {
-			out = append(out, cases.Deadline{Kind: d.kind, Due: d.due.In(loc), Article: d.article})
+			out = append(out, regulation.Deadline{Kind: d.kind, Due: d.due.In(loc), Article: d.article})
 		}
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Due.Before(out[j].Due) })
@@ -238,11 +240,11 @@ func (c *caseLife) end(at time.Time, to cases.State, actor, event, text string) 
 	c.event(at, event, actor, text)
 	c.closed = at
 	for _, d := range c.deadlines {
-		if d.met.IsZero() && d.dropped.IsZero() && d.kind != cases.DeadlineFollowUp {
+		if d.met.IsZero() && d.dropped.IsZero() && d.kind != regulation.DeadlineFollowUp {
 			d.dropped = at
 		}
 	}
-	c.setDeadlines(at, cases.DeadlineRetention)
+	c.setDeadlines(at, regulation.DeadlineRetention)
 }
 
 // live plays the case's history up to the seeding time.
@@ -279,7 +281,7 @@ func (c *caseLife) live() {
 		c.complete = c.opened
 	}
 	c.category = f.suggest(ct)
-	c.confidential = e.Policy.Anonymous == cases.AnonymousAllowedConfidential || e.Policy.Anonymous == cases.AnonymousConfidentialByDefault
+	c.confidential = e.Policy.Anonymous == regulation.AnonymousAllowedConfidential || e.Policy.Anonymous == regulation.AnonymousConfidentialByDefault
 	c.from = cases.Address{Name: p.name, Email: p.email}
 	name := ct.fields[cases.FieldName]
 	if name == "" {
@@ -319,7 +321,7 @@ func (c *caseLife) live() {
 			flag.Why = why
 			flags = append(flags, flag)
 			c.event(c.opened, cases.EventDeclineSuggested, "klachtenbus", why)
-			c.deadlines = append(c.deadlines, &deadlineRow{kind: cases.DeadlineDeclineNotice, article: f.declineArticle(flag),
+			c.deadlines = append(c.deadlines, &deadlineRow{kind: regulation.DeadlineDeclineNotice, article: f.declineArticle(flag),
 				due: f.declineDue(c.opened), created: c.opened})
 		}
 	}
@@ -335,7 +337,9 @@ func (c *caseLife) live() {
 	if cat, ok := e.Policy.Category(c.category); ok {
 		data.CategoryLabel = cat.Label(e.Org.Language)
 	}
-	c.mail(c.opened, cases.MailAck, p.email, "", mid, []string{mid}, data)
+	ack := data
+	ack.Unverified, ack.RecipientName = true, "" // as openCase: nothing proves the sender
+	c.mail(c.opened, cases.MailAck, p.email, "", mid, []string{mid}, ack)
 	staffData := data
 	staffData.Text, staffData.Flags, staffData.Confidential = ct.text, flags, c.confidential
 	staffData.Grounds, staffData.Categories = f.grounds, f.categories
@@ -414,12 +418,12 @@ func (c *caseLife) live() {
 		if len(e.Policy.DeclineGrounds) > 0 {
 			g := e.Policy.DeclineGrounds[0]
 			if len(flags) > 0 {
-				g = cases.DeclineGround{Text: flags[0].Text, Article: flags[0].Article}
+				g = regulation.DeclineGround{Text: flags[0].Text, Article: flags[0].Article}
 			}
 			ground = "declined on the ground " + g.Text + " (art. " + g.Article + "): de klacht valt buiten de termijn"
 		}
 		m := c.commandMail(at, handler, "#niet-behandelen 1\nDe klacht valt buiten de termijn.\n")
-		c.meet(cases.DeadlineDeclineNotice, at)
+		c.meet(regulation.DeadlineDeclineNotice, at)
 		c.end(at, cases.StateDeclined, handler.Email, cases.EventDeclined, ground)
 		c.tellParties(at, cases.MailDecline, cases.MailData{Subject: c.subject, Complainant: c.complainant, Actor: handler,
 			Body: "De klacht valt buiten de termijn.", NextBody: e.Policy.NextBody, Received: c.opened.In(loc)})
@@ -447,13 +451,13 @@ func (c *caseLife) live() {
 			d.Complainant, d.From, d.Subject, d.Fields = cases.Address{}, cases.Address{}, "", nil
 		}
 		c.mail(contact, cases.MailAccused, c.accused.Email, "", "", nil, d)
-		c.meet(cases.DeadlineAccusedNotified, contact)
+		c.meet(regulation.DeadlineAccusedNotified, contact)
 		c.notified = true
 		c.event(contact, cases.EventAccusedNotified, handler.Email, "accused notified: "+c.accused.Email)
 		results = append(results, "#aangeklaagde "+c.accused.String(), "aangeklaagde: "+c.accused.String(),
 			"#informeer-aangeklaagde", "de aangeklaagde ("+c.accused.Email+") krijgt bericht")
 	}
-	c.meet(cases.DeadlineTakenUp, contact)
+	c.meet(regulation.DeadlineTakenUp, contact)
 	c.event(contact, cases.EventMinutes, handler.Email, "Telefonisch gesproken met de klager; de klacht is toegelicht.")
 	results = append(results, "#verslag", "gespreksverslag vastgelegd")
 	c.transcript(contact, handler, m, c.subject, results...)
@@ -478,16 +482,16 @@ func (c *caseLife) live() {
 	m = c.commandMail(decide, handler, "#besluit "+c.outcome+"\n"+body+"\n")
 	c.state, c.decided = cases.StateDecided, decide
 	c.event(decide, cases.EventDecided, handler.Email, "decided: "+c.outcome+"\n"+body)
-	c.meet(cases.DeadlineDecision, decide)
-	c.meet(cases.DeadlineTakenUp, decide)
-	c.setDeadlines(decide, cases.DeadlineFollowUp)
+	c.meet(regulation.DeadlineDecision, decide)
+	c.meet(regulation.DeadlineTakenUp, decide)
+	c.setDeadlines(decide, regulation.DeadlineFollowUp)
 	c.tellParties(decide, cases.MailDecision, cases.MailData{Subject: c.subject, Complainant: c.complainant, Actor: handler,
 		Outcome: c.outcome, Body: body, NextBody: e.Policy.NextBody, Received: c.opened.In(loc)})
 	c.transcript(decide, handler, m, c.subject, "#besluit "+c.outcome, "besluit ("+c.outcome+") verstuurd aan "+c.complainant.Email)
 
 	// The follow-up, sent by the scheduler when its term ends.
 	closeAt := decide.Add(time.Duration(14*24+r.IntN(80*24)) * time.Hour)
-	if fu := c.open(cases.DeadlineFollowUp); fu != nil {
+	if fu := c.open(regulation.DeadlineFollowUp); fu != nil {
 		at := nextSweep(fu.due.Add(time.Second))
 		if happened(at) {
 			fu.met = at
@@ -530,7 +534,7 @@ func (c *caseLife) live() {
 // purgeIfDue purges the case when its retention term ended before the
 // seeding time (Engine.purgeExpired, purgeTx).
 func (c *caseLife) purgeIfDue() {
-	d := c.open(cases.DeadlineRetention)
+	d := c.open(regulation.DeadlineRetention)
 	if d == nil {
 		return
 	}
@@ -563,7 +567,7 @@ func (c *caseLife) chase() {
 		if !slices.Contains(chasedKinds, d.kind) {
 			continue
 		}
-		if d.kind == cases.DeadlineDecision && c.complete.IsZero() {
+		if d.kind == regulation.DeadlineDecision && c.complete.IsZero() {
 			continue // the decision term of an incomplete complaint has not started
 		}
 		until := f.now // the last sweep that saw the deadline open
@@ -586,7 +590,7 @@ func (c *caseLife) chase() {
 		}
 		if t, ok := first(d.due.Add(time.Second), until); ok {
 			c.remind(d, cases.StagePassed, t)
-			if d.kind == cases.DeadlineDecision && c.complainant.Email != "" {
+			if d.kind == regulation.DeadlineDecision && c.complainant.Email != "" {
 				c.lateNotice(d, t, loc)
 			}
 		}
@@ -605,7 +609,7 @@ func endOfDay(t time.Time, loc *time.Location) time.Time {
 	return time.Date(y, m, d, 23, 59, 59, 0, loc)
 }
 
-var chasedKinds = []string{cases.DeadlineTakenUp, cases.DeadlineAccusedNotified, cases.DeadlineDeclineNotice, cases.DeadlineDecision}
+var chasedKinds = []string{regulation.DeadlineTakenUp, regulation.DeadlineAccusedNotified, regulation.DeadlineDeclineNotice, regulation.DeadlineDecision}
 
 // remind is Engine.remind: one stage of reminder, to the handler (or,
 // while there is none, the staff new cases go to), overdue ones to the
@@ -626,7 +630,7 @@ func (c *caseLife) remind(d *deadlineRow, stage string, at time.Time) {
 		to = f.directors
 	}
 	data := cases.MailData{Subject: c.subject, Stage: stage, Received: c.opened.In(loc),
-		Deadline: &cases.Deadline{Kind: d.kind, Due: d.due.In(loc), Article: d.article}, Handler: f.staffName(handler)}
+		Deadline: &regulation.Deadline{Kind: d.kind, Due: d.due.In(loc), Article: d.article}, Handler: f.staffName(handler)}
 	var addrs []string
 	for _, s := range to {
 		data.RecipientName = s.Name
@@ -644,7 +648,7 @@ func (c *caseLife) lateNotice(d *deadlineRow, at time.Time, loc *time.Location) 
 	expected := endOfDay(c.f.e.Policy.Calendar().AddWorkdays(at, 10), loc)
 	c.mail(at, cases.MailLate, c.complainant.Email, "complainant", "", nil,
 		cases.MailData{Subject: c.subject, RecipientName: c.complainant.Name, Role: cases.RecipientComplainant, Complainant: c.complainant,
-			Received: c.opened.In(loc), Deadline: &cases.Deadline{Kind: d.kind, Due: d.due.In(loc), Article: d.article}, Expected: expected})
+			Received: c.opened.In(loc), Deadline: &regulation.Deadline{Kind: d.kind, Due: d.due.In(loc), Article: d.article}, Expected: expected})
 	c.event(at, cases.EventLateNotice, "klachtenbus", "the complainant was told the decision comes late; expected by "+expected.Format("2006-01-02"))
 }
 

@@ -38,6 +38,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/klachtenbus/klachtenbus/cases/regulation"
+
 	"github.com/klachtenbus/klachtenbus/cases"
 )
 
@@ -71,7 +73,7 @@ func NewEngine(st *cases.Store, preset string) (*cases.Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	pol, err := cases.LoadPolicy(cases.PolicyConfig{Preset: preset}, loc)
+	pol, err := regulation.LoadPolicy(regulation.PolicyConfig{Preset: preset}, loc)
 	if err != nil {
 		return nil, err
 	}
@@ -336,9 +338,9 @@ type filler struct {
 	handlers     []cases.Staff
 	intakeKinds  []string // the deadlines the intake sets: all but the decline notice
 	required     []string // required form fields a complaint may lack
-	window       *cases.ComplaintWindow
+	window       *regulation.ComplaintWindow
 	windowFlag   cases.IntakeFlag
-	grounds      []cases.DeclineGround
+	grounds      []regulation.DeclineGround
 	categories   []cases.CategoryRef
 	notifyPct    int      // how often staff tell the accused
 	commandMails bool     // Options.CommandMails
@@ -400,7 +402,7 @@ func newFiller(e *cases.Engine, opt Options) (*filler, error) {
 		return nil, errors.New("seed: the engine has no staff to handle cases")
 	}
 	for _, r := range p.Rules {
-		if r.Kind != cases.DeadlineDeclineNotice {
+		if r.Kind != regulation.DeadlineDeclineNotice {
 			f.intakeKinds = append(f.intakeKinds, r.Kind)
 		}
 	}
@@ -414,7 +416,7 @@ func newFiller(e *cases.Engine, opt Options) (*filler, error) {
 		f.window = &w
 		f.windowFlag = cases.IntakeFlag{Article: w.Article, Exceptions: w.Exceptions}
 		for i, g := range p.DeclineGrounds {
-			if g.Check == cases.CheckWindow {
+			if g.Check == regulation.CheckWindow {
 				f.windowFlag.Ground, f.windowFlag.Text, f.windowFlag.Article = i+1, g.Text, g.Article
 				break
 			}
@@ -422,7 +424,7 @@ func newFiller(e *cases.Engine, opt Options) (*filler, error) {
 	}
 	// Where a term runs for it, staff nearly always tell the accused.
 	f.notifyPct = 30
-	if _, ok := p.Rule(cases.DeadlineAccusedNotified); ok {
+	if _, ok := p.Rule(regulation.DeadlineAccusedNotified); ok {
 		f.notifyPct = 96
 	}
 	for _, c := range p.Categories {
@@ -465,16 +467,16 @@ func (f *filler) windowEnd(event time.Time) time.Time {
 // decline starts (startDeclineNotice).
 func (f *filler) declineDue(received time.Time) time.Time {
 	p := f.e.Policy
-	for _, d := range p.Deadlines(cases.CaseDates{Received: received}) {
-		if d.Kind == cases.DeadlineDeclineNotice {
+	for _, d := range p.Deadlines(regulation.CaseDates{Received: received}) {
+		if d.Kind == regulation.DeadlineDeclineNotice {
 			return d.Due
 		}
 	}
-	return p.Calendar().Due(received, cases.MustParseTerm("4w"), p.Statutory)
+	return p.Calendar().Due(received, regulation.MustParseTerm("4w"), p.Statutory)
 }
 
 func (f *filler) declineArticle(flag cases.IntakeFlag) string {
-	if rule, ok := f.e.Policy.Rule(cases.DeadlineDeclineNotice); ok {
+	if rule, ok := f.e.Policy.Rule(regulation.DeadlineDeclineNotice); ok {
 		return rule.Article
 	}
 	return flag.Article

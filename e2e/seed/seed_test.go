@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/klachtenbus/klachtenbus/cases"
+	"github.com/klachtenbus/klachtenbus/cases/regulation"
 )
 
 // newStore opens an empty store with a clock standing at now.
@@ -126,8 +127,8 @@ func TestSeededRowsLookLikeTheEngines(t *testing.T) {
 		t.Fatal(err)
 	}
 	var want []string
-	for _, d := range e.Policy.Deadlines(cases.CaseDates{Received: c.Opened, Complete: c.Opened}) {
-		if d.Kind != cases.DeadlineDeclineNotice {
+	for _, d := range e.Policy.Deadlines(regulation.CaseDates{Received: c.Opened, Complete: c.Opened}) {
+		if d.Kind != regulation.DeadlineDeclineNotice {
 			want = append(want, d.Kind+" "+d.Due.UTC().Format(time.RFC3339))
 		}
 	}

@@ -1,4 +1,4 @@
-package cases
+package regulation
 
 import (
 	"bytes"
@@ -1306,4 +1306,16 @@ func orDash(s string) string {
 		return "kept"
 	}
 	return s
+}
+
+// Ground finds the decline ground that an intake check flags (CheckWindow,
+// CheckHandled, CheckAnonymous), numbered from 1 as the announcement and
+// #niet-behandelen number them; 0 when the policy has none.
+func (p *Policy) Ground(check string) (int, DeclineGround) {
+	for i, g := range p.DeclineGrounds {
+		if g.Check == check {
+			return i + 1, g
+		}
+	}
+	return 0, DeclineGround{}
 }

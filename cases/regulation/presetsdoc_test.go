@@ -1,4 +1,4 @@
-package cases
+package regulation
 
 import (
 	"flag"
@@ -11,12 +11,12 @@ var update = flag.Bool("update", false, "rewrite the generated documents (docs/p
 
 // TestPresetsDocument keeps docs/presets.md true: it is generated from the
 // presets' data, as `klachtenbus check -offline` describes the effective
-// policy. Regenerate it with `go test ./cases -run TestPresetsDocument -update`.
+// policy. Regenerate it with `go test ./cases/regulation -run TestPresetsDocument -update`.
 func TestPresetsDocument(t *testing.T) {
 	var b strings.Builder
 	b.WriteString(`# Regulation presets
 
-<!-- Generated from cases/presets/*.toml by ` + "`go test ./cases -run TestPresetsDocument -update`" + `; do not edit. -->
+<!-- Generated from cases/regulation/presets/*.toml by ` + "`go test ./cases/regulation -run TestPresetsDocument -update`" + `; do not edit. -->
 
 A preset is a regulation as data: its deadlines with their articles, the
 extension rules, the complaint window, anonymous complaints, required
@@ -36,13 +36,13 @@ skip weekends, Dutch public holidays and the organisation's closing days.
 		b.WriteString("- [`" + name + "`](#" + name + ")\n")
 	}
 	for _, name := range PresetNames() {
-		p, err := LoadPolicy(PolicyConfig{Preset: name}, ams)
+		p, err := LoadPolicy(PolicyConfig{Preset: name}, amsterdam(t))
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
 		b.WriteString("\n## " + name + "\n\n```text\n" + strings.TrimRight(p.Describe(), "\n") + "\n```\n")
 	}
-	const path = "../docs/presets.md"
+	const path = "../../docs/presets.md"
 	if *update {
 		if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
 			t.Fatal(err)
@@ -53,6 +53,6 @@ skip weekends, Dutch public holidays and the organisation's closing days.
 		t.Fatalf("%v (generate it with -update)", err)
 	}
 	if string(got) != b.String() {
-		t.Errorf("%s is not what the presets say: regenerate it with `go test ./cases -run TestPresetsDocument -update`", path)
+		t.Errorf("%s is not what the presets say: regenerate it with `go test ./cases/regulation -run TestPresetsDocument -update`", path)
 	}
 }

@@ -1,4 +1,4 @@
-package cases
+package regulation
 
 // PolicyConfig is the [policy] section of the configuration: the preset a
 // policy starts from and the overrides applied on top of it. It holds only
