@@ -4,7 +4,8 @@
 # and Dovecot from Debian's packages) when missing, starts a private
 # Postfix + Dovecot on loopback (e2e/mailstack) for the real-server tests
 # and removes it afterwards, then checks formatting, vets, runs every
-# test, and runs each fuzz target briefly (50,000 inputs). Set
+# test under the race detector, and runs each fuzz target briefly
+# (50,000 inputs). Set
 # FUZZTIME=5000000x (say) to fuzz longer by hand. New
 # inputs are minimized for at most 3 s each; the default of 60 s stalls a
 # short run.
@@ -29,6 +30,7 @@ fi
 
 echo "== go vet"
 go vet ./...
+go vet -tags crashtest ./cmd/... # the crash tests' hook
 
 echo "== private mail stack (Postfix + Dovecot on loopback)"
 if [ -n "${CI:-}" ]; then
@@ -45,8 +47,8 @@ if [ -z "${KLACHTENBUS_MAILSTACK:-}" ]; then
 	fi
 fi
 
-echo "== go test"
-go test -count=1 -timeout 20m ./...
+echo "== go test (with the race detector)"
+go test -race -count=1 -timeout 30m ./...
 
 # A count, not a duration: a duration's deadline can fail a clean run with
 # "context deadline exceeded" (Go's fuzz coordinator, golang/go#75804,

@@ -351,20 +351,35 @@ func TestNewCalendarErrors(t *testing.T) {
 	}
 }
 
+// TestCalendarConcurrent: one calendar serves every goroutine (its year
+// caches fill as they go) and answers each as a calendar of its own would.
+// Run under -race (test.sh does), it also proves the caches are guarded.
 func TestCalendarConcurrent(t *testing.T) {
 	c := newCal(t, "")
 	base := at(t, "2026-01-01")
+	term := MustParseTerm("10wd")
+	due := func(c *Calendar, i, k int) time.Time {
+		return c.Due(base.AddDate(i, 0, 7*k), term, i%2 == 0)
+	}
+	const goroutines, steps = 8, 50
+	got := make([][]time.Time, goroutines)
 	var wg sync.WaitGroup
-	for i := range 8 {
+	for i := range goroutines {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			from := base.AddDate(i, 0, 0)
-			for range 50 {
-				c.Due(from, MustParseTerm("10wd"), i%2 == 0)
-				from = from.AddDate(0, 0, 7)
+			for k := range steps {
+				got[i] = append(got[i], due(c, i, k))
 			}
 		}()
 	}
 	wg.Wait()
+	for i := range goroutines {
+		fresh := newCal(t, "") // nothing cached, nobody else using it
+		for k := range steps {
+			if want := due(fresh, i, k); !got[i][k].Equal(want) {
+				t.Fatalf("goroutine %d, step %d: %v, want %v", i, k, got[i][k], want)
+			}
+		}
+	}
 }

@@ -1,3 +1,5 @@
+//go:build crashtest
+
 package main
 
 import (
@@ -9,7 +11,8 @@ import (
 )
 
 // EnvCrashAt names a step at which the process kills itself with SIGKILL,
-// for the crash tests: "step" or "step:n" (at the n-th time the step is
+// for the crash tests, in a binary built with -tags crashtest (the tests
+// build one; a normal build has no such switch, see crash_off.go): "step" or "step:n" (at the n-th time the step is
 // reached). The steps are "fetched" (a batch fetched from IMAP),
 // "processed" (a message's transaction committed), "moved" (messages moved
 // to their folder), "handed" (a mail and its final dot written to the

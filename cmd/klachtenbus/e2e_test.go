@@ -33,7 +33,9 @@ func TestMain(m *testing.M) {
 		panic(err)
 	}
 	binary = filepath.Join(dir, "klachtenbus")
-	if out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput(); err != nil {
+	// -tags crashtest: the crash tests need the hook of crash.go, which a
+	// normal build leaves out.
+	if out, err := exec.Command("go", "build", "-tags", "crashtest", "-o", binary, ".").CombinedOutput(); err != nil {
 		fmt.Fprintf(os.Stderr, "build: %v\n%s", err, out)
 		os.Exit(1)
 	}
@@ -389,7 +391,7 @@ func TestCrashAtEveryStep(t *testing.T) {
 				dev.Deliver(mailbox, complaintMail(fmt.Sprintf("p%d@example.test", i), fmt.Sprintf("Klacht %d", i),
 					fmt.Sprintf("crash-%d@example.test", i), "Naam: P\nAdres: A\nAangeklaagde: X\nDatum voorval: gisteren\nOmschrijving: iets\n"))
 			}
-			d := startDaemon(t, []string{EnvCrashAt + "=" + step}, "serve", "-config", cfg)
+			d := startDaemon(t, []string{"KLACHTENBUS_CRASH_AT=" + step}, "serve", "-config", cfg)
 			select {
 			case err := <-d.done:
 				var ee *exec.ExitError
