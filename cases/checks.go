@@ -2,6 +2,8 @@ package cases
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -41,7 +43,7 @@ func (e *Engine) intakeChecks(ctx context.Context, tx *Tx, caseID string, receiv
 		if n == 0 {
 			g.Article = article
 		}
-		flags = append(flags, IntakeFlag{Ground: n, Text: g.Text, TextEN: g.TextEN, Article: g.Article, Why: why, Exceptions: exceptions})
+		flags = append(flags, IntakeFlag{Check: check, Ground: n, Text: g.Text, TextEN: g.TextEN, Article: g.Article, Why: why, Exceptions: exceptions})
 	}
 	loc := e.Org.Location
 	if w := p.ComplaintWindow; !w.Term.IsZero() {
@@ -62,27 +64,34 @@ func (e *Engine) intakeChecks(ctx context.Context, tx *Tx, caseID string, receiv
 			JOIN parties pc ON pc.case_id = c.id AND pc.role = 'complainant' AND pc.email = ?
 			JOIN parties pa ON pa.case_id = c.id AND pa.role = 'accused' AND lower(trim(pa.name)) = lower(?)
 			WHERE c.id != ? AND c.decided_at IS NOT NULL ORDER BY c.opened_at LIMIT 1`, from.Email, acc, caseID).Scan(&earlier)
-		if err == nil {
+		switch {
+		case err == nil:
 			flag(regulation.CheckHandled, e.say("dezelfde klager diende over %s al eerder een klacht in die is afgehandeld (%s)",
 				"the same complainant made an earlier complaint about %s that was dealt with (%s)", acc, earlier), "", "")
+		case !errors.Is(err, sql.ErrNoRows):
+			return nil, fmt.Errorf("earlier complaints: %w", err)
 		}
 	}
 	if p.Anonymous == regulation.AnonymousRefusedUnlessStrict && isAnonymous(fields, from) {
 		flag(regulation.CheckAnonymous, e.say("de klacht is anoniem; de regeling behandelt die alleen als de aard van de klacht strikte anonimiteit vereist",
 			"the complaint is anonymous; the regulation deals with those only when the nature of the complaint requires strict anonymity"), "", p.AnonymousArticle)
 	}
-	// Keep only the flags not recorded before.
+	// Keep only the flags not recorded before, known by their check's
+	// code (not by their text, which is in a language).
 	var out []IntakeFlag
 	for _, f := range flags {
-		text := f.Why
-		var n int
-		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM events WHERE case_id = ? AND kind = ? AND text = ?`, caseID, EventDeclineSuggested, text).Scan(&n); err != nil {
-			return nil, err
+		res, err := tx.ExecContext(ctx, `INSERT INTO intake_flags (case_id, check_code, at) VALUES (?, ?, ?)
+			ON CONFLICT (case_id, check_code) DO NOTHING`, caseID, f.Check, tx.Now.Unix())
+		if err != nil {
+			return nil, fmt.Errorf("intake flag: %w", err)
 		}
-		if n > 0 {
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			if err != nil {
+				return nil, err
+			}
 			continue
 		}
-		if err := addEvent(ctx, tx, caseID, EventDeclineSuggested, "klachtenbus", text); err != nil {
+		if err := addEvent(ctx, tx, caseID, EventDeclineSuggested, "klachtenbus", f.Why); err != nil {
 			return nil, err
 		}
 		out = append(out, f)

@@ -923,3 +923,32 @@ func TestCommandSecretRotation(t *testing.T) {
 		t.Errorf("old Message-ID after the grace period still threads: %+v", r)
 	}
 }
+
+// TestIntakeFlagNotRepeatedInAnotherLanguage: a check that flagged a case
+// is known by its code, so a change of the organisation's language (which
+// changes the flag's text) does not flag the case again.
+func TestIntakeFlagNotRepeatedInAnotherLanguage(t *testing.T) {
+	e, _ := newTestEngine(t)
+	form := strings.Replace(completeForm, "Datum voorval: 10 november 2026 14:00", "Datum voorval: 3 maart 2026", 1)
+	res := ingest(t, e, complaint(jan, "Klacht", form))
+	ack, _ := findMail(outbox(t, e), MailAck, jan)
+	count := func() int {
+		n := 0
+		for _, ev := range getCase(t, e, res.CaseID).Events {
+			if ev.Kind == EventDeclineSuggested {
+				n++
+			}
+		}
+		return n
+	}
+	if count() != 1 {
+		t.Fatalf("%d flags at intake, want 1", count())
+	}
+	e.Org.Language = "en"
+	more := complaint(jan, "Re: Klacht", "Datum voorval: 3 maart 2026\nIk heb nog iets.")
+	more.InReplyTo = []string{ack.MessageID}
+	ingest(t, e, more)
+	if got := count(); got != 1 {
+		t.Errorf("%d flags after a message in another language, want still 1", got)
+	}
+}

@@ -273,8 +273,9 @@ type DigestItem struct {
 
 // IntakeFlag is a reason found at intake to decline a complaint.
 type IntakeFlag struct {
-	Ground  int    `json:"ground"` // the preset's ground, numbered from 1; 0 when none fits
-	Text    string `json:"text"`   // the ground's text
+	Check   string `json:"check,omitempty"` // the intake check's code (regulation.CheckWindow, ...)
+	Ground  int    `json:"ground"`          // the preset's ground, numbered from 1; 0 when none fits
+	Text    string `json:"text"`            // the ground's text
 	Article string `json:"article"`
 	Why     string `json:"why"`               // what in the complaint points to it, in the organisation's language
 	TextEN  string `json:"text_en,omitempty"` // the ground's text in English mail

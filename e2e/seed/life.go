@@ -28,6 +28,10 @@ type (
 		at                                      time.Time
 		attachment                              *cases.Attachment
 	}
+	flagRow struct {
+		check string
+		at    time.Time
+	}
 	eventRow struct {
 		at                time.Time
 		kind, actor, text string
@@ -112,6 +116,7 @@ type caseLife struct {
 	deadlines []*deadlineRow // every deadline the case ever had, in the order set
 	messages  []messageRow
 	events    []eventRow
+	flags     []flagRow // the intake checks that flagged the case
 	mails     []mailRow
 	reminders []reminderRow
 	inbound   []inboundRow
@@ -321,6 +326,7 @@ func (c *caseLife) live() {
 			flag.Why = why
 			flags = append(flags, flag)
 			c.event(c.opened, cases.EventDeclineSuggested, "klachtenbus", why)
+			c.flags = append(c.flags, flagRow{check: regulation.CheckWindow, at: c.opened})
 			c.deadlines = append(c.deadlines, &deadlineRow{kind: regulation.DeadlineDeclineNotice, article: f.declineArticle(flag),
 				due: f.declineDue(c.opened), created: c.opened})
 		}

@@ -523,6 +523,7 @@ type writer struct {
 	priority bool  // the outbox has a priority column
 
 	cases, parties, messages, attachments, events, fields, deadlines, inbound, outbox, reminders *table
+	flags                                                                                        *table // intake_flags; nil before migration 0009
 }
 
 // table collects rows of one table; flush writes them.
@@ -583,6 +584,13 @@ func newWriter(ctx context.Context, conn *sql.Conn, language string) (*writer, e
 	}
 	w.outbox = mk("outbox", outboxCols...)
 	w.reminders = mk("reminders", "case_id", "kind", "stage", "due", "sent_at")
+	var hasFlags bool
+	if err := conn.QueryRowContext(ctx, `SELECT COUNT(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = 'intake_flags'`).Scan(&hasFlags); err != nil {
+		return nil, fmt.Errorf("seed: %w", err)
+	}
+	if hasFlags {
+		w.flags = mk("intake_flags", "case_id", "check_code", "at")
+	}
 	if err := conn.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) + 1 FROM messages`).Scan(&w.nextID); err != nil {
 		return nil, fmt.Errorf("seed: %w", err)
 	}
@@ -704,6 +712,11 @@ func (w *writer) writeCase(c *caseLife, st *Stats) error {
 	})
 	for _, ev := range c.events {
 		w.events.add(c.id, ev.at.Unix(), ev.kind, ev.actor, ev.text)
+	}
+	if w.flags != nil {
+		for _, f := range c.flags {
+			w.flags.add(c.id, f.check, f.at.Unix())
+		}
 	}
 	for _, d := range c.deadlines {
 		if !d.dropped.IsZero() {
