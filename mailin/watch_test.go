@@ -93,7 +93,10 @@ func (f *watchFixture) stop() {
 // watcher, for at most 10 s.
 func (f *watchFixture) waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	timeout := time.After(10 * time.Second)
+	// A bound for a watcher that is stuck, not the time things take: the
+	// hostile corpus under the race detector on a loaded machine needs
+	// more than ten seconds.
+	timeout := time.After(60 * time.Second)
 	for !cond() {
 		select {
 		case <-f.synced:
