@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/klachtenbus/klachtenbus/cases/catalog"
 	"github.com/klachtenbus/klachtenbus/cases/regulation"
 )
 
@@ -51,8 +52,7 @@ func (e *Engine) intakeChecks(ctx context.Context, tx *Tx, caseID string, receiv
 			if day, ok := ParseEventDate(v, received.In(loc)); ok {
 				end := p.Calendar().Due(day, w.Term, p.Statutory)
 				if received.After(end) {
-					flag(regulation.CheckWindow, e.say("de gebeurtenis was op %s, langer dan %s voor de klacht binnenkwam",
-						"the event was on %s, more than %s before the complaint came in", day.Format("2006-01-02"), w.Term.Describe()),
+					flag(regulation.CheckWindow, e.say(catalog.FlagWindow, day.Format("2006-01-02"), w.Term.Describe()),
 						w.Exceptions, w.Article)
 				}
 			}
@@ -66,15 +66,13 @@ func (e *Engine) intakeChecks(ctx context.Context, tx *Tx, caseID string, receiv
 			WHERE c.id != ? AND c.decided_at IS NOT NULL ORDER BY c.opened_at LIMIT 1`, from.Email, acc, caseID).Scan(&earlier)
 		switch {
 		case err == nil:
-			flag(regulation.CheckHandled, e.say("dezelfde klager diende over %s al eerder een klacht in die is afgehandeld (%s)",
-				"the same complainant made an earlier complaint about %s that was dealt with (%s)", acc, earlier), "", "")
+			flag(regulation.CheckHandled, e.say(catalog.FlagHandled, acc, earlier), "", "")
 		case !errors.Is(err, sql.ErrNoRows):
 			return nil, fmt.Errorf("earlier complaints: %w", err)
 		}
 	}
 	if p.Anonymous == regulation.AnonymousRefusedUnlessStrict && isAnonymous(fields, from) {
-		flag(regulation.CheckAnonymous, e.say("de klacht is anoniem; de regeling behandelt die alleen als de aard van de klacht strikte anonimiteit vereist",
-			"the complaint is anonymous; the regulation deals with those only when the nature of the complaint requires strict anonymity"), "", p.AnonymousArticle)
+		flag(regulation.CheckAnonymous, e.say(catalog.FlagAnonymous), "", p.AnonymousArticle)
 	}
 	// Keep only the flags not recorded before, known by their check's
 	// code (not by their text, which is in a language).

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/klachtenbus/klachtenbus/cases/catalog"
 	"github.com/klachtenbus/klachtenbus/cases/regulation"
 )
 
@@ -90,15 +91,12 @@ type cmdRun struct {
 }
 
 // say picks the organisation's language.
-func (e *Engine) say(nl, en string, args ...any) string {
-	if e.Org.Language == "en" {
-		return fmt.Sprintf(en, args...)
-	}
-	return fmt.Sprintf(nl, args...)
+func (e *Engine) say(id catalog.ID, args ...any) string {
+	return catalog.Text(e.Org.Language, id, args...)
 }
 
-func (r *cmdRun) fail(nl, en string, args ...any) error {
-	return &cmdError{r.say(nl, en, args...)}
+func (r *cmdRun) fail(id catalog.ID, args ...any) error {
+	return &cmdError{r.say(id, args...)}
 }
 
 // lang is the language the actor is answered in: the complainant's (the
@@ -115,19 +113,8 @@ func (r *cmdRun) lang() string {
 }
 
 // say picks the actor's language.
-func (r *cmdRun) say(nl, en string, args ...any) string {
-	if r.lang() == LangEnglish {
-		return fmt.Sprintf(en, args...)
-	}
-	return fmt.Sprintf(nl, args...)
-}
-
-// pick picks the actor's language for a fixed text.
-func (r *cmdRun) pick(nl, en string) string {
-	if r.lang() == LangEnglish {
-		return en
-	}
-	return nl
+func (r *cmdRun) say(id catalog.ID, args ...any) string {
+	return catalog.Text(r.lang(), id, args...)
 }
 
 // label names an escalation body in the actor's language.
@@ -147,13 +134,7 @@ func (r *cmdRun) groundText(g regulation.DeclineGround) string {
 }
 
 // stateName names a state in the actor's language.
-func (r *cmdRun) stateName(s State) string {
-	n, ok := stateNames[s]
-	if !ok {
-		return string(s)
-	}
-	return r.pick(n[0], n[1])
-}
+func (r *cmdRun) stateName(s State) string { return catalog.State(r.lang(), string(s)) }
 
 // handleCommands acts on the commands of a message that joined a case,
 // after the message itself was filed. It reports whether the message is
@@ -232,8 +213,7 @@ func (e *Engine) actOnCommands(ctx context.Context, tx *Tx, caseID string, in *I
 			return true, e.askConfirmation(ctx, tx, c, in, cmds, Address{Name: staff.Name, Email: staff.Email})
 		}
 		if proof == "" {
-			reason := e.say("niets in dit bericht bewijst dat het van %s komt: antwoord op een e-mail van het klachtenloket over deze zaak (het antwoordadres bevat uw persoonlijke code), of verstuur het via een mailserver die wij vertrouwen",
-				"nothing in this message proves that it comes from %s: reply to a mail of the complaints desk about this case (its reply address carries your personal code), or send it through a mail server we trust", from)
+			reason := e.say(catalog.NoProofOfSender, from)
 			l.Warn("staff command refused: no proof of sender", "commands", len(cmds))
 			return true, e.refuse(ctx, tx, caseID, in, cmds, reason, "staff address without token or trusted authentication")
 		}
@@ -249,7 +229,7 @@ func (e *Engine) actOnCommands(ctx context.Context, tx *Tx, caseID string, in *I
 		l.Info("complainant commands", "commands", len(cmds))
 		return true, r.runAll(cmds)
 	default:
-		reason := e.say("alleen de behandelaars en de klager van zaak %s kunnen opdrachten geven", "only the staff and the complainant of case %s can give commands", caseID)
+		reason := e.say(catalog.OnlyStaffOrComplainant, caseID)
 		l.Warn("commands refused: sender is no staff member and not the complainant", "commands", len(cmds))
 		return true, e.refuse(ctx, tx, caseID, in, cmds, reason, "sender is neither staff nor the complainant")
 	}
@@ -445,21 +425,21 @@ func (r *cmdRun) runAll(cmds []Command) error {
 // run carries out one command.
 func (r *cmdRun) run(cmd Command) (string, error) {
 	if cmd.Name == "" {
-		return "", r.fail("onbekende opdracht #%s", "unknown command #%s", cmd.Word)
+		return "", r.fail(catalog.UnknownCommand, cmd.Word)
 	}
 	kw, _ := LookupKeyword(cmd.Name)
 	switch {
 	case r.staff && kw.Who&ByStaff == 0:
-		return "", r.fail("alleen de klager kan #%s geven; gebruik #escaleren", "only the complainant can give #%s; use #escalate", cmd.Word)
+		return "", r.fail(catalog.OnlyComplainantCommand, cmd.Word)
 	case !r.staff && kw.Who&ByComplainant == 0:
-		return "", r.fail("#%s is een opdracht voor behandelaars", "#%s is a command for staff", cmd.Word)
+		return "", r.fail(catalog.CommandForStaff, cmd.Word)
 	}
 	c, err := loadCase(r.ctx, r.tx, r.caseID)
 	if err != nil {
 		return "", err
 	}
 	if !c.Purged.IsZero() && cmd.Name != CmdStatus && cmd.Name != CmdNote && cmd.Name != CmdLanguage {
-		return "", r.fail("de persoonsgegevens van deze zaak zijn gewist; er kan niets meer mee", "the personal data of this case were purged; nothing more can be done with it")
+		return "", r.fail(catalog.CasePurged)
 	}
 	if r.staff && c.State == StateReceived && cmd.Name != CmdStatus && cmd.Name != CmdNote && cmd.Name != CmdLanguage {
 		// The first thing a handler does takes the case up.
@@ -504,7 +484,7 @@ func (r *cmdRun) run(cmd Command) (string, error) {
 	case CmdLanguage:
 		return r.language(c, cmd)
 	}
-	return "", r.fail("onbekende opdracht #%s", "unknown command #%s", cmd.Word)
+	return "", r.fail(catalog.UnknownCommand, cmd.Word)
 }
 
 // loadCase reads a case in a transaction.
@@ -523,7 +503,7 @@ func loadCase(ctx context.Context, q querier, id string) (Case, error) {
 // with an event naming the actor.
 func (r *cmdRun) setState(c Case, to State, event, text string) error {
 	if c.State != to && !c.State.CanMoveTo(to) {
-		return r.fail("dat kan niet: de zaak is %s", "not possible: the case is %s", r.stateName(c.State))
+		return r.fail(catalog.NotInState, r.stateName(c.State))
 	}
 	if _, err := r.tx.ExecContext(r.ctx, `UPDATE cases SET state = ? WHERE id = ?`, string(to), c.ID); err != nil {
 		return err
@@ -535,37 +515,12 @@ func (r *cmdRun) setState(c Case, to State, event, text string) error {
 // allow, before it changes anything.
 func (r *cmdRun) checkMove(c Case, to State) error {
 	if !c.State.CanMoveTo(to) {
-		return r.fail("dat kan niet: de zaak is %s", "not possible: the case is %s", r.stateName(c.State))
+		return r.fail(catalog.NotInState, r.stateName(c.State))
 	}
 	return nil
 }
 
-var stateNames = map[State][2]string{
-	StateReceived:   {"ontvangen", "received"},
-	StateIncomplete: {"onvolledig", "incomplete"},
-	StateInProgress: {"in behandeling", "in progress"},
-	StateDecided:    {"besloten", "decided"},
-	StateEscalated:  {"doorgezet", "escalated"},
-	StateClosed:     {"gesloten", "closed"},
-	StateWithdrawn:  {"ingetrokken", "withdrawn"},
-	StateDeclined:   {"niet in behandeling genomen", "declined"},
-}
-
-func (e *Engine) stateName(s State) string {
-	n, ok := stateNames[s]
-	if !ok {
-		return string(s)
-	}
-	return e.pick(n[0], n[1])
-}
-
-// pick picks the organisation's language for a fixed text.
-func (e *Engine) pick(nl, en string) string {
-	if e.Org.Language == "en" {
-		return en
-	}
-	return nl
-}
+func (e *Engine) stateName(s State) string { return catalog.State(e.Org.Language, string(s)) }
 
 // meet marks an open deadline of a case as met now.
 func (r *cmdRun) meet(kind string) error {
@@ -619,7 +574,7 @@ func (r *cmdRun) assign(c Case, cmd Command) (string, error) {
 	}
 	s, ok := r.e.staff(CanonAddr(addr))
 	if !ok {
-		return "", r.fail("%q is geen medewerker in de configuratie", "%q is not a staff member in the configuration", cmd.Args)
+		return "", r.fail(catalog.NotStaffMember, cmd.Args)
 	}
 	if _, err := r.tx.ExecContext(r.ctx, `UPDATE cases SET handler = ? WHERE id = ?`, s.Email, c.ID); err != nil {
 		return "", err
@@ -639,7 +594,7 @@ func (r *cmdRun) assign(c Case, cmd Command) (string, error) {
 			return "", err
 		}
 	}
-	return r.say("behandelaar is nu %s", "handler is now %s", s.Email), nil
+	return r.say(catalog.HandlerSet, s.Email), nil
 }
 
 func (r *cmdRun) category(c Case, cmd Command) (string, error) {
@@ -650,9 +605,9 @@ func (r *cmdRun) category(c Case, cmd Command) (string, error) {
 			codes = append(codes, c.Code)
 		}
 		if len(codes) == 0 {
-			return "", r.fail("de regeling kent geen categorieën", "the regulation has no categories")
+			return "", r.fail(catalog.NoCategories)
 		}
-		return "", r.fail("onbekende categorie %q (kies uit %s)", "unknown category %q (choose from %s)", cmd.Args, strings.Join(codes, ", "))
+		return "", r.fail(catalog.UnknownCategory, cmd.Args, strings.Join(codes, ", "))
 	}
 	if _, err := r.tx.ExecContext(r.ctx, `UPDATE cases SET category = ? WHERE id = ?`, cat.Code, c.ID); err != nil {
 		return "", err
@@ -660,19 +615,19 @@ func (r *cmdRun) category(c Case, cmd Command) (string, error) {
 	if err := addEvent(r.ctx, r.tx, c.ID, EventCategory, r.actor.Email, "category "+cat.Code+" set"); err != nil {
 		return "", err
 	}
-	return r.say("categorie %s: %s", "category %s: %s", cat.Code, cat.Label(r.lang())), nil
+	return r.say(catalog.CategorySet, cat.Code, cat.Label(r.lang())), nil
 }
 
 func (r *cmdRun) accused(c Case, cmd Command) (string, error) {
 	arg := strings.TrimSpace(cmd.Args)
 	if arg == "" {
-		return "", r.fail("geef naam en adres: #aangeklaagde Naam <adres>", "give name and address: #accused Name <address>")
+		return "", r.fail(catalog.GiveAccusedNameAddress)
 	}
 	var who Address
 	if a, err := mail.ParseAddress(arg); err == nil {
 		who = Address{Name: a.Name, Email: CanonAddr(a.Address)}
 	} else if strings.ContainsAny(arg, "<>@") {
-		return "", r.fail("adres %q is onleesbaar: %v", "cannot read address %q: %v", arg, err)
+		return "", r.fail(catalog.CannotReadAddress, arg, err)
 	} else {
 		who = Address{Name: arg}
 	}
@@ -687,9 +642,9 @@ func (r *cmdRun) accused(c Case, cmd Command) (string, error) {
 		return "", err
 	}
 	if who.Email == "" {
-		return r.say("aangeklaagde: %s (zonder adres kan #informeer-aangeklaagde niet)", "accused: %s (without an address #notify-accused cannot be used)", who.Name), nil
+		return r.say(catalog.AccusedSetWithoutAddress, who.Name), nil
 	}
-	return r.say("aangeklaagde: %s", "accused: %s", who.String()), nil
+	return r.say(catalog.AccusedSet, who.String()), nil
 }
 
 func (r *cmdRun) confidential(c Case) (string, error) {
@@ -699,7 +654,7 @@ func (r *cmdRun) confidential(c Case) (string, error) {
 	if err := addEvent(r.ctx, r.tx, c.ID, EventConfidential, r.actor.Email, "the complainant's identity is confidential"); err != nil {
 		return "", err
 	}
-	return r.say("vertrouwelijk: de identiteit van de klager gaat niet naar de aangeklaagde", "confidential: the complainant's identity is not mailed to the accused"), nil
+	return r.say(catalog.ConfidentialSet), nil
 }
 
 // accusedParty returns the accused of a case.
@@ -723,14 +678,14 @@ func accusedNotified(ctx context.Context, q querier, caseID string) (bool, error
 
 func (r *cmdRun) notifyAccused(c Case) (string, error) {
 	if c.State.Ended() {
-		return "", r.fail("dat kan niet: de zaak is %s", "not possible: the case is %s", r.stateName(c.State))
+		return "", r.fail(catalog.NotInState, r.stateName(c.State))
 	}
 	acc, err := accusedParty(r.ctx, r.tx, c.ID)
 	if err != nil {
 		return "", err
 	}
 	if acc.Email == "" {
-		return "", r.fail("het adres van de aangeklaagde is niet bekend; geef het eerst met #aangeklaagde Naam <adres>", "the accused's address is not known; give it first with #accused Name <address>")
+		return "", r.fail(catalog.AccusedAddressUnknown)
 	}
 	data, err := r.e.caseFile(r.ctx, r.tx, c)
 	if err != nil {
@@ -757,19 +712,19 @@ func (r *cmdRun) notifyAccused(c Case) (string, error) {
 	if err := addEvent(r.ctx, r.tx, c.ID, EventAccusedNotified, r.actor.Email, "accused notified: "+acc.Email); err != nil {
 		return "", err
 	}
-	res := r.say("de aangeklaagde (%s) krijgt bericht", "the accused (%s) is notified", acc.Email)
+	res := r.say(catalog.AccusedNotified, acc.Email)
 	switch {
 	case c.Confidential:
-		res += r.say("; zonder de identiteit van de klager en zonder afschrift, want de zaak is vertrouwelijk", "; without the complainant's identity and without a copy, as the case is confidential")
+		res += r.say(catalog.NotifiedConfidentially)
 	case data.Copy:
-		res += r.say(", met een afschrift van de klacht en de stukken", ", with a copy of the complaint and its documents")
+		res += r.say(catalog.NotifiedWithCopy)
 	}
 	return res, nil
 }
 
 func (r *cmdRun) record(c Case, cmd Command) (string, error) {
 	if strings.TrimSpace(cmd.Body) == "" {
-		return "", r.fail("zet de tekst op de regels onder #%s", "put the text on the lines below #%s", cmd.Word)
+		return "", r.fail(catalog.PutTextBelow, cmd.Word)
 	}
 	kind := EventNote
 	if cmd.Name == CmdMinutes {
@@ -783,9 +738,9 @@ func (r *cmdRun) record(c Case, cmd Command) (string, error) {
 		return "", err
 	}
 	if kind == EventMinutes {
-		return r.say("gespreksverslag vastgelegd", "minutes recorded"), nil
+		return r.say(catalog.MinutesRecorded), nil
 	}
-	return r.say("notitie vastgelegd", "note recorded"), nil
+	return r.say(catalog.NoteRecorded), nil
 }
 
 // decisionDeadline returns the open decision deadline of a case.
@@ -801,33 +756,33 @@ func (r *cmdRun) decisionDeadline(c Case) (time.Time, bool, error) {
 func (r *cmdRun) extend(c Case, cmd Command) (string, error) {
 	p := r.e.Policy
 	if !p.Extension.Allowed {
-		return "", r.fail("de regeling staat geen verlenging toe%s", "the regulation allows no extension%s", articleSuffix(p.Extension.Article, r.lang()))
+		return "", r.fail(catalog.NoExtension, articleSuffix(p.Extension.Article, r.lang()))
 	}
 	if !c.State.Open() {
-		return "", r.fail("dat kan niet: de zaak is %s", "not possible: the case is %s", r.stateName(c.State))
+		return "", r.fail(catalog.NotInState, r.stateName(c.State))
 	}
 	due, ok, err := r.decisionDeadline(c)
 	if err != nil {
 		return "", err
 	}
 	if !ok {
-		return "", r.fail("deze zaak heeft geen lopende beslistermijn", "this case has no running decision term")
+		return "", r.fail(catalog.NoDecisionTerm)
 	}
 	loc := r.e.Org.Location
 	day, err := time.ParseInLocation("2006-01-02", strings.TrimSpace(firstWord(cmd.Args)), loc)
 	if err != nil {
-		return "", r.fail("geef de nieuwe datum als JJJJ-MM-DD, bijvoorbeeld #verdagen %s", "give the new date as YYYY-MM-DD, e.g. #extend %s", due.In(loc).AddDate(0, 0, 14).Format("2006-01-02"))
+		return "", r.fail(catalog.GiveNewDate, due.In(loc).AddDate(0, 0, 14).Format("2006-01-02"))
 	}
 	newDue := endOfDay(day, loc)
 	if !newDue.After(due) {
-		return "", r.fail("%s ligt niet na de huidige termijn (%s)", "%s is not after the current term (%s)", day.Format("2006-01-02"), due.In(loc).Format("2006-01-02"))
+		return "", r.fail(catalog.NotAfterCurrentTerm, day.Format("2006-01-02"), due.In(loc).Format("2006-01-02"))
 	}
 	var n int
 	if err := r.tx.QueryRowContext(r.ctx, `SELECT COUNT(*) FROM events WHERE case_id = ? AND kind = ?`, c.ID, EventExtended).Scan(&n); err != nil {
 		return "", err
 	}
 	if p.Extension.Once && n > 0 {
-		return "", r.fail("de termijn is al eens verlengd; de regeling staat dat één keer toe%s", "the term was extended before; the regulation allows that once%s", articleSuffix(p.Extension.Article, r.lang()))
+		return "", r.fail(catalog.ExtendedOnceAlready, articleSuffix(p.Extension.Article, r.lang()))
 	}
 	dates, err := r.dates(c)
 	if err != nil {
@@ -840,11 +795,11 @@ func (r *cmdRun) extend(c Case, cmd Command) (string, error) {
 		}
 	}
 	if latest, _ := p.MaxExtension(original); !latest.IsZero() && newDue.After(latest) {
-		return "", r.fail("de regeling staat verlenging toe tot uiterlijk %s (%s na de oorspronkelijke termijn%s)", "the regulation allows an extension up to %s (%s after the original term%s)",
+		return "", r.fail(catalog.ExtensionTooLate,
 			latest.In(loc).Format("2006-01-02"), p.Extension.Max.Describe(), articleSuffix(p.Extension.Article, r.lang()))
 	}
 	if p.Extension.Reasons && strings.TrimSpace(cmd.Body) == "" {
-		return "", r.fail("de regeling vraagt een reden: zet die op de regels onder #verdagen", "the regulation asks for a reason: put it on the lines below #extend")
+		return "", r.fail(catalog.ExtensionNeedsReason)
 	}
 	if _, err := r.tx.ExecContext(r.ctx, `UPDATE deadlines SET due = ? WHERE case_id = ? AND kind = ?`, newDue.Unix(), c.ID, regulation.DeadlineDecision); err != nil {
 		return "", err
@@ -863,7 +818,7 @@ func (r *cmdRun) extend(c Case, cmd Command) (string, error) {
 			return "", err
 		}
 	}
-	return r.say("beslistermijn verlengd tot %s; bericht aan %s", "decision term extended to %s; notice to %s", newDue.Format("2006-01-02"), r.list(told)), nil
+	return r.say(catalog.DecisionTermExtended, newDue.Format("2006-01-02"), r.list(told)), nil
 }
 
 // articleSuffix names an article of the regulation after a sentence in
@@ -884,7 +839,7 @@ func firstWord(s string) string {
 
 func (r *cmdRun) list(addrs []string) string {
 	if len(addrs) == 0 {
-		return r.say("niemand", "nobody")
+		return r.say(catalog.Nobody)
 	}
 	return strings.Join(addrs, ", ")
 }
@@ -982,10 +937,10 @@ func (e *Engine) threadTo(ctx context.Context, q querier, caseID, role, to strin
 func (r *cmdRun) decide(c Case, cmd Command) (string, error) {
 	outcome, ok := parseOutcome(cmd.Args)
 	if !ok {
-		return "", r.fail("geef het oordeel: #besluit gegrond, ongegrond of deels-gegrond", "give the judgement: #decide gegrond, ongegrond or deels-gegrond")
+		return "", r.fail(catalog.GiveJudgement)
 	}
 	if strings.TrimSpace(cmd.Body) == "" {
-		return "", r.fail("een besluit is gemotiveerd: zet de motivering en maatregelen op de regels onder #besluit", "a decision gives reasons: put the reasons and measures on the lines below #decide")
+		return "", r.fail(catalog.DecisionNeedsReasons)
 	}
 	if err := r.checkMove(c, StateDecided); err != nil {
 		return "", err
@@ -1031,9 +986,9 @@ func (r *cmdRun) decided(c Case, outcome, body, event, kind string, step *regula
 		return "", err
 	}
 	if step != nil {
-		return r.say("uitspraak (%s) vastgelegd; bericht aan %s", "ruling (%s) recorded; sent to %s", r.label(*step), r.list(told)), nil
+		return r.say(catalog.RulingRecorded, r.label(*step), r.list(told)), nil
 	}
-	return r.say("besluit (%s) verstuurd aan %s", "decision (%s) sent to %s", outcome, r.list(told)), nil
+	return r.say(catalog.DecisionSent, outcome, r.list(told)), nil
 }
 
 func (r *cmdRun) decline(c Case, cmd Command) (string, error) {
@@ -1046,13 +1001,13 @@ func (r *cmdRun) decline(c Case, cmd Command) (string, error) {
 			for i, g := range grounds {
 				fmt.Fprintf(&b, "\n  %d. %s%s", i+1, r.groundText(g), articleSuffix(g.Article, r.lang()))
 			}
-			return "", r.fail("geef de grond als nummer, bijvoorbeeld #niet-behandelen 1; de gronden van de regeling:%s", "give the ground by number, e.g. #decline 1; the regulation's grounds:%s", b.String())
+			return "", r.fail(catalog.GiveGroundNumber, b.String())
 		}
 		g := grounds[n-1]
 		ground = &g
 	}
 	if strings.TrimSpace(cmd.Body) == "" {
-		return "", r.fail("geef de redenen op de regels onder #niet-behandelen", "give the reasons on the lines below #decline")
+		return "", r.fail(catalog.DeclineNeedsReasons)
 	}
 	if err := r.checkMove(c, StateDeclined); err != nil {
 		return "", err
@@ -1073,7 +1028,7 @@ func (r *cmdRun) decline(c Case, cmd Command) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return r.say("niet in behandeling genomen; bericht aan %s", "declined; notice to %s", r.list(told)), nil
+	return r.say(catalog.Declined, r.list(told)), nil
 }
 
 // end moves a case to an ended state: its open deadlines lapse (a
@@ -1100,7 +1055,7 @@ func (r *cmdRun) end(c Case, to State, event, text string) error {
 func (r *cmdRun) escalate(c Case, cmd Command, appeal bool) (string, error) {
 	steps := r.e.Policy.Escalation
 	if len(steps) == 0 {
-		return "", r.fail("de regeling kent geen volgende instantie", "the regulation names no next body")
+		return "", r.fail(catalog.NoNextBody)
 	}
 	var step regulation.EscalationStep
 	if appeal {
@@ -1111,11 +1066,11 @@ func (r *cmdRun) escalate(c Case, cmd Command, appeal bool) (string, error) {
 		}
 		i := slices.IndexFunc(steps, func(s regulation.EscalationStep) bool { return s.Body == last })
 		if i+1 >= len(steps) {
-			return "", r.fail("er is geen instantie meer om in beroep te gaan", "there is no further body to appeal to")
+			return "", r.fail(catalog.NoFurtherBody)
 		}
 		step = steps[i+1]
 		if c.State != StateDecided && c.State != StateDeclined {
-			return "", r.fail("beroep kan na een besluit; de zaak is %s", "an appeal is possible after a decision; the case is %s", r.stateName(c.State))
+			return "", r.fail(catalog.AppealAfterDecision, r.stateName(c.State))
 		}
 	} else {
 		arg := strings.ToLower(firstWord(cmd.Args))
@@ -1125,7 +1080,7 @@ func (r *cmdRun) escalate(c Case, cmd Command, appeal bool) (string, error) {
 		}
 		i := slices.IndexFunc(steps, func(s regulation.EscalationStep) bool { return s.Body == arg })
 		if i < 0 {
-			return "", r.fail("geef de instantie: #escaleren %s", "give the body: #escalate %s", strings.Join(bodies, "|"))
+			return "", r.fail(catalog.GiveBody, strings.Join(bodies, "|"))
 		}
 		step = steps[i]
 	}
@@ -1180,16 +1135,16 @@ func (r *cmdRun) escalate(c Case, cmd Command, appeal bool) (string, error) {
 			return "", err
 		}
 	}
-	res := r.say("doorgezet naar %s; bericht aan %s", "referred to %s; notice to %s", r.label(step), r.list(append(told, bodyTold...)))
+	res := r.say(catalog.Referred, r.label(step), r.list(append(told, bodyTold...)))
 	if len(bodyTold) == 0 {
-		res += r.say("; van %s is geen adres bekend: stuur het dossier zelf door", "; no address is known for %s: forward the case file yourself", r.label(step))
+		res += r.say(catalog.BodyWithoutAddress, r.label(step))
 	}
 	return res, nil
 }
 
 func (r *cmdRun) ruling(c Case, cmd Command) (string, error) {
 	if c.State != StateEscalated {
-		return "", r.fail("een uitspraak volgt op #escaleren; de zaak is %s", "a ruling follows #escalate; the case is %s", r.stateName(c.State))
+		return "", r.fail(catalog.RulingAfterEscalation, r.stateName(c.State))
 	}
 	var body string
 	if err := r.tx.QueryRowContext(r.ctx, `SELECT escalated_to FROM cases WHERE id = ?`, c.ID).Scan(&body); err != nil {
@@ -1197,19 +1152,19 @@ func (r *cmdRun) ruling(c Case, cmd Command) (string, error) {
 	}
 	i := slices.IndexFunc(r.e.Policy.Escalation, func(s regulation.EscalationStep) bool { return s.Body == body })
 	if i < 0 {
-		return "", r.fail("de instantie %q staat niet (meer) in de regeling", "the body %q is not in the regulation (any more)", body)
+		return "", r.fail(catalog.BodyNotInRegulation, body)
 	}
 	step := r.e.Policy.Escalation[i]
 	outcome := ""
 	if a := strings.TrimSpace(cmd.Args); a != "" {
 		o, ok := parseOutcome(a)
 		if !ok {
-			return "", r.fail("onbekend oordeel %q (gegrond, ongegrond of deels-gegrond)", "unknown judgement %q (gegrond, ongegrond or deels-gegrond)", a)
+			return "", r.fail(catalog.UnknownJudgement, a)
 		}
 		outcome = o
 	}
 	if strings.TrimSpace(cmd.Body) == "" {
-		return "", r.fail("zet de uitspraak op de regels onder #uitspraak", "put the ruling on the lines below #ruling")
+		return "", r.fail(catalog.RulingNeedsText)
 	}
 	if step.Binding {
 		return r.decided(c, outcome, cmd.Body, EventRuling, MailRuling, &step)
@@ -1238,7 +1193,7 @@ func (r *cmdRun) ruling(c Case, cmd Command) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return r.say("advies van %s vastgelegd; de zaak is weer in behandeling voor het besluit; bericht aan %s", "advice of %s recorded; the case is back in progress for the decision; sent to %s", r.label(step), r.list(told)), nil
+	return r.say(catalog.AdviceRecorded, r.label(step), r.list(told)), nil
 }
 
 func (r *cmdRun) close(c Case, cmd Command) (string, error) {
@@ -1250,7 +1205,7 @@ func (r *cmdRun) close(c Case, cmd Command) (string, error) {
 		return "", err
 	}
 	if !settled {
-		return r.say("zaak gesloten", "case closed"), nil
+		return r.say(catalog.CaseClosed), nil
 	}
 	// Closed without a decision: settled informally; the complainant gets
 	// a written notice and the accused a copy (schakel art. 9).
@@ -1259,7 +1214,7 @@ func (r *cmdRun) close(c Case, cmd Command) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return r.say("zaak gesloten zonder besluit; bericht aan %s", "case closed without a decision; notice to %s", r.list(told)), nil
+	return r.say(catalog.CaseClosedWithoutDecision, r.list(told)), nil
 }
 
 func (r *cmdRun) reopen(c Case) (string, error) {
@@ -1293,7 +1248,7 @@ func (r *cmdRun) reopen(c Case) (string, error) {
 			}
 		}
 	}
-	return r.say("zaak heropend", "case reopened"), nil
+	return r.say(catalog.CaseReopened), nil
 }
 
 func (r *cmdRun) statusOf(c Case) (string, error) {
@@ -1325,7 +1280,7 @@ func (r *cmdRun) statusOf(c Case) (string, error) {
 	if err := addEvent(r.ctx, r.tx, c.ID, EventStatus, r.actor.Email, "status asked"); err != nil {
 		return "", err
 	}
-	return r.say("de zaak is %s", "the case is %s", r.stateName(c.State)), nil
+	return r.say(catalog.CaseState, r.stateName(c.State)), nil
 }
 
 // language sets the language of the mail to the complainant (#taal nl,
@@ -1333,7 +1288,7 @@ func (r *cmdRun) statusOf(c Case) (string, error) {
 func (r *cmdRun) language(c Case, cmd Command) (string, error) {
 	lang := ParseLanguage(firstWord(cmd.Args))
 	if lang == "" {
-		return "", r.fail("geef de taal: #taal nl of #taal en", "give the language: #language nl or #language en")
+		return "", r.fail(catalog.GiveLanguage)
 	}
 	if _, err := r.tx.ExecContext(r.ctx, `UPDATE cases SET language = ? WHERE id = ?`, lang, c.ID); err != nil {
 		return "", err
@@ -1342,16 +1297,16 @@ func (r *cmdRun) language(c Case, cmd Command) (string, error) {
 		return "", err
 	}
 	// The complainant is answered in the new language (r.lang reads it).
-	name := map[string][2]string{LangDutch: {"Nederlands", "Dutch"}, LangEnglish: {"Engels", "English"}}[lang]
+	name := catalog.Language(r.lang(), lang)
 	if !r.staff {
-		return r.say("wij schrijven u voortaan in het %s", "we will write to you in %s from now on", r.pick(name[0], name[1])), nil
+		return r.say(catalog.LanguageSetComplainant, name), nil
 	}
-	return r.say("e-mail aan de klager gaat voortaan in het %s", "mail to the complainant is now written in %s", r.pick(name[0], name[1])), nil
+	return r.say(catalog.LanguageSetStaff, name), nil
 }
 
 func (r *cmdRun) withdraw(c Case) (string, error) {
 	if !c.State.Open() {
-		return "", r.fail("dat kan niet: de zaak is %s", "not possible: the case is %s", r.stateName(c.State))
+		return "", r.fail(catalog.NotInState, r.stateName(c.State))
 	}
 	if err := r.checkMove(c, StateWithdrawn); err != nil {
 		return "", err
@@ -1367,7 +1322,7 @@ func (r *cmdRun) withdraw(c Case) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return r.say("klacht ingetrokken; bericht aan %s", "complaint withdrawn; notice to %s", r.list(told)), nil
+	return r.say(catalog.ComplaintWithdrawn, r.list(told)), nil
 }
 
 // caseFile is the template data of a mail that carries the case file: the

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/klachtenbus/klachtenbus/cases/catalog"
 	"github.com/klachtenbus/klachtenbus/cases/regulation"
 )
 
@@ -262,8 +263,7 @@ func (e *Engine) file(ctx context.Context, tx *Tx, in *Inbound) (Result, error) 
 		if cmds := ParseCommands(in.Text); len(cmds) > 0 {
 			// Staff commands that name no case open none.
 			e.log().Warn("staff commands without a case", "from", in.From.Email, "message_id", in.MessageID)
-			reason := e.say("dit bericht hoort bij geen zaak: antwoord op een e-mail van het klachtenloket over de zaak, of zet het zaaknummer [K-JJJJ-NNNN] in het onderwerp",
-				"this message belongs to no case: reply to a mail of the complaints desk about the case, or put its number [K-YYYY-NNNN] in the subject")
+			reason := e.say(catalog.NoCase)
 			return Result{Disposition: Filed, Reason: "staff commands without a case"}, e.refuse(ctx, tx, "", in, cmds, reason, "no case")
 		}
 	}

@@ -7,20 +7,20 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
+
+	"github.com/klachtenbus/klachtenbus/cases/catalog"
 )
 
 // The renderers of the annual register. The register is published, so
 // its human forms are in Dutch; the CSV and JSON forms use the codes.
 
-var registerMonths = [12]string{"januari", "februari", "maart", "april", "mei", "juni",
-	"juli", "augustus", "september", "oktober", "november", "december"}
-
 var registerOutcomeLabels = map[string]string{
-	OutcomeUpheld:     "gegrond",
-	OutcomePartially:  "deels gegrond",
-	OutcomeRejected:   "ongegrond",
-	RegisterDeclined:  "niet in behandeling genomen",
-	RegisterWithdrawn: "ingetrokken",
+	OutcomeUpheld:     catalog.Outcome(catalog.Dutch, OutcomeUpheld),
+	OutcomePartially:  catalog.Outcome(catalog.Dutch, OutcomePartially),
+	OutcomeRejected:   catalog.Outcome(catalog.Dutch, OutcomeRejected),
+	RegisterDeclined:  catalog.State(catalog.Dutch, string(StateDeclined)),
+	RegisterWithdrawn: catalog.State(catalog.Dutch, string(StateWithdrawn)),
 	RegisterClosed:    "afgesloten zonder oordeel",
 	RegisterOpen:      "nog in behandeling",
 	RegisterDecided:   "besloten zonder oordeel",
@@ -88,7 +88,7 @@ func (r *Register) channelRows() []registerRow {
 func (r *Register) monthRows() []registerRow {
 	out := make([]registerRow, 12)
 	for i, n := range r.ByMonth {
-		out[i] = registerRow{strconv.Itoa(i + 1), registerMonths[i], n}
+		out[i] = registerRow{strconv.Itoa(i + 1), catalog.Month(catalog.Dutch, time.Month(i+1)), n}
 	}
 	return out
 }
@@ -307,11 +307,11 @@ func (r *Register) monthChart() string {
 		x := left + i*slot + (slot-barW)/2
 		y := height - bottom - h
 		fmt.Fprintf(&b, `<rect class="bar" x="%d" y="%d" width="%d" height="%d"><title>%s: %d</title></rect>`+"\n",
-			x, y, barW, h, registerMonths[i], n)
+			x, y, barW, h, catalog.Month(catalog.Dutch, time.Month(i+1)), n)
 		if n > 0 {
 			fmt.Fprintf(&b, `<text x="%d" y="%d" text-anchor="middle">%d</text>`+"\n", x+barW/2, y-4, n)
 		}
-		fmt.Fprintf(&b, `<text x="%d" y="%d" text-anchor="middle">%s</text>`+"\n", x+barW/2, height-bottom+16, registerMonths[i][:3])
+		fmt.Fprintf(&b, `<text x="%d" y="%d" text-anchor="middle">%s</text>`+"\n", x+barW/2, height-bottom+16, catalog.Month(catalog.Dutch, time.Month(i+1))[:3])
 	}
 	b.WriteString("</svg>\n")
 	return b.String()

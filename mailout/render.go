@@ -16,6 +16,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/klachtenbus/klachtenbus/cases/catalog"
 	"github.com/klachtenbus/klachtenbus/cases/regulation"
 
 	"github.com/klachtenbus/klachtenbus/cases"
@@ -124,178 +125,25 @@ func oneLine(s string) string {
 	return strings.Join(strings.Fields(s), " ")
 }
 
-var (
-	monthsNL = []string{"januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober", "november", "december"}
-	daysNL   = []string{"zondag", "maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag"}
-)
-
-// deadlineLabels name each deadline kind for the reader.
-var deadlineLabels = map[string]map[string]string{
-	"nl": {
-		"taken_up":         "Uw klacht wordt opgepakt",
-		"accused_notified": "De aangeklaagde wordt op de hoogte gesteld",
-		"decision":         "Besluit over uw klacht",
-		"decline_notice":   "Bericht als uw klacht niet in behandeling wordt genomen",
-		"follow_up":        "Wij vragen u of de klacht is opgelost",
-		"retention":        "Uw persoonsgegevens worden gewist",
-	},
-	"en": {
-		"taken_up":         "Your complaint is taken up",
-		"accused_notified": "The person complained about is informed",
-		"decision":         "Decision on your complaint",
-		"decline_notice":   "Notice if your complaint is not dealt with",
-		"follow_up":        "We ask whether the complaint was resolved",
-		"retention":        "Your personal data is erased",
-	},
-}
-
-// staffDeadlineLabels name each deadline kind for staff, to read after
-// "de termijn voor" / "the deadline for".
-var staffDeadlineLabels = map[string]map[string]string{
-	"nl": {
-		"taken_up":         "het eerste contact met de klager",
-		"accused_notified": "het informeren van de aangeklaagde",
-		"decision":         "het besluit",
-		"decline_notice":   "het bericht van niet-behandelen",
-		"follow_up":        "de nazorg bij de klager",
-		"retention":        "het wissen van de persoonsgegevens",
-	},
-	"en": {
-		"taken_up":         "first contact with the complainant",
-		"accused_notified": "informing the accused",
-		"decision":         "the decision",
-		"decline_notice":   "the notice declining the complaint",
-		"follow_up":        "the follow-up with the complainant",
-		"retention":        "erasing the personal data",
-	},
-}
-
-// staffDeadlineItems name each deadline kind for staff as the item of a
-// list ("Besluit: maandag 7 december 2026").
-var staffDeadlineItems = map[string]map[string]string{
-	"nl": {
-		"taken_up":         "Eerste contact met de klager",
-		"accused_notified": "Aangeklaagde informeren",
-		"decision":         "Besluit",
-		"decline_notice":   "Bericht van niet-behandelen",
-		"follow_up":        "Nazorg bij de klager",
-		"retention":        "Persoonsgegevens wissen",
-	},
-	"en": {
-		"taken_up":         "First contact with the complainant",
-		"accused_notified": "Informing the accused",
-		"decision":         "Decision",
-		"decline_notice":   "Notice declining the complaint",
-		"follow_up":        "Follow-up with the complainant",
-		"retention":        "Erasing the personal data",
-	},
-}
-
-// fieldNeeds name what a missing form field asks of the complainant, to
-// read after "we still need".
-var fieldNeeds = map[string]map[string]string{
-	"nl": {
-		cases.FieldName:        "uw naam",
-		cases.FieldAddress:     "uw adres",
-		cases.FieldAccused:     "de naam van degene over wie u klaagt",
-		cases.FieldEventDate:   "de datum van het voorval",
-		cases.FieldDescription: "een omschrijving van uw klacht",
-	},
-	"en": {
-		cases.FieldName:        "your name",
-		cases.FieldAddress:     "your postal address",
-		cases.FieldAccused:     "the name of the person you are complaining about",
-		cases.FieldEventDate:   "the date of the event",
-		cases.FieldDescription: "a description of your complaint",
-	},
-}
-
-// mailKindLabels name each mail kind for staff, to read as "the ...",
-// e.g. when telling them that one could not be delivered.
-var mailKindLabels = map[string]map[string]string{
-	"nl": {
-		cases.MailAck:           "ontvangstbevestiging",
-		cases.MailAnnounce:      "melding van de nieuwe klacht",
-		cases.MailUpdate:        "melding van een nieuw bericht",
-		cases.MailTranscript:    "verslag van verwerkte opdrachten",
-		cases.MailRefusal:       "weigering van opdrachten",
-		cases.MailConfirm:       "vraag om een verzoek te bevestigen",
-		cases.MailConfirmStaff:  "vraag om opdrachten te bevestigen",
-		cases.MailAccused:       "kennisgeving van de klacht",
-		cases.MailExtension:     "bericht over verlenging van de termijn",
-		cases.MailDecision:      "besluit op de klacht",
-		cases.MailDecline:       "bericht van niet-behandelen",
-		cases.MailEscalation:    "bericht over het doorzetten van de klacht",
-		cases.MailRuling:        "uitspraak over de klacht",
-		cases.MailWithdrawal:    "bevestiging van de intrekking",
-		cases.MailClosed:        "bericht van afsluiting",
-		cases.MailReminder:      "herinnering aan een termijn",
-		cases.MailLate:          "bericht dat het besluit later komt",
-		cases.MailFollowUp:      "nazorgvraag",
-		cases.MailDigest:        "overzicht van de klachten",
-		cases.MailUndeliverable: "melding van een onbestelbaar bericht",
-		cases.MailHeld:          "melding van vastgehouden klachten",
-	},
-	"en": {
-		cases.MailAck:           "acknowledgement of receipt",
-		cases.MailAnnounce:      "announcement of the new complaint",
-		cases.MailUpdate:        "notice of a new message",
-		cases.MailTranscript:    "report of the commands carried out",
-		cases.MailRefusal:       "refusal of commands",
-		cases.MailConfirm:       "request to confirm commands",
-		cases.MailConfirmStaff:  "request to confirm commands",
-		cases.MailAccused:       "notice of the complaint",
-		cases.MailExtension:     "notice of the extended time limit",
-		cases.MailDecision:      "decision on the complaint",
-		cases.MailDecline:       "notice that the complaint is not dealt with",
-		cases.MailEscalation:    "notice that the complaint was referred",
-		cases.MailRuling:        "ruling on the complaint",
-		cases.MailWithdrawal:    "confirmation of the withdrawal",
-		cases.MailClosed:        "notice of closure",
-		cases.MailReminder:      "deadline reminder",
-		cases.MailLate:          "notice that the decision comes later",
-		cases.MailFollowUp:      "follow-up question",
-		cases.MailDigest:        "complaints overview",
-		cases.MailUndeliverable: "notice of an undeliverable mail",
-		cases.MailHeld:          "notice of held complaints",
-	},
-}
-
 // ackKinds are the deadlines a complainant is told about at once: those
 // that run from receipt.
 var ackKinds = map[string]bool{"taken_up": true, "accused_notified": true, "decision": true, "decline_notice": true}
 
 func funcs(lang string) texttemplate.FuncMap {
 	return texttemplate.FuncMap{
-		"date": func(t time.Time) string { return formatDate(t, lang) },
-		"label": func(kind string) string {
-			if l, ok := deadlineLabels[lang][kind]; ok {
-				return l
-			}
-			return kind
-		},
+		"date":  func(t time.Time) string { return formatDate(t, lang) },
+		"label": func(kind string) string { return catalog.Deadline(lang, kind) },
+
 		// deadline names a deadline kind for staff (label names it for
 		// the complainant).
-		"deadline": func(kind string) string {
-			if l, ok := staffDeadlineLabels[lang][kind]; ok {
-				return l
-			}
-			return kind
-		},
+		"deadline": func(kind string) string { return catalog.StaffDeadline(lang, kind) },
+
 		// deadlineItem names a deadline kind for staff in a list.
-		"deadlineItem": func(kind string) string {
-			if l, ok := staffDeadlineItems[lang][kind]; ok {
-				return l
-			}
-			return kind
-		},
+		"deadlineItem": func(kind string) string { return catalog.StaffDeadlineItem(lang, kind) },
+
 		// mailkind names a mail kind for staff.
-		"mailkind": func(kind string) string {
-			if l, ok := mailKindLabels[lang][kind]; ok {
-				return l
-			}
-			return kind
-		},
+		"mailkind": func(kind string) string { return catalog.MailKind(lang, kind) },
+
 		"pad":     pad,
 		"article": func(a string) string { return regulation.FormatArticle(a, lang) },
 		"ackDeadlines": func(ds []regulation.Deadline) []regulation.Deadline {
@@ -319,7 +167,7 @@ func funcs(lang string) texttemplate.FuncMap {
 		"needList": func(keys []string) string {
 			var needs []string
 			for _, k := range keys {
-				if n, ok := fieldNeeds[lang][k]; ok {
+				if n := catalog.FieldNeed(lang, k); n != "" {
 					needs = append(needs, n)
 				} else {
 					needs = append(needs, strings.ToLower(cases.FieldLabel(k, lang)))
@@ -360,21 +208,10 @@ func funcs(lang string) texttemplate.FuncMap {
 			}
 			return joinAnd(labels, lang)
 		},
-		"size":  formatSize,
-		"quote": quote,
-		"state": func(s any) string {
-			k := fmt.Sprint(s)
-			if l, ok := stateLabels[lang][k]; ok {
-				return l
-			}
-			return k
-		},
-		"outcome": func(o string) string {
-			if l, ok := outcomeLabels[lang][strings.ToLower(strings.TrimSpace(o))]; ok {
-				return l
-			}
-			return o
-		},
+		"size":    formatSize,
+		"quote":   quote,
+		"state":   func(s any) string { return catalog.State(lang, fmt.Sprint(s)) },
+		"outcome": func(o string) string { return catalog.Outcome(lang, strings.ToLower(strings.TrimSpace(o))) },
 		// name is how a person is named in a sentence: the name, or the
 		// address when there is none.
 		"name": func(a cases.Address) string {
@@ -384,22 +221,12 @@ func funcs(lang string) texttemplate.FuncMap {
 			return a.Email
 		},
 		// language names a language (nl, en) in the mail's language.
-		"language": func(l string) string {
-			if n, ok := languageNames[lang][l]; ok {
-				return n
-			}
-			return l
-		},
+		"language": func(l string) string { return catalog.Language(lang, l) },
+
 		"oneline": oneLine,
 		"plain":   plain,
 		"inc":     func(i int) int { return i + 1 },
 	}
-}
-
-// languageNames name the languages of mail, as in "in het Engels".
-var languageNames = map[string]map[string]string{
-	"nl": {"nl": "Nederlands", "en": "Engels"},
-	"en": {"nl": "Dutch", "en": "English"},
 }
 
 // joinAnd joins "a", "a en b", "a, b en c" in a language.
@@ -412,36 +239,6 @@ func joinAnd(items []string, lang string) string {
 		return strings.Join(items, "")
 	}
 	return strings.Join(items[:len(items)-1], ", ") + and + items[len(items)-1]
-}
-
-// stateLabels name each case state for the reader.
-var stateLabels = map[string]map[string]string{
-	"nl": {
-		string(cases.StateReceived):   "ontvangen",
-		string(cases.StateIncomplete): "onvolledig",
-		string(cases.StateInProgress): "in behandeling",
-		string(cases.StateDecided):    "besloten",
-		string(cases.StateEscalated):  "doorgezet",
-		string(cases.StateClosed):     "gesloten",
-		string(cases.StateWithdrawn):  "ingetrokken",
-		string(cases.StateDeclined):   "niet in behandeling genomen",
-	},
-	"en": {
-		string(cases.StateReceived):   "received",
-		string(cases.StateIncomplete): "incomplete",
-		string(cases.StateInProgress): "in progress",
-		string(cases.StateDecided):    "decided",
-		string(cases.StateEscalated):  "escalated",
-		string(cases.StateClosed):     "closed",
-		string(cases.StateWithdrawn):  "withdrawn",
-		string(cases.StateDeclined):   "declined",
-	},
-}
-
-// outcomeLabels name the outcomes of a decision or ruling.
-var outcomeLabels = map[string]map[string]string{
-	"nl": {"gegrond": "gegrond", "ongegrond": "ongegrond", "deels-gegrond": "deels gegrond"},
-	"en": {"gegrond": "well-founded", "ongegrond": "unfounded", "deels-gegrond": "partly well-founded"},
 }
 
 // plain prepares a multi-line text staff or a party wrote for the body
@@ -485,7 +282,7 @@ func formatDate(t time.Time, lang string) string {
 	if lang == "en" {
 		return t.Format("Monday 2 January 2006")
 	}
-	return fmt.Sprintf("%s %d %s %d", daysNL[t.Weekday()], t.Day(), monthsNL[t.Month()-1], t.Year())
+	return fmt.Sprintf("%s %d %s %d", catalog.Weekday(lang, t.Weekday()), t.Day(), catalog.Month(lang, t.Month()), t.Year())
 }
 
 func formatSize(n int64) string {

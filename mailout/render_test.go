@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/klachtenbus/klachtenbus/cases"
+	"github.com/klachtenbus/klachtenbus/cases/catalog"
 	"github.com/klachtenbus/klachtenbus/cases/regulation"
 )
 
@@ -585,25 +586,22 @@ func TestEveryKindHasTemplates(t *testing.T) {
 				t.Errorf("no template for %s in %s", kind, lang)
 			}
 			// The notice of an undeliverable mail names the kind.
-			if mailKindLabels[lang][kind] == "" {
+			if !catalog.HasMailKind(kind) {
 				t.Errorf("mail kind %s has no label in %s", kind, lang)
 			}
 		}
 	}
 	for _, lang := range Languages {
 		for _, s := range cases.States {
-			if _, ok := stateLabels[lang][string(s)]; !ok {
+			if catalog.State(lang, string(s)) == string(s) && lang != catalog.English {
 				t.Errorf("state %s has no label in %s", s, lang)
 			}
 		}
 	}
 	for _, lang := range Languages {
 		for _, k := range regulation.DeadlineKinds {
-			if _, ok := staffDeadlineLabels[lang][k]; !ok {
-				t.Errorf("deadline %s has no staff label in %s", k, lang)
-			}
-			if _, ok := deadlineLabels[lang][k]; !ok {
-				t.Errorf("deadline %s has no label in %s", k, lang)
+			if catalog.StaffDeadline(lang, k) == k || catalog.Deadline(lang, k) == k || catalog.StaffDeadlineItem(lang, k) == k {
+				t.Errorf("deadline %s lacks a label in %s", k, lang)
 			}
 		}
 	}
