@@ -976,12 +976,30 @@ func (r *cmdRun) decided(c Case, outcome, body, event, kind string, step *regula
 	if err != nil {
 		return "", err
 	}
-	if err := r.setDeadlines(dates, regulation.DeadlineFollowUp); err != nil {
+	// The follow-up runs from the decision, and so does the retention of
+	// the personal data where the regulation counts it from the end of the
+	// handling (ikworddeclarant 3.18).
+	if err := r.setDeadlines(dates, regulation.DeadlineFollowUp, regulation.DeadlineRetention); err != nil {
 		return "", err
 	}
+	next := r.e.Policy.NextBody
+	if next.Body != "" {
+		// A case that was with the next body already does not name it
+		// again (schakel 7a: the committee is next after the board).
+		var was string
+		if err := r.tx.QueryRowContext(r.ctx, `SELECT escalated_to FROM cases WHERE id = ?`, c.ID).Scan(&was); err != nil {
+			return "", err
+		}
+		if was == next.Body {
+			next = regulation.NextBody{}
+		}
+	}
 	data := MailData{Subject: c.Subject, Complainant: c.Complainant, Actor: r.actor, Outcome: outcome, Body: body,
-		NextBody: r.e.Policy.NextBody, Escalation: step, Received: c.Opened.In(r.e.Org.Location)}
-	told, err := r.tell(c, kind, data, RecipientComplainant, RecipientAccused)
+		NextBody: next, Escalation: step, Received: c.Opened.In(r.e.Org.Location)}
+	// Who get the decision is the regulation's to say: the complainant
+	// and the accused, and where it says so the confidant
+	// (ikworddeclarant 3.13) or the complaints committee (schakel 6b).
+	told, err := r.tell(c, kind, data, r.e.Policy.DecisionInform...)
 	if err != nil {
 		return "", err
 	}
@@ -1069,7 +1087,10 @@ func (r *cmdRun) escalate(c Case, cmd Command, appeal bool) (string, error) {
 			return "", r.fail(catalog.NoFurtherBody)
 		}
 		step = steps[i+1]
-		if c.State != StateDecided && c.State != StateDeclined {
+		// After a decision, or at any time where the regulation lets the
+		// complainant go around the handlers (defence-for-children 4.4).
+		anytime := r.e.Policy.AppealAnytime && c.State.Open() && c.State != StateEscalated
+		if c.State != StateDecided && c.State != StateDeclined && !anytime {
 			return "", r.fail(catalog.AppealAfterDecision, r.stateName(c.State))
 		}
 	} else {

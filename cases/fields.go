@@ -12,6 +12,9 @@ const (
 	FieldAccused     = "accused"
 	FieldEventDate   = "event_date"
 	FieldDescription = "description"
+	// FieldDocuments is no field of the form: a regulation that requires
+	// it asks for the documents of the complaint, as attachments.
+	FieldDocuments = "documents"
 )
 
 // FieldKeys lists the form's keys in the order the form shows them.

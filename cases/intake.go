@@ -485,7 +485,7 @@ type querier interface {
 func (e *Engine) missingFields(fields map[string]string) []string {
 	var out []string
 	for _, k := range e.Policy.RequiredFields {
-		if k == "documents" {
+		if k == FieldDocuments {
 			continue // documents are asked for, but a complaint is whole without them
 		}
 		if fields[k] == "" {
@@ -603,6 +603,15 @@ func (e *Engine) openCase(ctx context.Context, tx *Tx, in *Inbound) (Result, err
 		Pending:       pending,
 		Attachments:   attachmentRefs(in),
 		Category:      category,
+		NextSteps:     e.Policy.NextSteps,
+		NextStepsEN:   e.Policy.NextStepsEN,
+		// schakel art. 6 asks for "een afschrift van de op de klacht
+		// betrekking hebbende stukken": asked for when none came. The
+		// complaint is whole without them; the clock does not wait.
+		AskDocuments: e.Policy.Requires(FieldDocuments) && len(in.Attachments) == 0,
+	}
+	if data.AskDocuments {
+		data.DocumentsArticle = e.Policy.RequiredFieldsArticle
 	}
 	if c, ok := e.Policy.Category(category); ok {
 		data.CategoryLabel = c.Label(e.Org.Language)

@@ -138,6 +138,15 @@ type MailData struct {
 	// and until when more mail from that sender is held (held).
 	HeldCount int       `json:"held_count,omitempty"`
 	HeldUntil time.Time `json:"held_until,omitzero"`
+	// NextSteps (NextStepsEN in English mail) says what happens next, in
+	// the acknowledgement, where the regulation has no deadline for it.
+	NextSteps   string `json:"next_steps,omitempty"`
+	NextStepsEN string `json:"next_steps_en,omitempty"`
+	// AskDocuments: the regulation asks for a copy of the documents of the
+	// complaint and none came with it (schakel art. 6); DocumentsArticle
+	// is that article.
+	AskDocuments     bool   `json:"ask_documents,omitempty"`
+	DocumentsArticle string `json:"documents_article,omitempty"`
 	// Unverified says that nothing proves the recipient sent the mail this
 	// one answers (an acknowledgement, refusal or confirmation to a From
 	// address anyone can write): it repeats nothing of what they wrote but
@@ -434,6 +443,7 @@ func (d MailData) Localised(lang string) MailData {
 		}
 		d.Grounds = gs
 	}
+	d.NextSteps = en(d.NextSteps, d.NextStepsEN)
 	if d.Flags != nil {
 		fs := slices.Clone(d.Flags)
 		for i := range fs {

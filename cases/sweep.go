@@ -360,12 +360,22 @@ func (e *Engine) lateNotice(ctx context.Context, d openDeadline) (bool, error) {
 	return sent, err
 }
 
+// followUpHour is when, on the last day of its term, the follow-up goes
+// out: a duty "binnen 3 maanden" is done on the term's last day at the
+// latest, at an hour a person reads mail.
+const followUpHour = 9
+
 // followUps sends the follow-up mail of every case whose follow-up term
-// ended (IK WORD DECLARANT.EU 3.14): the complainant is asked whether the
+// ends today (IK WORD DECLARANT.EU 3.14, "binnen 3 maanden"), from
+// followUpHour on, or ended before: the complainant is asked whether the
 // complaint is resolved; the answer threads into the case. Sending it
-// meets the deadline.
+// meets the deadline, and a decided case is closed: its handling, follow-up
+// included, is over.
 func (e *Engine) followUps(ctx context.Context, now time.Time) (int, error) {
-	due, err := e.dueDeadlines(ctx, now, regulation.DeadlineFollowUp)
+	// A deadline ends at 23:59:59 of its last day; its day has come at
+	// followUpHour.
+	lastDay := time.Duration(24-followUpHour) * time.Hour
+	due, err := e.dueDeadlines(ctx, now.Add(lastDay), regulation.DeadlineFollowUp)
 	if err != nil {
 		return 0, err
 	}
@@ -398,7 +408,16 @@ func (e *Engine) followUps(ctx context.Context, now time.Time) (int, error) {
 				return err
 			}
 			n++
-			return addEvent(ctx, tx, c.ID, EventFollowUp, "klachtenbus", "the complainant was asked whether the complaint is resolved")
+			if err := addEvent(ctx, tx, c.ID, EventFollowUp, "klachtenbus", "the complainant was asked whether the complaint is resolved"); err != nil {
+				return err
+			}
+			if c.State != StateDecided {
+				return nil
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE cases SET state = ?, closed_at = ? WHERE id = ?`, string(StateClosed), tx.Now.Unix(), c.ID); err != nil {
+				return err
+			}
+			return addEvent(ctx, tx, c.ID, EventClosed, "klachtenbus", "closed: the handling ended with the follow-up")
 		})
 		if err != nil {
 			return n, err

@@ -99,10 +99,16 @@ func TestDeadlineChaserOverACaseLifetime(t *testing.T) {
 	}
 }
 
-// TestFollowUpAndRetentionAcrossRestart decides a case, sends the follow-up
-// three months later once, closes it, and purges it a year after closing,
-// with the store closed and opened again in between, as a restart would.
-func TestFollowUpAndRetentionAcrossRestart(t *testing.T) {
+// TestIKWD_3_14_FollowUpWithinThreeMonthsAnd3_18_RetentionFromTheDecision
+// decides a case and follows it through the scheduler, with the store
+// closed and opened again in between, as a restart would:
+//   - 3.14, "binnen 3 maanden": the follow-up goes out on the last day of
+//     the term (from 09:00), not at the first sweep after it, and ends the
+//     handling: the case closes;
+//   - 3.18, "voor de duur van één jaar bewaard": the personal data are
+//     erased a year after the decision, the end of the handling, not a
+//     year after a closing that may never come.
+func TestIKWD_3_14_FollowUpWithinThreeMonthsAnd3_18_RetentionFromTheDecision(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "k.db")
 	clk := &clock{t: on(2026, 11, 23, 10, 0)}
@@ -122,30 +128,38 @@ func TestFollowUpAndRetentionAcrossRestart(t *testing.T) {
 	clk.t = on(2026, 12, 1, 10, 0)
 	ingest(t, e, staffReply(id, handler, "#besluit gegrond\nMotivering."))
 
-	clk.t = on(2027, 3, 1, 23, 59) // just before three months after 1 December
+	// The term ends on Monday 1 March 2027 (23:59:59); its last day comes
+	// at 09:00.
+	clk.t = on(2027, 2, 28, 23, 59)
 	if r := sweep(t, e); r.FollowUps != 0 {
-		t.Fatalf("follow-up sent early: %+v", r)
+		t.Fatalf("follow-up sent before the last day: %+v", r)
+	}
+	clk.t = on(2027, 3, 1, 8, 59)
+	if r := sweep(t, e); r.FollowUps != 0 {
+		t.Fatalf("follow-up sent in the night: %+v", r)
 	}
 	e.Store.Close()
 	e = open()                   // restart
-	clk.t = on(2027, 3, 2, 0, 0) // 1 March ends the term; DST starts 28 March
+	clk.t = on(2027, 3, 1, 9, 0) // DST starts 28 March
 	if r := sweep(t, e); r.FollowUps != 1 {
-		t.Fatalf("follow-up: %+v", r)
+		t.Fatalf("follow-up on the last day: %+v", r)
 	}
 	sweep(t, e)
 	if got := sent(t, e, MailFollowUp); len(got) != 1 || !strings.HasPrefix(got[0], jan) {
 		t.Fatalf("follow-ups %q, want one to the complainant", got)
 	}
+	if d := getCase(t, e, id); d.State != StateClosed || !hasEvent(d, EventClosed, "klachtenbus") {
+		t.Fatalf("after the follow-up the case is %s, want closed", d.State)
+	}
 
-	clk.t = on(2027, 3, 10, 10, 0)
-	ingest(t, e, staffReply(id, handler, "#sluiten"))
-	clk.t = on(2028, 3, 10, 23, 59)
+	// Decided 1 December 2026: the data go after 1 December 2027.
+	clk.t = on(2027, 12, 1, 23, 59)
 	if r := sweep(t, e); r.Purged != 0 {
 		t.Fatalf("purged before the year is out: %+v", r)
 	}
 	e.Store.Close()
 	e = open()
-	clk.t = on(2028, 3, 11, 0, 0)
+	clk.t = on(2027, 12, 2, 0, 0)
 	if r := sweep(t, e); r.Purged != 1 {
 		t.Fatalf("purge: %+v", r)
 	}

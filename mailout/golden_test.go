@@ -83,6 +83,13 @@ func goldenMails() []goldenMail {
 			d.Deadlines = ikwdDeadlines[:2] // the decision waits for the complete complaint
 			d.Pending = []string{regulation.DeadlineDecision}
 		})},
+		{"ack-schakel", cases.MailAck, with(func(d *cases.MailData, lang string) {
+			d.Role, d.RecipientName, d.Fields, d.Unverified = cases.RecipientComplainant, "", fields, true
+			d.Deadlines = nil // none runs from receipt under schakel
+			d.NextSteps = "Het bestuur behandelt uw klacht zelf of legt haar voor aan de klachtencommissie (art. 7a)."
+			d.NextStepsEN = "The board deals with your complaint itself or puts it to the complaints committee (art. 7a)."
+			d.AskDocuments, d.DocumentsArticle, d.Attachments = true, "6", nil
+		})},
 		{"ack-unverified", cases.MailAck, with(func(d *cases.MailData, lang string) {
 			d.Role, d.RecipientName, d.Deadlines, d.Fields, d.Unverified = cases.RecipientComplainant, "", ikwdDeadlines, fields, true
 			d.Fields = append(d.Fields, cases.FieldValue{Key: "accused", Value: "Karel de Vries"}, cases.FieldValue{Key: "event_date", Value: "2026-11-20"})
@@ -168,6 +175,11 @@ func goldenMails() []goldenMail {
 			d.Body = pickLang(lang, "Wij vinden de klacht deels gegrond.\nMaatregel: een gesprek met de leidinggevende.",
 				"We find the complaint partly well-founded.\nMeasure: a talk with the manager.")
 			d.NextBody = regulation.NextBody{Label: "de onafhankelijke derde partij, bereikbaar via info@ikworddeclarant.eu", LabelEN: "the independent third party, who can be reached through info@ikworddeclarant.eu", Article: "3.15, 3.16"}
+		})},
+		{"decision-staff", cases.MailDecision, with(func(d *cases.MailData, lang string) {
+			d.Role, d.RecipientName, d.Outcome = cases.RecipientStaff, "V. Trouwen", "gegrond"
+			d.Body = pickLang(lang, "De vragen zijn niet beantwoord.", "The questions were not answered.")
+			d.NextBody = regulation.NextBody{Label: "de onafhankelijke derde partij", Article: "3.15"}
 		})},
 		{"decision-accused", cases.MailDecision, with(func(d *cases.MailData, lang string) {
 			d.Role, d.RecipientName, d.Outcome = cases.RecipientAccused, "Karel de Vries", "ongegrond"

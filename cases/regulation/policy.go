@@ -39,12 +39,13 @@ const (
 	FromComplete = "complete" // every required field is known
 	FromAdvice   = "advice"   // the complaints committee gave its advice
 	FromDecided  = "decided"  // the decision was sent
+	FromEnded    = "ended"    // the handling ended: the decision, the decline or the withdrawal
 	FromClosed   = "closed"   // the case was closed
 )
 
 // fromOrder lists the starts in the order they happen in a case; a
 // statutory deadline may be moved to an earlier start, never a later one.
-var fromOrder = []string{FromReceived, FromComplete, FromAdvice, FromDecided, FromClosed}
+var fromOrder = []string{FromReceived, FromComplete, FromAdvice, FromDecided, FromEnded, FromClosed}
 
 // naturalFrom is what a deadline kind counts from when a configuration adds
 // it without saying.
@@ -96,7 +97,7 @@ var requiredFieldKeys = []string{"name", "address", "accused", "event_date", "de
 // staffRoles are the roles of [[staff]] a new case may be announced to.
 var staffRoles = []string{"handler", "director", "confidant", "board", "committee"}
 
-// informParties are who may be told of an extension.
+// informParties are who may be told of an extension or a decision.
 var informParties = []string{"complainant", "accused", "committee", "confidant"}
 
 // CaseDates are the moments of a case that deadlines count from, in any
@@ -127,6 +128,11 @@ func (d CaseDates) start(from string) time.Time {
 		return d.Advice
 	case FromDecided:
 		return d.Decided
+	case FromEnded:
+		if !d.Decided.IsZero() {
+			return d.Decided
+		}
+		return d.Closed
 	case FromClosed:
 		return d.Closed
 	}
@@ -239,6 +245,11 @@ type EscalationStep struct {
 type NextBody struct {
 	Label   string `toml:"label" json:"label"`
 	Article string `toml:"article" json:"article"`
+	// Body, when set, is the escalation body (Bodies) the next body is:
+	// a case that was already with it names it no more (schakel 7a: the
+	// committee is next after the board, not after the committee's own
+	// advice).
+	Body string `toml:"body" json:"body,omitempty"`
 	// LabelEN is the label in English mail; Label when empty.
 	LabelEN string `toml:"label_en" json:"label_en,omitempty"`
 }
@@ -275,6 +286,23 @@ type Policy struct {
 
 	AnnounceRoles   []string // staff roles a new case is announced to
 	AnnounceArticle string
+
+	// DecisionInform are who get the reasoned decision: complainant,
+	// accused, and staff roles such as confidant or committee
+	// (ikworddeclarant 3.13, schakel 6b).
+	DecisionInform        []string
+	DecisionInformArticle string
+
+	// NextSteps tells the complainant, in the acknowledgement, what happens
+	// next where no deadline running from receipt says it (schakel); in
+	// English mail NextStepsEN when set.
+	NextSteps, NextStepsEN string
+
+	// AppealAnytime: the complainant may take the complaint to the next
+	// body before a decision too, around the handlers
+	// (defence-for-children 4.4).
+	AppealAnytime        bool
+	AppealAnytimeArticle string
 
 	// AccusedCopy: the notice to the accused carries a copy of the
 	// complaint and its documents (awb 9:9), unless the case is
@@ -342,6 +370,12 @@ type presetFile struct {
 	RequiredFieldsArticle string                `toml:"required_fields_article"`
 	Announce              []string              `toml:"announce"`
 	AnnounceArticle       string                `toml:"announce_article"`
+	DecisionInform        []string              `toml:"decision_inform"`
+	DecisionInformArticle string                `toml:"decision_inform_article"`
+	AppealAnytime         bool                  `toml:"appeal_anytime"`
+	NextSteps             string                `toml:"next_steps"`
+	NextStepsEN           string                `toml:"next_steps_en"`
+	AppealAnytimeArticle  string                `toml:"appeal_anytime_article"`
 	AccusedCopy           bool                  `toml:"accused_copy"`
 	AccusedCopyArticle    string                `toml:"accused_copy_article"`
 	Deadlines             []presetDeadline      `toml:"deadlines"`
@@ -517,10 +551,19 @@ func fromPreset(pf *presetFile, committee bool) (*Policy, *PolicyError) {
 		RequiredFieldsArticle: pf.RequiredFieldsArticle,
 		AnnounceRoles:         slices.Clone(pf.Announce),
 		AnnounceArticle:       pf.AnnounceArticle,
+		DecisionInform:        slices.Clone(pf.DecisionInform),
+		DecisionInformArticle: pf.DecisionInformArticle,
+		AppealAnytime:         pf.AppealAnytime,
+		NextSteps:             pf.NextSteps,
+		NextStepsEN:           pf.NextStepsEN,
+		AppealAnytimeArticle:  pf.AppealAnytimeArticle,
 		AccusedCopy:           pf.AccusedCopy,
 		AccusedCopyArticle:    pf.AccusedCopyArticle,
 		NextBody:              pf.NextBody,
 		Register:              Publication{Publish: pf.Register.Publish, Text: pf.Register.Text, Article: pf.Register.Article},
+	}
+	if len(p.DecisionInform) == 0 {
+		p.DecisionInform = []string{"complainant", "accused"}
 	}
 	for _, d := range pf.Deadlines {
 		term := d.Term
@@ -582,6 +625,9 @@ func (p *Policy) validate(key string) *PolicyError {
 		return pe
 	}
 	if pe := checkEach(key+".announce", "role", p.AnnounceRoles, staffRoles); pe != nil {
+		return pe
+	}
+	if pe := checkEach(key+".decision_inform", "party", p.DecisionInform, informParties); pe != nil {
 		return pe
 	}
 	if pe := checkEach(key+".extension_inform", "party", p.Extension.Inform, informParties); pe != nil {
@@ -804,6 +850,19 @@ func (p *Policy) apply(pf *presetFile, pc PolicyConfig) *PolicyError {
 			return pe
 		}
 		p.RequiredFields = fields
+	}
+	if pc.DecisionInform != nil {
+		inform := normList(pc.DecisionInform)
+		if pe := checkEach("policy.decision_inform", "party", inform, informParties); pe != nil {
+			return pe
+		}
+		p.DecisionInform = inform
+	}
+	if pc.AppealAnytime != nil {
+		p.AppealAnytime = *pc.AppealAnytime
+		if !p.AppealAnytime {
+			p.AppealAnytimeArticle = ""
+		}
 	}
 	if pc.Announce != nil {
 		roles := normList(pc.Announce)
@@ -1154,6 +1213,7 @@ var fromWords = map[string]string{
 	FromComplete: "after the complaint is complete",
 	FromAdvice:   "after the committee's advice",
 	FromDecided:  "after the decision",
+	FromEnded:    "after the end of the handling (decision, decline or withdrawal)",
 	FromClosed:   "after closing",
 }
 
@@ -1256,6 +1316,10 @@ func (p *Policy) Describe() string {
 	}
 	fmt.Fprintf(&b, "Required fields: %s %s\n", fields, art(p.RequiredFieldsArticle))
 	fmt.Fprintf(&b, "New cases announced to: %s %s\n", strings.Join(p.AnnounceRoles, ", "), art(p.AnnounceArticle))
+	fmt.Fprintf(&b, "The decision goes to: %s %s\n", strings.Join(p.DecisionInform, ", "), art(p.DecisionInformArticle))
+	if p.AppealAnytime {
+		fmt.Fprintf(&b, "Appeal: at any time, also before a decision %s\n", art(p.AppealAnytimeArticle))
+	}
 	fmt.Fprintf(&b, "The accused gets a copy of the complaint: %s %s\n", yesNo(p.AccusedCopy), art(p.AccusedCopyArticle))
 	if len(p.Categories) > 0 {
 		b.WriteString("Categories:\n")

@@ -94,8 +94,10 @@ func TestPresetDeadlines(t *testing.T) {
 				"decision": "2027-01-20T23:59:59+01:00 3.13",
 				// 29 January + 3 months = Thu 29 April.
 				"follow_up": "2027-04-29T23:59:59+02:00 3.14",
-				// 1 February 2027 + 1 year = Tue 1 February 2028.
-				"retention": "2028-02-01T23:59:59+01:00 3.18",
+				// 3.18 keeps the data "voor de duur van één jaar" from the end
+				// of the handling, the decision: 29 January 2027 + 1 year =
+				// Sat 29 January 2028 (not from closing, which may never come).
+				"retention": "2028-01-29T23:59:59+01:00 3.18",
 			},
 		},
 		{

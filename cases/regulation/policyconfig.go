@@ -73,6 +73,14 @@ type PolicyConfig struct {
 	// director, confidant, board, committee.
 	Announce []string `toml:"announce"`
 
+	// DecisionInform replaces who get the reasoned decision: complainant,
+	// accused, committee, confidant.
+	DecisionInform []string `toml:"decision_inform"`
+
+	// AppealAnytime lets the complainant take the complaint to the next
+	// body before a decision too.
+	AppealAnytime *bool `toml:"appeal_anytime"`
+
 	// AccusedCopy says whether the notice to the accused carries a copy
 	// of the complaint and its documents (never for a confidential case).
 	AccusedCopy *bool `toml:"accused_copy"`

@@ -1,0 +1,180 @@
+package cases
+
+import (
+	"testing"
+	"time"
+
+	"github.com/klachtenbus/klachtenbus/cases/regulation"
+)
+
+// The duties of the seed regulations, each tested under the name of the
+// article that sets it (regulations/*.txt).
+
+const (
+	confidant = "vertrouwenspersoon@example.test"
+	committee = "commissie@example.test"
+	board     = "bestuur@example.test"
+)
+
+// engineFor is a test engine on a preset, with a confidant, a committee
+// and a board beside the handler and the director.
+func engineFor(t *testing.T, preset string) (*Engine, *clock) {
+	t.Helper()
+	e, clk := newTestEngine(t)
+	pol, err := regulation.LoadPolicy(regulation.PolicyConfig{Preset: preset}, ams)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Policy = pol
+	e.Staff = append(e.Staff,
+		Staff{Email: confidant, Name: "V. Trouwen", Roles: []string{"confidant"}},
+		Staff{Email: committee, Name: "Commissie", Roles: []string{"committee"}},
+		Staff{Email: board, Name: "Bestuur", Roles: []string{"board"}})
+	return e, clk
+}
+
+// TestIKWD_3_10_ConfidantToldOfEveryComplaint: "Bij een bij hem gemelde
+// klacht zal de vertrouwenspersoon ... binnen 5 werkdagen ... starten": the
+// confidant is told of every new complaint.
+func TestIKWD_3_10_ConfidantToldOfEveryComplaint(t *testing.T) {
+	e, _ := engineFor(t, "ikworddeclarant")
+	openTestCase(t, e)
+	if _, ok := findMail(outbox(t, e), MailAnnounce, confidant); !ok {
+		t.Errorf("the confidant got no announcement: %v", kinds(outbox(t, e)))
+	}
+}
+
+// TestIKWD_3_13_DecisionToConfidantAccusedAndComplainant: "Daarvan doet
+// hij melding aan de vertrouwenspersoon, de aangeklaagde en de klager."
+func TestIKWD_3_13_DecisionToConfidantAccusedAndComplainant(t *testing.T) {
+	e, _ := engineFor(t, "ikworddeclarant")
+	id := openTestCase(t, e)
+	ingest(t, e, staffReply(id, handler, "#aangeklaagde Piet Docent <piet@example.test>\n#informeer-aangeklaagde"))
+	n := len(outbox(t, e))
+	ingest(t, e, staffReply(id, handler, "#besluit gegrond\nDe vragen zijn niet beantwoord."))
+	ms := mailsSince(t, e, n)
+	for _, to := range []string{jan, "piet@example.test", confidant} {
+		if _, ok := findMail(ms, MailDecision, to); !ok {
+			t.Errorf("no decision to %s: %v", to, kinds(ms))
+		}
+	}
+	if m, _ := findMail(ms, MailDecision, confidant); m.Data.Role != RecipientStaff {
+		t.Errorf("the confidant's decision is written for %q, want staff", m.Data.Role)
+	}
+}
+
+// TestIKWD_3_15_AppealSendsTheCaseFileToTheThirdParty: the complainant's
+// appeal reaches the independent third party "via info@ikworddeclarant.eu"
+// with the case file; the complainant need not forward anything.
+func TestIKWD_3_15_AppealSendsTheCaseFileToTheThirdParty(t *testing.T) {
+	e, _ := engineFor(t, "ikworddeclarant")
+	id := openTestCase(t, e)
+	ingest(t, e, staffReply(id, handler, "#besluit ongegrond\nGeen bewijs."))
+	n := len(outbox(t, e))
+	ingest(t, e, withToken(reply(id, jan, "#beroep\nIk ben het er niet mee eens."), id, jan))
+	ms := mailsSince(t, e, n)
+	m, ok := findMail(ms, MailEscalation, "info@ikworddeclarant.eu")
+	if !ok || m.Data.Role != RecipientBody || m.Data.Text == "" {
+		t.Fatalf("the third party did not get the case file: %v", kinds(ms))
+	}
+	if tr, _ := findMail(ms, MailTranscript, jan); len(tr.Data.Commands) != 1 || !tr.Data.Commands[0].OK {
+		t.Errorf("the appeal's answer: %+v", tr.Data.Commands)
+	}
+}
+
+// TestSchakel_6b_DecisionToComplainantAccusedAndCommittee: the board
+// "deelt aan de klager, de verweerder en de klachtencommissie schriftelijk
+// en gemotiveerd mee" its decision.
+func TestSchakel_6b_DecisionToComplainantAccusedAndCommittee(t *testing.T) {
+	e, _ := engineFor(t, "schakel")
+	id := openTestCase(t, e)
+	ingest(t, e, staffReply(id, handler, "#aangeklaagde Piet Docent <piet@example.test>\n#informeer-aangeklaagde"))
+	n := len(outbox(t, e))
+	ingest(t, e, staffReply(id, handler, "#besluit deels-gegrond\nDeels terecht."))
+	ms := mailsSince(t, e, n)
+	for _, to := range []string{jan, "piet@example.test", committee} {
+		if _, ok := findMail(ms, MailDecision, to); !ok {
+			t.Errorf("no decision to %s: %v", to, kinds(ms))
+		}
+	}
+}
+
+// TestSchakel_7a_12_BoardDecisionNamesTheCommittee: after the board's own
+// handling "kan de klager de klacht indienen bij de klachtencommissie", and
+// art. 12 wants that named in the notice; a decision the committee advised
+// on names the committee no more.
+func TestSchakel_7a_12_BoardDecisionNamesTheCommittee(t *testing.T) {
+	e, clk := engineFor(t, "schakel")
+	id := openTestCase(t, e)
+	n := len(outbox(t, e))
+	ingest(t, e, staffReply(id, handler, "#besluit ongegrond\nNiet aangetoond."))
+	m, _ := findMail(mailsSince(t, e, n), MailDecision, jan)
+	if m.Data.NextBody.Label == "" || m.Data.NextBody.Body != regulation.BodyCommittee {
+		t.Errorf("the board's decision names no next body: %+v", m.Data.NextBody)
+	}
+
+	id2 := openTestCase(t, e)
+	ingest(t, e, staffReply(id2, handler, "#escaleren commissie"))
+	clk.Advance(24 * time.Hour)
+	ingest(t, e, staffReply(id2, committee, "#uitspraak\nDe commissie adviseert ongegrond."))
+	n = len(outbox(t, e))
+	ingest(t, e, staffReply(id2, handler, "#besluit ongegrond\nHet bestuur volgt het advies."))
+	m, _ = findMail(mailsSince(t, e, n), MailDecision, jan)
+	if m.Data.NextBody.Label != "" {
+		t.Errorf("a decision after the committee's advice names the committee again: %+v", m.Data.NextBody)
+	}
+}
+
+// TestDFC_4_4_ComplainantGoesToTheBoardAtAnyTime: "kan men als
+// alternatief, buiten de managementstructuur om, de klacht indienen bij het
+// bestuur": a complainant's #beroep before any decision takes the case to
+// the board, and staff hear of it.
+func TestDFC_4_4_ComplainantGoesToTheBoardAtAnyTime(t *testing.T) {
+	e, _ := engineFor(t, "defence-for-children")
+	id := openTestCase(t, e)
+	n := len(outbox(t, e))
+	ingest(t, e, withToken(reply(id, jan, "#beroep\nMijn klacht wordt niet serieus genomen."), id, jan))
+	d := getCase(t, e, id)
+	if d.State != StateEscalated || !hasEvent(d, EventAppeal, jan) {
+		t.Fatalf("the complaint did not go to the board: state %s, events %+v", d.State, d.Events)
+	}
+	ms := mailsSince(t, e, n)
+	if _, ok := findMail(ms, MailEscalation, board); !ok {
+		t.Errorf("the board got nothing: %v", kinds(ms))
+	}
+	if _, ok := findMail(ms, MailEscalation, handler); !ok {
+		t.Errorf("the handlers were not told: %v", kinds(ms))
+	}
+
+	// Under a regulation without that right, an appeal waits for the
+	// decision.
+	e2, _ := engineFor(t, "schakel")
+	id2 := openTestCase(t, e2)
+	ingest(t, e2, withToken(reply(id2, jan, "#beroep\nNu al."), id2, jan))
+	if d := getCase(t, e2, id2); d.State == StateEscalated {
+		t.Errorf("schakel took an appeal before the decision")
+	}
+}
+
+// TestSchakel_6_DocumentsAskedForAndNextStepsSaid: a complaint holds "een
+// afschrift van de op de klacht betrekking hebbende stukken": the
+// acknowledgement asks for them when none came (the complaint is whole
+// without them; the clock does not wait), and, with no deadline running
+// from receipt, says what happens next.
+func TestSchakel_6_DocumentsAskedForAndNextStepsSaid(t *testing.T) {
+	e, _ := engineFor(t, "schakel")
+	ingest(t, e, complaint(jan, "Klacht", completeForm))
+	ack, ok := findMail(outbox(t, e), MailAck, jan)
+	if !ok || !ack.Data.AskDocuments || ack.Data.DocumentsArticle != "6" || ack.Data.NextSteps == "" {
+		t.Fatalf("acknowledgement: ask documents %v (art. %q), next steps %q", ack.Data.AskDocuments, ack.Data.DocumentsArticle, ack.Data.NextSteps)
+	}
+	if len(ack.Data.Missing) != 0 {
+		t.Errorf("documents block the complaint: missing %v", ack.Data.Missing)
+	}
+	with := complaint("kees@example.test", "Klacht", completeForm)
+	with.Attachments = []Attachment{{Name: "brief.pdf", Type: "application/pdf", Size: 4, SHA256: "ab", Content: []byte("%PDF")}}
+	ingest(t, e, with)
+	if ack, _ := findMail(outbox(t, e), MailAck, "kees@example.test"); ack.Data.AskDocuments {
+		t.Errorf("documents asked for although they came")
+	}
+}
