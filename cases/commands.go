@@ -734,13 +734,49 @@ func (r *cmdRun) record(c Case, cmd Command) (string, error) {
 			return "", err
 		}
 	}
+	// "#verslag klager" / "#verslag aangeklaagde": the record goes to the
+	// person heard too (schakel 6b: "Van het horen wordt een verslag
+	// gemaakt dat kenbaar gemaakt wordt aan de gehoorde").
+	var to string
+	if kind == EventMinutes {
+		switch arg := strings.ToLower(firstWord(cmd.Args)); arg {
+		case "":
+		case "klager", "complainant":
+			to = RecipientComplainant
+		case "aangeklaagde", "accused":
+			to = RecipientAccused
+		default:
+			return "", r.fail(catalog.MinutesParty, arg)
+		}
+	}
 	if err := addEvent(r.ctx, r.tx, c.ID, kind, r.actor.Email, cmd.Body); err != nil {
 		return "", err
 	}
-	if kind == EventMinutes {
+	if kind == EventNote {
+		return r.say(catalog.NoteRecorded), nil
+	}
+	if to == "" {
 		return r.say(catalog.MinutesRecorded), nil
 	}
-	return r.say(catalog.NoteRecorded), nil
+	if to == RecipientAccused {
+		// The accused's part: an address, and told of the complaint.
+		acc, err := accusedParty(r.ctx, r.tx, c.ID)
+		if err != nil {
+			return "", err
+		}
+		if acc.Email == "" {
+			return "", r.fail(catalog.AccusedAddressUnknown)
+		}
+	}
+	data := MailData{Subject: c.Subject, Complainant: c.Complainant, Actor: r.actor, Body: cmd.Body, Received: c.Opened.In(r.e.Org.Location)}
+	told, err := r.tell(c, MailMinutes, data, to)
+	if err != nil {
+		return "", err
+	}
+	if len(told) == 0 {
+		return "", r.fail(catalog.MinutesNobody)
+	}
+	return r.say(catalog.MinutesSent, r.list(told)), nil
 }
 
 // decisionDeadline returns the open decision deadline of a case.

@@ -178,3 +178,40 @@ func TestSchakel_6_DocumentsAskedForAndNextStepsSaid(t *testing.T) {
 		t.Errorf("documents asked for although they came")
 	}
 }
+
+// TestSchakel_6b_HearingOfferedAndRecordShared: "De klachtencommissie stelt
+// de klager en de betrokkene in de gelegenheid te worden gehoord ... Van
+// het horen wordt een verslag gemaakt dat kenbaar gemaakt wordt aan de
+// gehoorde": the referral offers the hearing, and #verslag klager sends the
+// record to the person heard.
+func TestSchakel_6b_HearingOfferedAndRecordShared(t *testing.T) {
+	e, _ := engineFor(t, "schakel")
+	id := openTestCase(t, e)
+	n := len(outbox(t, e))
+	ingest(t, e, staffReply(id, handler, "#escaleren commissie"))
+	m, ok := findMail(mailsSince(t, e, n), MailEscalation, jan)
+	if !ok || m.Data.Escalation == nil || m.Data.Escalation.Hearing != "6b" {
+		t.Fatalf("the referral to the committee offers no hearing: %+v", m.Data.Escalation)
+	}
+
+	n = len(outbox(t, e))
+	ingest(t, e, staffReply(id, committee, "#verslag klager\nGesprek op 30 november: de klager licht de klacht toe."))
+	ms := mailsSince(t, e, n)
+	rec, ok := findMail(ms, MailMinutes, jan)
+	if !ok || rec.Data.Body == "" {
+		t.Fatalf("the record did not reach the complainant: %v", kinds(ms))
+	}
+	if d := getCase(t, e, id); !hasEvent(d, EventMinutes, committee) {
+		t.Errorf("the record is not in the case file")
+	}
+	// The accused has no address yet: nothing is sent, and the command
+	// says so; an unknown party is refused.
+	for _, cmd := range []string{"#verslag aangeklaagde\nGesprek met de docent.", "#verslag buurman\nGesprek."} {
+		n = len(outbox(t, e))
+		ingest(t, e, staffReply(id, committee, cmd))
+		tr, _ := findMail(mailsSince(t, e, n), MailTranscript, committee)
+		if len(tr.Data.Commands) != 1 || tr.Data.Commands[0].OK {
+			t.Errorf("%q: %+v", cmd, tr.Data.Commands)
+		}
+	}
+}

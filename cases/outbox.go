@@ -46,6 +46,9 @@ const (
 	// MailHeld tells staff that new complaints from one sender are held:
 	// the intake cap per sender was reached.
 	MailHeld = "held"
+	// MailMinutes is a record of a conversation sent to the person heard
+	// (#verslag klager|aangeklaagde).
+	MailMinutes = "minutes"
 
 	// MailUndeliverable tells the case's staff that a mail of ours about
 	// the case could not be delivered (MailData.Failed says which).

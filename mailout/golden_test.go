@@ -176,6 +176,14 @@ func goldenMails() []goldenMail {
 				"We find the complaint partly well-founded.\nMeasure: a talk with the manager.")
 			d.NextBody = regulation.NextBody{Label: "de onafhankelijke derde partij, bereikbaar via info@ikworddeclarant.eu", LabelEN: "the independent third party, who can be reached through info@ikworddeclarant.eu", Article: "3.15, 3.16"}
 		})},
+		{"minutes-complainant", cases.MailMinutes, with(func(d *cases.MailData, lang string) {
+			d.Role, d.RecipientName = cases.RecipientComplainant, "Jan Jansen"
+			d.Body = pickLang(lang, "Gesprek op 30 november: de klager licht de klacht toe.", "Conversation on 30 November: the complainant explains the complaint.")
+		})},
+		{"escalation-hearing", cases.MailEscalation, with(func(d *cases.MailData, lang string) {
+			d.Role, d.RecipientName = cases.RecipientComplainant, "Jan Jansen"
+			d.Escalation = &regulation.EscalationStep{Body: regulation.BodyCommittee, Label: pickLang(lang, "Klachtencommissie", "Complaints committee"), Article: "7a, 6b", Hearing: "6b"}
+		})},
 		{"decision-staff", cases.MailDecision, with(func(d *cases.MailData, lang string) {
 			d.Role, d.RecipientName, d.Outcome = cases.RecipientStaff, "V. Trouwen", "gegrond"
 			d.Body = pickLang(lang, "De vragen zijn niet beantwoord.", "The questions were not answered.")
@@ -317,7 +325,7 @@ func TestGolden(t *testing.T) {
 		cases.MailRefusal, cases.MailConfirm, cases.MailAccused, cases.MailExtension, cases.MailDecision,
 		cases.MailDecline, cases.MailEscalation, cases.MailRuling, cases.MailWithdrawal, cases.MailClosed,
 		cases.MailReminder, cases.MailLate, cases.MailFollowUp, cases.MailDigest, cases.MailUndeliverable,
-		cases.MailConfirmStaff, cases.MailHeld} {
+		cases.MailConfirmStaff, cases.MailHeld, cases.MailMinutes} {
 		if !seen[k] {
 			t.Errorf("no golden file for mail kind %s", k)
 		}

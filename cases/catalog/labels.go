@@ -68,5 +68,6 @@ var mailKinds = map[string][2]string{ // {Dutch, English}
 	"follow_up":     {"nazorgvraag", "follow-up question"},
 	"digest":        {"overzicht van de klachten", "complaints overview"},
 	"undeliverable": {"melding van een onbestelbaar bericht", "notice of an undeliverable mail"},
+	"minutes":       {"verslag van een gesprek", "record of a conversation"},
 	"held":          {"melding van vastgehouden klachten", "notice of held complaints"},
 }

@@ -1,4 +1,4 @@
-// Code in this file is the table of the catalog; add a sentence here, in every language.
+// The table of the catalog: add a sentence here, in every language.
 
 package catalog
 
@@ -42,7 +42,10 @@ const (
 	HandlerSet                ID = "handler_set"
 	LanguageSetComplainant    ID = "language_set_complainant"
 	LanguageSetStaff          ID = "language_set_staff"
+	MinutesNobody             ID = "minutes_nobody"
+	MinutesParty              ID = "minutes_party"
 	MinutesRecorded           ID = "minutes_recorded"
+	MinutesSent               ID = "minutes_sent"
 	NoCase                    ID = "no_case"
 	NoCategories              ID = "no_categories"
 	NoDecisionTerm            ID = "no_decision_term"
@@ -221,6 +224,18 @@ var texts = map[ID][2]string{ // {Dutch, English}
 	LanguageSetStaff: {
 		"e-mail aan de klager gaat voortaan in het %s",
 		"mail to the complainant is now written in %s",
+	},
+	MinutesNobody: {
+		"gespreksverslag niet vastgelegd: de partij heeft geen adres, of is (nog) niet geïnformeerd over de klacht",
+		"minutes not recorded: the party has no address, or was not (yet) told of the complaint",
+	},
+	MinutesParty: {
+		"%q is geen partij: #verslag klager of #verslag aangeklaagde stuurt het verslag aan die partij",
+		"%q is no party: #minutes complainant or #minutes accused sends the record to that party",
+	},
+	MinutesSent: {
+		"gespreksverslag vastgelegd en gestuurd aan %s",
+		"minutes recorded and sent to %s",
 	},
 	MinutesRecorded: {
 		"gespreksverslag vastgelegd",

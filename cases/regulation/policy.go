@@ -238,6 +238,9 @@ type EscalationStep struct {
 	Email string `json:"email,omitempty"`
 	// LabelEN is the label in English mail; Label when empty.
 	LabelEN string `json:"label_en,omitempty"`
+	// Hearing, when set, is the article by which the body offers the
+	// complainant and the accused a hearing.
+	Hearing string `json:"hearing,omitempty"`
 }
 
 // NextBody is the body an outcome names for a further complaint or
@@ -973,7 +976,7 @@ func (p *Policy) apply(pf *presetFile, pc PolicyConfig) *PolicyError {
 				}
 			}
 			p.Escalation = append(p.Escalation, EscalationStep{Body: body, Label: label, Binding: s.Binding, Article: strings.TrimSpace(s.Article),
-				Email: email, LabelEN: labelEN})
+				Email: email, LabelEN: labelEN, Hearing: strings.TrimSpace(s.Hearing)})
 		}
 	}
 	return nil

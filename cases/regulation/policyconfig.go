@@ -165,4 +165,8 @@ type EscalationConfig struct {
 	Email   string `toml:"email"` // where the case file goes on escalation, besides staff with the body's role
 	// LabelEN is the label in English mail; Label when empty.
 	LabelEN string `toml:"label_en"`
+	// Hearing, when set, is the article by which this body offers the
+	// complainant and the accused a hearing (schakel 6b); the notice of the
+	// referral offers it.
+	Hearing string `toml:"hearing"`
 }
