@@ -1,6 +1,7 @@
 package cases
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -212,6 +213,35 @@ func TestSchakel_6b_HearingOfferedAndRecordShared(t *testing.T) {
 		tr, _ := findMail(mailsSince(t, e, n), MailTranscript, committee)
 		if len(tr.Data.Commands) != 1 || tr.Data.Commands[0].OK {
 			t.Errorf("%q: %+v", cmd, tr.Data.Commands)
+		}
+	}
+}
+
+// TestIKWD_3_2_TimeOfTheEventAskedFor: a complaint holds "de datum, de
+// tijd en de aard": an event date without a time of day gets the time
+// asked for in the acknowledgement, without holding the complaint up.
+func TestIKWD_3_2_TimeOfTheEventAskedFor(t *testing.T) {
+	e, _ := engineFor(t, "ikworddeclarant")
+	for _, tt := range []struct {
+		date string
+		ask  bool
+	}{
+		{"10 november 2026 14:00", false},
+		{"10 november 2026 om 14.30", false},
+		{"10-11-2026, 's middags", false},
+		{"November 10, 2026, 2 pm", false},
+		{"10 november 2026", true},
+		{"10-11-2026", true},
+	} {
+		from := "t" + strings.NewReplacer(" ", "", ",", "", ":", "", "'", "", ".", "").Replace(tt.date) + "@example.test"
+		form := strings.Replace(completeForm, "10 november 2026 14:00", tt.date, 1)
+		res := ingest(t, e, complaint(from, "Klacht", form))
+		ack, _ := findMail(outbox(t, e), MailAck, from)
+		if (ack.Data.AskEventTime == "3.2") != tt.ask || len(ack.Data.Missing) != 0 {
+			t.Errorf("%q: asks for the time %q, missing %v; want asking %v and nothing missing", tt.date, ack.Data.AskEventTime, ack.Data.Missing, tt.ask)
+		}
+		if d := getCase(t, e, res.CaseID); d.State == StateIncomplete {
+			t.Errorf("%q: the case waits for the time", tt.date)
 		}
 	}
 }

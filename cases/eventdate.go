@@ -105,3 +105,11 @@ func atoi(s string) int {
 	n, _ := strconv.Atoi(s)
 	return n
 }
+
+// eventTimePattern finds a time of day in an event date as people write
+// it: 14:00, 14.30, 14 uur, 2 pm, 's middags, in the evening.
+var eventTimePattern = regexp.MustCompile(`(?i)\b\d{1,2}[:.]\d{2}\b|\b\d{1,2}\s*(uur|u\.|h)\b|\b\d{1,2}\s*[ap]\.?m\b|'s\s*(ochtends|morgens|middags|avonds|nachts)|\b(morning|afternoon|evening|night|ochtend|middag|avond|nacht)\b`)
+
+// HasEventTime reports whether an event date as written names a time of
+// day too.
+func HasEventTime(s string) bool { return eventTimePattern.MatchString(s) }

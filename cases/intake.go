@@ -613,6 +613,9 @@ func (e *Engine) openCase(ctx context.Context, tx *Tx, in *Inbound) (Result, err
 	if data.AskDocuments {
 		data.DocumentsArticle = e.Policy.RequiredFieldsArticle
 	}
+	if v := fields[FieldEventDate]; e.Policy.AskEventTime != "" && v != "" && !HasEventTime(v) {
+		data.AskEventTime = e.Policy.AskEventTime
+	}
 	if c, ok := e.Policy.Category(category); ok {
 		data.CategoryLabel = c.Label(e.Org.Language)
 	}

@@ -150,6 +150,9 @@ type MailData struct {
 	// is that article.
 	AskDocuments     bool   `json:"ask_documents,omitempty"`
 	DocumentsArticle string `json:"documents_article,omitempty"`
+	// AskEventTime is the article by which the time of the event is asked
+	// for (ikworddeclarant 3.2), when the event date holds none.
+	AskEventTime string `json:"ask_event_time,omitempty"`
 	// Unverified says that nothing proves the recipient sent the mail this
 	// one answers (an acknowledgement, refusal or confirmation to a From
 	// address anyone can write): it repeats nothing of what they wrote but

@@ -83,12 +83,13 @@ func goldenMails() []goldenMail {
 			d.Deadlines = ikwdDeadlines[:2] // the decision waits for the complete complaint
 			d.Pending = []string{regulation.DeadlineDecision}
 		})},
-		{"ack-schakel", cases.MailAck, with(func(d *cases.MailData, lang string) {
+		{"ack-next-steps-and-requests", cases.MailAck, with(func(d *cases.MailData, lang string) {
 			d.Role, d.RecipientName, d.Fields, d.Unverified = cases.RecipientComplainant, "", fields, true
 			d.Deadlines = nil // none runs from receipt under schakel
 			d.NextSteps = "Het bestuur behandelt uw klacht zelf of legt haar voor aan de klachtencommissie (art. 7a)."
 			d.NextStepsEN = "The board deals with your complaint itself or puts it to the complaints committee (art. 7a)."
 			d.AskDocuments, d.DocumentsArticle, d.Attachments = true, "6", nil
+			d.AskEventTime = "3.2" // ikworddeclarant asks this; one golden shows every request
 		})},
 		{"ack-unverified", cases.MailAck, with(func(d *cases.MailData, lang string) {
 			d.Role, d.RecipientName, d.Deadlines, d.Fields, d.Unverified = cases.RecipientComplainant, "", ikwdDeadlines, fields, true

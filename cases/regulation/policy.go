@@ -296,6 +296,12 @@ type Policy struct {
 	DecisionInform        []string
 	DecisionInformArticle string
 
+	// AskEventTime, when set, is the article by which a complaint names the
+	// time of the event too (ikworddeclarant 3.2): the acknowledgement asks
+	// for it when the event date holds none. The complaint is whole
+	// without it.
+	AskEventTime string
+
 	// NextSteps tells the complainant, in the acknowledgement, what happens
 	// next where no deadline running from receipt says it (schakel); in
 	// English mail NextStepsEN when set.
@@ -377,6 +383,7 @@ type presetFile struct {
 	DecisionInformArticle string                `toml:"decision_inform_article"`
 	AppealAnytime         bool                  `toml:"appeal_anytime"`
 	NextSteps             string                `toml:"next_steps"`
+	AskEventTime          string                `toml:"ask_event_time"`
 	NextStepsEN           string                `toml:"next_steps_en"`
 	AppealAnytimeArticle  string                `toml:"appeal_anytime_article"`
 	AccusedCopy           bool                  `toml:"accused_copy"`
@@ -558,6 +565,7 @@ func fromPreset(pf *presetFile, committee bool) (*Policy, *PolicyError) {
 		DecisionInformArticle: pf.DecisionInformArticle,
 		AppealAnytime:         pf.AppealAnytime,
 		NextSteps:             pf.NextSteps,
+		AskEventTime:          pf.AskEventTime,
 		NextStepsEN:           pf.NextStepsEN,
 		AppealAnytimeArticle:  pf.AppealAnytimeArticle,
 		AccusedCopy:           pf.AccusedCopy,
