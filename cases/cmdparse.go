@@ -41,6 +41,7 @@ const (
 	CmdWithdraw      = "intrekken"
 	CmdAppeal        = "beroep"
 	CmdLanguage      = "taal"
+	CmdRegister      = "registreer"
 )
 
 // Keywords is the command table of SPEC section 5.
@@ -63,6 +64,7 @@ var Keywords = []Keyword{
 	{Name: CmdWithdraw, Alias: "withdraw", Who: ByStaff | ByComplainant},
 	{Name: CmdAppeal, Alias: "appeal", Body: true, Who: ByComplainant},
 	{Name: CmdLanguage, Alias: "language", Args: "nl|en", Who: ByStaff | ByComplainant},
+	{Name: CmdRegister, Alias: "register", Args: "telefoon|brief|balie|email JJJJ-MM-DD", Body: true, Who: ByStaff},
 }
 
 // LookupKeyword finds a command by its Dutch keyword or English alias,

@@ -481,6 +481,8 @@ func (r *cmdRun) run(cmd Command) (string, error) {
 		return r.statusOf(c)
 	case CmdWithdraw:
 		return r.withdraw(c)
+	case CmdRegister:
+		return "", r.fail(catalog.RegisterInCase)
 	case CmdLanguage:
 		return r.language(c, cmd)
 	}

@@ -245,3 +245,64 @@ func TestIKWD_3_2_TimeOfTheEventAskedFor(t *testing.T) {
 		}
 	}
 }
+
+// TestDFC_4_1_ComplaintByOtherChannelsRegistered: a complaint may be made
+// "via rechtstreeks contact, of op elke andere wijze" (defence-for-children
+// 4.1; Awb 9:5 likewise): a staff member registers one received by phone
+// with #registreer, and the case is the complainant's, received on that
+// day by that channel, with its deadlines from then; the complainant gets
+// the acknowledgement and the director hears of it (4.3).
+func TestDFC_4_1_ComplaintByOtherChannelsRegistered(t *testing.T) {
+	e, clk := engineFor(t, "defence-for-children")
+	clk.t = time.Date(2026, 11, 23, 10, 0, 0, 0, ams)
+	const text = "#registreer telefoon 2026-11-18\nNaam: Kees Bakker\nE-mail: Kees@Example.test\nAdres: Kerkstraat 1, Utrecht\n\n" +
+		"Hij belde: zijn dochter werd op 12 november tijdens de training uitgescholden door de trainer."
+	reg := complaint(handler, "Telefonische klacht", text)
+	reg.From = Address{Name: "B. Handelaar", Email: handler}
+	reg.FromAuth = "auth=pass smtp.auth=" + handler + " by mx.example.test"
+	res := ingest(t, e, reg)
+	if !res.New {
+		t.Fatalf("no case opened: %+v", res)
+	}
+	d := getCase(t, e, res.CaseID)
+	if d.Channel != ChannelPhone || d.Complainant.Email != "kees@example.test" || d.Complainant.Name != "Kees Bakker" {
+		t.Errorf("case: channel %q complainant %+v", d.Channel, d.Complainant)
+	}
+	if got := d.Opened.In(ams).Format("2006-01-02"); got != "2026-11-18" {
+		t.Errorf("received %s, want the day of the call, 2026-11-18", got)
+	}
+	if dl, ok := deadline(d, regulation.DeadlineTakenUp); !ok || dl.Due.In(ams).Format("2006-01-02") != "2026-11-25" {
+		t.Errorf("taken_up %+v, want 5 working days from 18 November: 25 November", dl)
+	}
+	if d.Fields[FieldDescription] == "" || !hasEvent(d, EventReceived, "kees@example.test") {
+		t.Errorf("fields %v, events %+v", d.Fields, d.Events)
+	}
+	ms := outbox(t, e)
+	for _, want := range []struct{ kind, to string }{{MailAck, "kees@example.test"}, {MailAnnounce, director}, {MailTranscript, handler}} {
+		if _, ok := findMail(ms, want.kind, want.to); !ok {
+			t.Errorf("no %s to %s: %v", want.kind, want.to, kinds(ms))
+		}
+	}
+
+	// Without proof that the staff member sent it, nothing is opened; in
+	// a case, the command is refused; a day to come is no receipt date.
+	n := len(outbox(t, e))
+	forged := complaint(handler, "Telefonische klacht", strings.Replace(text, "Kees", "Nep", -1))
+	forged.From = Address{Email: handler}
+	if r := ingest(t, e, forged); r.New {
+		t.Errorf("a registration without proof opened %s", r.CaseID)
+	}
+	if _, ok := findMail(mailsSince(t, e, n), MailRefusal, handler); !ok {
+		t.Errorf("no refusal: %v", kinds(mailsSince(t, e, n)))
+	}
+	future := complaint(handler, "Klacht", strings.Replace(text, "2026-11-18", "2026-12-01", 1)+" (later)")
+	future.From, future.FromAuth = Address{Email: handler}, reg.FromAuth
+	if r := ingest(t, e, future); r.New {
+		t.Errorf("a registration dated in the future opened %s", r.CaseID)
+	}
+	n = len(outbox(t, e))
+	ingest(t, e, staffReply(res.CaseID, handler, "#registreer brief 2026-11-20\nNaam: X"))
+	if tr, _ := findMail(mailsSince(t, e, n), MailTranscript, handler); len(tr.Data.Commands) != 1 || tr.Data.Commands[0].OK {
+		t.Errorf("#registreer in a case: %+v", tr.Data.Commands)
+	}
+}

@@ -76,6 +76,14 @@ type Inbound struct {
 	Warnings []string
 
 	Raw []byte // the message exactly as fetched
+
+	// Received, Channel and RegisteredBy are set for a complaint that a
+	// staff member registers (#registreer) after receiving it by another
+	// way: when it was received (the deadlines run from then), by which
+	// channel (telefoon, brief, balie, email) and by whom.
+	Received     time.Time
+	Channel      string
+	RegisteredBy string
 }
 
 // AuthHeader is one Authentication-Results header field as found.

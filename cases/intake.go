@@ -261,7 +261,11 @@ func (e *Engine) file(ctx context.Context, tx *Tx, in *Inbound) (Result, error) 
 	}
 	if e.IsStaff(in.From.Email) {
 		if cmds := ParseCommands(in.Text); len(cmds) > 0 {
-			// Staff commands that name no case open none.
+			// #registreer opens a case for a complaint received by another
+			// way; other staff commands that name no case open none.
+			if cmds[0].Name == CmdRegister {
+				return e.register(ctx, tx, in, cmds[0])
+			}
 			e.log().Warn("staff commands without a case", "from", in.From.Email, "message_id", in.MessageID)
 			reason := e.say(catalog.NoCase)
 			return Result{Disposition: Filed, Reason: "staff commands without a case"}, e.refuse(ctx, tx, "", in, cmds, reason, "no case")
@@ -517,6 +521,13 @@ func attachmentRefs(in *Inbound) []AttachmentRef {
 // and the announcement to staff.
 func (e *Engine) openCase(ctx context.Context, tx *Tx, in *Inbound) (Result, error) {
 	now := tx.Now
+	if !in.Received.IsZero() {
+		now = in.Received // registered by staff: received then
+	}
+	channel := in.Channel
+	if channel == "" {
+		channel = ChannelEmail
+	}
 	local := now.In(e.Org.Location)
 	id, err := nextCaseID(ctx, tx, local.Year())
 	if err != nil {
@@ -539,8 +550,8 @@ func (e *Engine) openCase(ctx context.Context, tx *Tx, in *Inbound) (Result, err
 	// Mail to the complainant goes in the language they wrote in ("" when
 	// that is unclear: the organisation's).
 	lang := DetectLanguage(in.ContentLanguage, in.Subject, in.Text)
-	if _, err := tx.ExecContext(ctx, `INSERT INTO cases (id, state, category, language, subject, opened_at, complete_at, confidential) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		id, string(state), category, lang, in.Subject, now.Unix(), complete, confidential); err != nil {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO cases (id, state, category, language, subject, opened_at, complete_at, confidential, channel) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		id, string(state), category, lang, in.Subject, now.Unix(), complete, confidential, channel); err != nil {
 		return Result{}, fmt.Errorf("open case: %w", err)
 	}
 	name := fields[FieldName]
@@ -563,7 +574,11 @@ func (e *Engine) openCase(ctx context.Context, tx *Tx, in *Inbound) (Result, err
 	if err := mergeFields(ctx, tx, id, fields); err != nil {
 		return Result{}, err
 	}
-	if err := addEvent(ctx, tx, id, EventReceived, in.From.Email, "complaint received: "+in.Subject); err != nil {
+	received := "complaint received: " + in.Subject
+	if in.RegisteredBy != "" {
+		received = fmt.Sprintf("complaint received by %s on %s, registered by %s: %s", channel, local.Format("2006-01-02"), in.RegisteredBy, in.Subject)
+	}
+	if err := addEvent(ctx, tx, id, EventReceived, in.From.Email, received); err != nil {
 		return Result{}, err
 	}
 	if category != "" {
@@ -624,6 +639,9 @@ func (e *Engine) openCase(ctx context.Context, tx *Tx, in *Inbound) (Result, err
 	noReply, err := e.withholdAutoReply(ctx, tx, in)
 	if err != nil {
 		return Result{}, err
+	}
+	if noReply == "" && in.From.Email == "" {
+		noReply = "no address of the complainant is known"
 	}
 	if noReply == "" {
 		ack := data

@@ -49,6 +49,7 @@ type Case struct {
 	ID           string
 	State        State
 	Category     string
+	Channel      string // how the complaint came in: email, telefoon, brief, balie
 	Handler      string // staff address, "" while unassigned
 	Language     string
 	Confidential bool

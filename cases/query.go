@@ -187,7 +187,7 @@ func (s *Store) deadlinesByCase(ctx context.Context, state State) (map[string][]
 
 // selectCase selects the columns scanCase reads: a case with its
 // complainant.
-const selectCase = `SELECT c.id, c.state, c.category, c.handler, c.language, c.confidential, c.subject,
+const selectCase = `SELECT c.id, c.state, c.category, c.channel, c.handler, c.language, c.confidential, c.subject,
 	c.opened_at, c.complete_at, c.decided_at, c.closed_at, c.outcome, c.purged_at,
 	COALESCE(p.name, ''), COALESCE(p.email, '')
 	FROM cases c LEFT JOIN parties p ON p.case_id = c.id AND p.role = 'complainant'`
@@ -200,7 +200,7 @@ func scanCase(r scanner) (Case, error) {
 	var conf int
 	var opened int64
 	var complete, decided, closed, purged sql.NullInt64
-	err := r.Scan(&c.ID, &state, &c.Category, &c.Handler, &c.Language, &conf, &c.Subject,
+	err := r.Scan(&c.ID, &state, &c.Category, &c.Channel, &c.Handler, &c.Language, &conf, &c.Subject,
 		&opened, &complete, &decided, &closed, &c.Outcome, &purged, &c.Complainant.Name, &c.Complainant.Email)
 	c.State = State(state)
 	c.Confidential = conf != 0

@@ -134,3 +134,14 @@ func Weekday(lang string, d time.Weekday) string {
 	}
 	return daysNL[d]
 }
+
+// Channel names the channel a complaint came in by (telefoon, brief,
+// balie, email), to read after "per" / "by".
+func Channel(lang, channel string) string { return label(channels, lang, channel) }
+
+var channels = map[string][2]string{
+	"email":    {"e-mail", "email"},
+	"telefoon": {"telefoon", "phone"},
+	"brief":    {"brief", "letter"},
+	"balie":    {"de balie", "in person"},
+}

@@ -70,9 +70,44 @@ const (
 	UnknownCategory           ID = "unknown_category"
 	UnknownCommand            ID = "unknown_command"
 	UnknownJudgement          ID = "unknown_judgement"
+	RegisterFuture            ID = "register_future"
+	RegisterInCase            ID = "register_in_case"
+	RegisterNeedsProof        ID = "register_needs_proof"
+	RegisterNoAddress         ID = "register_no_address"
+	RegisterOpened            ID = "register_opened"
+	RegisterUsage             ID = "register_usage"
+	RegisteredSubject         ID = "registered_subject"
 )
 
 var texts = map[ID][2]string{ // {Dutch, English}
+	RegisterFuture: {
+		"%s ligt in de toekomst: geef de datum waarop de klacht binnenkwam",
+		"%s lies in the future: give the date the complaint came in",
+	},
+	RegisterInCase: {
+		"#registreer opent een nieuwe zaak: stuur het aan het klachtenloket, zonder zaaknummer in het onderwerp",
+		"#register opens a new case: send it to the complaints desk, without a case number in the subject",
+	},
+	RegisterNeedsProof: {
+		"niets in dit bericht bewijst dat het van u komt, en een nieuwe zaak kan niet op een bevestiging wachten: verstuur het via de mailserver van de organisatie",
+		"nothing in this message proves that it comes from you, and a new case cannot wait for a confirmation: send it through the organisation's mail server",
+	},
+	RegisterNoAddress: {
+		"; er is geen e-mailadres van de klager, dus geen ontvangstbevestiging: stuur die zelf",
+		"; there is no email address of the complainant, so no acknowledgement: send one yourself",
+	},
+	RegisterOpened: {
+		"zaak %s geopend voor de klacht per %s van %s",
+		"case %s opened for the complaint by %s of %s",
+	},
+	RegisterUsage: {
+		"schrijf #registreer telefoon|brief|balie|email JJJJ-MM-DD, met daaronder Naam:, E-mail: en Adres: en dan de klacht",
+		"write #register phone|letter|desk|email YYYY-MM-DD, with below it Naam:, E-mail: and Adres: and then the complaint",
+	},
+	RegisteredSubject: {
+		"Klacht ontvangen per %s",
+		"Complaint received by %s",
+	},
 	AccusedAddressUnknown: {
 		"het adres van de aangeklaagde is niet bekend; geef het eerst met #aangeklaagde Naam <adres>",
 		"the accused's address is not known; give it first with #accused Name <address>",

@@ -69,6 +69,7 @@ type (
 		// Language is the language of the mail to the complainant; ""
 		// is the organisation's.
 		Language    string            `json:"language"`
+		Channel     string            `json:"channel"` // email, telefoon, brief or balie
 		Parties     []jsonParty       `json:"parties"`
 		Events      []jsonEvent       `json:"events"`
 		Messages    []jsonMessage     `json:"messages"`
@@ -289,7 +290,7 @@ func (m *Main) showCase(ctx context.Context, args []string) error {
 }
 
 func toJSONDossier(d *cases.Dossier, loc *time.Location) jsonDossier {
-	j := jsonDossier{jsonCase: toJSONCase(d.Case, loc), Language: d.Language, Parties: []jsonParty{}, Events: []jsonEvent{},
+	j := jsonDossier{jsonCase: toJSONCase(d.Case, loc), Language: d.Language, Channel: d.Channel, Parties: []jsonParty{}, Events: []jsonEvent{},
 		Messages: []jsonMessage{}, Fields: d.Fields, Attachments: []jsonAttachment{}}
 	for _, p := range d.Parties {
 		j.Parties = append(j.Parties, jsonParty{Role: p.Role, Name: p.Name, Email: p.Email})
@@ -313,6 +314,9 @@ func printDossier(w io.Writer, d *cases.Dossier, loc *time.Location) {
 	fmt.Fprintf(w, "Category:     %s\n", dash(d.Category))
 	fmt.Fprintf(w, "Handler:      %s\n", dash(d.Handler))
 	fmt.Fprintf(w, "Opened:       %s\n", d.Opened.In(loc).Format("2006-01-02 15:04 MST"))
+	if d.Channel != "" && d.Channel != cases.ChannelEmail {
+		fmt.Fprintf(w, "Received by:  %s (registered by staff)\n", d.Channel)
+	}
 	if name, ok := map[string]string{cases.LangDutch: "Dutch", cases.LangEnglish: "English"}[d.Language]; ok {
 		fmt.Fprintf(w, "Language:     %s (mail to the complainant)\n", name)
 	}
