@@ -165,8 +165,10 @@ func (s *Server) Run(ctx context.Context, l net.Listener, grace time.Duration) e
 	l.Close()
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), grace)
 	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil { // waits for the connections
-		s.log().Warn("LMTP connections still open after the grace period; closing them", "err", err)
+	// Shutdown waits for the connections; its other error is that of the
+	// listener closed above.
+	if err := srv.Shutdown(sctx); errors.Is(err, context.DeadlineExceeded) {
+		s.log().Warn("LMTP connections still open after the grace period; closing them", "grace", grace)
 		srv.Close()
 	}
 	<-served // its error is the closed listener's

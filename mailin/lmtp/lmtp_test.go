@@ -1,13 +1,16 @@
 package lmtp
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -32,6 +35,7 @@ type fixture struct {
 	server *Server
 	addr   string
 	woken  atomic.Int32 // calls of Intake.Filed
+	logs   lockedBuffer // the server's log
 	cancel context.CancelFunc
 	done   chan error
 }
@@ -54,7 +58,8 @@ func newFixture(t *testing.T, maxSize int64) *fixture {
 		Staff: []cases.Staff{{Email: "behandelaar@example.test", Roles: []string{"handler"}}}}
 	f.intake = &mailin.Intake{Engine: f.engine, Us: mailin.Us{Mailbox: mailbox, MessageIDDomain: "example.test"},
 		Filed: func(cases.Result) { f.woken.Add(1) }}
-	f.server = &Server{Intake: f.intake, MaxSize: maxSize, Domain: "klachtenbus.example.test"}
+	f.server = &Server{Intake: f.intake, MaxSize: maxSize, Domain: "klachtenbus.example.test",
+		Log: slog.New(slog.NewTextHandler(&f.logs, nil))}
 	l, err := Listen("127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -175,6 +180,24 @@ func complaint(from, msgID, subject string, extra ...string) string {
 	return strings.ReplaceAll(fmt.Sprintf("From: %s\nTo: %s\nSubject: %s\nDate: Mon, 23 Nov 2026 10:00:00 +0100\nMessage-ID: <%s>\n%sMIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\n\n"+
 		"Naam: Jan de Vries\nAdres: Dorpsstraat 12\nAangeklaagde: Piet Docent\nDatum voorval: 10 november 2026\nOmschrijving: Mijn vragen werden niet beantwoord.\n",
 		from, mailbox, subject, msgID, strings.Join(extra, "")), "\n", "\r\n")
+}
+
+// lockedBuffer is a bytes.Buffer for a log written by several goroutines.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 // count runs a COUNT(*) query on the store.
@@ -464,6 +487,9 @@ func TestStopFinishesMessageInHand(t *testing.T) {
 	<-stopped
 	if n := count(t, f.store, `SELECT COUNT(*) FROM cases`); n != 1 {
 		t.Errorf("%d cases, want 1", n)
+	}
+	if l := f.logs.String(); strings.Contains(l, "level=WARN") || strings.Contains(l, "level=ERROR") {
+		t.Errorf("a clean stop logged a warning:\n%s", l)
 	}
 }
 
