@@ -361,13 +361,21 @@ func readMessage(from string, rcpts []string, r io.Reader) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// slogAdapter gives go-smtp's error log to slog.
+// slogAdapter gives go-smtp's error log to slog. It reports panics in a
+// session (the message is answered 421 and delivered again) and
+// connections that failed, such as a client that hung up: only the first
+// is worth a warning.
 type slogAdapter struct{ l *slog.Logger }
 
-func (a slogAdapter) Printf(format string, v ...any) {
-	a.l.Warn("lmtp: " + strings.TrimSpace(fmt.Sprintf(format, v...)))
-}
+func (a slogAdapter) Printf(format string, v ...any) { a.log(fmt.Sprintf(format, v...)) }
 
-func (a slogAdapter) Println(v ...any) {
-	a.l.Warn("lmtp: " + strings.TrimSpace(fmt.Sprintln(v...)))
+func (a slogAdapter) Println(v ...any) { a.log(fmt.Sprintln(v...)) }
+
+func (a slogAdapter) log(msg string) {
+	msg = "lmtp: " + strings.TrimSpace(msg)
+	if strings.Contains(msg, "panic") {
+		a.l.Error(msg)
+		return
+	}
+	a.l.Debug(msg)
 }
