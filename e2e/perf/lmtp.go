@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
@@ -95,8 +96,8 @@ func (r *run) lmtpLatency(ctx context.Context, n int) error {
 // (the raw rate), then to the complaint address, which Postfix delivers
 // to the daemon over LMTP, until every case exists and every
 // acknowledgement is in its complainant's maildir.
-func (r *run) lmtpThroughput(ctx context.Context, n int) error {
-	cfg, err := r.config(filepath.Join(r.dir, "k.db"), "", `sweep = "@every 1h"`)
+func (r *run) lmtpThroughput(ctx context.Context, n int, policy string) error {
+	cfg, err := r.config(filepath.Join(r.dir, "k.db"), policy, `sweep = "@every 1h"`)
 	if err != nil {
 		return err
 	}
@@ -158,7 +159,7 @@ func (r *run) lmtpThroughput(ctx context.Context, n int) error {
 	if err != nil {
 		return fmt.Errorf("%w\n%s", err, tail(p.logs.String(), 40))
 	}
-	fmt.Printf("lmtp-throughput: a burst of %d complaints over one SMTP connection\n", n)
+	fmt.Printf("lmtp-throughput: a burst of %d complaints over one SMTP connection; policy: %s\n", n, cmp.Or(policy, "the preset's"))
 	fmt.Printf("  mail the daemon queued: %s\n", outboxKinds(filepath.Join(r.dir, "k.db")))
 	fmt.Printf("  raw: to a Dovecot mailbox, accepted:             %8.2fs  %7.0f msg/s\n", rawAccepted.Seconds(), rate(n, rawAccepted))
 	fmt.Printf("  raw: to a Dovecot mailbox, all in the maildir:   %8.2fs  %7.0f msg/s\n", raw.Seconds(), rate(n, raw))

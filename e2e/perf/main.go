@@ -5,7 +5,7 @@
 //	perf -stack DIR -daemon BIN throughput [-n 10000] [-policy LINES]
 //	perf -stack DIR -daemon BIN rss -store PATH [-for 30s]
 //	perf -stack DIR -daemon BIN lmtp-latency [-n 200]
-//	perf -stack DIR -daemon BIN lmtp-throughput [-n 2000]
+//	perf -stack DIR -daemon BIN lmtp-throughput [-n 2000] [-policy LINES]
 //
 // latency sends complaints one by one and times each from Postfix's
 // acceptance to the acknowledgement's arrival in the complainant's
@@ -65,7 +65,7 @@ func main() {
 	daemon := flag.String("daemon", "", "the klachtenbus binary")
 	work := flag.String("work", "", "a directory for the daemon's config and store (default: a new temporary one)")
 	n := flag.Int("n", 0, "complaints (latency: 200, throughput: 10000, rss: 100)")
-	policy := flag.String("policy", "", `throughput: lines for the daemon's [policy] section, e.g. 'announce = ["handler"]' (default: the preset's)`)
+	policy := flag.String("policy", "", `throughput, lmtp-throughput: lines for the daemon's [policy] section, e.g. 'announce = ["handler"]' (default: the preset's)`)
 	storePath := flag.String("store", "", "rss: the store to run on (copied first)")
 	during := flag.Duration("for", 30*time.Second, "rss: how long to watch the daemon")
 	flag.Usage = func() {
@@ -115,7 +115,7 @@ func main() {
 		if verb == "lmtp-latency" {
 			err = r.lmtpLatency(ctx, or(*n, 200))
 		} else {
-			err = r.lmtpThroughput(ctx, or(*n, 2000))
+			err = r.lmtpThroughput(ctx, or(*n, 2000), *policy)
 		}
 	default:
 		flag.Usage()
