@@ -57,6 +57,9 @@ const socketMode = 0o660
 // sends the rest in another.
 const maxRecipients = 100
 
+// maxLineLength bounds a line of a command or a message.
+const maxLineLength = 1 << 20
+
 // Server is the LMTP server. Set its fields, then call Run.
 type Server struct {
 	Intake *mailin.Intake
@@ -140,6 +143,10 @@ func (s *Server) Run(ctx context.Context, l net.Listener, grace time.Duration) e
 	}
 	srv.MaxMessageBytes = s.MaxSize
 	srv.MaxRecipients = maxRecipients
+	// go-smtp's default of 2,000 bytes a line would refuse for good a
+	// complaint that IMAP takes (HTML in one line, say) when the mail
+	// server does not fold long lines; the message size bounds DATA.
+	srv.MaxLineLength = maxLineLength
 	// A mail server that stops talking mid-message gives up its
 	// connection; between messages it may keep it for the next.
 	srv.ReadTimeout = 5 * time.Minute

@@ -553,3 +553,29 @@ func TestOverUnixSocket(t *testing.T) {
 		t.Errorf("the socket is left behind after a stop: %v", err)
 	}
 }
+
+// TestHostileCorpus delivers every message of mailin's corpus (broken
+// MIME, NUL bytes, 10,000 recipients, lines of 100,000 bytes, ...) over
+// LMTP: each is answered 250, being filed, ignored or quarantined in the
+// store, and the server goes on.
+func TestHostileCorpus(t *testing.T) {
+	f := newFixture(t, 50<<20)
+	files, err := filepath.Glob(filepath.Join("..", "testdata", "*.eml"))
+	if err != nil || len(files) < 40 {
+		t.Fatalf("corpus: %d files, %v", len(files), err)
+	}
+	c := dial(t, f.addr)
+	for i, file := range files {
+		raw, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := deliver(t, c, fmt.Sprintf("sender%d@example.test", i), []string{mailbox}, string(raw))
+		if !strings.HasPrefix(got[mailbox], "250 ") {
+			t.Errorf("%s: %q, want 250", filepath.Base(file), got[mailbox])
+		}
+	}
+	if n := count(t, f.store, `SELECT COUNT(*) FROM inbound`); n != len(files) {
+		t.Errorf("%d of %d messages recorded in the store", n, len(files))
+	}
+}
