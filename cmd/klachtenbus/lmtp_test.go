@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"net"
 	"os"
@@ -11,6 +12,8 @@ import (
 	"time"
 
 	"github.com/emersion/go-smtp"
+
+	"github.com/klachtenbus/klachtenbus/devmail"
 )
 
 // lmtpSend delivers one message over LMTP as a mail server does and
@@ -94,5 +97,32 @@ func TestDevOverLMTP(t *testing.T) {
 	d.stop(t)
 	if _, err := os.Lstat(sock); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("the socket outlived the daemon: %v", err)
+	}
+}
+
+// TestCheckWithoutIMAP: with [lmtp] listen and no imap.address, check
+// accepts the configuration, logs in to no IMAP server and still checks
+// SMTP.
+func TestCheckWithoutIMAP(t *testing.T) {
+	dev, err := devmail.Start(context.Background(), devmail.Options{IMAPAddr: "127.0.0.1:0", SMTPAddr: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dev.Close()
+	unused := freeAddr(t) // nobody listens: a login would fail
+	cfg := writeConfig(t, t.TempDir(), unused, dev.SMTPAddr())
+	setConfig(t, cfg, "address = \""+unused+"\"\n", "")
+	b, _ := os.ReadFile(cfg)
+	if err := os.WriteFile(cfg, append(b, []byte("\n[lmtp]\nlisten = \"127.0.0.1:2424\"\n")...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := runMain(t, "check", "-config", cfg)
+	if code != 0 {
+		t.Fatalf("check: exit %d: %s", code, errOut)
+	}
+	for _, want := range []string{": ok", "IMAP: not watched; mail comes over LMTP (127.0.0.1:2424)", "SMTP " + dev.SMTPAddr() + ": connected"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("check output lacks %q:\n%s", want, out)
+		}
 	}
 }
