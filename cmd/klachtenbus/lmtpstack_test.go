@@ -30,7 +30,11 @@ func lmtpStack(t *testing.T) (*mailstack, accounts, string) {
 		t.Fatal(err)
 	}
 	if found.LMTP == "" {
-		t.Fatalf("the stack in %s has no LMTP route: it was started by an older e2e/mailstack; destroy and start it again", st.dir)
+		msg := "the stack in " + st.dir + " has no LMTP route: an older e2e/mailstack started it; destroy and start it again"
+		if os.Getenv(EnvMailstackRequired) != "" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
 	}
 	acc := newAccounts(t)
 	acc.complaints = stack.LMTPMailbox(acc.prefix)
