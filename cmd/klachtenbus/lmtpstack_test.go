@@ -3,10 +3,8 @@ package main
 import (
 	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -171,10 +169,7 @@ func TestLMTPStoreFailureDefers(t *testing.T) {
 	complain(t, st, acc, "first", "k1")
 	acked(t, st, acc, "first", "k1", 20*time.Second)
 
-	pid := strconv.Itoa(d.cmd.Process.Pid)
-	if out, err := exec.Command("prlimit", "--pid", pid, "--fsize=4096:unlimited").CombinedOutput(); err != nil {
-		t.Fatalf("prlimit: %v\n%s", err, out)
-	}
+	d.diskFull(t, true)
 	complain(t, st, acc, "second", "k2")
 	deferred := regexp.MustCompile(`status=deferred \(host 127\.0\.0\.1\[127\.0\.0\.1\] said: 451 4\.3\.0 <[^>]+> the complaint store failed`)
 	eventually(t, "Postfix to defer the complaint with 451", 20*time.Second, func() bool {
@@ -187,9 +182,7 @@ func TestLMTPStoreFailureDefers(t *testing.T) {
 		t.Errorf("%d cases while the store failed, want 1", n)
 	}
 
-	if out, err := exec.Command("prlimit", "--pid", pid, "--fsize=unlimited:unlimited").CombinedOutput(); err != nil {
-		t.Fatalf("prlimit: %v\n%s", err, out)
-	}
+	d.diskFull(t, false)
 	st.ctl(t, "flush")
 	acked(t, st, acc, "second", "k2", 30*time.Second)
 	if !st.logged(t, acc.complaints, sentToUs) {
