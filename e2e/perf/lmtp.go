@@ -3,7 +3,6 @@ package main
 import (
 	"cmp"
 	"context"
-	"database/sql"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -123,12 +122,6 @@ func (r *run) lmtpThroughput(ctx context.Context, n int, policy string) error {
 	if err != nil {
 		return err
 	}
-	db, err := sql.Open("sqlite3", "file:"+filepath.Join(r.dir, "k.db")+"?mode=ro&_busy_timeout=5000")
-	if err != nil {
-		p.stop()
-		return err
-	}
-	defer db.Close()
 	t1 := time.Now()
 	for i := range n {
 		from := r.addr("klager" + strconv.Itoa(i))
@@ -139,22 +132,7 @@ func (r *run) lmtpThroughput(ctx context.Context, n int, policy string) error {
 	}
 	sub.Close()
 	accepted := time.Since(t1)
-	var casesDone time.Duration
-	err = waitFor("every case and acknowledgement", 30*time.Minute, 20*time.Millisecond, func() (bool, error) {
-		if casesDone == 0 {
-			var k int
-			if err := db.QueryRow(`SELECT COUNT(*) FROM cases`).Scan(&k); err != nil {
-				return false, err
-			}
-			if k < n {
-				return false, nil
-			}
-			casesDone = time.Since(t1)
-		}
-		k, err := r.countDelivered("klager")
-		return k >= n, err
-	})
-	daemon := time.Since(t1)
+	casesDone, daemon, err := r.filedAndAcked(n, t1)
 	warnings := p.stop()
 	if err != nil {
 		return fmt.Errorf("%w\n%s", err, tail(p.logs.String(), 40))

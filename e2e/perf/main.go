@@ -549,34 +549,7 @@ func (r *run) throughput(ctx context.Context, n int, policy string) error {
 	if err != nil {
 		return err
 	}
-	var db *sql.DB
-	var casesDone time.Duration
-	err = waitFor("every case and acknowledgement", 30*time.Minute, 50*time.Millisecond, func() (bool, error) {
-		if db == nil {
-			if _, err := os.Stat(filepath.Join(r.dir, "k.db")); err != nil {
-				return false, nil
-			}
-			if db, err = sql.Open("sqlite3", "file:"+filepath.Join(r.dir, "k.db")+"?mode=ro&_busy_timeout=5000"); err != nil {
-				return false, err
-			}
-		}
-		if casesDone == 0 {
-			var k int
-			if err := db.QueryRow(`SELECT COUNT(*) FROM cases`).Scan(&k); err != nil {
-				return false, nil // the schema may not be there yet
-			}
-			if k < n {
-				return false, nil
-			}
-			casesDone = time.Since(t2)
-		}
-		k, err := r.countDelivered("klager")
-		return k >= n, err
-	})
-	daemon := time.Since(t2)
-	if db != nil {
-		db.Close()
-	}
+	casesDone, daemon, err := r.filedAndAcked(n, t2)
 	warnings := p.stop()
 	if err != nil {
 		return fmt.Errorf("%w\n%s", err, tail(p.logs.String(), 40))
@@ -598,6 +571,44 @@ func (r *run) throughput(ctx context.Context, n int, policy string) error {
 	fmt.Printf("  left in INBOX: %d, in Verwerkt: %d\n", left, filed)
 	report(warnings)
 	return nil
+}
+
+// filedAndAcked waits until the daemon's store holds n cases and n
+// complainants ("klager" addresses) have the acknowledgement in their
+// maildir, and returns how long after t0 each came true. The store may
+// not exist yet when it starts.
+func (r *run) filedAndAcked(n int, t0 time.Time) (casesDone, acked time.Duration, err error) {
+	path := filepath.Join(r.dir, "k.db")
+	var db *sql.DB
+	defer func() {
+		if db != nil {
+			db.Close()
+		}
+	}()
+	err = waitFor("every case and acknowledgement", 30*time.Minute, 20*time.Millisecond, func() (bool, error) {
+		if db == nil {
+			if _, err := os.Stat(path); err != nil {
+				return false, nil
+			}
+			var err error
+			if db, err = sql.Open("sqlite3", "file:"+path+"?mode=ro&_busy_timeout=5000"); err != nil {
+				return false, err
+			}
+		}
+		if casesDone == 0 {
+			var k int
+			if err := db.QueryRow(`SELECT COUNT(*) FROM cases`).Scan(&k); err != nil {
+				return false, nil // the schema may not be there yet
+			}
+			if k < n {
+				return false, nil
+			}
+			casesDone = time.Since(t0)
+		}
+		k, err := r.countDelivered("klager")
+		return k >= n, err
+	})
+	return casesDone, time.Since(t0), err
 }
 
 func rate(n int, d time.Duration) float64 { return float64(n) / d.Seconds() }
