@@ -104,6 +104,7 @@ type Config struct {
 	Security     Security                `toml:"security"`
 	Schedule     Schedule                `toml:"schedule"`
 	Staff        []Staff                 `toml:"staff"`
+	LMTP         LMTP                    `toml:"lmtp"`
 	Dev          Dev                     `toml:"dev"`
 	Log          Log                     `toml:"log"`
 
@@ -205,6 +206,18 @@ type Staff struct {
 
 // HasRole reports whether s has the given role.
 func (s Staff) HasRole(role string) bool { return slices.Contains(s.Roles, role) }
+
+// LMTP is the [lmtp] section: push intake from the organisation's own
+// mail server (SPEC section 2b').
+type LMTP struct {
+	// Listen is where the LMTP server listens: "host:port" on loopback,
+	// or "unix:PATH" for a socket (a relative PATH is taken relative to
+	// the configuration file's directory). Empty: no LMTP server.
+	Listen string `toml:"listen"`
+}
+
+// LMTPUnixPrefix starts an lmtp.listen value that names a unix socket.
+const LMTPUnixPrefix = "unix:"
 
 // Dev is the [dev] section: the embedded mail server of `klachtenbus dev`.
 type Dev struct {

@@ -727,3 +727,44 @@ func TestConfigPath(t *testing.T) {
 		t.Errorf("flag: %q", got)
 	}
 }
+
+// TestLMTPListen: [lmtp] listen takes a loopback address or a unix
+// socket (a relative path beside the file), and with it the IMAP watch
+// becomes optional, on when imap.address is set.
+func TestLMTPListen(t *testing.T) {
+	noIMAP := repl("[imap]\naddress = \"imap.example.test:993\"\nusername = \"klachten@example.test\"\n", "[imap]\n")(base)
+	if !strings.Contains(noIMAP, "[imap]\npassword") {
+		t.Fatalf("the base configuration changed; fix this test:\n%s", noIMAP)
+	}
+	for _, tc := range []struct {
+		name, doc, want string
+		watches         bool
+	}{
+		{"tcp", base + "\n[lmtp]\nlisten = \"127.0.0.1:2424\"\n", "", true},
+		{"no imap with lmtp", noIMAP + "\n[lmtp]\nlisten = \"127.0.0.1:2424\"\n", "", false},
+		{"no imap without lmtp", noIMAP, "imap.address: missing", true},
+		{"not loopback", base + "\n[lmtp]\nlisten = \"192.0.2.1:2424\"\n", "lmtp.listen: \"192.0.2.1:2424\" is not a loopback address", true},
+		{"no port", base + "\n[lmtp]\nlisten = \"127.0.0.1\"\n", "lmtp.listen: \"127.0.0.1\" is not host:port", true},
+		{"empty socket", base + "\n[lmtp]\nlisten = \"unix:\"\n", "lmtp.listen: \"unix:\" names no socket", true},
+		{"socket", base + "\n[lmtp]\nlisten = \"unix:run/lmtp.sock\"\n", "", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := parse(t, tc.doc)
+			if err == nil {
+				err = c.ValidateServe()
+			}
+			switch {
+			case tc.want == "" && err != nil:
+				t.Fatalf("got %v", err)
+			case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+				t.Fatalf("got %v, want %s", err, tc.want)
+			}
+			if c != nil && c.WatchesIMAP() != tc.watches {
+				t.Errorf("WatchesIMAP() = %v, want %v", c.WatchesIMAP(), tc.watches)
+			}
+			if want, _ := filepath.Abs(filepath.Join("run", "lmtp.sock")); tc.name == "socket" && c.LMTP.Listen != "unix:"+want {
+				t.Errorf("socket path %q, want it beside the file", c.LMTP.Listen)
+			}
+		})
+	}
+}

@@ -198,6 +198,9 @@ func (c *Config) resolve() error {
 	if p := c.Store.Path; p != "" && p != ":memory:" && !strings.HasPrefix(p, "file:") {
 		c.Store.Path = c.abs(p)
 	}
+	if p, ok := strings.CutPrefix(c.LMTP.Listen, LMTPUnixPrefix); ok && p != "" {
+		c.LMTP.Listen = LMTPUnixPrefix + c.abs(p)
+	}
 	secret := func(valueKey, fileKey, env string, value, file *string) {
 		if *value != "" && *file != "" {
 			es = append(es, c.errAtf(fileKey, "set either %s or %s, not both",

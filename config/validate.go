@@ -195,6 +195,22 @@ func (c *Config) Validate() error {
 		}
 	}
 
+	// [lmtp]
+	if l := c.LMTP.Listen; l != "" {
+		if p, ok := strings.CutPrefix(l, LMTPUnixPrefix); ok {
+			if strings.TrimSpace(p) == "" {
+				add("lmtp.listen", "%q names no socket: want \"unix:/path/to/socket\"", l)
+			}
+		} else if err := checkHostPort(l); err != nil {
+			add("lmtp.listen", "%v: want \"127.0.0.1:PORT\" or \"unix:/path/to/socket\"", err)
+		} else if !loopbackAddr(l) {
+			// LMTP has no authentication: whoever reaches the port puts
+			// mail in as the MTA, headers the MTA would have removed
+			// (Authentication-Results) included.
+			add("lmtp.listen", "%q is not a loopback address: LMTP has no authentication, so listen on loopback or a unix socket and let the mail server on this machine deliver to it", l)
+		}
+	}
+
 	// [dev]
 	for _, d := range []struct{ key, v string }{{"dev.imap", c.Dev.IMAP}, {"dev.smtp", c.Dev.SMTP}} {
 		if err := CheckDevAddr(d.v); err != nil {
@@ -233,15 +249,21 @@ func (c *Config) ValidateServe() error {
 	add := func(key, format string, args ...any) {
 		es = append(es, c.errAtf(key, format, args...))
 	}
-	req := []struct{ key, v string }{
-		{"organisation.name", c.Organisation.Name},
-		{"organisation.mailbox", c.Organisation.Mailbox},
-		{"imap.address", c.IMAP.Address},
-		{"imap.username", c.IMAP.Username},
-		{"smtp.address", c.SMTP.Address},
+	// With [lmtp] listen the mail server delivers to us, and the IMAP
+	// watch is optional: on when imap.address is set.
+	imapOn := c.WatchesIMAP()
+	req := []struct {
+		key, v string
+		on     bool
+	}{
+		{"organisation.name", c.Organisation.Name, true},
+		{"organisation.mailbox", c.Organisation.Mailbox, true},
+		{"imap.address", c.IMAP.Address, imapOn},
+		{"imap.username", c.IMAP.Username, imapOn},
+		{"smtp.address", c.SMTP.Address, true},
 	}
 	for _, r := range req {
-		if strings.TrimSpace(r.v) == "" {
+		if r.on && strings.TrimSpace(r.v) == "" {
 			add(r.key, "missing: required to run the daemon")
 		}
 	}
@@ -258,6 +280,13 @@ func (c *Config) ValidateServe() error {
 		add("staff", "no staff member has role %q or %q: nobody would be told of complaints", RoleHandler, RoleDirector)
 	}
 	return join(es)
+}
+
+// WatchesIMAP reports whether the daemon watches the complaint mailbox
+// over IMAP: always, unless mail comes over LMTP ([lmtp] listen) and no
+// imap.address is set.
+func (c *Config) WatchesIMAP() bool {
+	return c.LMTP.Listen == "" || strings.TrimSpace(c.IMAP.Address) != ""
 }
 
 // checkAddress accepts a bare address (local@domain, no display name).

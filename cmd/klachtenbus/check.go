@@ -30,11 +30,15 @@ func (m *Main) check(ctx context.Context, args []string) error {
 	}
 	cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	watcher := &mailin.Watcher{IMAP: imapSettings(c), Log: m.logger(c)}
-	if err := watcher.Check(cctx); err != nil {
-		return fmt.Errorf("IMAP %s: %w", c.IMAP.Address, err)
+	if c.WatchesIMAP() {
+		watcher := &mailin.Watcher{IMAP: imapSettings(c), Log: m.logger(c)}
+		if err := watcher.Check(cctx); err != nil {
+			return fmt.Errorf("IMAP %s: %w", c.IMAP.Address, err)
+		}
+		fmt.Fprintf(m.Stdout, "IMAP %s: logged in as %s, mailbox %s selected\n", c.IMAP.Address, c.IMAP.Username, c.IMAP.Mailbox)
+	} else {
+		fmt.Fprintf(m.Stdout, "IMAP: not watched; mail comes over LMTP (%s)\n", c.LMTP.Listen)
 	}
-	fmt.Fprintf(m.Stdout, "IMAP %s: logged in as %s, mailbox %s selected\n", c.IMAP.Address, c.IMAP.Username, c.IMAP.Mailbox)
 	sender := &mailout.Sender{SMTP: smtpSettings(c)}
 	if err := sender.Check(cctx); err != nil {
 		return fmt.Errorf("SMTP %s: %w", c.SMTP.Address, err)

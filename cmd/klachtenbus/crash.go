@@ -16,8 +16,10 @@ import (
 // reached). The steps are "fetched" (a batch fetched from IMAP),
 // "processed" (a message's transaction committed), "moved" (messages moved
 // to their folder), "handed" (a mail and its final dot written to the
-// SMTP server, before the sent log notes it) and "sent" (the server
-// accepted it; the sent log has it, the store not yet).
+// SMTP server, before the sent log notes it), "sent" (the server
+// accepted it; the sent log has it, the store not yet), and over LMTP
+// "received" (a message read, nothing stored) and "filed" (the store has
+// it, the mail server has no answer yet).
 const EnvCrashAt = "KLACHTENBUS_CRASH_AT"
 
 // crashHook returns the hook for the given steps, or nil when no crash is

@@ -56,6 +56,20 @@ func acked(t *testing.T, st *mailstack, acc accounts, who, id string, within tim
 	})
 }
 
+// diskFull fills the daemon's "disk", or empties it again: a file size
+// limit on its process (4 KiB), so that nothing else on the machine
+// suffers. It needs root.
+func (d *daemon) diskFull(t *testing.T, full bool) {
+	t.Helper()
+	limit := "--fsize=unlimited:unlimited"
+	if full {
+		limit = "--fsize=4096:unlimited"
+	}
+	if out, err := exec.Command("prlimit", "--pid", strconv.Itoa(d.cmd.Process.Pid), limit).CombinedOutput(); err != nil {
+		t.Fatalf("prlimit: %v\n%s", err, out)
+	}
+}
+
 func needRoot(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("needs root to signal or limit the servers' processes")
@@ -220,10 +234,7 @@ func TestStoreFull(t *testing.T) {
 	complain(t, st, acc, "first", "k1")
 	acked(t, st, acc, "first", "k1", 20*time.Second)
 
-	pid := strconv.Itoa(d.cmd.Process.Pid)
-	if out, err := exec.Command("prlimit", "--pid", pid, "--fsize=4096:unlimited").CombinedOutput(); err != nil {
-		t.Fatalf("prlimit: %v\n%s", err, out)
-	}
+	d.diskFull(t, true)
 	complain(t, st, acc, "second", "k2")
 	eventually(t, "the store's failure in the log", 20*time.Second, func() bool {
 		return strings.Contains(d.logs.String(), "the store failed: taking no mail")
@@ -261,9 +272,7 @@ func TestStoreFull(t *testing.T) {
 	default:
 	}
 
-	if out, err := exec.Command("prlimit", "--pid", pid, "--fsize=unlimited:unlimited").CombinedOutput(); err != nil {
-		t.Fatalf("prlimit: %v\n%s", err, out)
-	}
+	d.diskFull(t, false)
 	acked(t, st, acc, "second", "k2", 90*time.Second)
 	d.stop(t)
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"net"
 	"os"
 	"path/filepath"
 	"sync"
@@ -17,14 +18,16 @@ import (
 	"github.com/klachtenbus/klachtenbus/config"
 	"github.com/klachtenbus/klachtenbus/devmail"
 	"github.com/klachtenbus/klachtenbus/mailin"
+	"github.com/klachtenbus/klachtenbus/mailin/lmtp"
 	"github.com/klachtenbus/klachtenbus/mailout"
 )
 
 // grace is how long a stopping daemon waits for the work in hand.
 const grace = 10 * time.Second
 
-// Daemon is the running service: the store, the intake watching the
-// mailbox and the sender working the outbox.
+// Daemon is the running service: the store, the intake (watching the
+// mailbox, taking mail over LMTP, or both) and the sender working the
+// outbox.
 type Daemon struct {
 	Config  *config.Config
 	Log     *slog.Logger
@@ -32,8 +35,11 @@ type Daemon struct {
 	Policy  *regulation.Policy
 	Engine  *cases.Engine
 	Sender  *mailout.Sender
-	Watcher *mailin.Watcher
+	Watcher *mailin.Watcher // nil when mail comes over LMTP only
+	LMTP    *lmtp.Server    // nil without [lmtp] listen
 	Dev     *devmail.Server // nil unless in dev mode
+
+	lmtpListener net.Listener // opened by listen
 }
 
 func (m *Main) serve(ctx context.Context, args []string, dev bool) error {
@@ -79,6 +85,9 @@ func (m *Main) serve(ctx context.Context, args []string, dev bool) error {
 		return fmt.Errorf("another klachtenbus daemon runs on the store %s", c.Store.Path)
 	}
 	defer release()
+	if err := d.listen(); err != nil {
+		return err
+	}
 	if dev {
 		m.devBanner(d)
 		if *demo {
@@ -164,13 +173,39 @@ func (m *Main) newDaemon(ctx context.Context, c *config.Config, log *slog.Logger
 		Log:   log.With("component", "mailin"),
 		Filed: func(cases.Result) { d.Sender.Wake() },
 	}
-	d.Watcher = &mailin.Watcher{
-		IMAP:   imapSettings(c),
-		Intake: intake,
-		Log:    log.With("component", "imap"),
-		Hook:   crashHook("fetched", "processed", "moved"),
+	if c.WatchesIMAP() {
+		d.Watcher = &mailin.Watcher{
+			IMAP:   imapSettings(c),
+			Intake: intake,
+			Log:    log.With("component", "imap"),
+			Hook:   crashHook("fetched", "processed", "moved"),
+		}
+	}
+	if c.LMTP.Listen != "" {
+		d.LMTP = &lmtp.Server{
+			Intake:  intake,
+			MaxSize: c.IMAP.MaxMessageSize.Bytes(),
+			Domain:  smtpSettings(c).HELO,
+			Log:     log.With("component", "lmtp"),
+			Hook:    crashHook("received", "filed"),
+		}
 	}
 	return d, nil
+}
+
+// listen opens the LMTP server's listener, if there is one: after the
+// store's lock, so that a second daemon on the store says so and not
+// that the address is taken.
+func (d *Daemon) listen() error {
+	if d.LMTP == nil {
+		return nil
+	}
+	l, err := lmtp.Listen(d.Config.LMTP.Listen)
+	if err != nil {
+		return fmt.Errorf("lmtp.listen %s: %w", d.Config.LMTP.Listen, err)
+	}
+	d.lmtpListener = l
+	return nil
 }
 
 // imapSettings takes the watcher's settings from the configuration.
@@ -294,6 +329,10 @@ func (d *Daemon) Close() {
 		d.Dev.Close()
 		d.Dev = nil
 	}
+	if d.lmtpListener != nil {
+		d.lmtpListener.Close() // the server closed it when it ran
+		d.lmtpListener = nil
+	}
 }
 
 // run runs the intake and the sender until a stop request. The stop is in
@@ -307,12 +346,26 @@ func (d *Daemon) run(ctx context.Context, sigs <-chan os.Signal) error {
 	defer stopSend()
 
 	var wg sync.WaitGroup
-	wg.Add(2)
+	// The intake: the IMAP watch and the LMTP server, each finishing the
+	// message in hand when intakeCtx ends.
+	var intake sync.WaitGroup
+	if d.Watcher != nil {
+		intake.Go(func() { d.Watcher.Run(intakeCtx) })
+	}
+	if d.LMTP != nil {
+		l := d.lmtpListener
+		intake.Go(func() {
+			if err := d.LMTP.Run(intakeCtx, l, grace); err != nil {
+				d.Log.Error("the LMTP server stopped", "err", err)
+			}
+		})
+	}
 	intakeDone := make(chan struct{})
+	wg.Add(2)
 	go func() {
 		defer wg.Done()
 		defer close(intakeDone)
-		d.Watcher.Run(intakeCtx)
+		intake.Wait()
 	}()
 	go func() {
 		defer wg.Done()

@@ -4,6 +4,8 @@
 //	perf -stack DIR -daemon BIN latency [-n 200]
 //	perf -stack DIR -daemon BIN throughput [-n 10000] [-policy LINES]
 //	perf -stack DIR -daemon BIN rss -store PATH [-for 30s]
+//	perf -stack DIR -daemon BIN lmtp-latency [-n 200]
+//	perf -stack DIR -daemon BIN lmtp-throughput [-n 2000] [-policy LINES]
 //
 // latency sends complaints one by one and times each from Postfix's
 // acceptance to the acknowledgement's arrival in the complainant's
@@ -18,6 +20,14 @@
 // rss runs the daemon on a store (a big one from e2e/seed) and reads its
 // resident memory from /proc while the scheduler sweeps and a digest is
 // made and a few complaints come in.
+//
+// lmtp-latency and lmtp-throughput do the same with the daemon taking
+// the complaint address over LMTP from Postfix ([lmtp] listen; the
+// stack's MAILSTACK_LMTP route) and no IMAP watch. The floor of
+// lmtp-latency is the same delivery's arrival in a plain maildir (a
+// blind copy to a Dovecot user in the same SMTP transaction); the raw
+// rate of lmtp-throughput is the same burst sent to a Dovecot mailbox
+// until every message is in its maildir.
 //
 // e2e/bench runs all of them and the Go benchmarks; PERFORMANCE.md holds
 // the results.
@@ -55,7 +65,7 @@ func main() {
 	daemon := flag.String("daemon", "", "the klachtenbus binary")
 	work := flag.String("work", "", "a directory for the daemon's config and store (default: a new temporary one)")
 	n := flag.Int("n", 0, "complaints (latency: 200, throughput: 10000, rss: 100)")
-	policy := flag.String("policy", "", `throughput: lines for the daemon's [policy] section, e.g. 'announce = ["handler"]' (default: the preset's)`)
+	policy := flag.String("policy", "", `throughput, lmtp-throughput: lines for the daemon's [policy] section, e.g. 'announce = ["handler"]' (default: the preset's)`)
 	storePath := flag.String("store", "", "rss: the store to run on (copied first)")
 	during := flag.Duration("for", 30*time.Second, "rss: how long to watch the daemon")
 	flag.Usage = func() {
@@ -97,6 +107,16 @@ func main() {
 		err = r.throughput(ctx, or(*n, 10000), *policy)
 	case "rss":
 		err = r.rss(ctx, *storePath, or(*n, 100), *during)
+	case "lmtp-latency", "lmtp-throughput":
+		if st.LMTP == "" {
+			fatal(fmt.Errorf("the stack in %s has no LMTP route (MAILSTACK_LMTP): start it with the current e2e/mailstack", st.Dir))
+		}
+		r.lmtp = st.LMTP
+		if verb == "lmtp-latency" {
+			err = r.lmtpLatency(ctx, or(*n, 200))
+		} else {
+			err = r.lmtpThroughput(ctx, or(*n, 2000), *policy)
+		}
 	default:
 		flag.Usage()
 		os.Exit(2)
@@ -124,11 +144,20 @@ type run struct {
 	daemon string
 	dir    string
 	prefix string
+	// lmtp, when set, is where the daemon listens for LMTP ([lmtp]
+	// listen), with the complaint address Postfix delivers there and no
+	// IMAP watch.
+	lmtp string
 }
 
 func (r *run) addr(name string) string { return r.prefix + name + "@example.test" }
 
-func (r *run) mailbox() string { return r.addr("klachten") }
+func (r *run) mailbox() string {
+	if r.lmtp != "" {
+		return stack.LMTPMailbox(r.prefix)
+	}
+	return r.addr("klachten")
+}
 
 // config writes the daemon's configuration.
 func (r *run) config(store, policy, schedule string) (string, error) {
@@ -138,15 +167,7 @@ mailbox = %q
 timezone = "Europe/Amsterdam"
 language = "nl"
 
-[imap]
-address = %q
-tls = "none"
-username = %q
-password = "secret"
-poll_interval = "1m"
-watchdog = "30s"
-max_message_size = "50MB"
-
+%s
 [smtp]
 address = %q
 tls = "none"
@@ -174,9 +195,26 @@ roles = ["handler"]
 email = %q
 name = "D. Irecteur"
 roles = ["director"]
-`, r.mailbox(), r.stack.IMAP, r.mailbox(), r.stack.SMTP, store, policy, schedule, r.addr("behandelaar"), r.addr("directie"))
+`, r.mailbox(), r.intake(), r.stack.SMTP, store, policy, schedule, r.addr("behandelaar"), r.addr("directie"))
 	path := filepath.Join(r.dir, "klachtenbus.toml")
 	return path, os.WriteFile(path, []byte(cfg), 0o600)
+}
+
+// intake is the configuration of the daemon's intake: the IMAP watch, or
+// LMTP alone.
+func (r *run) intake() string {
+	if r.lmtp != "" {
+		return fmt.Sprintf("[imap]\nmax_message_size = \"50MB\"\n\n[lmtp]\nlisten = %q\n", r.lmtp)
+	}
+	return fmt.Sprintf(`[imap]
+address = %q
+tls = "none"
+username = %q
+password = "secret"
+poll_interval = "1m"
+watchdog = "30s"
+max_message_size = "50MB"
+`, r.stack.IMAP, r.mailbox())
 }
 
 // proc is a running daemon.
@@ -216,6 +254,9 @@ func (b *logBuffer) String() string {
 func (r *run) start(cfg string, wait bool) (*proc, error) {
 	cmd := exec.Command(r.daemon, "serve", "-config", cfg)
 	logs := &logBuffer{seen: make(chan struct{}), want: "watching mailbox"}
+	if r.lmtp != "" {
+		logs.want = "taking mail over LMTP"
+	}
 	cmd.Stdout, cmd.Stderr = logs, logs
 	p := &proc{cmd: cmd, logs: logs, done: make(chan error, 1), logFile: filepath.Join(r.dir, "daemon.log")}
 	if err := cmd.Start(); err != nil {
@@ -508,34 +549,7 @@ func (r *run) throughput(ctx context.Context, n int, policy string) error {
 	if err != nil {
 		return err
 	}
-	var db *sql.DB
-	var casesDone time.Duration
-	err = waitFor("every case and acknowledgement", 30*time.Minute, 50*time.Millisecond, func() (bool, error) {
-		if db == nil {
-			if _, err := os.Stat(filepath.Join(r.dir, "k.db")); err != nil {
-				return false, nil
-			}
-			if db, err = sql.Open("sqlite3", "file:"+filepath.Join(r.dir, "k.db")+"?mode=ro&_busy_timeout=5000"); err != nil {
-				return false, err
-			}
-		}
-		if casesDone == 0 {
-			var k int
-			if err := db.QueryRow(`SELECT COUNT(*) FROM cases`).Scan(&k); err != nil {
-				return false, nil // the schema may not be there yet
-			}
-			if k < n {
-				return false, nil
-			}
-			casesDone = time.Since(t2)
-		}
-		k, err := r.countDelivered("klager")
-		return k >= n, err
-	})
-	daemon := time.Since(t2)
-	if db != nil {
-		db.Close()
-	}
+	casesDone, daemon, err := r.filedAndAcked(n, t2)
 	warnings := p.stop()
 	if err != nil {
 		return fmt.Errorf("%w\n%s", err, tail(p.logs.String(), 40))
@@ -557,6 +571,44 @@ func (r *run) throughput(ctx context.Context, n int, policy string) error {
 	fmt.Printf("  left in INBOX: %d, in Verwerkt: %d\n", left, filed)
 	report(warnings)
 	return nil
+}
+
+// filedAndAcked waits until the daemon's store holds n cases and n
+// complainants ("klager" addresses) have the acknowledgement in their
+// maildir, and returns how long after t0 each came true. The store may
+// not exist yet when it starts.
+func (r *run) filedAndAcked(n int, t0 time.Time) (casesDone, acked time.Duration, err error) {
+	path := filepath.Join(r.dir, "k.db")
+	var db *sql.DB
+	defer func() {
+		if db != nil {
+			db.Close()
+		}
+	}()
+	err = waitFor("every case and acknowledgement", 30*time.Minute, 20*time.Millisecond, func() (bool, error) {
+		if db == nil {
+			if _, err := os.Stat(path); err != nil {
+				return false, nil
+			}
+			var err error
+			if db, err = sql.Open("sqlite3", "file:"+path+"?mode=ro&_busy_timeout=5000"); err != nil {
+				return false, err
+			}
+		}
+		if casesDone == 0 {
+			var k int
+			if err := db.QueryRow(`SELECT COUNT(*) FROM cases`).Scan(&k); err != nil {
+				return false, nil // the schema may not be there yet
+			}
+			if k < n {
+				return false, nil
+			}
+			casesDone = time.Since(t0)
+		}
+		k, err := r.countDelivered("klager")
+		return k >= n, err
+	})
+	return casesDone, time.Since(t0), err
 }
 
 func rate(n int, d time.Duration) float64 { return float64(n) / d.Seconds() }

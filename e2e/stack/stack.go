@@ -19,7 +19,16 @@ type Stack struct {
 	Dir  string
 	SMTP string // Postfix, host:port
 	IMAP string // Dovecot, host:port
+	// LMTP is where Postfix delivers LMTPMailbox addresses over LMTP
+	// (host:port, for a test's klachtenbus to listen on); "" for a stack
+	// started before it had the route.
+	LMTP string
 }
+
+// LMTPMailbox is a complaint address that Postfix delivers over LMTP to
+// Stack.LMTP instead of to Dovecot, with its plus-addresses; prefix
+// keeps one test's address apart from another's.
+func LMTPMailbox(prefix string) string { return prefix + "klachten-lmtp@example.test" }
 
 // Read reads the addresses e2e/mailstack wrote to DIR/env.
 func Read(dir string) (Stack, error) {
@@ -35,6 +44,8 @@ func Read(dir string) (Stack, error) {
 			s.SMTP = v
 		case "MAILSTACK_IMAP":
 			s.IMAP = v
+		case "MAILSTACK_LMTP":
+			s.LMTP = v
 		}
 	}
 	if s.SMTP == "" || s.IMAP == "" {
