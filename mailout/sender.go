@@ -21,6 +21,7 @@ import (
 	"github.com/wneessen/go-mail/smtp"
 
 	"github.com/klachtenbus/klachtenbus/cases"
+	"github.com/klachtenbus/klachtenbus/oauth"
 )
 
 // SMTP says how to reach the submission server.
@@ -29,8 +30,11 @@ type SMTP struct {
 	TLS      string // none | starttls | implicit
 	Username string
 	Password string
-	HELO     string
-	Timeout  time.Duration
+	// Tokens, when set, logs in with OAuth2 as Username instead of the
+	// password.
+	Tokens  Tokens
+	HELO    string
+	Timeout time.Duration
 }
 
 // Sender sends the outbox. Each of its sessions is used by one goroutine
@@ -74,6 +78,7 @@ type Sender struct {
 
 	once sync.Once
 	wake chan struct{}
+	mech atomic.Value // string: the SASL mechanism of the last OAuth2 login
 	// flushing lets one Flush run at a time: two would both take the
 	// same due mail and send it twice (the daemon's last Flush at a stop
 	// runs beside the one its Run may be in).
@@ -247,6 +252,10 @@ func (s *Sender) sendOn(ctx context.Context, c **conn, m cases.OutMail) (bool, e
 	if *c == nil {
 		nc, err := s.dial(ctx)
 		if err != nil {
+			if kind := oauth.KindOf(err); kind != "" && kind != oauth.KindUnreachable {
+				s.log().Error("SMTP login with OAuth2 failed: a person must act; the mail stays queued",
+					"problem", kind, "err", err)
+			}
 			return false, s.retry(ctx, m, err)
 		}
 		*c = nc
@@ -534,21 +543,31 @@ func (s *Sender) dial(ctx context.Context) (*conn, error) {
 	if s.SMTP.HELO != "" {
 		opts = append(opts, gomail.WithHELO(s.SMTP.HELO))
 	}
+	open := func(auth smtp.Auth) (*conn, error) {
+		o := opts
+		if auth != nil {
+			o = append(o[:len(o):len(o)], gomail.WithSMTPAuthCustom(auth))
+		}
+		c, err := gomail.NewClient(host, o...)
+		if err != nil {
+			return nil, err
+		}
+		dctx, cancel := context.WithTimeout(ctx, timeout)
+		defer cancel()
+		sc, err := c.DialToSMTPClientWithContext(dctx)
+		if err != nil {
+			return nil, err
+		}
+		return &conn{c: c, sc: sc, timeout: timeout}, nil
+	}
+	if s.SMTP.Tokens != nil {
+		return s.dialOAuth(ctx, open)
+	}
 	if s.SMTP.Username != "" {
 		opts = append(opts, gomail.WithSMTPAuth(gomail.SMTPAuthPlain),
 			gomail.WithUsername(s.SMTP.Username), gomail.WithPassword(s.SMTP.Password))
 	}
-	c, err := gomail.NewClient(host, opts...)
-	if err != nil {
-		return nil, err
-	}
-	dctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	sc, err := c.DialToSMTPClientWithContext(dctx)
-	if err != nil {
-		return nil, err
-	}
-	return &conn{c: c, sc: sc, timeout: timeout}, nil
+	return open(nil)
 }
 
 // Check connects to the SMTP server (and logs in, when configured): the
