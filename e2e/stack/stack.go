@@ -19,6 +19,10 @@ type Stack struct {
 	Dir  string
 	SMTP string // Postfix, host:port
 	IMAP string // Dovecot, host:port
+	// OAuth is where Dovecot asks about OAuth2 tokens: an authorization
+	// server (e2e/oauthserver) a test starts listens there. Empty for a
+	// stack made before OAuth2 came.
+	OAuth string
 }
 
 // Read reads the addresses e2e/mailstack wrote to DIR/env.
@@ -35,6 +39,8 @@ func Read(dir string) (Stack, error) {
 			s.SMTP = v
 		case "MAILSTACK_IMAP":
 			s.IMAP = v
+		case "MAILSTACK_OAUTH":
+			s.OAuth = v
 		}
 	}
 	if s.SMTP == "" || s.IMAP == "" {
