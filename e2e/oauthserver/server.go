@@ -193,6 +193,23 @@ func (s *Server) Revoke(user string) {
 	}
 }
 
+// SetLifetime changes the lifetime of the access tokens issued from now on.
+func (s *Server) SetLifetime(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.Lifetime = d
+}
+
+// Mint issues an access token for user directly, for a test's own login.
+func (s *Server) Mint(user string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.init()
+	at := "at-" + random()
+	s.access[at] = grant{client: "test", user: user, expires: s.now().Add(time.Hour)}
+	return at
+}
+
 // ExpireAccess ends every access token now, as if their lifetime had run
 // out; refresh tokens stay valid.
 func (s *Server) ExpireAccess() {
