@@ -14,6 +14,7 @@ import (
 	"github.com/emersion/go-imap/v2/imapclient"
 	"github.com/emersion/go-sasl"
 
+	"github.com/klachtenbus/klachtenbus/devmail"
 	"github.com/klachtenbus/klachtenbus/e2e/oauthserver"
 	"github.com/klachtenbus/klachtenbus/e2e/stack"
 )
@@ -377,5 +378,64 @@ scopes = ["mail", "offline_access"]
 	}
 	if _, err := os.Stat(filepath.Join(dir, "klachtenbus-oauth2.json")); err == nil {
 		t.Error("a token file was saved")
+	}
+}
+
+// TestOAuth2CheckExplains: check explains each failure in words, and
+// shows no secret: an unknown tenant, a wrong secret, consent missing, a
+// scope missing (at the authorization server, answering as Microsoft's
+// does), and IMAP or SMTP servers that offer no OAuth2 (the embedded dev
+// server offers passwords only).
+func TestOAuth2CheckExplains(t *testing.T) {
+	srv := &oauthserver.Server{Tenants: []string{"contoso.test"}}
+	srv.AddClient("app", oauthserver.Client{Secret: testSecret, User: mailbox})
+	srv.AddClient("noconsent", oauthserver.Client{Secret: testSecret, User: mailbox, NoConsent: true})
+	srv.AddClient("narrow", oauthserver.Client{Secret: testSecret, User: mailbox, Scopes: []string{"other"}})
+	if err := srv.Start("127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	dev, err := devmail.Start(t.Context(), devmail.Options{IMAPAddr: "127.0.0.1:0", SMTPAddr: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dev.Close()
+
+	cases := []struct {
+		name, tenant, client, secret, imapAuth string
+		want                                   string
+	}{
+		{"tenant", "fabrikam.test", "app", testSecret, "oauth2", "the tenant is unknown to Microsoft: check oauth2.tenant"},
+		{"secret", "contoso.test", "app", "wrong-" + testSecret, "oauth2", "the authorization server refused the client secret"},
+		{"consent", "contoso.test", "noconsent", testSecret, "oauth2", "nobody has consented to the app's permissions yet"},
+		{"scope", "contoso.test", "narrow", testSecret, "oauth2", "the app may not ask for the scope it needs"},
+		{"imap", "contoso.test", "app", testSecret, "oauth2", "the IMAP server at " + dev.IMAPAddr() + " offers no OAuth2 login"},
+		{"smtp", "contoso.test", "app", testSecret, "password", "the SMTP server at " + dev.SMTPAddr() + " offers no OAuth2 login"},
+	}
+	for _, c := range cases {
+		dir := t.TempDir()
+		cfg := writeConfig(t, dir, dev.IMAPAddr(), dev.SMTPAddr())
+		setConfig(t, cfg, "password = \"x\"\n", "password = \"x\"\nauth = \""+c.imapAuth+"\"\n")
+		setConfig(t, cfg, "[smtp]\n", "[smtp]\nauth = \"oauth2\"\n")
+		f, _ := os.OpenFile(cfg, os.O_APPEND|os.O_WRONLY, 0)
+		f.WriteString(`
+[oauth2]
+provider = "microsoft365"
+tenant = "` + c.tenant + `"
+client_id = "` + c.client + `"
+token_url = "` + srv.URL() + `/` + c.tenant + `/oauth2/v2.0/token"
+scopes = ["mail"]
+`)
+		f.Close()
+		cmd := exec.Command(binary, "check", "-config", cfg)
+		cmd.Env = append(os.Environ(), "KLACHTENBUS_OAUTH2_CLIENT_SECRET="+c.secret)
+		out, err := cmd.CombinedOutput()
+		if err == nil || !strings.Contains(string(out), c.want) {
+			t.Errorf("%s: %v, want %q in:\n%s", c.name, err, c.want, out)
+		}
+		noSecrets(t, "check ("+c.name+")", string(out))
+		if c.name == "imap" {
+			t.Logf("check, a server without OAuth2:\n%s", out[strings.Index(string(out), "OAuth2:"):])
+		}
 	}
 }
