@@ -25,7 +25,7 @@ type Tokens interface {
 // the same connection; a second refusal is an *oauth.Error for a person
 // to act on.
 func (w *Watcher) authenticate(ctx context.Context, cn *conn) error {
-	mech := oauth.Mechanism(cn.c.Caps().AuthMechanisms())
+	mech := oauth.Mechanism(cn.c.Caps().AuthMechanisms(), w.IMAP.Mechanisms)
 	if mech == "" {
 		return &oauth.Error{Kind: oauth.KindNoOAuth, Words: fmt.Sprintf(
 			"the IMAP server at %s offers no OAuth2 login (neither AUTH=XOAUTH2 nor AUTH=OAUTHBEARER); it offers %v",

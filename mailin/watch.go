@@ -27,7 +27,10 @@ type IMAP struct {
 	Password  string
 	// Tokens, when set, logs in with OAuth2 (SASL XOAUTH2 or
 	// OAUTHBEARER) instead of the password.
-	Tokens     Tokens
+	Tokens Tokens
+	// Mechanisms are the OAuth2 SASL mechanisms to use, in order of
+	// preference; nil means oauth.Mechanisms.
+	Mechanisms []string
 	Mailbox    string // watched, e.g. INBOX
 	Processed  string // filed mail
 	Ignored    string // automatic mail

@@ -23,6 +23,7 @@ type Tokens interface {
 // one).
 type oauthAuth struct {
 	server string
+	prefer []string
 	user   string
 	token  string
 	mech   string // chosen in Start
@@ -30,7 +31,7 @@ type oauthAuth struct {
 }
 
 func (a *oauthAuth) Start(info *smtp.ServerInfo) (string, []byte, error) {
-	a.mech = oauth.Mechanism(info.Auth)
+	a.mech = oauth.Mechanism(info.Auth, a.prefer)
 	if a.mech == "" {
 		return "", nil, &oauth.Error{Kind: oauth.KindNoOAuth, Words: fmt.Sprintf(
 			"the SMTP server at %s offers no OAuth2 login (neither XOAUTH2 nor OAUTHBEARER in AUTH); it offers %v", a.server, info.Auth)}
@@ -68,7 +69,7 @@ func (s *Sender) dialOAuth(ctx context.Context, open func(smtp.Auth) (*conn, err
 	if err != nil {
 		return nil, err
 	}
-	a := &oauthAuth{server: s.SMTP.Address, user: s.SMTP.Username, token: tok}
+	a := &oauthAuth{server: s.SMTP.Address, prefer: s.SMTP.Mechanisms, user: s.SMTP.Username, token: tok}
 	c, err := open(a)
 	s.mech.Store(a.mech)
 	if err == nil || !a.refused(err) {
@@ -78,7 +79,7 @@ func (s *Sender) dialOAuth(ctx context.Context, open func(smtp.Auth) (*conn, err
 	if tok, err = s.SMTP.Tokens.Renew(ctx, tok); err != nil {
 		return nil, err
 	}
-	a = &oauthAuth{server: s.SMTP.Address, user: s.SMTP.Username, token: tok}
+	a = &oauthAuth{server: s.SMTP.Address, prefer: s.SMTP.Mechanisms, user: s.SMTP.Username, token: tok}
 	c, err = open(a)
 	if err != nil && a.refused(err) {
 		return nil, oauth.RefusedError("the SMTP server at "+s.SMTP.Address, a.mech, a.status, err)

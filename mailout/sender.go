@@ -32,9 +32,12 @@ type SMTP struct {
 	Password string
 	// Tokens, when set, logs in with OAuth2 as Username instead of the
 	// password.
-	Tokens  Tokens
-	HELO    string
-	Timeout time.Duration
+	Tokens Tokens
+	// Mechanisms are the OAuth2 SASL mechanisms to use, in order of
+	// preference; nil means oauth.Mechanisms.
+	Mechanisms []string
+	HELO       string
+	Timeout    time.Duration
 }
 
 // Sender sends the outbox. Each of its sessions is used by one goroutine

@@ -248,9 +248,12 @@ func TestSASLMessages(t *testing.T) {
 		t.Errorf("OAUTHBEARER %q", got)
 	}
 	for offered, want := range map[string]string{"PLAIN LOGIN": "", "PLAIN OAUTHBEARER": OAUTHBEARER, "xoauth2 OAUTHBEARER": XOAUTH2} {
-		if got := Mechanism(strings.Fields(offered)); got != want {
+		if got := Mechanism(strings.Fields(offered), nil); got != want {
 			t.Errorf("%s: %q, want %q", offered, got, want)
 		}
+	}
+	if got := Mechanism([]string{"XOAUTH2", "OAUTHBEARER"}, []string{OAUTHBEARER}); got != OAUTHBEARER {
+		t.Errorf("preferring OAUTHBEARER: %q", got)
 	}
 }
 

@@ -12,18 +12,20 @@ const (
 	OAUTHBEARER = "OAUTHBEARER"
 )
 
-// Mechanism picks the OAuth2 SASL mechanism among those a server offers:
-// XOAUTH2 (Microsoft knows only it; Google and Dovecot both), else
-// OAUTHBEARER. "" when the server offers neither.
-func Mechanism(offered []string) string {
-	has := func(m string) bool {
-		return slices.ContainsFunc(offered, func(o string) bool { return strings.EqualFold(o, m) })
+// Mechanisms is the default order of preference: XOAUTH2 (Microsoft
+// knows only it; Google and Dovecot both), then OAUTHBEARER.
+var Mechanisms = []string{XOAUTH2, OAUTHBEARER}
+
+// Mechanism picks the first of prefer (nil: Mechanisms) that the server
+// offers; "" when it offers none of them.
+func Mechanism(offered, prefer []string) string {
+	if prefer == nil {
+		prefer = Mechanisms
 	}
-	switch {
-	case has(XOAUTH2):
-		return XOAUTH2
-	case has(OAUTHBEARER):
-		return OAUTHBEARER
+	for _, m := range prefer {
+		if slices.ContainsFunc(offered, func(o string) bool { return strings.EqualFold(o, m) }) {
+			return m
+		}
 	}
 	return ""
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,6 +18,9 @@ import (
 	"github.com/klachtenbus/klachtenbus/devmail"
 	"github.com/klachtenbus/klachtenbus/e2e/oauthserver"
 	"github.com/klachtenbus/klachtenbus/e2e/stack"
+	"github.com/klachtenbus/klachtenbus/mailin"
+	"github.com/klachtenbus/klachtenbus/mailout"
+	"github.com/klachtenbus/klachtenbus/oauth"
 )
 
 // The OAuth2 tests run the daemon against the private stack's Dovecot
@@ -437,5 +441,51 @@ scopes = ["mail"]
 		if c.name == "imap" {
 			t.Logf("check, a server without OAuth2:\n%s", out[strings.Index(string(out), "OAuth2:"):])
 		}
+	}
+}
+
+// TestOAuth2BothMechanisms: the IMAP and SMTP clients log in to Dovecot
+// and Postfix with XOAUTH2 and with OAUTHBEARER. The token in hand is
+// dead first: the server's error challenge is answered, the refusal
+// renews the token once, and the new one logs in.
+func TestOAuth2BothMechanisms(t *testing.T) {
+	st, srv, _ := oauthStack(t)
+	acc := oauthAccounts(t)
+	srv.AddClient("klachtenbus-cc", oauthserver.Client{Secret: testSecret, User: acc.complaints})
+	for _, mech := range []string{"XOAUTH2", "OAUTHBEARER"} {
+		src := oauth.NewSource(oauth.Settings{Flow: oauth.FlowClientCredentials, ClientID: "klachtenbus-cc",
+			ClientSecret: testSecret, TokenURL: srv.URL() + "/token", Scopes: []string{"mail"}})
+		if _, err := src.Token(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		srv.ExpireAccess()
+		var logs syncBuffer
+		log := slog.New(slog.NewTextHandler(&logs, nil))
+		w := &mailin.Watcher{Log: log, IMAP: mailin.IMAP{Address: st.imap, TLS: "none", Username: acc.complaints,
+			Tokens: src, Mechanisms: []string{mech}, Mailbox: "INBOX", Watchdog: 5 * time.Second}}
+		if err := w.Check(t.Context()); err != nil || w.Mechanism() != mech {
+			t.Errorf("IMAP %s: %v (mechanism %q)", mech, err, w.Mechanism())
+		}
+		srv.ExpireAccess()
+		s := &mailout.Sender{Log: log, SMTP: mailout.SMTP{Address: st.smtp, TLS: "none", Username: acc.complaints,
+			Tokens: src, Mechanisms: []string{mech}}}
+		if err := s.Check(t.Context()); err != nil || s.Mechanism() != mech {
+			t.Errorf("SMTP %s: %v (mechanism %q)", mech, err, s.Mechanism())
+		}
+		if n := strings.Count(logs.String(), "refused the OAuth2 token; renewing it once"); n != 2 {
+			t.Errorf("%s: %d renewals after a refusal, want 2 (IMAP and SMTP):\n%s", mech, n, logs.String())
+		}
+		noSecrets(t, mech+" log", logs.String())
+	}
+	// A token refused after renewal too (a mailbox the app was not
+	// given): an error in words, for a person.
+	srv.AddClient("other", oauthserver.Client{Secret: testSecret, User: "someone-else@example.test"})
+	src := oauth.NewSource(oauth.Settings{Flow: oauth.FlowClientCredentials, ClientID: "other",
+		ClientSecret: testSecret, TokenURL: srv.URL() + "/token"})
+	w := &mailin.Watcher{IMAP: mailin.IMAP{Address: st.imap, TLS: "none", Username: acc.complaints,
+		Tokens: src, Mailbox: "INBOX", Watchdog: 5 * time.Second}}
+	err := w.Check(t.Context())
+	if oauth.KindOf(err) != oauth.KindRefused || !strings.Contains(err.Error(), "refused the OAuth2 token") {
+		t.Errorf("a token for another mailbox: %v", err)
 	}
 }
