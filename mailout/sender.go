@@ -193,7 +193,9 @@ func (s *Sender) Flush(ctx context.Context) (int, error) {
 		if len(pool) == 0 {
 			c, err := s.dial(ctx)
 			if err != nil {
-				s.log().Warn("SMTP server unreachable", "addr", s.SMTP.Address, "err", err)
+				if !s.personMustAct(err) {
+					s.log().Warn("SMTP server unreachable", "addr", s.SMTP.Address, "err", err)
+				}
 				for _, m := range due {
 					if err := s.retry(ctx, m, err); err != nil {
 						return int(sent.Load()), err
@@ -255,10 +257,7 @@ func (s *Sender) sendOn(ctx context.Context, c **conn, m cases.OutMail) (bool, e
 	if *c == nil {
 		nc, err := s.dial(ctx)
 		if err != nil {
-			if kind := oauth.KindOf(err); kind != "" && kind != oauth.KindUnreachable {
-				s.log().Error("SMTP login with OAuth2 failed: a person must act; the mail stays queued",
-					"problem", kind, "err", err)
-			}
+			s.personMustAct(err)
 			return false, s.retry(ctx, m, err)
 		}
 		*c = nc
@@ -271,6 +270,19 @@ func (s *Sender) sendOn(ctx context.Context, c **conn, m cases.OutMail) (bool, e
 		*c = nil
 	}
 	return ok, err
+}
+
+// personMustAct logs, and reports, a failure to open a session that a
+// person must resolve: an OAuth2 login that failed even with a renewed
+// token (revoked, consent withdrawn, secret expired, ...).
+func (s *Sender) personMustAct(err error) bool {
+	kind := oauth.KindOf(err)
+	if kind == "" || kind == oauth.KindUnreachable {
+		return false
+	}
+	s.log().Error("SMTP login with OAuth2 failed: a person must act; the mail stays queued",
+		"addr", s.SMTP.Address, "problem", kind, "err", err)
+	return true
 }
 
 // queue hands a batch of mail to the sending sessions, oldest first,

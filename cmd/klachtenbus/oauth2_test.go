@@ -282,7 +282,7 @@ func login(t *testing.T, cfg string, decide func(code string)) (string, int) {
 // TestOAuth2DeviceLoginRevokeResume: `klachtenbus login` against the
 // authorization server; serve works on the refresh token; a revoked
 // refresh token stops it with words in check and the log, the mail
-// waits in the mailbox, and a new login lets it resume.
+// waits in the mailbox and in the outbox, and a new login lets it resume.
 func TestOAuth2DeviceLoginRevokeResume(t *testing.T) {
 	st, srv, _ := oauthStack(t)
 	srv.RotateRefresh = true
@@ -335,6 +335,24 @@ token_file = "oauth2.json"
 	if acks(t, st, piet) != 0 {
 		t.Fatal("answered without a login")
 	}
+	// Mail queued meanwhile (the directors' digest, queued beside the
+	// daemon) waits in the outbox.
+	run(t, "digest", "-send", "-config", cfg)
+	eventually(t, "the sender to say a person must act", 20*time.Second, func() bool {
+		return strings.Contains(d.logs.String(), "SMTP login with OAuth2 failed: a person must act; the mail stays queued")
+	})
+	digests := func() int {
+		n := 0
+		for _, raw := range inbox(t, st.imap, acc.director, "INBOX") {
+			if subj, _ := header(t, raw).Subject(); strings.Contains(subj, "Overzicht klachten") {
+				n++
+			}
+		}
+		return n
+	}
+	if digests() != 0 {
+		t.Fatal("the digest left without a login")
+	}
 
 	out, code = login(t, cfg, func(c string) { srv.Approve(c, acc.complaints) })
 	if code != 0 {
@@ -344,6 +362,7 @@ token_file = "oauth2.json"
 	eventually(t, "the complaint mailbox filed", 20*time.Second, func() bool {
 		return oauthFolderSize(t, st, srv, acc.complaints, "INBOX") == 0
 	})
+	eventually(t, "the queued digest after the new login", 60*time.Second, func() bool { return digests() == 1 })
 	if n := acks(t, st, jan); n != 1 {
 		t.Errorf("jan got %d acknowledgements", n)
 	}
