@@ -1,6 +1,6 @@
 module github.com/klachtenbus/klachtenbus
 
-go 1.26
+go 1.26.0
 
 require (
 	github.com/emersion/go-imap/v2 v2.0.0-beta.8
@@ -14,6 +14,7 @@ require (
 	github.com/rickar/cal/v2 v2.1.13
 	github.com/robfig/cron/v3 v3.0.1
 	github.com/wneessen/go-mail v0.8.1
+	golang.org/x/oauth2 v0.38.0
 	golang.org/x/text v0.40.0
 )
 

@@ -77,6 +77,13 @@ const (
 	EnvCommandSecret = "KLACHTENBUS_COMMAND_SECRET"
 	// EnvPreviousCommandSecret holds the previous command secret.
 	EnvPreviousCommandSecret = "KLACHTENBUS_PREVIOUS_COMMAND_SECRET"
+	EnvOAuth2Secret  = "KLACHTENBUS_OAUTH2_CLIENT_SECRET"
+)
+
+// Allowed values of imap.auth and smtp.auth.
+const (
+	AuthPassword = "password" // a password (PLAIN), the default
+	AuthOAuth2   = "oauth2"   // an OAuth2 token ([oauth2]), XOAUTH2 or OAUTHBEARER
 )
 
 // DefaultPath is the configuration file used when neither -config nor
@@ -99,6 +106,7 @@ type Config struct {
 	Organisation Organisation            `toml:"organisation"`
 	IMAP         IMAP                    `toml:"imap"`
 	SMTP         SMTP                    `toml:"smtp"`
+	OAuth2       OAuth2                  `toml:"oauth2"`
 	Store        Store                   `toml:"store"`
 	Policy       regulation.PolicyConfig `toml:"policy"`
 	Security     Security                `toml:"security"`
@@ -126,6 +134,7 @@ type Organisation struct {
 type IMAP struct {
 	Address        string   `toml:"address"`          // host:port
 	TLS            string   `toml:"tls"`              // none | starttls | implicit
+	Auth           string   `toml:"auth"`             // password (default) | oauth2
 	Username       string   `toml:"username"`         //
 	Password       string   `toml:"password"`         // secret
 	PasswordFile   string   `toml:"password_file"`    // resolved to an absolute path
@@ -143,12 +152,35 @@ type IMAP struct {
 type SMTP struct {
 	Address      string   `toml:"address"`       // host:port
 	TLS          string   `toml:"tls"`           // none | starttls | implicit
-	Username     string   `toml:"username"`      // empty: no authentication
+	Auth         string   `toml:"auth"`          // password (default) | oauth2
+	Username     string   `toml:"username"`      // empty: no authentication (password) or imap.username (oauth2)
 	Password     string   `toml:"password"`      // secret
 	PasswordFile string   `toml:"password_file"` // resolved to an absolute path
 	HeloName     string   `toml:"helo_name"`     // EHLO name; empty: the mailbox's domain
 	RetryAfter   Duration `toml:"retry_after"`   // first wait after a temporary failure; default 10s
 	Connections  int      `toml:"connections"`   // sessions sending at once; default 4
+}
+
+// OAuth2 is the [oauth2] section: where the tokens of auth = "oauth2"
+// come from (package oauth).
+type OAuth2 struct {
+	Provider         string   `toml:"provider"`           // microsoft365 | google | generic
+	Flow             string   `toml:"flow"`               // client_credentials (default) | device
+	Tenant           string   `toml:"tenant"`             // microsoft365: the directory
+	ClientID         string   `toml:"client_id"`          //
+	ClientSecretFile string   `toml:"client_secret_file"` // resolved to an absolute path
+	TokenURL         string   `toml:"token_url"`          // the provider's when empty
+	DeviceURL        string   `toml:"device_url"`         // the provider's when empty
+	Scopes           []string `toml:"scopes"`             // the provider's when empty
+	TokenFile        string   `toml:"token_file"`         // device flow: the refresh token; absolute after Load
+	// ClientSecret is the secret read from ClientSecretFile or
+	// $KLACHTENBUS_OAUTH2_CLIENT_SECRET; never written in the file.
+	ClientSecret string `toml:"-"`
+}
+
+// UsesOAuth2 reports whether IMAP or SMTP logs in with OAuth2.
+func (c *Config) UsesOAuth2() bool {
+	return c.IMAP.Auth == AuthOAuth2 || c.SMTP.Auth == AuthOAuth2
 }
 
 // Store is the [store] section.
@@ -421,6 +453,8 @@ func (c *Config) Redacted() *Config {
 	redact(&r.SMTP.Password)
 	redact(&r.Security.CommandSecret)
 	redact(&r.Security.PreviousCommandSecret)
+	redact(&r.OAuth2.ClientSecret)
+	r.OAuth2.Scopes = slices.Clone(c.OAuth2.Scopes)
 	return &r
 }
 
@@ -450,7 +484,8 @@ func (c *Config) ApplyDev() {
 	c.IMAP.Username = c.Organisation.Mailbox
 	c.IMAP.Password = "dev" // the dev server accepts any password
 	c.IMAP.PasswordFile = ""
-	c.SMTP = SMTP{Address: c.Dev.SMTP, TLS: TLSNone, HeloName: c.SMTP.HeloName, RetryAfter: c.SMTP.RetryAfter, Connections: c.SMTP.Connections}
+	c.IMAP.Auth = AuthPassword
+	c.SMTP = SMTP{Auth: AuthPassword, Address: c.Dev.SMTP, TLS: TLSNone, HeloName: c.SMTP.HeloName, RetryAfter: c.SMTP.RetryAfter, Connections: c.SMTP.Connections}
 	if c.Security.CommandSecret == "" {
 		c.Security.CommandSecret = DevSecret
 	}

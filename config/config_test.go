@@ -36,7 +36,7 @@ roles = ["handler"]
 // TestMain clears the secret environment variables so that inline values
 // are what the tests see.
 func TestMain(m *testing.M) {
-	for _, env := range []string{EnvConfig, EnvIMAPPassword, EnvSMTPPassword, EnvCommandSecret} {
+	for _, env := range []string{EnvConfig, EnvIMAPPassword, EnvSMTPPassword, EnvCommandSecret, EnvOAuth2Secret} {
 		os.Unsetenv(env)
 	}
 	os.Exit(m.Run())
@@ -636,7 +636,7 @@ func TestExampleConfig(t *testing.T) {
 // ("[imap]", "[[policy.categories]]", commented out or not) to the next
 // header.
 func tableText(doc, table string) string {
-	header := regexp.MustCompile(`^#?\s*\[\[?([a-z_.]+)\]\]?\s*$`)
+	header := regexp.MustCompile(`^#?\s*\[\[?([a-z0-9_.]+)\]\]?\s*$`)
 	var b strings.Builder
 	in := false
 	for _, line := range strings.Split(doc, "\n") {

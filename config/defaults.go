@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/pelletier/go-toml/v2/unstable"
+
+	"github.com/klachtenbus/klachtenbus/oauth"
 )
 
 // Defaults of the keys that have one.
@@ -29,6 +31,7 @@ const (
 	defaultRetryAfter     = Duration(10 * time.Second)
 	defaultConnections    = 4
 	defaultStorePath      = "klachtenbus.db"
+	defaultTokenFile      = "klachtenbus-oauth2.json"
 	defaultAutoReplyLimit = 5
 	// defaultIntakePerSender is how many new cases one mailbox may open
 	// per hour before more of its mail is held.
@@ -59,6 +62,23 @@ func (c *Config) applyDefaults() {
 	setS("organisation.timezone", &c.Organisation.Timezone, defaultTimezone)
 	setS("organisation.language", &c.Organisation.Language, defaultLanguage)
 
+	// A mail provider knows its servers.
+	if p, ok := oauth.Presets[c.OAuth2.Provider]; ok {
+		setS("imap.address", &c.IMAP.Address, p.IMAPAddress)
+		setS("imap.tls", &c.IMAP.TLS, p.IMAPTLS)
+		setS("smtp.address", &c.SMTP.Address, p.SMTPAddress)
+		setS("smtp.tls", &c.SMTP.TLS, p.SMTPTLS)
+	}
+	setS("imap.auth", &c.IMAP.Auth, AuthPassword)
+	setS("smtp.auth", &c.SMTP.Auth, AuthPassword)
+	if c.SMTP.Auth == AuthOAuth2 {
+		setS("smtp.username", &c.SMTP.Username, c.IMAP.Username)
+	}
+	if c.index.has("oauth2") || c.UsesOAuth2() {
+		setS("oauth2.provider", &c.OAuth2.Provider, oauth.ProviderGeneric)
+		setS("oauth2.flow", &c.OAuth2.Flow, oauth.FlowClientCredentials)
+		setS("oauth2.token_file", &c.OAuth2.TokenFile, defaultTokenFile)
+	}
 	setS("imap.tls", &c.IMAP.TLS, defaultTLS(c.IMAP.Address, "993"))
 	setS("imap.mailbox", &c.IMAP.Mailbox, defaultIMAPMailbox)
 	setS("imap.processed", &c.IMAP.Processed, defaultProcessed)
@@ -239,6 +259,11 @@ func (c *Config) resolve() error {
 		&c.Security.CommandSecret, &c.Security.CommandSecretFile)
 	secret("security.previous_command_secret", "security.previous_command_secret_file", EnvPreviousCommandSecret,
 		&c.Security.PreviousCommandSecret, &c.Security.PreviousCommandSecretFile)
+	secret("oauth2.client_secret", "oauth2.client_secret_file", EnvOAuth2Secret,
+		&c.OAuth2.ClientSecret, &c.OAuth2.ClientSecretFile)
+	if f := c.OAuth2.TokenFile; f != "" {
+		c.OAuth2.TokenFile = c.abs(f)
+	}
 	return join(es)
 }
 

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"net/mail"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"github.com/robfig/cron/v3"
 
 	"github.com/klachtenbus/klachtenbus/cases"
+	"github.com/klachtenbus/klachtenbus/oauth"
 )
 
 // Validate checks the meaning of every value and returns all problems, each
@@ -105,6 +107,23 @@ func (c *Config) Validate() error {
 	}
 	checkTLS("smtp.tls", c.SMTP.TLS)
 	plaintext("smtp.tls", c.SMTP.TLS, c.SMTP.Address, c.SMTP.Password)
+
+	// imap.auth, smtp.auth, [oauth2]
+	for _, a := range []struct{ key, v, tls, addr string }{
+		{"imap.auth", m.Auth, m.TLS, m.Address}, {"smtp.auth", c.SMTP.Auth, c.SMTP.TLS, c.SMTP.Address}} {
+		switch a.v {
+		case AuthPassword:
+		case AuthOAuth2:
+			if a.tls == TLSNone && a.addr != "" && !loopbackAddr(a.addr) {
+				add(a.key, "OAuth2 over tls \"none\" would send the token in plain text to %s, which is not this machine: use \"starttls\" or \"implicit\"", a.addr)
+			}
+		default:
+			add(a.key, "%q is not a login method: use %q or %q", a.v, AuthPassword, AuthOAuth2)
+		}
+	}
+	if c.UsesOAuth2() || c.index.has("oauth2") {
+		c.validateOAuth2(add)
+	}
 	if r := c.SMTP.RetryAfter; r < Duration(time.Second) || r > Duration(time.Hour) {
 		add("smtp.retry_after", "must be between 1s and 1h, got %s", r)
 	}
@@ -228,6 +247,59 @@ func (c *Config) Validate() error {
 		add("log.format", "%q is not a log format: use %q or %q", c.Log.Format, LogText, LogJSON)
 	}
 	return join(es)
+}
+
+// validateOAuth2 checks [oauth2].
+func (c *Config) validateOAuth2(add func(key, format string, args ...any)) {
+	o := &c.OAuth2
+	switch o.Provider {
+	case oauth.ProviderMicrosoft365:
+		if strings.TrimSpace(o.Tenant) == "" {
+			add("oauth2.tenant", "missing: microsoft365 needs the tenant (the directory's domain, like contoso.onmicrosoft.com, or its ID)")
+		} else if strings.ContainsAny(o.Tenant, "/?# ") {
+			add("oauth2.tenant", "%q is not a tenant name or ID", o.Tenant)
+		}
+	case oauth.ProviderGoogle:
+		if o.Flow == oauth.FlowClientCredentials {
+			add("oauth2.flow", "Google has no client credentials grant for Gmail: use flow = %q and `klachtenbus login`", oauth.FlowDevice)
+		}
+	case oauth.ProviderGeneric:
+		if o.TokenURL == "" {
+			add("oauth2.token_url", "missing: provider \"generic\" needs the token endpoint")
+		}
+		if o.Flow == oauth.FlowDevice && o.DeviceURL == "" {
+			add("oauth2.device_url", "missing: the device flow needs the device authorization endpoint")
+		}
+	default:
+		add("oauth2.provider", "%q is not a provider: use %q, %q or %q", o.Provider,
+			oauth.ProviderMicrosoft365, oauth.ProviderGoogle, oauth.ProviderGeneric)
+	}
+	if o.Tenant != "" && o.Provider != oauth.ProviderMicrosoft365 {
+		add("oauth2.tenant", "only provider \"microsoft365\" has a tenant")
+	}
+	switch o.Flow {
+	case oauth.FlowClientCredentials, oauth.FlowDevice:
+	default:
+		add("oauth2.flow", "%q is not a flow: use %q or %q", o.Flow, oauth.FlowClientCredentials, oauth.FlowDevice)
+	}
+	for _, u := range []struct{ key, v string }{{"oauth2.token_url", o.TokenURL}, {"oauth2.device_url", o.DeviceURL}} {
+		if u.v == "" {
+			continue
+		}
+		pu, err := url.Parse(u.v)
+		if err != nil || pu.Host == "" || (pu.Scheme != "https" && !(pu.Scheme == "http" && loopbackAddr(pu.Host))) {
+			add(u.key, "%q is not an https URL (http only on this machine)", u.v)
+		}
+	}
+	if c.UsesOAuth2() && strings.TrimSpace(o.ClientID) == "" {
+		add("oauth2.client_id", "missing: the application (client) ID of the app registration")
+	}
+	if c.UsesOAuth2() && o.Flow == oauth.FlowClientCredentials && o.ClientSecret == "" && o.ClientSecretFile == "" {
+		add("oauth2.client_secret_file", "missing: the client credentials flow needs the client secret, in a file or $%s", EnvOAuth2Secret)
+	}
+	if o.Flow == oauth.FlowDevice && o.TokenFile == "" {
+		add("oauth2.token_file", "missing: the device flow keeps its refresh token there")
+	}
 }
 
 // ValidateServe runs Validate plus the checks only the daemon (serve, check)

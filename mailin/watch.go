@@ -15,15 +15,22 @@ import (
 	"github.com/emersion/go-imap/v2/imapclient"
 
 	"github.com/klachtenbus/klachtenbus/cases"
+	"github.com/klachtenbus/klachtenbus/oauth"
 )
 
 // IMAP says where the complaint mailbox is and where handled mail goes.
 type IMAP struct {
-	Address    string
-	TLS        string // none | starttls | implicit
-	TLSConfig  *tls.Config
-	Username   string
-	Password   string
+	Address   string
+	TLS       string // none | starttls | implicit
+	TLSConfig *tls.Config
+	Username  string
+	Password  string
+	// Tokens, when set, logs in with OAuth2 (SASL XOAUTH2 or
+	// OAUTHBEARER) instead of the password.
+	Tokens Tokens
+	// Mechanisms are the OAuth2 SASL mechanisms to use, in order of
+	// preference; nil means oauth.Mechanisms.
+	Mechanisms []string
 	Mailbox    string // watched, e.g. INBOX
 	Processed  string // filed mail
 	Ignored    string // automatic mail
@@ -57,6 +64,7 @@ type Watcher struct {
 
 	mu          sync.Mutex
 	uidValidity uint32
+	mech        string // of the last OAuth2 login
 }
 
 // batch bounds a FETCH: at most this many messages or bytes at once.
@@ -91,7 +99,10 @@ func (w *Watcher) Run(ctx context.Context) error {
 		if time.Since(start) > 2*time.Minute {
 			backoff = time.Second
 		}
-		if se := (*StoreError)(nil); errors.As(err, &se) {
+		if kind := oauth.KindOf(err); kind != "" && kind != oauth.KindUnreachable {
+			w.log().Error("IMAP login with OAuth2 failed: a person must act; retrying meanwhile",
+				"problem", kind, "err", err, "retry_in", backoff)
+		} else if se := (*StoreError)(nil); errors.As(err, &se) {
 			w.log().Error("the store failed: taking no mail until it works again; the message stays in the mailbox",
 				"uid", se.UID, "err", se.Err, "retry_in", backoff)
 		} else {
@@ -189,7 +200,12 @@ func (w *Watcher) dial(ctx context.Context, notify chan struct{}) (*conn, error)
 		cn.c.Close()
 		return nil, fmt.Errorf("greeting: %w", err)
 	}
-	if err := cn.do(cn.c.Login(w.IMAP.Username, w.IMAP.Password).Wait); err != nil {
+	if w.IMAP.Tokens != nil {
+		if err := w.authenticate(ctx, cn); err != nil {
+			cn.c.Close()
+			return nil, fmt.Errorf("login as %s with OAuth2: %w", w.IMAP.Username, err)
+		}
+	} else if err := cn.do(cn.c.Login(w.IMAP.Username, w.IMAP.Password).Wait); err != nil {
 		cn.c.Close()
 		return nil, fmt.Errorf("login as %s: %w", w.IMAP.Username, err)
 	}

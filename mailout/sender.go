@@ -21,6 +21,7 @@ import (
 	"github.com/wneessen/go-mail/smtp"
 
 	"github.com/klachtenbus/klachtenbus/cases"
+	"github.com/klachtenbus/klachtenbus/oauth"
 )
 
 // SMTP says how to reach the submission server.
@@ -29,8 +30,14 @@ type SMTP struct {
 	TLS      string // none | starttls | implicit
 	Username string
 	Password string
-	HELO     string
-	Timeout  time.Duration
+	// Tokens, when set, logs in with OAuth2 as Username instead of the
+	// password.
+	Tokens Tokens
+	// Mechanisms are the OAuth2 SASL mechanisms to use, in order of
+	// preference; nil means oauth.Mechanisms.
+	Mechanisms []string
+	HELO       string
+	Timeout    time.Duration
 }
 
 // Sender sends the outbox. Each of its sessions is used by one goroutine
@@ -74,6 +81,7 @@ type Sender struct {
 
 	once sync.Once
 	wake chan struct{}
+	mech atomic.Value // string: the SASL mechanism of the last OAuth2 login
 	// flushing lets one Flush run at a time: two would both take the
 	// same due mail and send it twice (the daemon's last Flush at a stop
 	// runs beside the one its Run may be in).
@@ -185,7 +193,9 @@ func (s *Sender) Flush(ctx context.Context) (int, error) {
 		if len(pool) == 0 {
 			c, err := s.dial(ctx)
 			if err != nil {
-				s.log().Warn("SMTP server unreachable", "addr", s.SMTP.Address, "err", err)
+				if !s.personMustAct(err) {
+					s.log().Warn("SMTP server unreachable", "addr", s.SMTP.Address, "err", err)
+				}
 				for _, m := range due {
 					if err := s.retry(ctx, m, err); err != nil {
 						return int(sent.Load()), err
@@ -247,6 +257,7 @@ func (s *Sender) sendOn(ctx context.Context, c **conn, m cases.OutMail) (bool, e
 	if *c == nil {
 		nc, err := s.dial(ctx)
 		if err != nil {
+			s.personMustAct(err)
 			return false, s.retry(ctx, m, err)
 		}
 		*c = nc
@@ -259,6 +270,19 @@ func (s *Sender) sendOn(ctx context.Context, c **conn, m cases.OutMail) (bool, e
 		*c = nil
 	}
 	return ok, err
+}
+
+// personMustAct logs, and reports, a failure to open a session that a
+// person must resolve: an OAuth2 login that failed even with a renewed
+// token (revoked, consent withdrawn, secret expired, ...).
+func (s *Sender) personMustAct(err error) bool {
+	kind := oauth.KindOf(err)
+	if kind == "" || kind == oauth.KindUnreachable {
+		return false
+	}
+	s.log().Error("SMTP login with OAuth2 failed: a person must act; the mail stays queued",
+		"addr", s.SMTP.Address, "problem", kind, "err", err)
+	return true
 }
 
 // queue hands a batch of mail to the sending sessions, oldest first,
@@ -534,21 +558,31 @@ func (s *Sender) dial(ctx context.Context) (*conn, error) {
 	if s.SMTP.HELO != "" {
 		opts = append(opts, gomail.WithHELO(s.SMTP.HELO))
 	}
+	open := func(auth smtp.Auth) (*conn, error) {
+		o := opts
+		if auth != nil {
+			o = append(o[:len(o):len(o)], gomail.WithSMTPAuthCustom(auth))
+		}
+		c, err := gomail.NewClient(host, o...)
+		if err != nil {
+			return nil, err
+		}
+		dctx, cancel := context.WithTimeout(ctx, timeout)
+		defer cancel()
+		sc, err := c.DialToSMTPClientWithContext(dctx)
+		if err != nil {
+			return nil, err
+		}
+		return &conn{c: c, sc: sc, timeout: timeout}, nil
+	}
+	if s.SMTP.Tokens != nil {
+		return s.dialOAuth(ctx, open)
+	}
 	if s.SMTP.Username != "" {
 		opts = append(opts, gomail.WithSMTPAuth(gomail.SMTPAuthPlain),
 			gomail.WithUsername(s.SMTP.Username), gomail.WithPassword(s.SMTP.Password))
 	}
-	c, err := gomail.NewClient(host, opts...)
-	if err != nil {
-		return nil, err
-	}
-	dctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	sc, err := c.DialToSMTPClientWithContext(dctx)
-	if err != nil {
-		return nil, err
-	}
-	return &conn{c: c, sc: sc, timeout: timeout}, nil
+	return open(nil)
 }
 
 // Check connects to the SMTP server (and logs in, when configured): the

@@ -9,6 +9,7 @@ import (
 	"github.com/klachtenbus/klachtenbus/config"
 	"github.com/klachtenbus/klachtenbus/mailin"
 	"github.com/klachtenbus/klachtenbus/mailout"
+	"github.com/klachtenbus/klachtenbus/oauth"
 )
 
 // check validates the configuration, logs in to IMAP and SMTP and prints
@@ -30,21 +31,69 @@ func (m *Main) check(ctx context.Context, args []string) error {
 	}
 	cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
+	// One token source for both, as in the daemon.
+	src := oauthSource(c)
+	if src != nil {
+		set := src.Settings()
+		fmt.Fprintf(m.Stdout, "OAuth2: %s provider, token from the %s\n", set.Provider, set.Describe())
+		if _, err := src.Token(cctx); err != nil {
+			return fmt.Errorf("OAuth2: %w", err)
+		}
+		valid := "without an expiry"
+		if exp := src.Expiry(); !exp.IsZero() {
+			valid = "valid for " + time.Until(exp).Round(time.Second).String()
+		}
+		fmt.Fprintf(m.Stdout, "OAuth2: token obtained, %s\n", valid)
+	}
 	if c.WatchesIMAP() {
-		watcher := &mailin.Watcher{IMAP: imapSettings(c), Log: m.logger(c)}
+		watcher := &mailin.Watcher{IMAP: imapSettings(c, src), Log: m.logger(c)}
 		if err := watcher.Check(cctx); err != nil {
 			return fmt.Errorf("IMAP %s: %w", c.IMAP.Address, err)
 		}
-		fmt.Fprintf(m.Stdout, "IMAP %s: logged in as %s, mailbox %s selected\n", c.IMAP.Address, c.IMAP.Username, c.IMAP.Mailbox)
+		fmt.Fprintf(m.Stdout, "IMAP %s: logged in as %s%s, mailbox %s selected\n", c.IMAP.Address, c.IMAP.Username,
+			mechanism(c.IMAP.Auth, watcher.Mechanism()), c.IMAP.Mailbox)
 	} else {
 		fmt.Fprintf(m.Stdout, "IMAP: not watched; mail comes over LMTP (%s)\n", c.LMTP.Listen)
 	}
-	sender := &mailout.Sender{SMTP: smtpSettings(c)}
+	sender := &mailout.Sender{SMTP: smtpSettings(c, src)}
 	if err := sender.Check(cctx); err != nil {
 		return fmt.Errorf("SMTP %s: %w", c.SMTP.Address, err)
 	}
-	fmt.Fprintf(m.Stdout, "SMTP %s: connected\n", c.SMTP.Address)
+	if c.SMTP.Username != "" {
+		fmt.Fprintf(m.Stdout, "SMTP %s: logged in as %s%s\n", c.SMTP.Address, c.SMTP.Username, mechanism(c.SMTP.Auth, sender.Mechanism()))
+	} else {
+		fmt.Fprintf(m.Stdout, "SMTP %s: connected\n", c.SMTP.Address)
+	}
 	return nil
+}
+
+// mechanism names how a login went, for check's report.
+func mechanism(auth, mech string) string {
+	if auth != config.AuthOAuth2 {
+		return " with a password"
+	}
+	return " with OAuth2 (SASL " + mech + ")"
+}
+
+// login runs the OAuth2 device flow once and keeps the refresh token in
+// oauth2.token_file.
+func (m *Main) login(ctx context.Context, args []string) error {
+	fs, cfgFlag := m.flags("login")
+	if _, err := parse(fs, args); err != nil {
+		return err
+	}
+	c, err := loadConfig(*cfgFlag)
+	if err != nil {
+		return err
+	}
+	if !c.UsesOAuth2() {
+		return usagef("%s: neither imap.auth nor smtp.auth is \"oauth2\": there is nothing to log in to", c.File())
+	}
+	if c.OAuth2.Flow != oauth.FlowDevice {
+		return usagef("%s: oauth2.flow is %q: `klachtenbus login` is for flow = \"device\"; with client credentials the daemon gets its tokens itself (try `klachtenbus check`)", c.File(), c.OAuth2.Flow)
+	}
+	set := oauthSource(c).Settings()
+	return oauth.Login(ctx, set, m.Stdout)
 }
 
 // deadlines prints every deadline of the configured policy for a

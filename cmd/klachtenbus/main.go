@@ -7,6 +7,7 @@
 //	klachtenbus serve  [-config F]          the daemon
 //	klachtenbus dev    [-config F] [-demo] [-imap ADDR] [-smtp ADDR]  the daemon on an embedded mail server
 //	klachtenbus check  [-config F]          check the configuration and the mail accounts
+//	klachtenbus login  [-config F]          OAuth2 device flow: let a person grant access once
 //	klachtenbus cases  [-state S] [-json]   list cases
 //	klachtenbus case   ID [-json]           show one case file
 //	klachtenbus deadlines [-received T] [-complete T] [-decided T] [-closed T] [-json]
@@ -55,6 +56,7 @@ commands:
   dev        run the daemon on an embedded mail server on loopback (-demo: with sample complaints;
              -imap ADDR, -smtp ADDR: its ports)
   check      validate the configuration, log in to IMAP and SMTP, print the effective policy
+  login      OAuth2 (flow = "device"): sign in once in a browser; keeps the refresh token in oauth2.token_file
   cases      list cases (-state S, -json)
   case ID    show one case file with its timeline (-json)
   deadlines  every deadline of the configured policy for a complaint with the given dates (-json)
@@ -107,6 +109,8 @@ func (m *Main) Run(ctx context.Context, args []string) int {
 		err = m.serve(ctx, rest, true)
 	case "check":
 		err = m.check(ctx, rest)
+	case "login":
+		err = m.login(ctx, rest)
 	case "cases":
 		err = m.listCases(ctx, rest)
 	case "case":

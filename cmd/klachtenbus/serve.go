@@ -20,6 +20,7 @@ import (
 	"github.com/klachtenbus/klachtenbus/mailin"
 	"github.com/klachtenbus/klachtenbus/mailin/lmtp"
 	"github.com/klachtenbus/klachtenbus/mailout"
+	"github.com/klachtenbus/klachtenbus/oauth"
 )
 
 // grace is how long a stopping daemon waits for the work in hand.
@@ -40,6 +41,9 @@ type Daemon struct {
 	Dev     *devmail.Server // nil unless in dev mode
 
 	lmtpListener net.Listener // opened by listen
+	// Tokens is the one OAuth2 token source of the IMAP sessions and the
+	// sender; nil when neither logs in with OAuth2.
+	Tokens *oauth.Source
 }
 
 func (m *Main) serve(ctx context.Context, args []string, dev bool) error {
@@ -175,7 +179,7 @@ func (m *Main) newDaemon(ctx context.Context, c *config.Config, log *slog.Logger
 	}
 	if c.WatchesIMAP() {
 		d.Watcher = &mailin.Watcher{
-			IMAP:   imapSettings(c),
+			IMAP:   imapSettings(c, d.tokens()),
 			Intake: intake,
 			Log:    log.With("component", "imap"),
 			Hook:   crashHook("fetched", "processed", "moved"),
@@ -185,7 +189,7 @@ func (m *Main) newDaemon(ctx context.Context, c *config.Config, log *slog.Logger
 		d.LMTP = &lmtp.Server{
 			Intake:  intake,
 			MaxSize: c.IMAP.MaxMessageSize.Bytes(),
-			Domain:  smtpSettings(c).HELO,
+			Domain:  smtpSettings(c, nil).HELO,
 			Log:     log.With("component", "lmtp"),
 			Hook:    crashHook("received", "filed"),
 		}
@@ -208,9 +212,34 @@ func (d *Daemon) listen() error {
 	return nil
 }
 
-// imapSettings takes the watcher's settings from the configuration.
-func imapSettings(c *config.Config) mailin.IMAP {
-	return mailin.IMAP{
+// tokens returns the daemon's OAuth2 token source, made on first use.
+func (d *Daemon) tokens() *oauth.Source {
+	if d.Tokens == nil {
+		d.Tokens = oauthSource(d.Config)
+	}
+	return d.Tokens
+}
+
+// oauthSource makes the token source of a configuration; nil when
+// neither IMAP nor SMTP logs in with OAuth2.
+func oauthSource(c *config.Config) *oauth.Source {
+	if !c.UsesOAuth2() {
+		return nil
+	}
+	o := c.OAuth2
+	return oauth.NewSource(oauth.Settings{Provider: o.Provider, Flow: o.Flow, Tenant: o.Tenant,
+		ClientID: o.ClientID, ClientSecret: o.ClientSecret, TokenURL: o.TokenURL, DeviceURL: o.DeviceURL,
+		Scopes: o.Scopes, TokenFile: o.TokenFile})
+}
+
+// imapSettings takes the watcher's settings from the configuration; src
+// gives the tokens when imap.auth is oauth2.
+func imapSettings(c *config.Config, src *oauth.Source) mailin.IMAP {
+	var tokens mailin.Tokens
+	if c.IMAP.Auth == config.AuthOAuth2 && src != nil {
+		tokens = src
+	}
+	return mailin.IMAP{Tokens: tokens,
 		Address: c.IMAP.Address, TLS: c.IMAP.TLS, Username: c.IMAP.Username, Password: c.IMAP.Password,
 		Mailbox: c.IMAP.Mailbox, Processed: c.IMAP.Processed, Ignored: c.IMAP.Ignored, Quarantine: c.IMAP.Quarantine,
 		PollInterval: c.IMAP.PollInterval.Duration(), Watchdog: c.IMAP.Watchdog.Duration(),
@@ -218,13 +247,18 @@ func imapSettings(c *config.Config) mailin.IMAP {
 	}
 }
 
-// smtpSettings takes the sender's settings from the configuration.
-func smtpSettings(c *config.Config) mailout.SMTP {
+// smtpSettings takes the sender's settings from the configuration; src
+// gives the tokens when smtp.auth is oauth2.
+func smtpSettings(c *config.Config, src *oauth.Source) mailout.SMTP {
 	helo := c.SMTP.HeloName
 	if helo == "" {
 		helo = cases.Domain(c.Organisation.Mailbox)
 	}
-	return mailout.SMTP{Address: c.SMTP.Address, TLS: c.SMTP.TLS, Username: c.SMTP.Username,
+	var tokens mailout.Tokens
+	if c.SMTP.Auth == config.AuthOAuth2 && src != nil {
+		tokens = src
+	}
+	return mailout.SMTP{Tokens: tokens, Address: c.SMTP.Address, TLS: c.SMTP.TLS, Username: c.SMTP.Username,
 		Password: c.SMTP.Password, HELO: helo}
 }
 
@@ -286,7 +320,7 @@ func (d *Daemon) newSender(now func() time.Time) error {
 	d.Sender = &mailout.Sender{
 		Store:    d.Store,
 		Renderer: r,
-		SMTP:     smtpSettings(c),
+		SMTP:     smtpSettings(c, d.tokens()),
 		From:     cases.Address{Name: c.Organisation.Name, Email: c.Organisation.Mailbox},
 		Log:      d.Log.With("component", "mailout"),
 		Now:      now,

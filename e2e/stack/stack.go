@@ -23,6 +23,10 @@ type Stack struct {
 	// (host:port, for a test's klachtenbus to listen on); "" for a stack
 	// started before it had the route.
 	LMTP string
+	// OAuth is where Dovecot asks about OAuth2 tokens: an authorization
+	// server (e2e/oauthserver) a test starts listens there. Empty for a
+	// stack made before OAuth2 came.
+	OAuth string
 }
 
 // LMTPMailbox is a complaint address that Postfix delivers over LMTP to
@@ -46,6 +50,8 @@ func Read(dir string) (Stack, error) {
 			s.IMAP = v
 		case "MAILSTACK_LMTP":
 			s.LMTP = v
+		case "MAILSTACK_OAUTH":
+			s.OAuth = v
 		}
 	}
 	if s.SMTP == "" || s.IMAP == "" {
