@@ -133,18 +133,25 @@ func (e *Engine) caseDeadlines(d regulation.CaseDates) []regulation.Deadline {
 	return slices.DeleteFunc(e.Policy.Deadlines(d), func(d regulation.Deadline) bool { return d.Kind == regulation.DeadlineDeclineNotice })
 }
 
+// pendingKinds are the deadline kinds that start once the complaint is
+// complete.
+func (e *Engine) pendingKinds() []string {
+	var out []string
+	for _, r := range e.Policy.Rules {
+		if r.From == regulation.FromComplete {
+			out = append(out, r.Kind)
+		}
+	}
+	return out
+}
+
 // pendingUntilComplete leaves out of ds the deadlines that start once the
 // complaint is complete, while fields are missing, and names them.
 func (e *Engine) pendingUntilComplete(ds []regulation.Deadline, missing []string) ([]regulation.Deadline, []string) {
 	if len(missing) == 0 {
 		return ds, nil
 	}
-	var pending []string
-	for _, r := range e.Policy.Rules {
-		if r.From == regulation.FromComplete {
-			pending = append(pending, r.Kind)
-		}
-	}
+	pending := e.pendingKinds()
 	out := slices.DeleteFunc(slices.Clone(ds), func(d regulation.Deadline) bool { return slices.Contains(pending, d.Kind) })
 	return out, pending
 }

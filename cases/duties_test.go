@@ -306,3 +306,48 @@ func TestDFC_4_1_ComplaintByOtherChannelsRegistered(t *testing.T) {
 		t.Errorf("#registreer in a case: %+v", tr.Data.Commands)
 	}
 }
+
+// TestIKWD_3_2_13_ProseComplaints: "De klacht bevat tenminste de datum, de
+// tijd en de aard van de klacht en de naam van de aangeklaagde" (3.2),
+// and the decision term runs from a complete complaint (3.13). People
+// write that as a story: the elements are read from it, only what is
+// truly missing is asked for, and no decision date is kept that nobody
+// chases while the complaint is incomplete.
+func TestIKWD_3_2_13_ProseComplaints(t *testing.T) {
+	e, _ := engineFor(t, "ikworddeclarant")
+	story := "Geachte heer, mevrouw,\n\nOp 12 november om 14.30 uur heeft docent Pieters mij voor de hele klas uitgelachen toen ik een vraag stelde. " +
+		"Ik voelde me vernederd en durf nu niks meer te vragen in de les.\n\nMet vriendelijke groet,\nSanne de Wit"
+	res := ingest(t, e, complaint("sanne@example.test", "Klacht over de les", story))
+	d := getCase(t, e, res.CaseID)
+	if d.State != StateReceived || d.Fields[FieldAccused] != "docent Pieters" || d.Fields[FieldEventDate] == "" {
+		t.Fatalf("a whole story: state %s, fields %v", d.State, d.Fields)
+	}
+	if _, ok := deadline(d, regulation.DeadlineDecision); !ok {
+		t.Errorf("a complete story has no decision deadline")
+	}
+
+	// A story that names nobody: only the accused is asked for, and the
+	// decision date waits for it.
+	vague := "Hallo,\n\nOp 10 november werd ik bij de receptie heel onvriendelijk te woord gestaan door iemand van jullie. " +
+		"Ze zei dat ik niet moest zeuren en liep gewoon weg.\n\nGroeten, Piet"
+	res = ingest(t, e, complaint("piet@example.test", "Onvriendelijk", vague))
+	d = getCase(t, e, res.CaseID)
+	ack, _ := findMail(outbox(t, e), MailAck, "piet@example.test")
+	if d.State != StateIncomplete || len(ack.Data.Missing) != 1 || ack.Data.Missing[0] != FieldAccused {
+		t.Fatalf("a story without a name: state %s, missing %v", d.State, ack.Data.Missing)
+	}
+	if dl, ok := deadline(d, regulation.DeadlineDecision); ok {
+		t.Errorf("an incomplete complaint keeps a decision date nobody chases: %+v", dl)
+	}
+	// The answer names the person: complete, and the term starts now.
+	reply := complaint("piet@example.test", "Re: Onvriendelijk", "Het ging om mevrouw Jansen van de receptie, die was die middag aan het werk.")
+	reply.InReplyTo = []string{ack.MessageID}
+	ingest(t, e, reply)
+	d = getCase(t, e, res.CaseID)
+	if d.State != StateReceived || d.Fields[FieldAccused] != "mevrouw Jansen" {
+		t.Fatalf("after the answer: state %s, fields %v", d.State, d.Fields)
+	}
+	if _, ok := deadline(d, regulation.DeadlineDecision); !ok {
+		t.Errorf("no decision deadline once complete")
+	}
+}

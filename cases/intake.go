@@ -533,7 +533,14 @@ func (e *Engine) openCase(ctx context.Context, tx *Tx, in *Inbound) (Result, err
 	if err != nil {
 		return Result{}, err
 	}
+	// The form's labels first; what they leave empty, the story may tell
+	// (ikworddeclarant 3.2, schakel 6: people write stories).
 	fields := ParseFields(in.Text)
+	for k, v := range ReadProse(in.Text, local) {
+		if fields[k] == "" {
+			fields[k] = v
+		}
+	}
 	missing := e.missingFields(fields)
 	state := StateReceived
 	var complete any = now.Unix()
@@ -591,6 +598,11 @@ func (e *Engine) openCase(ctx context.Context, tx *Tx, in *Inbound) (Result, err
 		dates.Complete = now
 	}
 	for _, d := range e.caseDeadlines(dates) {
+		if dates.Complete.IsZero() && slices.Contains(e.pendingKinds(), d.Kind) {
+			// It starts once the complaint is complete (checkComplete):
+			// no date that nobody chases.
+			continue
+		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO deadlines (case_id, kind, due, article) VALUES (?, ?, ?, ?)`,
 			id, d.Kind, d.Due.Unix(), d.Article); err != nil {
 			return Result{}, fmt.Errorf("deadline %s: %w", d.Kind, err)
@@ -763,7 +775,13 @@ func (e *Engine) addToCase(ctx context.Context, tx *Tx, caseID string, in *Inbou
 			caseID, RoleOther, in.From.Name, in.From.Email, caseID, in.From.Email); err != nil {
 			return Result{}, fmt.Errorf("party: %w", err)
 		}
-		if err := mergeFields(ctx, tx, caseID, ParseFields(in.Text)); err != nil {
+		fields := ParseFields(in.Text)
+		for k, v := range ReadProse(in.Text, tx.Now.In(e.Org.Location)) {
+			if fields[k] == "" {
+				fields[k] = v
+			}
+		}
+		if err := mergeFields(ctx, tx, caseID, fields); err != nil {
 			return Result{}, err
 		}
 		if err := e.checkComplete(ctx, tx, caseID); err != nil {

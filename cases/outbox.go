@@ -512,13 +512,30 @@ func (d *MailData) bound() {
 		d.Commands[i].Line = cutText(d.Commands[i].Line)
 		d.Commands[i].Result = cutText(d.Commands[i].Result)
 	}
+	// The form's values come from the sender too (a description may be
+	// the whole story, which the mail quotes as its text anyway): a form
+	// shows the start of each.
+	if len(d.Fields) > 0 {
+		d.Fields = slices.Clone(d.Fields)
+		for i := range d.Fields {
+			d.Fields[i].Value = cutTo(d.Fields[i].Value, MaxFieldText)
+		}
+	}
+	for i := range d.Flags {
+		d.Flags[i].Why = cutText(d.Flags[i].Why)
+	}
 }
 
-func cutText(s string) string {
-	if len(s) <= MaxMailText {
+// MaxFieldText bounds each form value a mail shows.
+const MaxFieldText = 2000
+
+func cutText(s string) string { return cutTo(s, MaxMailText) }
+
+func cutTo(s string, max int) string {
+	if len(s) <= max {
 		return s
 	}
-	return strings.ToValidUTF8(s[:MaxMailText-len(cutMark)], "") + cutMark
+	return strings.ToValidUTF8(s[:max-len(cutMark)], "") + cutMark
 }
 
 // marshalData writes the stored form of d. HTML escaping is off: it would
