@@ -77,7 +77,7 @@ const (
 	EnvCommandSecret = "KLACHTENBUS_COMMAND_SECRET"
 	// EnvPreviousCommandSecret holds the previous command secret.
 	EnvPreviousCommandSecret = "KLACHTENBUS_PREVIOUS_COMMAND_SECRET"
-	EnvOAuth2Secret  = "KLACHTENBUS_OAUTH2_CLIENT_SECRET"
+	EnvOAuth2Secret          = "KLACHTENBUS_OAUTH2_CLIENT_SECRET"
 )
 
 // Allowed values of imap.auth and smtp.auth.
