@@ -186,19 +186,9 @@ func typedKeys(typ reflect.Type) []string {
 		}
 		for i := 0; i < t.NumField(); i++ {
 			f := t.Field(i)
-			if !f.IsExported() {
+			_, key, ok := tomlKey(f, prefix)
+			if !ok {
 				continue
-			}
-			name, _, _ := strings.Cut(f.Tag.Get("toml"), ",")
-			if name == "-" {
-				continue
-			}
-			if name == "" {
-				name = strings.ToLower(f.Name)
-			}
-			key := name
-			if prefix != "" {
-				key = prefix + "." + name
 			}
 			if f.Type == typ {
 				out = append(out, key)

@@ -29,19 +29,9 @@ var knownKeys = sync.OnceValue(func() keySet {
 	walk = func(t reflect.Type, prefix string) {
 		for i := 0; i < t.NumField(); i++ {
 			f := t.Field(i)
-			if !f.IsExported() {
+			name, key, ok := tomlKey(f, prefix)
+			if !ok {
 				continue
-			}
-			name, _, _ := strings.Cut(f.Tag.Get("toml"), ",")
-			if name == "-" {
-				continue
-			}
-			if name == "" {
-				name = strings.ToLower(f.Name)
-			}
-			key := name
-			if prefix != "" {
-				key = prefix + "." + name
 			}
 			ks.children[prefix] = append(ks.children[prefix], name)
 			ft := f.Type
@@ -61,6 +51,27 @@ var knownKeys = sync.OnceValue(func() keySet {
 	walk(reflect.TypeFor[Config](), "")
 	return ks
 })
+
+// tomlKey names a struct field as the TOML decoder does: its toml tag, or
+// its name in lower case; key is the dotted key under prefix. ok is false
+// for a field the decoder does not fill (unexported, or tagged "-").
+func tomlKey(f reflect.StructField, prefix string) (name, key string, ok bool) {
+	if !f.IsExported() {
+		return "", "", false
+	}
+	name, _, _ = strings.Cut(f.Tag.Get("toml"), ",")
+	if name == "-" {
+		return "", "", false
+	}
+	if name == "" {
+		name = strings.ToLower(f.Name)
+	}
+	key = name
+	if prefix != "" {
+		key = prefix + "." + name
+	}
+	return name, key, true
+}
 
 // suggestKey returns the known key an unknown one was probably meant to be
 // ("organisation.timzone" -> "organisation.timezone"): a key or table of
