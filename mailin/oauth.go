@@ -11,14 +11,8 @@ import (
 	"github.com/klachtenbus/klachtenbus/oauth"
 )
 
-// Tokens hands out OAuth2 access tokens (an *oauth.Source, shared by every
-// session and the sender).
-type Tokens interface {
-	// Token returns a token valid for a while yet.
-	Token(ctx context.Context) (string, error)
-	// Renew returns a new token after a server refused refused.
-	Renew(ctx context.Context, refused string) (string, error)
-}
+// Tokens hands out OAuth2 access tokens (an *oauth.Source).
+type Tokens = oauth.Tokens
 
 // authenticate logs in with an OAuth2 token, XOAUTH2 or OAUTHBEARER as
 // the server offers. A refused token is renewed once and tried again on

@@ -11,12 +11,8 @@ import (
 	"github.com/klachtenbus/klachtenbus/oauth"
 )
 
-// Tokens hands out OAuth2 access tokens (an *oauth.Source, shared with the
-// IMAP sessions).
-type Tokens interface {
-	Token(ctx context.Context) (string, error)
-	Renew(ctx context.Context, refused string) (string, error)
-}
+// Tokens hands out OAuth2 access tokens (an *oauth.Source).
+type Tokens = oauth.Tokens
 
 // oauthAuth is go-mail's SMTP AUTH with an OAuth2 token, XOAUTH2 or
 // OAUTHBEARER as the server offers (go-mail's own XOAUTH2 knows only the

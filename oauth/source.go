@@ -10,6 +10,15 @@ import (
 	"golang.org/x/oauth2/clientcredentials"
 )
 
+// Tokens hands out OAuth2 access tokens. A *Source is one, shared by
+// every IMAP session and the sender.
+type Tokens interface {
+	// Token returns a token valid for a while yet.
+	Token(ctx context.Context) (string, error)
+	// Renew returns a new token after a server refused refused.
+	Renew(ctx context.Context, refused string) (string, error)
+}
+
 // Source hands out access tokens, shared by every session that logs in.
 // It is safe for concurrent use.
 type Source struct {
