@@ -137,9 +137,9 @@ func nullString(s string) any {
 }
 
 // quarantineTx keeps a message that could not be processed, whole.
-func quarantineTx(ctx context.Context, tx *Tx, key, reason string, raw []byte) error {
-	if _, err := tx.ExecContext(ctx, `INSERT INTO quarantine (key, reason, raw, at) VALUES (?, ?, ?, ?)`,
-		key, reason, raw, tx.Now.Unix()); err != nil {
+func quarantineTx(ctx context.Context, tx *Tx, key, reason string, raw []byte, headerOnly bool) error {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO quarantine (key, reason, raw, at, header_only) VALUES (?, ?, ?, ?, ?)`,
+		key, reason, raw, tx.Now.Unix(), headerOnly); err != nil {
 		return fmt.Errorf("quarantine: %w", err)
 	}
 	return nil
@@ -149,6 +149,17 @@ func quarantineTx(ctx context.Context, tx *Tx, key, reason string, raw []byte) e
 // raw bytes, under the dedupe key given (the caller may know no better key
 // than a hash of the raw message).
 func (e *Engine) Quarantine(ctx context.Context, key string, raw []byte, reason string) (Result, error) {
+	return e.quarantine(ctx, key, raw, reason, false)
+}
+
+// QuarantineHeader is Quarantine for a message kept without its body (it
+// is larger than the daemon takes): header is its header section; the
+// whole message stays in the mailbox's quarantine folder.
+func (e *Engine) QuarantineHeader(ctx context.Context, key string, header []byte, reason string) (Result, error) {
+	return e.quarantine(ctx, key, header, reason, true)
+}
+
+func (e *Engine) quarantine(ctx context.Context, key string, raw []byte, reason string, headerOnly bool) (Result, error) {
 	var res Result
 	err := e.Store.Update(ctx, func(tx *Tx) error {
 		if r, ok, err := seenTx(ctx, tx, key); err != nil || ok {
@@ -156,7 +167,7 @@ func (e *Engine) Quarantine(ctx context.Context, key string, raw []byte, reason 
 			return err
 		}
 		res = Result{Disposition: Quarantined, Reason: reason}
-		if err := quarantineTx(ctx, tx, key, reason, raw); err != nil {
+		if err := quarantineTx(ctx, tx, key, reason, raw, headerOnly); err != nil {
 			return err
 		}
 		return recordInbound(ctx, tx, key, res)
@@ -183,7 +194,7 @@ func (e *Engine) Ingest(ctx context.Context, in *Inbound) (Result, error) {
 			res, err = e.ignore(ctx, tx, in)
 		case in.From.Email == "":
 			res = Result{Disposition: Quarantined, Reason: "no usable From address"}
-			err = quarantineTx(ctx, tx, key, res.Reason, in.Raw)
+			err = quarantineTx(ctx, tx, key, res.Reason, in.Raw, false)
 		default:
 			res, err = e.file(ctx, tx, in)
 		}

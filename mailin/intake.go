@@ -80,5 +80,5 @@ func (in *Intake) Oversized(ctx context.Context, header []byte, size, limit int6
 	}
 	reason := fmt.Sprintf("message of %d bytes exceeds the limit of %d bytes", size, limit)
 	in.log().Warn("oversized message quarantined", "size", size, "limit", limit)
-	return in.Engine.Quarantine(ctx, key, header, reason)
+	return in.Engine.QuarantineHeader(ctx, key, header, reason)
 }
