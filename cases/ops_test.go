@@ -13,7 +13,7 @@ func TestQuarantineRelease(t *testing.T) {
 	ctx := context.Background()
 	e, clk := newTestEngine(t)
 	in := complaint("", "klacht", completeForm)
-	if r, err := e.Ingest(ctx, in); err != nil || r.Disposition != Quarantined {
+	if r, err := e.Ingest(ctx, in); err != nil || r.Disposition != Quarantined || r.QuarantineID == 0 {
 		t.Fatalf("got %+v, %v", r, err)
 	}
 	// Seen again as it is, it stays quarantined: the dedupe holds.
