@@ -13,11 +13,15 @@ cd "$(dirname "$0")"
 
 need_apt=()
 command -v gcc >/dev/null 2>&1 || need_apt+=(gcc libc6-dev)
+# promtool lints the /metrics exposition (ops); systemd-analyze checks the
+# unit file (deploy/).
+command -v promtool >/dev/null 2>&1 || need_apt+=(prometheus)
+command -v systemd-analyze >/dev/null 2>&1 || need_apt+=(systemd)
 if [ ${#need_apt[@]} -gt 0 ]; then
 	echo "test.sh: installing ${need_apt[*]}"
 	sudo_cmd=""; [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
 	$sudo_cmd apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${need_apt[@]}"
+	DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${need_apt[@]}"
 fi
 export CGO_ENABLED=1
 
