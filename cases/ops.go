@@ -46,6 +46,13 @@ type Alert struct {
 
 // QueueAlert queues an alert mail to the operator.
 func (e *Engine) QueueAlert(ctx context.Context, to string, a Alert) error {
+	// Times as the operator reads them: in the organisation's zone.
+	if e.Org.Location != nil {
+		a.Since = a.Since.In(e.Org.Location)
+		if !a.Until.IsZero() {
+			a.Until = a.Until.In(e.Org.Location)
+		}
+	}
 	return e.Store.Update(ctx, func(tx *Tx) error {
 		_, err := e.queueMail(ctx, tx, "", MailAlert, to, "", nil, MailData{Role: RecipientStaff, Alert: &a})
 		return err

@@ -235,6 +235,7 @@ var mailKindLabels = map[string]map[string]string{
 		cases.MailDigest:        "overzicht van de klachten",
 		cases.MailUndeliverable: "melding van een onbestelbaar bericht",
 		cases.MailHeld:          "melding van vastgehouden klachten",
+		cases.MailAlert:         "melding aan de beheerder",
 	},
 	"en": {
 		cases.MailAck:           "acknowledgement of receipt",
@@ -258,6 +259,7 @@ var mailKindLabels = map[string]map[string]string{
 		cases.MailDigest:        "complaints overview",
 		cases.MailUndeliverable: "notice of an undeliverable mail",
 		cases.MailHeld:          "notice of held complaints",
+		cases.MailAlert:         "alert to the operator",
 	},
 }
 
