@@ -91,7 +91,7 @@ func (a *Alerter) Check(ctx context.Context) Report {
 	}
 	a.track(ctx, cases.ProblemIMAP, s.Stalled, since, detail, now)
 
-	out := !rep.OutboxOldest.IsZero() && now.Sub(rep.OutboxOldest) > h.StalledAfter
+	out := !rep.OutboxOldest.IsZero() && now.Sub(rep.OutboxOldest) > h.stalledAfter()
 	a.track(ctx, cases.ProblemOutbox, out, rep.OutboxOldest,
 		fmt.Sprintf("%d mail(s) wait in the outbox, the oldest since %s", rep.OutboxWaiting, rep.OutboxOldest.UTC().Format(time.RFC3339)), now)
 

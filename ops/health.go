@@ -72,6 +72,20 @@ func (h *Health) log() *slog.Logger {
 	return h.Log
 }
 
+// SetStalledAfter changes StalledAfter (a reload).
+func (h *Health) SetStalledAfter(d time.Duration) {
+	h.mu.Lock()
+	h.StalledAfter = d
+	h.mu.Unlock()
+}
+
+// stalledAfter reads StalledAfter.
+func (h *Health) stalledAfter() time.Duration {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.StalledAfter
+}
+
 // Watching reports that a session watches the mailbox (mailin.Monitor).
 func (h *Health) Watching(idle bool) {
 	h.mu.Lock()

@@ -44,7 +44,7 @@ func MakeReport(ctx context.Context, h *Health, snap Snapshotter) Report {
 		} else {
 			r.LastMail, r.OutboxWaiting, r.OutboxOldest, r.Quarantined, r.Overdue =
 				o.LastMail, o.OutboxWaiting, o.OutboxOldest, o.Quarantined, o.Overdue()
-			if !o.OutboxOldest.IsZero() && s.At.Sub(o.OutboxOldest) > h.StalledAfter {
+			if !o.OutboxOldest.IsZero() && s.At.Sub(o.OutboxOldest) > h.stalledAfter() {
 				r.Stalled = true
 			}
 		}

@@ -225,6 +225,7 @@ func (m *Main) signals() (<-chan os.Signal, func()) {
 		return m.Signals, func() {}
 	}
 	ch := make(chan os.Signal, 2)
-	signal.Notify(ch, syscall.SIGINT, syscall.SIGTERM)
+	// SIGHUP reloads the configuration (run tells it from a stop).
+	signal.Notify(ch, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
 	return ch, func() { signal.Stop(ch) }
 }

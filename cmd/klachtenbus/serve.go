@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -18,6 +19,7 @@ import (
 	"github.com/klachtenbus/klachtenbus/devmail"
 	"github.com/klachtenbus/klachtenbus/mailin"
 	"github.com/klachtenbus/klachtenbus/mailout"
+	"github.com/klachtenbus/klachtenbus/ops"
 )
 
 // grace is how long a stopping daemon waits for the work in hand.
@@ -34,6 +36,38 @@ type Daemon struct {
 	Sender  *mailout.Sender
 	Watcher *mailin.Watcher
 	Dev     *devmail.Server // nil unless in dev mode
+
+	// Operations (SPEC 2b): the health state, metrics, alerts and the
+	// operator's endpoint (nil when [http] listen is not set).
+	Health  *ops.Health
+	Metrics *ops.Metrics
+	Alerter *ops.Alerter
+	HTTP    *ops.Server
+	// ConfigPath is the file a reload (SIGHUP) reads; "" for the dev
+	// defaults.
+	ConfigPath string
+
+	// The configuration and engine now running: a reload replaces them.
+	// Config and Engine stay those of the start.
+	cfg              atomic.Pointer[config.Config]
+	eng              atomic.Pointer[cases.Engine]
+	restartScheduler func(*config.Config) error
+}
+
+// config is the configuration now running.
+func (d *Daemon) config() *config.Config {
+	if c := d.cfg.Load(); c != nil {
+		return c
+	}
+	return d.Config
+}
+
+// engine is the case engine of the configuration now running.
+func (d *Daemon) engine() *cases.Engine {
+	if e := d.eng.Load(); e != nil {
+		return e
+	}
+	return d.Engine
 }
 
 func (m *Main) serve(ctx context.Context, args []string, dev bool) error {
@@ -56,10 +90,15 @@ func (m *Main) serve(ctx context.Context, args []string, dev bool) error {
 	}
 	var c *config.Config
 	var err error
+	var path string
 	if dev {
 		c, err = loadDevConfig(*cfgFlag, *imapAddr, *smtpAddr)
+		if _, serr := os.Stat(config.ConfigPath(*cfgFlag)); serr == nil {
+			path = config.ConfigPath(*cfgFlag)
+		}
 	} else {
 		c, _, err = loadServeConfig(*cfgFlag)
+		path = config.ConfigPath(*cfgFlag)
 	}
 	if err != nil {
 		return err
@@ -70,6 +109,7 @@ func (m *Main) serve(ctx context.Context, args []string, dev bool) error {
 		return err
 	}
 	defer d.Close()
+	d.ConfigPath = path
 	// One daemon per store: two would send every mail twice.
 	release, free, err := lockStore(c.Store.Path)
 	if err != nil {
@@ -79,6 +119,9 @@ func (m *Main) serve(ctx context.Context, args []string, dev bool) error {
 		return fmt.Errorf("another klachtenbus daemon runs on the store %s", c.Store.Path)
 	}
 	defer release()
+	if err := d.startHTTP(dev); err != nil {
+		return err
+	}
 	if dev {
 		m.devBanner(d)
 		if *demo {
@@ -157,10 +200,11 @@ func (m *Main) newDaemon(ctx context.Context, c *config.Config, log *slog.Logger
 	}
 	d.Sender.Hook = crashHook("handed", "sent")
 	intake := &mailin.Intake{
-		Engine: d.Engine,
+		Engine:  d.Engine,
+		Current: d.engine,
 		Us: mailin.Us{Mailbox: c.Organisation.Mailbox, MessageIDDomain: cases.Domain(c.Organisation.Mailbox),
 			TrustedAuthServIDs: c.Security.TrustedAuthservIDs, AuthresHops: c.Security.AuthresHops,
-			DKIMFor: d.Engine.IsStaff},
+			DKIMFor: func(addr string) bool { return d.engine().IsStaff(addr) }},
 		Log:   log.With("component", "mailin"),
 		Filed: func(cases.Result) { d.Sender.Wake() },
 	}
@@ -170,6 +214,7 @@ func (m *Main) newDaemon(ctx context.Context, c *config.Config, log *slog.Logger
 		Log:    log.With("component", "imap"),
 		Hook:   crashHook("fetched", "processed", "moved"),
 	}
+	d.setupOps(m.Now)
 	return d, nil
 }
 
@@ -214,15 +259,21 @@ func (d *Daemon) open(ctx context.Context, now func() time.Time) error {
 		st.Now = now
 	}
 	d.Store = st
+	d.Engine = d.newEngine(c, policy)
+	return nil
+}
+
+// newEngine builds the case engine of a configuration on the daemon's
+// store.
+func (d *Daemon) newEngine(c *config.Config, policy *regulation.Policy) *cases.Engine {
 	var staff []cases.Staff
 	for _, s := range c.Staff {
 		staff = append(staff, cases.Staff{Email: s.Email, Name: s.Name, Roles: s.Roles})
 	}
 	prevSecret, prevUntil, _ := c.PreviousSecret()
-	d.Engine = &cases.Engine{
+	return &cases.Engine{
 		PreviousSecret:  prevSecret,
 		PreviousUntil:   prevUntil,
-		Store:           st,
 		Policy:          policy,
 		Org:             cases.Org{Name: c.Organisation.Name, Mailbox: c.Organisation.Mailbox, Language: c.Organisation.Language, Location: c.Location()},
 		Staff:           staff,
@@ -232,8 +283,8 @@ func (d *Daemon) open(ctx context.Context, now func() time.Time) error {
 		AutoReplyLimit:  c.Security.AutoReplyLimit,
 		OverdueAfter:    c.Schedule.OverdueAfter,
 		Log:             d.Log.With("component", "cases"),
+		Store:           d.Store,
 	}
-	return nil
 }
 
 // newSender makes the outbox sender of the daemon's store, with every
@@ -261,7 +312,9 @@ func (d *Daemon) newSender(now func() time.Time) error {
 		Connections: c.SMTP.Connections,
 		// A mail that cannot be delivered is recorded on its case and
 		// told to the case's staff at once.
-		Failed:  d.Engine.Undeliverable,
+		Failed: func(ctx context.Context, m cases.OutMail, reason string) error {
+			return d.engine().Undeliverable(ctx, m, reason)
+		},
 		SentLog: sentLog,
 	}
 	return nil
@@ -294,6 +347,10 @@ func (d *Daemon) Close() {
 		d.Dev.Close()
 		d.Dev = nil
 	}
+	if d.HTTP != nil {
+		d.HTTP.Close()
+		d.HTTP = nil
+	}
 }
 
 // run runs the intake and the sender until a stop request. The stop is in
@@ -307,7 +364,7 @@ func (d *Daemon) run(ctx context.Context, sigs <-chan os.Signal) error {
 	defer stopSend()
 
 	var wg sync.WaitGroup
-	wg.Add(2)
+	wg.Add(3)
 	intakeDone := make(chan struct{})
 	go func() {
 		defer wg.Done()
@@ -318,24 +375,56 @@ func (d *Daemon) run(ctx context.Context, sigs <-chan os.Signal) error {
 		defer wg.Done()
 		d.Sender.Run(sendCtx)
 	}()
-	stopScheduler, err := d.startScheduler(sendCtx)
+	go func() {
+		defer wg.Done()
+		d.runOps(sendCtx)
+	}()
+	stopScheduler, err := d.startScheduler(sendCtx, d.Config)
 	if err != nil {
 		stopIntake()
 		stopSend()
 		wg.Wait()
 		return err
 	}
+	var schedMu sync.Mutex
+	d.restartScheduler = func(c *config.Config) error {
+		schedMu.Lock()
+		defer schedMu.Unlock()
+		stop, err := d.startScheduler(sendCtx, c)
+		if err != nil {
+			return err // the running schedule stays
+		}
+		stopScheduler()
+		stopScheduler = stop
+		return nil
+	}
 	d.Log.Info("klachtenbus started", "mailbox", d.Config.Organisation.Mailbox, "preset", d.Config.Policy.Preset,
 		"store", d.Config.Store.Path)
-
-	select {
-	case sig := <-sigs:
-		d.Log.Info("stopping: finishing the message in hand", "signal", sig.String())
-	case <-ctx.Done():
-		d.Log.Info("stopping")
+	if err := sdNotify("READY=1\nSTATUS=watching " + d.Config.Organisation.Mailbox); err != nil {
+		d.Log.Warn("systemd notification", "err", err)
 	}
+
+wait:
+	for {
+		select {
+		case sig := <-sigs:
+			if sig == syscall.SIGHUP {
+				sdNotify("RELOADING=1")
+				d.reload(ctx)
+				sdNotify("READY=1")
+				continue
+			}
+			d.Log.Info("stopping: finishing the message in hand", "signal", sig.String())
+		case <-ctx.Done():
+			d.Log.Info("stopping")
+		}
+		break wait
+	}
+	sdNotify("STOPPING=1")
 	stopIntake()
+	schedMu.Lock()
 	stopScheduler()
+	schedMu.Unlock()
 	deadline := time.NewTimer(grace)
 	defer deadline.Stop()
 	select {
