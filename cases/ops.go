@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"os"
 	"time"
 )
 
@@ -279,4 +280,14 @@ func (s *Store) LastQuarantined(ctx context.Context) (int64, error) {
 	var id sql.NullInt64
 	err := s.db.QueryRowContext(ctx, `SELECT MAX(id) FROM quarantine`).Scan(&id)
 	return id.Int64, err
+}
+
+// Backup writes a consistent copy of the store to a new file while it is
+// in use (VACUUM INTO: one read transaction, so the copy is the store as
+// at one moment, and compact). The copy is readable by its owner only.
+func (s *Store) Backup(ctx context.Context, path string) error {
+	if _, err := s.db.ExecContext(ctx, `VACUUM INTO ?`, path); err != nil {
+		return fmt.Errorf("backup to %s: %w", path, err)
+	}
+	return os.Chmod(path, 0o600)
 }

@@ -199,23 +199,30 @@ func (m *Main) newDaemon(ctx context.Context, c *config.Config, log *slog.Logger
 		return nil, err
 	}
 	d.Sender.Hook = crashHook("handed", "sent")
+	d.newWatcher()
+	d.Watcher.Hook = crashHook("fetched", "processed", "moved")
+	d.setupOps(m.Now)
+	return d, nil
+}
+
+// newWatcher makes the intake and the watcher of the mailbox (the
+// engine and the sender first).
+func (d *Daemon) newWatcher() {
+	c := d.Config
 	intake := &mailin.Intake{
 		Engine:  d.Engine,
 		Current: d.engine,
 		Us: mailin.Us{Mailbox: c.Organisation.Mailbox, MessageIDDomain: cases.Domain(c.Organisation.Mailbox),
 			TrustedAuthServIDs: c.Security.TrustedAuthservIDs, AuthresHops: c.Security.AuthresHops,
 			DKIMFor: func(addr string) bool { return d.engine().IsStaff(addr) }},
-		Log:   log.With("component", "mailin"),
+		Log:   d.Log.With("component", "mailin"),
 		Filed: func(cases.Result) { d.Sender.Wake() },
 	}
 	d.Watcher = &mailin.Watcher{
 		IMAP:   imapSettings(c),
 		Intake: intake,
-		Log:    log.With("component", "imap"),
-		Hook:   crashHook("fetched", "processed", "moved"),
+		Log:    d.Log.With("component", "imap"),
 	}
-	d.setupOps(m.Now)
-	return d, nil
 }
 
 // imapSettings takes the watcher's settings from the configuration.
