@@ -27,7 +27,11 @@ type Health struct {
 	// StalledAfter is how old the last successful poll may be before
 	// intake counts as stalled.
 	StalledAfter time.Duration
-	Log          *slog.Logger
+	// PollEvery is the watcher's poll interval: a pass over the mailbox
+	// or an IDLE renewal comes at least this often, so the last one counts
+	// as stale only after the longer of StalledAfter and two of these.
+	PollEvery time.Duration
+	Log       *slog.Logger
 	// Metrics, if set, counts what is reported.
 	Metrics *Metrics
 
@@ -274,7 +278,7 @@ func (h *Health) State() State {
 	if lastGood.IsZero() {
 		lastGood = h.started
 	}
-	stale := now.Sub(lastGood) > h.StalledAfter
+	stale := now.Sub(lastGood) > max(h.StalledAfter, 2*h.PollEvery)
 	s.Stalled = stale || h.loginFailing
 	imapc := Check{Name: CheckIMAP, OK: h.watching && !stale}
 	switch {

@@ -144,6 +144,22 @@ func TestIntakeStalledAlertsOnceAndRecovers(t *testing.T) {
 	}
 }
 
+// TestStallCountsPollInterval: with a poll interval longer than half
+// stalled_after, a poll is stale only after two intervals.
+func TestStallCountsPollInterval(t *testing.T) {
+	f := newFixture(t)
+	f.h.PollEvery = 8 * time.Minute
+	f.h.Watching(true)
+	f.clk.Advance(15 * time.Minute)
+	if s := f.h.State(); s.Stalled || !s.Ready() {
+		t.Errorf("stalled within two poll intervals: %+v", s)
+	}
+	f.clk.Advance(2 * time.Minute)
+	if s := f.h.State(); !s.Stalled || s.Ready() {
+		t.Errorf("not stalled after two poll intervals: %+v", s)
+	}
+}
+
 // TestLoginFailureAlertsAtOnce: a refused login is a problem at once,
 // and the alert names the account.
 func TestLoginFailureAlertsAtOnce(t *testing.T) {

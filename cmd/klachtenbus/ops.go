@@ -26,6 +26,7 @@ func (d *Daemon) setupOps(now func() time.Time) {
 	c := d.Config
 	d.Metrics = ops.NewMetrics()
 	d.Health = ops.NewHealth(now, c.Operator.StalledAfter.Duration(), d.Log.With("component", "ops"), d.Metrics)
+	d.Health.PollEvery = c.IMAP.PollInterval.Duration()
 	d.Metrics.Watch(d.Health, d.Store.OpsSnapshot)
 	d.Watcher.Monitor = d.Health
 	d.Sender.Monitor = d.Health
