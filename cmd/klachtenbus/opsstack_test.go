@@ -2,12 +2,16 @@ package main
 
 import (
 	"fmt"
+	"os"
 	"os/exec"
 	"regexp"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
+
+	"github.com/klachtenbus/klachtenbus/e2e/stack"
 )
 
 // The operations tests run `klachtenbus serve` against the private
@@ -143,6 +147,85 @@ func TestAlertSMTPDown(t *testing.T) {
 	got := subjects(t, st.imap, operator)
 	if len(got) != 2 || !strings.Contains(got[0], "uitgaande post blijft liggen") || !strings.Contains(got[1], "Opgelost") {
 		t.Errorf("the operator got %q", got)
+	}
+	d.stop(t)
+}
+
+// TestAlertQuarantineAndRelease: a complaint larger than
+// max_message_size arrives through Postfix and is quarantined; the
+// operator gets an alert saying how to release it; once max_message_size
+// is raised, `quarantine release` files it once from Dovecot's
+// quarantine folder and the complainant gets the acknowledgement.
+func TestAlertQuarantineAndRelease(t *testing.T) {
+	st := privateStack(t)
+	acc := newAccounts(t)
+	cfg, _, operator := opsConfig(t, st, acc, "")
+	setConfig(t, cfg, `watchdog = "3s"`, "watchdog = \"3s\"\nmax_message_size = \"8KB\"")
+	d := startServe(t, cfg)
+	raw := mailTo(acc.person("jan"), acc.complaints, "Klacht big", acc.prefix+"big@example.test",
+		complaintBody+strings.Repeat("Een lang verhaal over wat er gebeurde. ", 400))
+	sub := &stack.Submitter{Addr: st.smtp}
+	defer sub.Close()
+	if err := sub.Send(acc.person("jan"), []string{acc.complaints}, raw); err != nil {
+		t.Fatal(err)
+	}
+	alert := waitSubject(t, st, operator, "in quarantaine")
+	if !strings.Contains(string(alert), "klachtenbus quarantine release 1") {
+		t.Errorf("the alert does not say how to release it:\n%s", alert)
+	}
+	if n := folderSize(t, st.imap, acc.complaints, "Quarantaine"); n != 1 {
+		t.Fatalf("Quarantaine holds %d", n)
+	}
+	setConfig(t, cfg, `max_message_size = "8KB"`, `max_message_size = "1MB"`)
+	code, out, errOut := runMain(t, "quarantine", "release", "1", "-config", cfg)
+	if code != 0 || !strings.Contains(out, "case K-") {
+		t.Fatalf("release: exit %d\n%s%s", code, out, errOut)
+	}
+	acked(t, st, acc, "jan", "big", 30*time.Second)
+	if code, _, errOut := runMain(t, "quarantine", "release", "1", "-config", cfg); code != 1 || !strings.Contains(errOut, "released before") {
+		t.Errorf("second release: exit %d %s", code, errOut)
+	}
+	if n := folderSize(t, st.imap, acc.complaints, "Verwerkt"); n != 1 {
+		t.Errorf("Verwerkt holds %d, want the released complaint", n)
+	}
+	if hs := mailboxHeaders(t, st.imap, acc.person("jan"), "INBOX"); len(hs) != 1 {
+		t.Errorf("the complainant got %d mails, want one acknowledgement", len(hs))
+	}
+	d.stop(t)
+}
+
+// TestReloadAddsStaffMember sends SIGHUP to the daemon on the real
+// servers: a file with an error changes nothing; a file with a new
+// handler makes the next announcement reach them, and the IMAP sessions
+// stay.
+func TestReloadAddsStaffMember(t *testing.T) {
+	st := privateStack(t)
+	acc := newAccounts(t)
+	cfg := writeStackConfig(t, t.TempDir(), st, acc, "")
+	d := startServe(t, cfg)
+	watching := strings.Count(d.logs.String(), "watching mailbox")
+	nieuw := acc.person("nieuw")
+	good := fmt.Sprintf("\n[[staff]]\nemail = %q\nname = \"N. Ieuw\"\nroles = [\"handler\"]\n", nieuw)
+
+	b, _ := os.ReadFile(cfg)
+	os.WriteFile(cfg, append(append([]byte{}, b...), []byte(strings.Replace(good, `"handler"`, `"hendler"`, 1))...), 0o600)
+	d.cmd.Process.Signal(syscall.SIGHUP)
+	eventually(t, "the refusal", 10*time.Second, func() bool { return strings.Contains(d.logs.String(), "reload refused") })
+	complain(t, st, acc, "jan", "k1")
+	acked(t, st, acc, "jan", "k1", 20*time.Second)
+	waitSubject(t, st, acc.handler, "Nieuwe klacht")
+	if hs := mailboxHeaders(t, st.imap, nieuw, "INBOX"); len(hs) != 0 {
+		t.Errorf("the refused file's staff member got mail")
+	}
+
+	os.WriteFile(cfg, append(append([]byte{}, b...), []byte(good)...), 0o600)
+	d.cmd.Process.Signal(syscall.SIGHUP)
+	eventually(t, "the reload", 10*time.Second, func() bool { return strings.Contains(d.logs.String(), "configuration reloaded") })
+	complain(t, st, acc, "piet", "k2")
+	acked(t, st, acc, "piet", "k2", 20*time.Second)
+	waitSubject(t, st, nieuw, "Nieuwe klacht")
+	if n := strings.Count(d.logs.String(), "watching mailbox"); n != watching {
+		t.Errorf("the reloads dropped the IMAP session: %d → %d", watching, n)
 	}
 	d.stop(t)
 }
