@@ -394,9 +394,13 @@ func (d *Daemon) run(ctx context.Context, sigs <-chan os.Signal) error {
 		return err
 	}
 	var schedMu sync.Mutex
+	schedStopped := false
 	d.restartScheduler = func(c *config.Config) error {
 		schedMu.Lock()
 		defer schedMu.Unlock()
+		if schedStopped {
+			return nil // stopping: no new schedule
+		}
 		stop, err := d.startScheduler(sendCtx, c)
 		if err != nil {
 			return err // the running schedule stays
@@ -411,25 +415,38 @@ func (d *Daemon) run(ctx context.Context, sigs <-chan os.Signal) error {
 		d.Log.Warn("systemd notification", "err", err)
 	}
 
-wait:
-	for {
-		select {
-		case sig := <-sigs:
-			if sig == syscall.SIGHUP {
+	// SIGHUP reloads, at any time; every other signal asks to stop.
+	stops := make(chan os.Signal, 2)
+	go func() {
+		for {
+			select {
+			case sig := <-sigs:
+				if sig != syscall.SIGHUP {
+					select {
+					case stops <- sig:
+					default: // two are waiting: the second exits at once
+					}
+					continue
+				}
 				sdNotify("RELOADING=1")
 				d.reload(ctx)
 				sdNotify("READY=1")
-				continue
+			case <-sendCtx.Done():
+				return
 			}
-			d.Log.Info("stopping: finishing the message in hand", "signal", sig.String())
-		case <-ctx.Done():
-			d.Log.Info("stopping")
 		}
-		break wait
+	}()
+
+	select {
+	case sig := <-stops:
+		d.Log.Info("stopping: finishing the message in hand", "signal", sig.String())
+	case <-ctx.Done():
+		d.Log.Info("stopping")
 	}
 	sdNotify("STOPPING=1")
 	stopIntake()
 	schedMu.Lock()
+	schedStopped = true
 	stopScheduler()
 	schedMu.Unlock()
 	deadline := time.NewTimer(grace)
@@ -437,7 +454,7 @@ wait:
 	select {
 	case <-intakeDone:
 	case <-deadline.C:
-	case <-sigs:
+	case <-stops:
 		d.Log.Warn("second stop request: exiting at once")
 		os.Exit(exitFailure)
 	}
@@ -453,7 +470,7 @@ wait:
 	case <-done:
 	case <-deadline.C:
 		d.Log.Warn("stopped with work still running")
-	case <-sigs:
+	case <-stops:
 		os.Exit(exitFailure)
 	}
 	d.Log.Info("klachtenbus stopped")
