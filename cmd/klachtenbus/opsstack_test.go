@@ -229,3 +229,37 @@ func TestReloadAddsStaffMember(t *testing.T) {
 	}
 	d.stop(t)
 }
+
+// TestAlertStoreFull fills the store's "disk" under the daemon (a file
+// size limit on its process): /readyz fails on the store check, the
+// alert cannot be queued in the failing store and waits, and once there
+// is room again the operator gets the alert and its end.
+func TestAlertStoreFull(t *testing.T) {
+	needRoot(t)
+	st := privateStack(t)
+	acc := newAccounts(t)
+	cfg, url, operator := opsConfig(t, st, acc, "")
+	d := startServe(t, cfg)
+	complain(t, st, acc, "first", "k1")
+	acked(t, st, acc, "first", "k1", 20*time.Second)
+	pid := strconv.Itoa(d.cmd.Process.Pid)
+	if out, err := exec.Command("prlimit", "--pid", pid, "--fsize=4096:unlimited").CombinedOutput(); err != nil {
+		t.Fatalf("prlimit: %v\n%s", err, out)
+	}
+	eventually(t, "/readyz 503 naming the store", 20*time.Second, func() bool {
+		code, body := httpGet(t, url+"/readyz")
+		return code == 503 && strings.Contains(body, `"name": "store"`)
+	})
+	eventually(t, "the alerter's attempt to queue", 20*time.Second, func() bool {
+		return strings.Contains(d.logs.String(), "cannot queue the mail to the operator")
+	})
+	if out, err := exec.Command("prlimit", "--pid", pid, "--fsize=unlimited:unlimited").CombinedOutput(); err != nil {
+		t.Fatalf("prlimit: %v\n%s", err, out)
+	}
+	eventually(t, "the alert and its end", 40*time.Second, func() bool { return len(subjects(t, st.imap, operator)) >= 2 })
+	got := subjects(t, st.imap, operator)
+	if len(got) != 2 || !strings.Contains(got[0], "de opslag faalt") || !strings.Contains(got[1], "Opgelost") {
+		t.Errorf("the operator got %q", got)
+	}
+	d.stop(t)
+}
