@@ -54,10 +54,10 @@ func NewMetrics() *Metrics {
 	counter := func(name, help string) prometheus.Counter {
 		return prometheus.NewCounter(prometheus.CounterOpts{Namespace: ns, Name: name, Help: help})
 	}
-	m.fetched = counter("messages_fetched_total", "Messages fetched from the complaint mailbox.")
+	m.fetched = counter("messages_fetched_total", "Messages fetched from the complaint mailbox (a message held back is fetched again at each look).")
 	m.filed = counter("messages_filed_total", "Messages filed: a case opened or joined.")
 	m.ignored = counter("messages_ignored_total", "Automatic mail ignored (auto-replies, bounces, loops).")
-	m.held = counter("messages_held_total", "Messages held because their sender reached the intake cap per hour.")
+	m.held = counter("messages_held_total", "Times a message was held back because its sender reached the intake cap per hour (counted at each look).")
 	m.quarantined = prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Name: "messages_quarantined_total",
 		Help: "Messages quarantined, by reason class (parse, oversized, no_from, internal, other)."}, []string{"reason"})
 	m.attempts = counter("smtp_attempts_total", "Attempts to hand a mail to the SMTP server.")
