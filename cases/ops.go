@@ -35,8 +35,14 @@ type Alert struct {
 	Resolved bool      `json:"resolved,omitempty"` // the problem ended (at Until)
 	Since    time.Time `json:"since"`              // when it started
 	Until    time.Time `json:"until,omitzero"`     // when it ended
-	// Detail is what was seen, as the log says it (an error; English).
+	// Detail is the error seen (a server's answer, a system error), as
+	// it came; empty when there is none (a stall without an error).
 	Detail string `json:"detail,omitempty"`
+	// LoginFailed: the IMAP server refused the login (imap).
+	LoginFailed bool `json:"login_failed,omitempty"`
+	// Waiting mails wait in the outbox, the oldest queued at Oldest (outbox).
+	Waiting int       `json:"waiting,omitempty"`
+	Oldest  time.Time `json:"oldest,omitzero"`
 	// Quarantine: the quarantined message, its reason and size.
 	QuarantineID int64  `json:"quarantine_id,omitempty"`
 	Reason       string `json:"reason,omitempty"`
@@ -52,6 +58,9 @@ func (e *Engine) QueueAlert(ctx context.Context, to string, a Alert) error {
 		a.Since = a.Since.In(e.Org.Location)
 		if !a.Until.IsZero() {
 			a.Until = a.Until.In(e.Org.Location)
+		}
+		if !a.Oldest.IsZero() {
+			a.Oldest = a.Oldest.In(e.Org.Location)
 		}
 	}
 	return e.Store.Update(ctx, func(tx *Tx) error {

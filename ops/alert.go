@@ -79,24 +79,19 @@ func (a *Alerter) Check(ctx context.Context) Report {
 	now := s.At
 
 	// Intake: a refused login at once; else no successful poll for
-	// stalled_after.
-	detail, since := "", s.At
-	if s.Stalled {
-		if c, ok := s.Failing(CheckIMAP); ok {
-			detail, since = c.Detail, c.Since
-		}
-		if s.LoginFailing {
-			detail = "the IMAP login is refused: " + s.IMAPErr
-		}
+	// stalled_after. The alert carries facts; the template says them.
+	imapAlert := cases.Alert{Problem: cases.ProblemIMAP, Since: s.At, LoginFailed: s.LoginFailing, Detail: s.IMAPErr}
+	if c, ok := s.Failing(CheckIMAP); ok {
+		imapAlert.Since = c.Since
 	}
-	a.track(ctx, cases.ProblemIMAP, s.Stalled, since, detail, now)
+	a.track(ctx, s.Stalled, imapAlert, now)
 
 	out := !rep.OutboxOldest.IsZero() && now.Sub(rep.OutboxOldest) > h.stalledAfter()
-	a.track(ctx, cases.ProblemOutbox, out, rep.OutboxOldest,
-		fmt.Sprintf("%d mail(s) wait in the outbox, the oldest since %s", rep.OutboxWaiting, rep.OutboxOldest.UTC().Format(time.RFC3339)), now)
+	a.track(ctx, out, cases.Alert{Problem: cases.ProblemOutbox, Since: rep.OutboxOldest,
+		Waiting: rep.OutboxWaiting, Oldest: rep.OutboxOldest}, now)
 
 	c, bad := s.Failing(CheckStore)
-	a.track(ctx, cases.ProblemStore, bad, c.Since, c.Detail, now)
+	a.track(ctx, bad, cases.Alert{Problem: cases.ProblemStore, Since: c.Since, Detail: c.Detail}, now)
 
 	// Each quarantined message is told, at most one mail an hour: the
 	// next tells how many more came meanwhile.
@@ -118,7 +113,8 @@ func (a *Alerter) Check(ctx context.Context) Report {
 // track follows one problem: a start is logged at once and mailed unless
 // a start of it was mailed within the hour; an end is logged, and mailed
 // when its start was.
-func (a *Alerter) track(ctx context.Context, name string, active bool, since time.Time, detail string, now time.Time) {
+func (a *Alerter) track(ctx context.Context, active bool, al cases.Alert, now time.Time) {
+	name := al.Problem
 	p := a.problems[name]
 	if p == nil {
 		p = &problem{}
@@ -126,16 +122,18 @@ func (a *Alerter) track(ctx context.Context, name string, active bool, since tim
 	}
 	switch {
 	case active && !p.active:
-		p.active, p.since = true, since
+		p.active, p.since = true, al.Since
 		mail := p.lastMailed.IsZero() || now.Sub(p.lastMailed) >= AlertEvery
-		a.log().Error("alert: problem started", "problem", name, "since", since, "detail", detail, "mailed", mail && a.Queue != nil)
+		a.log().Error("alert: problem started", "problem", name, "since", al.Since, "detail", al.Detail,
+			"login_failed", al.LoginFailed, "waiting", al.Waiting, "mailed", mail && a.Queue != nil)
 		p.mailed = mail
 		if !mail {
 			p.suppressed++
 			return
 		}
 		p.lastMailed = now
-		a.pending = append(a.pending, cases.Alert{Problem: name, Since: since, Detail: detail, Suppressed: p.suppressed})
+		al.Suppressed = p.suppressed
+		a.pending = append(a.pending, al)
 		p.suppressed = 0
 	case !active && p.active:
 		p.active = false

@@ -111,7 +111,7 @@ func TestIntakeStalledAlertsOnceAndRecovers(t *testing.T) {
 	f.clk.Advance(2 * time.Minute)
 	f.a.Check(ctx)
 	q := f.take()
-	if describe(q) != "imap:start" || !strings.Contains(q[0].Detail, "connection refused") {
+	if describe(q) != "imap:start" || q[0].LoginFailed || !strings.Contains(q[0].Detail, "connection refused") {
 		t.Fatalf("after stalled_after: %s %+v", describe(q), q)
 	}
 	for range 5 {
@@ -167,7 +167,7 @@ func TestLoginFailureAlertsAtOnce(t *testing.T) {
 	f.h.Lost(&mailin.LoginError{Username: "klachten@example.test", Err: errors.New("NO [AUTHENTICATIONFAILED] Authentication failed.")})
 	f.a.Check(context.Background())
 	q := f.take()
-	if describe(q) != "imap:start" || !strings.Contains(q[0].Detail, "login as klachten@example.test") ||
+	if describe(q) != "imap:start" || !q[0].LoginFailed || !strings.Contains(q[0].Detail, "login as klachten@example.test") ||
 		!strings.Contains(q[0].Detail, "AUTHENTICATIONFAILED") {
 		t.Fatalf("login failure: %s %+v", describe(q), q)
 	}
@@ -186,7 +186,7 @@ func TestOutboxStuckAndStoreFailing(t *testing.T) {
 	f.h.Polled()
 	f.a.Check(ctx)
 	q := f.take()
-	if describe(q) != "outbox:start" || !strings.Contains(q[0].Detail, "2 mail(s)") {
+	if describe(q) != "outbox:start" || q[0].Waiting != 2 || !q[0].Oldest.Equal(f.clk.Now().Add(-10*time.Minute-time.Second)) {
 		t.Fatalf("outbox: %s %+v", describe(q), q)
 	}
 	f.snap = cases.OpsSnapshot{}
