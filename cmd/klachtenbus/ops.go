@@ -142,8 +142,8 @@ func watchdogInterval() time.Duration {
 }
 
 // reload reads the configuration file again and takes over what can
-// change while the daemon runs: staff, policy, security, schedule,
-// operator and log level. A file with errors is refused, with each
+// change while the daemon runs: staff, policy, security, schedule and
+// operator. A file with errors is refused, with each
 // error logged, and the running configuration stays. The IMAP sessions
 // are kept; what needs new sessions or a new store (imap, smtp, store,
 // http) takes effect at the next start.

@@ -229,6 +229,17 @@ func TestReloadAddsStaffMember(t *testing.T) {
 	if n := strings.Count(d.logs.String(), "watching mailbox"); n != watching {
 		t.Errorf("the reloads dropped the IMAP session: %d → %d", watching, n)
 	}
+	// Without [http], status reads the report the daemon records in the
+	// store every few seconds.
+	var out string
+	eventually(t, "status all well, from the store", 15*time.Second, func() bool {
+		var code int
+		code, out, _ = runMain(t, "status", "-config", cfg)
+		return code == 0
+	})
+	if !strings.Contains(out, "all is well (from the store") || !strings.Contains(out, "(IDLE)") {
+		t.Errorf("status from the store:\n%s", out)
+	}
 	d.stop(t)
 }
 
