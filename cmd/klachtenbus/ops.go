@@ -143,7 +143,7 @@ func watchdogInterval() time.Duration {
 
 // reload reads the configuration file again and takes over what can
 // change while the daemon runs: staff, policy, security, schedule and
-// operator. A file with errors is refused, with each
+// operator. A changed [organisation] is refused: it needs a restart. A file with errors is refused, with each
 // error logged, and the running configuration stays. The IMAP sessions
 // are kept; what needs new sessions or a new store (imap, smtp, store,
 // http) takes effect at the next start.
@@ -177,6 +177,14 @@ func (d *Daemon) reload(ctx context.Context) error {
 		}
 		return err
 	}
+	// The watcher and the sender keep the organisation they started with,
+	// and the engine must name the mailbox that is watched: a new
+	// organisation needs a restart.
+	if c.Organisation != old.Organisation {
+		err := errors.New("[organisation] changed: restart the daemon to take it over")
+		d.Log.Error("reload refused: the running configuration stays", "file", d.ConfigPath, "err", err)
+		return err
+	}
 	for _, ch := range []struct {
 		section string
 		same    bool
@@ -185,11 +193,13 @@ func (d *Daemon) reload(ctx context.Context) error {
 		{"smtp", c.SMTP == old.SMTP},
 		{"store", c.Store == old.Store},
 		{"http", c.HTTP == old.HTTP},
+		{"log", c.Log == old.Log},
 	} {
 		if !ch.same {
 			d.Log.Warn("reload: this section changed and takes effect at the next start", "section", "["+ch.section+"]")
 		}
 	}
+
 	e := d.newEngine(c, policy)
 	d.cfg.Store(c)
 	d.eng.Store(e)

@@ -150,6 +150,12 @@ func TestDevOperations(t *testing.T) {
 	if n := strings.Count(d.logs.String(), "watching mailbox"); n != watching {
 		t.Errorf("the IMAP session was dropped by the reloads: %d → %d", watching, n)
 	}
+	// Another organisation needs a restart: refused.
+	saveConfig(t, dir, base+"\n[organisation]\nname = \"Andere Stichting\"\n")
+	d.cmd.Process.Signal(syscall.SIGHUP)
+	eventually(t, "the refusal of a new organisation", 10*time.Second, func() bool {
+		return strings.Contains(d.logs.String(), "[organisation] changed: restart the daemon")
+	})
 	if !ns.has("RELOADING=1") {
 		t.Error("no RELOADING=1 to systemd")
 	}
