@@ -14,11 +14,29 @@ cd "$(dirname "$0")"
 
 need_apt=()
 command -v gcc >/dev/null 2>&1 || need_apt+=(gcc libc6-dev)
+# promtool lints the /metrics exposition (ops); systemd-analyze checks the
+# unit file (deploy/).
+command -v promtool >/dev/null 2>&1 || need_apt+=(prometheus)
+command -v systemd-analyze >/dev/null 2>&1 || need_apt+=(systemd)
 if [ ${#need_apt[@]} -gt 0 ]; then
 	echo "test.sh: installing ${need_apt[*]}"
 	sudo_cmd=""; [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+	# The prometheus package would start a Prometheus server on :9090;
+	# policy-rc.d tells invoke-rc.d not to (as e2e/mailstack does for the
+	# mail servers). Only promtool is wanted.
+	had_policy=1
+	if [ ! -e /usr/sbin/policy-rc.d ]; then
+		had_policy=0
+		printf '#!/bin/sh\nexit 101\n' | $sudo_cmd tee /usr/sbin/policy-rc.d >/dev/null
+		$sudo_cmd chmod +x /usr/sbin/policy-rc.d
+		trap '$sudo_cmd rm -f /usr/sbin/policy-rc.d' EXIT
+	fi
 	$sudo_cmd apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${need_apt[@]}"
+	DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${need_apt[@]}"
+	if [ $had_policy -eq 0 ]; then
+		$sudo_cmd rm -f /usr/sbin/policy-rc.d
+		trap - EXIT
+	fi
 fi
 export CGO_ENABLED=1
 

@@ -86,6 +86,8 @@ type Result struct {
 	New         bool // a case was opened
 	Duplicate   bool // the message had been handled before
 	Reason      string
+	// QuarantineID is the quarantine row of a message quarantined now.
+	QuarantineID int64
 }
 
 // DedupeKey is the key a message is processed once by: its Message-ID, or
@@ -138,18 +140,34 @@ func nullString(s string) any {
 }
 
 // quarantineTx keeps a message that could not be processed, whole.
-func quarantineTx(ctx context.Context, tx *Tx, key, reason string, raw []byte) error {
-	if _, err := tx.ExecContext(ctx, `INSERT INTO quarantine (key, reason, raw, at) VALUES (?, ?, ?, ?)`,
-		key, reason, raw, tx.Now.Unix()); err != nil {
-		return fmt.Errorf("quarantine: %w", err)
+func quarantineTx(ctx context.Context, tx *Tx, key, reason string, raw []byte, headerOnly bool) (int64, error) {
+	r, err := tx.ExecContext(ctx, `INSERT INTO quarantine (key, reason, raw, at, header_only) VALUES (?, ?, ?, ?, ?)`,
+		key, reason, raw, tx.Now.Unix(), headerOnly)
+	if err != nil {
+		return 0, fmt.Errorf("quarantine: %w", err)
 	}
-	return nil
+	id, err := r.LastInsertId()
+	if err != nil {
+		return 0, fmt.Errorf("quarantine: %w", err)
+	}
+	return id, nil
 }
 
 // Quarantine records a message that could not be processed, keeping its
 // raw bytes, under the dedupe key given (the caller may know no better key
 // than a hash of the raw message).
 func (e *Engine) Quarantine(ctx context.Context, key string, raw []byte, reason string) (Result, error) {
+	return e.quarantine(ctx, key, raw, reason, false)
+}
+
+// QuarantineHeader is Quarantine for a message kept without its body (it
+// is larger than the daemon takes): header is its header section; the
+// whole message stays in the mailbox's quarantine folder.
+func (e *Engine) QuarantineHeader(ctx context.Context, key string, header []byte, reason string) (Result, error) {
+	return e.quarantine(ctx, key, header, reason, true)
+}
+
+func (e *Engine) quarantine(ctx context.Context, key string, raw []byte, reason string, headerOnly bool) (Result, error) {
 	var res Result
 	err := e.Store.Update(ctx, func(tx *Tx) error {
 		if r, ok, err := seenTx(ctx, tx, key); err != nil || ok {
@@ -157,7 +175,8 @@ func (e *Engine) Quarantine(ctx context.Context, key string, raw []byte, reason 
 			return err
 		}
 		res = Result{Disposition: Quarantined, Reason: reason}
-		if err := quarantineTx(ctx, tx, key, reason, raw); err != nil {
+		var err error
+		if res.QuarantineID, err = quarantineTx(ctx, tx, key, reason, raw, headerOnly); err != nil {
 			return err
 		}
 		return recordInbound(ctx, tx, key, res)
@@ -184,7 +203,7 @@ func (e *Engine) Ingest(ctx context.Context, in *Inbound) (Result, error) {
 			res, err = e.ignore(ctx, tx, in)
 		case in.From.Email == "":
 			res = Result{Disposition: Quarantined, Reason: "no usable From address"}
-			err = quarantineTx(ctx, tx, key, res.Reason, in.Raw)
+			res.QuarantineID, err = quarantineTx(ctx, tx, key, res.Reason, in.Raw, false)
 		default:
 			res, err = e.file(ctx, tx, in)
 		}

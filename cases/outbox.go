@@ -200,6 +200,9 @@ type MailData struct {
 	// Failed is the mail of ours that could not be delivered
 	// (undeliverable).
 	Failed *FailedMail `json:"failed,omitempty"`
+
+	// Alert is the operator's alert (alert).
+	Alert *Alert `json:"alert,omitempty"`
 }
 
 // FailedMail describes a mail of ours that could not be delivered, for

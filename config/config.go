@@ -115,6 +115,8 @@ type Config struct {
 	LMTP         LMTP                    `toml:"lmtp"`
 	Dev          Dev                     `toml:"dev"`
 	Log          Log                     `toml:"log"`
+	HTTP         HTTP                    `toml:"http"`
+	Operator     Operator                `toml:"operator"`
 
 	file  string         // path as given to Load/Parse ("" for DevDefaults)
 	dir   string         // directory relative paths are resolved against
@@ -261,6 +263,24 @@ type Dev struct {
 type Log struct {
 	Level  string `toml:"level"`  // debug | info (default) | warn | error
 	Format string `toml:"format"` // text (default) | json
+}
+
+// HTTP is the [http] section: the operator's endpoint with /healthz,
+// /readyz and /metrics.
+type HTTP struct {
+	// Listen is the host:port it listens on; empty (the default) means no
+	// endpoint, except in dev mode, where it is DevHTTP.
+	Listen string `toml:"listen"`
+}
+
+// Operator is the [operator] section: who runs the daemon and is told
+// when it stops working.
+type Operator struct {
+	Email string `toml:"email"` // where alerts go; empty: no alert mail, only the log
+	// StalledAfter is how long intake may go without a successful poll,
+	// or mail wait in the outbox, before the operator is alerted; default
+	// 15m.
+	StalledAfter Duration `toml:"stalled_after"`
 }
 
 // ConfigPath returns the configuration file to use: the -config flag value
@@ -492,7 +512,14 @@ func (c *Config) ApplyDev() {
 	if !slices.Contains(c.Security.TrustedAuthservIDs, DevAuthservID) {
 		c.Security.TrustedAuthservIDs = append(c.Security.TrustedAuthservIDs, DevAuthservID)
 	}
+	if c.HTTP.Listen == "" {
+		c.HTTP.Listen = DevHTTP
+	}
 }
+
+// DevHTTP is the operator endpoint of dev mode when [http] listen is not
+// set.
+const DevHTTP = "127.0.0.1:9180"
 
 // FillDev fills what a configuration for `klachtenbus dev` leaves out
 // with the values of DevDefaults: the organisation's name and complaint

@@ -175,6 +175,9 @@ func TestValidation(t *testing.T) {
 		{"dev not loopback", appendDoc("[dev]\nimap = \"0.0.0.0:1143\""), "dev.imap", 21, "not a loopback address"},
 		{"log level", appendDoc("[log]\nlevel = \"loud\""), "log.level", 21, "not a log level"},
 		{"log format", appendDoc("[log]\nformat = \"xml\""), "log.format", 21, "not a log format"},
+		{"http listen", appendDoc("[http]\nlisten = \"9180\""), "http.listen", 21, "not a host:port"},
+		{"operator email", appendDoc("[operator]\nemail = \"Beheer <b@example.test>\""), "operator.email", 21, "not an email address"},
+		{"stalled after", appendDoc("[operator]\nstalled_after = \"0s\""), "operator.stalled_after", 21, "at least 1s"},
 		{"helo", add("[smtp]", `helo_name = "a b"`), "smtp.helo_name", 11, "not a host name"},
 		{"store empty", appendDoc("[store]\npath = \"\""), "store.path", 21, "must name"},
 		{"staff proof", add("[security]", `staff_proof = "trust-me"`), "security.staff_proof", 14, `must be "origin" or "token"`},
@@ -343,6 +346,8 @@ func TestDefaults(t *testing.T) {
 		{"dev smtp", c.Dev.SMTP, "127.0.0.1:2525"},
 		{"log level", c.Log.Level, "info"},
 		{"log format", c.Log.Format, "text"},
+		{"http off", c.HTTP.Listen, ""},
+		{"stalled after", c.Operator.StalledAfter.Duration(), 15 * time.Minute},
 		{"location", c.Location().String(), "Europe/Amsterdam"},
 	}
 	for _, ch := range checks {

@@ -118,6 +118,8 @@ func (c *Config) applyDefaults() {
 
 	setS("log.level", &c.Log.Level, defaultLogLevel)
 	setS("log.format", &c.Log.Format, defaultLogFormat)
+
+	setD("operator.stalled_after", &c.Operator.StalledAfter, Duration(15*time.Minute))
 }
 
 // defaultTLS picks the TLS mode when tls is not set: implicit TLS on the

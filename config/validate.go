@@ -246,6 +246,21 @@ func (c *Config) Validate() error {
 	if c.Log.Format != LogText && c.Log.Format != LogJSON {
 		add("log.format", "%q is not a log format: use %q or %q", c.Log.Format, LogText, LogJSON)
 	}
+
+	// [http], [operator]
+	if l := c.HTTP.Listen; l != "" {
+		if _, port, err := net.SplitHostPort(l); err != nil || port == "" {
+			add("http.listen", "%q is not a host:port", l)
+		}
+	}
+	if e := c.Operator.Email; e != "" {
+		if err := checkAddress(e); err != nil {
+			add("operator.email", "%v", err)
+		}
+	}
+	if c.Operator.StalledAfter < Duration(time.Second) {
+		add("operator.stalled_after", "must be at least 1s, got %s", c.Operator.StalledAfter)
+	}
 	return join(es)
 }
 

@@ -16,11 +16,21 @@ import (
 // tried again.
 type Intake struct {
 	Engine *cases.Engine
-	Us     Us
-	Log    *slog.Logger
+	// Current, if set, gives the engine of the running configuration,
+	// which a reload replaces; it overrides Engine.
+	Current func() *cases.Engine
+	Us      Us
+	Log     *slog.Logger
 	// Filed, if set, is called after a message was filed, so that the
 	// sender can send its answers at once.
 	Filed func(cases.Result)
+}
+
+func (in *Intake) engine() *cases.Engine {
+	if in.Current != nil {
+		return in.Current()
+	}
+	return in.Engine
 }
 
 func (in *Intake) log() *slog.Logger {
@@ -32,21 +42,22 @@ func (in *Intake) log() *slog.Logger {
 
 // Process handles one raw message exactly once.
 func (in *Intake) Process(ctx context.Context, raw []byte) (res cases.Result, err error) {
+	engine := in.engine() // one message, one configuration
 	defer func() {
 		// A parser bug must cost one message its processing, not the
 		// daemon its life: keep the message in quarantine and go on.
 		if p := recover(); p != nil {
 			in.log().Error("panic while processing message", "panic", p, "stack", string(debug.Stack()))
-			res, err = in.Engine.Quarantine(ctx, cases.RawKey(raw), raw, fmt.Sprintf("internal error: %v", p))
+			res, err = engine.Quarantine(ctx, cases.RawKey(raw), raw, fmt.Sprintf("internal error: %v", p))
 		}
 	}()
 	msg, perr := Parse(raw)
 	if perr != nil {
 		in.log().Warn("unparseable message quarantined", "err", perr, "size", len(raw))
-		return in.Engine.Quarantine(ctx, cases.RawKey(raw), raw, "cannot parse: "+perr.Error())
+		return engine.Quarantine(ctx, cases.RawKey(raw), raw, "cannot parse: "+perr.Error())
 	}
 	Classify(msg, in.Us)
-	res, err = in.Engine.Ingest(ctx, msg)
+	res, err = engine.Ingest(ctx, msg)
 	if err != nil {
 		return res, err
 	}
@@ -80,5 +91,5 @@ func (in *Intake) Oversized(ctx context.Context, header []byte, size, limit int6
 	}
 	reason := fmt.Sprintf("message of %d bytes exceeds the limit of %d bytes", size, limit)
 	in.log().Warn("oversized message quarantined", "size", size, "limit", limit)
-	return in.Engine.Quarantine(ctx, key, header, reason)
+	return in.engine().QuarantineHeader(ctx, key, header, reason)
 }

@@ -61,11 +61,40 @@ type Watcher struct {
 	Hook func(step string)
 	// Synced, if set, is called after each pass over the mailbox.
 	Synced func()
+	// Monitor, if set, is told how the watch goes (the operator's
+	// endpoint and alerts).
+	Monitor Monitor
 
 	mu          sync.Mutex
 	uidValidity uint32
 	mech        string // of the last OAuth2 login
 }
+
+// Monitor is told how the watch goes. Its methods must return quickly:
+// they run on the watcher's goroutines.
+type Monitor interface {
+	// Watching: a session watches the mailbox, with a second one in
+	// IDLE when idle is true.
+	Watching(idle bool)
+	// Polled: a pass over the mailbox succeeded, or an IDLE was renewed.
+	Polled()
+	// Lost: the session ended with err, a *LoginError, a *StoreError or
+	// a failed connection.
+	Lost(err error)
+	// Fetched: n messages were fetched.
+	Fetched(n int)
+	// Handled: what became of a message.
+	Handled(res cases.Result)
+}
+
+// LoginError is a refused IMAP login (a wrong password, a revoked token).
+type LoginError struct {
+	Username string
+	Err      error
+}
+
+func (e *LoginError) Error() string { return fmt.Sprintf("login as %s: %v", e.Username, e.Err) }
+func (e *LoginError) Unwrap() error { return e.Err }
 
 // batch bounds a FETCH: at most this many messages or bytes at once.
 const (
@@ -95,6 +124,9 @@ func (w *Watcher) Run(ctx context.Context) error {
 		err := w.session(ctx)
 		if ctx.Err() != nil {
 			return nil
+		}
+		if w.Monitor != nil {
+			w.Monitor.Lost(err)
 		}
 		if time.Since(start) > 2*time.Minute {
 			backoff = time.Second
@@ -207,6 +239,11 @@ func (w *Watcher) dial(ctx context.Context, notify chan struct{}) (*conn, error)
 		}
 	} else if err := cn.do(cn.c.Login(w.IMAP.Username, w.IMAP.Password).Wait); err != nil {
 		cn.c.Close()
+		var ie *imap.Error
+		if errors.As(err, &ie) {
+			// The server answered NO or BAD: the credentials, not the link.
+			return nil, &LoginError{Username: w.IMAP.Username, Err: err}
+		}
 		return nil, fmt.Errorf("login as %s: %w", w.IMAP.Username, err)
 	}
 	return cn, nil
@@ -286,6 +323,9 @@ func (w *Watcher) session(ctx context.Context) error {
 	}
 	w.log().Info("watching mailbox", "addr", w.IMAP.Address, "mailbox", w.IMAP.Mailbox,
 		"messages", sel.NumMessages, "idle", idle)
+	if w.Monitor != nil {
+		w.Monitor.Watching(idle)
+	}
 
 	for {
 		if err := w.sync(ctx, cn); err != nil {
@@ -293,6 +333,9 @@ func (w *Watcher) session(ctx context.Context) error {
 		}
 		if w.Synced != nil {
 			w.Synced()
+		}
+		if w.Monitor != nil {
+			w.Monitor.Polled()
 		}
 		// Wait for news, or the poll interval: the safety net, and the
 		// only way without IDLE.
@@ -361,6 +404,9 @@ func (w *Watcher) idle(ctx context.Context, notify chan struct{}, refresh time.D
 		}
 		if ctx.Err() != nil {
 			return nil
+		}
+		if w.Monitor != nil {
+			w.Monitor.Polled() // the link is alive: the IDLE was renewed
 		}
 	}
 }
@@ -467,6 +513,9 @@ func (w *Watcher) fetchAndHandle(ctx context.Context, cn *conn, uids []imap.UID,
 		return fmt.Errorf("fetch: %w", err)
 	}
 	w.hook("fetched")
+	if w.Monitor != nil {
+		w.Monitor.Fetched(len(msgs))
+	}
 	for i, m := range msgs {
 		if ctx.Err() != nil {
 			// Stopping: the rest stays in the mailbox for the next start.
@@ -485,6 +534,9 @@ func (w *Watcher) fetchAndHandle(ctx context.Context, cn *conn, uids []imap.UID,
 		}
 		msgs[i].raw = nil // filed: its memory may go before the next one's
 		w.hook("processed")
+		if w.Monitor != nil {
+			w.Monitor.Handled(res)
+		}
 		if res.Disposition == cases.Held {
 			continue // stays in the mailbox, to be offered again later
 		}
@@ -558,6 +610,9 @@ func (w *Watcher) oversized(ctx context.Context, cn *conn, uid imap.UID, size in
 	res, err := w.Intake.Oversized(context.WithoutCancel(ctx), raw, size, w.IMAP.MaxSize)
 	if err != nil {
 		return &StoreError{UID: uid, Err: err}
+	}
+	if w.Monitor != nil {
+		w.Monitor.Handled(res)
 	}
 	folder := w.folder(res.Disposition)
 	moves[folder] = append(moves[folder], uid)

@@ -144,8 +144,26 @@ func TestWatcherFilesEachMessageInItsFolder(t *testing.T) {
 	deliver(rawMail("Jan <jan@example.test>", "Afwezig", "Auto-Submitted: auto-replied\r\n", "Ik ben weg."))
 	deliver([]byte("Subject: no from\r\nMessage-ID: <nofrom@x>\r\n\r\nbody\r\n"))
 	deliver(rawMail("Big <big@example.test>", "Groot", "", strings.Repeat("x", 20<<10)))
+	mon := &recordingMonitor{}
+	f.watcher.Monitor = mon
 	f.start()
 	f.waitFor(t, "the mailbox to be emptied", func() bool { return f.count(t, "INBOX") == 0 })
+	f.waitFor(t, "the monitor told of all five", func() bool { return len(mon.get()) >= 5 })
+	got := mon.get()
+	// The oversized message is handled without being fetched whole.
+	if mon.fetched.Load() != 4 || !mon.watching.Load() || mon.polls.Load() == 0 {
+		t.Errorf("monitor: fetched %d, watching %v, polls %d", mon.fetched.Load(), mon.watching.Load(), mon.polls.Load())
+	}
+	n := map[cases.Disposition]int{}
+	for _, r := range got {
+		n[r.Disposition]++
+		if r.Disposition == cases.Quarantined && r.QuarantineID == 0 {
+			t.Errorf("quarantined without its id: %+v", r)
+		}
+	}
+	if n[cases.Filed] != 2 || n[cases.Ignored] != 1 || n[cases.Quarantined] != 2 {
+		t.Errorf("monitor told %v", n)
+	}
 	if got := f.count(t, "Verwerkt"); got != 2 {
 		t.Errorf("Verwerkt holds %d, want the 2 complaints", got)
 	}
@@ -441,4 +459,29 @@ func servedEmpty(raw []byte) bool {
 	delivered := append([]byte("Delivered-To: "+mailbox+"\r\n"), raw...)
 	_, err := textproto.ReadHeader(bufio.NewReader(bytes.NewReader(delivered)))
 	return err != nil
+}
+
+// recordingMonitor is a Monitor that keeps what it is told.
+type recordingMonitor struct {
+	mu       sync.Mutex
+	handled  []cases.Result
+	fetched  atomic.Int64
+	polls    atomic.Int64
+	watching atomic.Bool
+}
+
+func (m *recordingMonitor) Watching(bool) { m.watching.Store(true) }
+func (m *recordingMonitor) Polled()       { m.polls.Add(1) }
+func (m *recordingMonitor) Lost(error)    { m.watching.Store(false) }
+func (m *recordingMonitor) Fetched(n int) { m.fetched.Add(int64(n)) }
+func (m *recordingMonitor) Handled(r cases.Result) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.handled = append(m.handled, r)
+}
+
+func (m *recordingMonitor) get() []cases.Result {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return append([]cases.Result(nil), m.handled...)
 }

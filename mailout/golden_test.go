@@ -261,6 +261,18 @@ func goldenMails() []goldenMail {
 			d.Failed = &cases.FailedMail{Kind: cases.MailAck, To: d.Complainant, Role: cases.RecipientComplainant,
 				Reason: "550 5.1.1 user unknown", Bounce: true, Queued: time.Date(2026, 11, 23, 10, 1, 0, 0, ams)}
 		})},
+		{"alert-imap", cases.MailAlert, alertData(cases.Alert{Problem: cases.ProblemIMAP, Since: prev.Add(-14 * time.Hour),
+			LoginFailed: true, Detail: "login as klachten@example.test: NO [AUTHENTICATIONFAILED] Authentication failed."})},
+		{"alert-imap-stalled", cases.MailAlert, alertData(cases.Alert{Problem: cases.ProblemIMAP, Since: prev.Add(-14 * time.Hour),
+			Detail: "dial tcp 192.0.2.1:993: connect: connection refused"})},
+		{"alert-imap-resolved", cases.MailAlert, alertData(cases.Alert{Problem: cases.ProblemIMAP, Resolved: true,
+			Since: prev.Add(-14 * time.Hour), Until: prev.Add(-12 * time.Hour)})},
+		{"alert-outbox", cases.MailAlert, alertData(cases.Alert{Problem: cases.ProblemOutbox, Since: prev.Add(-14 * time.Hour),
+			Waiting: 3, Oldest: prev.Add(-14 * time.Hour), Suppressed: 2})},
+		{"alert-store", cases.MailAlert, alertData(cases.Alert{Problem: cases.ProblemStore, Since: prev.Add(-14 * time.Hour),
+			Detail: "database or disk is full"})},
+		{"alert-quarantine", cases.MailAlert, alertData(cases.Alert{Problem: cases.ProblemQuarantine, Since: prev.Add(-14 * time.Hour),
+			QuarantineID: 12, Reason: "message of 30000000 bytes exceeds the limit of 26214400 bytes"})},
 		{"digest", cases.MailDigest, func(lang string) cases.MailData {
 			now := time.Date(2026, 12, 14, 8, 0, 0, 0, ams)
 			return cases.MailData{Org: "Stichting Voorbeeld", Mailbox: "klachten@example.test", RecipientName: "Dirk Directeur",
@@ -326,10 +338,17 @@ func TestGolden(t *testing.T) {
 		cases.MailRefusal, cases.MailConfirm, cases.MailAccused, cases.MailExtension, cases.MailDecision,
 		cases.MailDecline, cases.MailEscalation, cases.MailRuling, cases.MailWithdrawal, cases.MailClosed,
 		cases.MailReminder, cases.MailLate, cases.MailFollowUp, cases.MailDigest, cases.MailUndeliverable,
-		cases.MailConfirmStaff, cases.MailHeld, cases.MailMinutes} {
+		cases.MailConfirmStaff, cases.MailHeld, cases.MailMinutes, cases.MailAlert} {
 		if !seen[k] {
 			t.Errorf("no golden file for mail kind %s", k)
 		}
+	}
+}
+
+// alertData is the data of an alert to the operator.
+func alertData(a cases.Alert) func(string) cases.MailData {
+	return func(string) cases.MailData {
+		return cases.MailData{Org: "Stichting Voorbeeld", Mailbox: "klachten@example.test", Role: cases.RecipientStaff, Alert: &a}
 	}
 }
 

@@ -580,7 +580,7 @@ func TestEveryKindHasTemplates(t *testing.T) {
 	for _, kind := range []string{cases.MailAck, cases.MailAnnounce, cases.MailUpdate, cases.MailTranscript,
 		cases.MailRefusal, cases.MailConfirm, cases.MailAccused, cases.MailExtension, cases.MailDecision,
 		cases.MailDecline, cases.MailEscalation, cases.MailRuling, cases.MailWithdrawal, cases.MailClosed,
-		cases.MailReminder, cases.MailLate, cases.MailFollowUp, cases.MailDigest, cases.MailUndeliverable} {
+		cases.MailReminder, cases.MailLate, cases.MailFollowUp, cases.MailDigest, cases.MailUndeliverable, cases.MailAlert} {
 		for _, lang := range Languages {
 			if r.text[kind+"."+lang] == nil || r.html[kind+"."+lang] == nil {
 				t.Errorf("no template for %s in %s", kind, lang)

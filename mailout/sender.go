@@ -78,6 +78,9 @@ type Sender struct {
 	// daemon's is cases.Engine.Undeliverable, which also tells the case's
 	// staff. Nil means Store.MarkFailed, which only records it.
 	Failed func(ctx context.Context, m cases.OutMail, reason string) error
+	// Monitor, if set, is told of every attempt to hand a mail to the
+	// server (the operator's endpoint and alerts).
+	Monitor Monitor
 
 	once sync.Once
 	wake chan struct{}
@@ -86,6 +89,20 @@ type Sender struct {
 	// same due mail and send it twice (the daemon's last Flush at a stop
 	// runs beside the one its Run may be in).
 	flushing chan struct{}
+}
+
+// Monitor is told of each attempt to hand a mail to the SMTP server: err
+// is nil when the server accepted it; permanent when it refused the mail
+// for good, else the failure is temporary (the server could not be
+// reached, or answered 4xx).
+type Monitor interface {
+	Attempted(err error, permanent bool)
+}
+
+func (s *Sender) attempted(err error, permanent bool) {
+	if s.Monitor != nil {
+		s.Monitor.Attempted(err, permanent)
+	}
 }
 
 // DefaultBackoff waits 10 s after the first failure, doubling up to an hour.
@@ -193,6 +210,7 @@ func (s *Sender) Flush(ctx context.Context) (int, error) {
 		if len(pool) == 0 {
 			c, err := s.dial(ctx)
 			if err != nil {
+				s.attempted(err, false)
 				if !s.personMustAct(err) {
 					s.log().Warn("SMTP server unreachable", "addr", s.SMTP.Address, "err", err)
 				}
@@ -257,6 +275,7 @@ func (s *Sender) sendOn(ctx context.Context, c **conn, m cases.OutMail) (bool, e
 	if *c == nil {
 		nc, err := s.dial(ctx)
 		if err != nil {
+			s.attempted(err, false)
 			s.personMustAct(err)
 			return false, s.retry(ctx, m, err)
 		}
@@ -391,7 +410,9 @@ func (s *Sender) send(ctx context.Context, client *conn, m cases.OutMail) (bool,
 			}
 		}
 		var te *textproto.Error
-		if errors.As(err, &te) && te.Code >= 500 {
+		permanent := errors.As(err, &te) && te.Code >= 500
+		s.attempted(err, permanent)
+		if permanent {
 			status := enhancedStatus(te.Msg)
 			s.log().Warn("mail refused for good", "case", m.CaseID, "kind", m.Kind, "to", m.Recipient,
 				"code", te.Code, "status", status, "err", err)
@@ -400,6 +421,7 @@ func (s *Sender) send(ctx context.Context, client *conn, m cases.OutMail) (bool,
 		return false, s.retry(ctx, m, err)
 	}
 	s.hook("sent")
+	s.attempted(nil, false)
 	if err := s.markSent(ctx, m, r, raw.Bytes()); err != nil {
 		return true, err
 	}

@@ -179,9 +179,14 @@ func TestSendAckWithThreadingHeaders(t *testing.T) {
 func TestTemporaryFailureBacksOff(t *testing.T) {
 	f := newFixture(t)
 	f.complain(t, "jan@example.test", "Klacht")
+	mon := &attempts{}
+	f.sender.Monitor = mon
 	f.dev.SetDown(true)
 	if n, err := f.sender.Flush(context.Background()); err != nil || n != 0 {
 		t.Fatalf("Flush while down = %d, %v", n, err)
+	}
+	if mon.temp != 2 || mon.ok != 0 {
+		t.Errorf("monitor told %+v, want a temporary failure for each of the two mails", mon)
 	}
 	next, ok, _ := f.engine.Store.NextMailAt(context.Background())
 	if !ok || next.Sub(f.now) != 10*time.Second {
@@ -202,6 +207,9 @@ func TestTemporaryFailureBacksOff(t *testing.T) {
 	if n, err := f.sender.Flush(context.Background()); err != nil || n != 2 {
 		t.Fatalf("Flush after recovery = %d, %v", n, err)
 	}
+	if mon.ok != 2 || mon.perm != 0 {
+		t.Errorf("monitor told %+v, want two accepted", mon)
+	}
 	if len(f.inbox(t, "jan@example.test")) != 1 {
 		t.Error("ack not delivered after the server came back")
 	}
@@ -216,7 +224,12 @@ func TestPermanentFailureIsRecordedPerRecipient(t *testing.T) {
 		return nil
 	})
 	res := f.complain(t, "gone@example.test", "Klacht")
+	mon := &attempts{}
+	f.sender.Monitor = mon
 	n, err := f.sender.Flush(context.Background())
+	if mon.perm != 1 || mon.ok != 1 || mon.temp != 0 {
+		t.Errorf("monitor told %+v, want one refusal for good and one accepted", mon)
+	}
 	if err != nil || n != 1 {
 		t.Fatalf("Flush = %d, %v; want the announcement delivered despite the refused ack", n, err)
 	}
@@ -502,5 +515,24 @@ func TestHugeTextMakesSmallMail(t *testing.T) {
 	}
 	if kept != size {
 		t.Errorf("the case file keeps %d bytes of the text, want all %d", kept, size)
+	}
+}
+
+// attempts counts what a Monitor is told.
+type attempts struct {
+	mu             sync.Mutex
+	ok, temp, perm int
+}
+
+func (a *attempts) Attempted(err error, permanent bool) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	switch {
+	case err == nil:
+		a.ok++
+	case permanent:
+		a.perm++
+	default:
+		a.temp++
 	}
 }

@@ -69,5 +69,6 @@ var mailKinds = map[string][2]string{ // {Dutch, English}
 	"digest":        {"overzicht van de klachten", "complaints overview"},
 	"undeliverable": {"melding van een onbestelbaar bericht", "notice of an undeliverable mail"},
 	"minutes":       {"verslag van een gesprek", "record of a conversation"},
+	"alert":         {"melding aan de beheerder", "alert to the operator"},
 	"held":          {"melding van vastgehouden klachten", "notice of held complaints"},
 }

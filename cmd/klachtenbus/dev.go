@@ -14,9 +14,17 @@ func (m *Main) devBanner(d *Daemon) {
   SMTP %s  (send a complaint to %s; AUTH PLAIN as the From address marks it authenticated)
   IMAP %s  (log in as any address with any password to read its mailbox)
   store %s
+  HTTP %s  (operator endpoint: /healthz, /readyz, /metrics)
 Staff: %s
 Stop with Ctrl-C.
-`, d.Dev.SMTPAddr(), c.Organisation.Mailbox, d.Dev.IMAPAddr(), c.Store.Path, staffList(d))
+`, d.Dev.SMTPAddr(), c.Organisation.Mailbox, d.Dev.IMAPAddr(), c.Store.Path, httpAddr(d), staffList(d))
+}
+
+func httpAddr(d *Daemon) string {
+	if d.HTTP == nil {
+		return "off"
+	}
+	return "http://" + d.HTTP.Addr()
 }
 
 func staffList(d *Daemon) string {

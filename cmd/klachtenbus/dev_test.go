@@ -81,3 +81,34 @@ func TestDevPortInUse(t *testing.T) {
 		}
 	}
 }
+
+// TestDevServesTheEndpoint: dev serves /healthz, /readyz and /metrics
+// without [http] in the file, on 127.0.0.1:9180 or, when that is taken,
+// a free port, and shows where in its banner.
+func TestDevServesTheEndpoint(t *testing.T) {
+	t.Setenv("KLACHTENBUS_CONFIG", "")
+	dir := t.TempDir()
+	t.Chdir(dir)
+	saveConfig(t, dir, "[dev]\nimap = \""+freeAddr(t)+"\"\nsmtp = \""+freeAddr(t)+"\"\n")
+	var addr string
+	var buf bytes.Buffer
+	sigs := make(chan os.Signal, 1)
+	m := &Main{Stdout: &buf, Stderr: &buf, Signals: sigs, Ready: func(d *Daemon) {
+		if d.HTTP != nil {
+			addr = d.HTTP.Addr()
+			if code, _ := httpGet(t, "http://"+addr+"/healthz"); code != 200 {
+				t.Errorf("/healthz: %d", code)
+			}
+		}
+		sigs <- syscall.SIGTERM
+	}}
+	if code := m.Run(context.Background(), []string{"dev"}); code != 0 {
+		t.Fatalf("dev: exit %d\n%s", code, buf.String())
+	}
+	if !strings.HasPrefix(addr, "127.0.0.1:") {
+		t.Fatalf("dev serves no endpoint on loopback: %q\n%s", addr, buf.String())
+	}
+	if !strings.Contains(buf.String(), "HTTP http://"+addr) {
+		t.Errorf("the banner does not show http://%s:\n%s", addr, buf.String())
+	}
+}

@@ -14,6 +14,9 @@
 //	klachtenbus sweep  [-now T]             run every scheduler job once
 //	klachtenbus digest [-send]              print or mail the directors' digest
 //	klachtenbus report -year Y [-format md|csv|json|html]  the anonymised annual register
+//	klachtenbus status [-json]              is all well? (exit 0 yes, 1 no)
+//	klachtenbus quarantine [-all] [-json]   quarantined messages; quarantine release ID files one again
+//	klachtenbus backup FILE                 a consistent copy of the store, while the daemon runs
 package main
 
 import (
@@ -63,6 +66,11 @@ commands:
   sweep      run every scheduler job once: reminders, late notices, follow-ups, retention purge (-now T)
   digest     print the directors' digest (-send: mail it)
   report     the anonymised annual register (-year Y, -format md|csv|json|html)
+  status     is all well? the daemon's readiness, intake, outbox, quarantine, overdue deadlines
+             (-json); exit 0 when all is well, 1 otherwise
+  quarantine list the quarantined messages (-all: released ones too; -json);
+             quarantine release ID: file one again through the intake once its cause is fixed
+  backup     backup FILE: a consistent copy of the store, also while the daemon runs
 
 Every command takes -config F (default: $KLACHTENBUS_CONFIG, else ./klachtenbus.toml).
 `
@@ -123,6 +131,12 @@ func (m *Main) Run(ctx context.Context, args []string) int {
 		err = m.sweepCmd(ctx, rest)
 	case "digest":
 		err = m.digestCmd(ctx, rest)
+	case "status":
+		err = m.statusCmd(ctx, rest)
+	case "quarantine":
+		err = m.quarantineCmd(ctx, rest)
+	case "backup":
+		err = m.backupCmd(ctx, rest)
 	default:
 		err = usagef("unknown command %q\n\n%s", cmd, usage)
 	}
@@ -229,6 +243,7 @@ func (m *Main) signals() (<-chan os.Signal, func()) {
 		return m.Signals, func() {}
 	}
 	ch := make(chan os.Signal, 2)
-	signal.Notify(ch, syscall.SIGINT, syscall.SIGTERM)
+	// SIGHUP reloads the configuration (run tells it from a stop).
+	signal.Notify(ch, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
 	return ch, func() { signal.Stop(ch) }
 }

@@ -42,11 +42,15 @@ func lockStore(path string) (release func(), ok bool, err error) {
 // startScheduler runs the sweep and the digest on their cron schedules in
 // the organisation's time zone, and one sweep at once. Stop it with the
 // returned function, which waits for a job in hand.
-func (d *Daemon) startScheduler(ctx context.Context) (stop func(), err error) {
-	c := cron.New(cron.WithLocation(d.Config.Location()))
+func (d *Daemon) startScheduler(ctx context.Context, conf *config.Config) (stop func(), err error) {
+	c := cron.New(cron.WithLocation(conf.Location()))
 	log := d.Log.With("component", "scheduler")
 	sweep := func() {
-		res, err := d.Engine.Sweep(ctx)
+		start := time.Now()
+		res, err := d.engine().Sweep(ctx)
+		if d.Metrics != nil {
+			d.Metrics.ObserveSweep(time.Since(start))
+		}
 		if err != nil {
 			log.Error("sweep", "err", err)
 			return
@@ -56,13 +60,17 @@ func (d *Daemon) startScheduler(ctx context.Context) (stop func(), err error) {
 			d.Sender.Wake()
 		}
 	}
-	if _, err := c.AddFunc(d.Config.Schedule.Sweep, sweep); err != nil {
+	if _, err := c.AddFunc(conf.Schedule.Sweep, sweep); err != nil {
 		return nil, fmt.Errorf("schedule.sweep: %w", err)
 	}
-	if spec := d.Config.Schedule.Digest; spec != "" {
+	if spec := conf.Schedule.Digest; spec != "" {
 		if _, err := c.AddFunc(spec, func() {
 			slot := d.Store.Now().Truncate(time.Minute)
-			ok, err := d.Engine.SendDigest(ctx, slot)
+			start := time.Now()
+			ok, err := d.engine().SendDigest(ctx, slot)
+			if d.Metrics != nil {
+				d.Metrics.ObserveDigest(time.Since(start))
+			}
 			if err != nil {
 				log.Error("digest", "err", err)
 				return

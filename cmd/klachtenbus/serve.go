@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -21,6 +22,7 @@ import (
 	"github.com/klachtenbus/klachtenbus/mailin/lmtp"
 	"github.com/klachtenbus/klachtenbus/mailout"
 	"github.com/klachtenbus/klachtenbus/oauth"
+	"github.com/klachtenbus/klachtenbus/ops"
 )
 
 // grace is how long a stopping daemon waits for the work in hand.
@@ -38,12 +40,44 @@ type Daemon struct {
 	Sender  *mailout.Sender
 	Watcher *mailin.Watcher // nil when mail comes over LMTP only
 	LMTP    *lmtp.Server    // nil without [lmtp] listen
+	Intake  *mailin.Intake  // what both take mail through
 	Dev     *devmail.Server // nil unless in dev mode
 
 	lmtpListener net.Listener // opened by listen
 	// Tokens is the one OAuth2 token source of the IMAP sessions and the
 	// sender; nil when neither logs in with OAuth2.
 	Tokens *oauth.Source
+	// Operations (SPEC 2b): the health state, metrics, alerts and the
+	// operator's endpoint (nil when [http] listen is not set).
+	Health  *ops.Health
+	Metrics *ops.Metrics
+	Alerter *ops.Alerter
+	HTTP    *ops.Server
+	// ConfigPath is the file a reload (SIGHUP) reads; "" for the dev
+	// defaults.
+	ConfigPath string
+
+	// The configuration and engine now running: a reload replaces them.
+	// Config and Engine stay those of the start.
+	cfg              atomic.Pointer[config.Config]
+	eng              atomic.Pointer[cases.Engine]
+	restartScheduler func(*config.Config) error
+}
+
+// config is the configuration now running.
+func (d *Daemon) config() *config.Config {
+	if c := d.cfg.Load(); c != nil {
+		return c
+	}
+	return d.Config
+}
+
+// engine is the case engine of the configuration now running.
+func (d *Daemon) engine() *cases.Engine {
+	if e := d.eng.Load(); e != nil {
+		return e
+	}
+	return d.Engine
 }
 
 func (m *Main) serve(ctx context.Context, args []string, dev bool) error {
@@ -66,10 +100,15 @@ func (m *Main) serve(ctx context.Context, args []string, dev bool) error {
 	}
 	var c *config.Config
 	var err error
+	var path string
 	if dev {
 		c, err = loadDevConfig(*cfgFlag, *imapAddr, *smtpAddr)
+		if _, serr := os.Stat(config.ConfigPath(*cfgFlag)); serr == nil {
+			path = config.ConfigPath(*cfgFlag)
+		}
 	} else {
 		c, _, err = loadServeConfig(*cfgFlag)
+		path = config.ConfigPath(*cfgFlag)
 	}
 	if err != nil {
 		return err
@@ -80,6 +119,7 @@ func (m *Main) serve(ctx context.Context, args []string, dev bool) error {
 		return err
 	}
 	defer d.Close()
+	d.ConfigPath = path
 	// One daemon per store: two would send every mail twice.
 	release, free, err := lockStore(c.Store.Path)
 	if err != nil {
@@ -90,6 +130,9 @@ func (m *Main) serve(ctx context.Context, args []string, dev bool) error {
 	}
 	defer release()
 	if err := d.listen(); err != nil {
+		return err
+	}
+	if err := d.startHTTP(dev); err != nil {
 		return err
 	}
 	if dev {
@@ -169,19 +212,30 @@ func (m *Main) newDaemon(ctx context.Context, c *config.Config, log *slog.Logger
 		return nil, err
 	}
 	d.Sender.Hook = crashHook("handed", "sent")
+	d.newWatcher()
+	d.setupOps(m.Now)
+	return d, nil
+}
+
+// newWatcher makes the intake and the watcher of the mailbox (the
+// engine and the sender first).
+func (d *Daemon) newWatcher() {
+	c := d.Config
 	intake := &mailin.Intake{
-		Engine: d.Engine,
+		Engine:  d.Engine,
+		Current: d.engine,
 		Us: mailin.Us{Mailbox: c.Organisation.Mailbox, MessageIDDomain: cases.Domain(c.Organisation.Mailbox),
 			TrustedAuthServIDs: c.Security.TrustedAuthservIDs, AuthresHops: c.Security.AuthresHops,
-			DKIMFor: d.Engine.IsStaff},
-		Log:   log.With("component", "mailin"),
+			DKIMFor: func(addr string) bool { return d.engine().IsStaff(addr) }},
+		Log:   d.Log.With("component", "mailin"),
 		Filed: func(cases.Result) { d.Sender.Wake() },
 	}
+	d.Intake = intake
 	if c.WatchesIMAP() {
 		d.Watcher = &mailin.Watcher{
 			IMAP:   imapSettings(c, d.tokens()),
 			Intake: intake,
-			Log:    log.With("component", "imap"),
+			Log:    d.Log.With("component", "imap"),
 			Hook:   crashHook("fetched", "processed", "moved"),
 		}
 	}
@@ -190,11 +244,10 @@ func (m *Main) newDaemon(ctx context.Context, c *config.Config, log *slog.Logger
 			Intake:  intake,
 			MaxSize: c.IMAP.MaxMessageSize.Bytes(),
 			Domain:  smtpSettings(c, nil).HELO,
-			Log:     log.With("component", "lmtp"),
+			Log:     d.Log.With("component", "lmtp"),
 			Hook:    crashHook("received", "filed"),
 		}
 	}
-	return d, nil
 }
 
 // listen opens the LMTP server's listener, if there is one: after the
@@ -283,15 +336,21 @@ func (d *Daemon) open(ctx context.Context, now func() time.Time) error {
 		st.Now = now
 	}
 	d.Store = st
+	d.Engine = d.newEngine(c, policy)
+	return nil
+}
+
+// newEngine builds the case engine of a configuration on the daemon's
+// store.
+func (d *Daemon) newEngine(c *config.Config, policy *regulation.Policy) *cases.Engine {
 	var staff []cases.Staff
 	for _, s := range c.Staff {
 		staff = append(staff, cases.Staff{Email: s.Email, Name: s.Name, Roles: s.Roles})
 	}
 	prevSecret, prevUntil, _ := c.PreviousSecret()
-	d.Engine = &cases.Engine{
+	return &cases.Engine{
 		PreviousSecret:  prevSecret,
 		PreviousUntil:   prevUntil,
-		Store:           st,
 		Policy:          policy,
 		Org:             cases.Org{Name: c.Organisation.Name, Mailbox: c.Organisation.Mailbox, Language: c.Organisation.Language, Location: c.Location()},
 		Staff:           staff,
@@ -301,8 +360,8 @@ func (d *Daemon) open(ctx context.Context, now func() time.Time) error {
 		AutoReplyLimit:  c.Security.AutoReplyLimit,
 		OverdueAfter:    c.Schedule.OverdueAfter,
 		Log:             d.Log.With("component", "cases"),
+		Store:           d.Store,
 	}
-	return nil
 }
 
 // newSender makes the outbox sender of the daemon's store, with every
@@ -330,7 +389,9 @@ func (d *Daemon) newSender(now func() time.Time) error {
 		Connections: c.SMTP.Connections,
 		// A mail that cannot be delivered is recorded on its case and
 		// told to the case's staff at once.
-		Failed:  d.Engine.Undeliverable,
+		Failed: func(ctx context.Context, m cases.OutMail, reason string) error {
+			return d.engine().Undeliverable(ctx, m, reason)
+		},
 		SentLog: sentLog,
 	}
 	return nil
@@ -367,6 +428,10 @@ func (d *Daemon) Close() {
 		d.lmtpListener.Close() // the server closed it when it ran
 		d.lmtpListener = nil
 	}
+	if d.HTTP != nil {
+		d.HTTP.Close()
+		d.HTTP = nil
+	}
 }
 
 // run runs the intake and the sender until a stop request. The stop is in
@@ -394,6 +459,7 @@ func (d *Daemon) run(ctx context.Context, sigs <-chan os.Signal) error {
 			}
 		})
 	}
+	wg.Add(1) // the operations loop
 	intakeDone := make(chan struct{})
 	wg.Add(2)
 	go func() {
@@ -405,30 +471,79 @@ func (d *Daemon) run(ctx context.Context, sigs <-chan os.Signal) error {
 		defer wg.Done()
 		d.Sender.Run(sendCtx)
 	}()
-	stopScheduler, err := d.startScheduler(sendCtx)
+	go func() {
+		defer wg.Done()
+		d.runOps(sendCtx)
+	}()
+	stopScheduler, err := d.startScheduler(sendCtx, d.Config)
 	if err != nil {
 		stopIntake()
 		stopSend()
 		wg.Wait()
 		return err
 	}
+	var schedMu sync.Mutex
+	schedStopped := false
+	d.restartScheduler = func(c *config.Config) error {
+		schedMu.Lock()
+		defer schedMu.Unlock()
+		if schedStopped {
+			return nil // stopping: no new schedule
+		}
+		stop, err := d.startScheduler(sendCtx, c)
+		if err != nil {
+			return err // the running schedule stays
+		}
+		stopScheduler()
+		stopScheduler = stop
+		return nil
+	}
 	d.Log.Info("klachtenbus started", "mailbox", d.Config.Organisation.Mailbox, "preset", d.Config.Policy.Preset,
 		"store", d.Config.Store.Path)
+	if err := sdNotify("READY=1\nSTATUS=watching " + d.Config.Organisation.Mailbox); err != nil {
+		d.Log.Warn("systemd notification", "err", err)
+	}
+
+	// SIGHUP reloads, at any time; every other signal asks to stop.
+	stops := make(chan os.Signal, 2)
+	go func() {
+		for {
+			select {
+			case sig := <-sigs:
+				if sig != syscall.SIGHUP {
+					select {
+					case stops <- sig:
+					default: // two are waiting: the second exits at once
+					}
+					continue
+				}
+				sdNotify("RELOADING=1")
+				d.reload(ctx)
+				sdNotify("READY=1")
+			case <-sendCtx.Done():
+				return
+			}
+		}
+	}()
 
 	select {
-	case sig := <-sigs:
+	case sig := <-stops:
 		d.Log.Info("stopping: finishing the message in hand", "signal", sig.String())
 	case <-ctx.Done():
 		d.Log.Info("stopping")
 	}
+	sdNotify("STOPPING=1")
 	stopIntake()
+	schedMu.Lock()
+	schedStopped = true
 	stopScheduler()
+	schedMu.Unlock()
 	deadline := time.NewTimer(grace)
 	defer deadline.Stop()
 	select {
 	case <-intakeDone:
 	case <-deadline.C:
-	case <-sigs:
+	case <-stops:
 		d.Log.Warn("second stop request: exiting at once")
 		os.Exit(exitFailure)
 	}
@@ -444,7 +559,7 @@ func (d *Daemon) run(ctx context.Context, sigs <-chan os.Signal) error {
 	case <-done:
 	case <-deadline.C:
 		d.Log.Warn("stopped with work still running")
-	case <-sigs:
+	case <-stops:
 		os.Exit(exitFailure)
 	}
 	d.Log.Info("klachtenbus stopped")

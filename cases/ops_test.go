@@ -1,0 +1,138 @@
+package cases
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"io/fs"
+	"path/filepath"
+	"sort"
+	"testing"
+	"time"
+)
+
+// TestQuarantineRelease: a quarantined message, released after its cause
+// is fixed, is filed once; a second release is refused, and the row stays.
+func TestQuarantineRelease(t *testing.T) {
+	ctx := context.Background()
+	e, clk := newTestEngine(t)
+	in := complaint("", "klacht", completeForm)
+	if r, err := e.Ingest(ctx, in); err != nil || r.Disposition != Quarantined || r.QuarantineID == 0 {
+		t.Fatalf("got %+v, %v", r, err)
+	}
+	// Seen again as it is, it stays quarantined: the dedupe holds.
+	if r, _ := e.Ingest(ctx, in); !r.Duplicate {
+		t.Fatalf("second look not a duplicate: %+v", r)
+	}
+	list, err := e.Store.Quarantined(ctx, false)
+	if err != nil || len(list) != 1 || list[0].Reason != "no usable From address" || list[0].Size != len(in.Raw) {
+		t.Fatalf("list %+v, %v", list, err)
+	}
+	clk.Advance(time.Hour)
+	entry, raw, err := e.Store.Unquarantine(ctx, list[0].ID)
+	if err != nil || string(raw) != string(in.Raw) || entry.Key != DedupeKey(in) {
+		t.Fatalf("unquarantine: %+v %q %v", entry, raw, err)
+	}
+	// The cause fixed (here: the From address is readable now), the
+	// intake files it instead of calling it seen before.
+	in.From = Address{Email: "jan@example.test"}
+	r, err := e.Ingest(ctx, in)
+	if err != nil || r.Duplicate || r.Disposition != Filed || !r.New {
+		t.Fatalf("release filed %+v, %v", r, err)
+	}
+	if err := e.Store.MarkReleased(ctx, entry.ID, "case "+r.CaseID); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := e.Store.Unquarantine(ctx, entry.ID); !errors.Is(err, ErrReleased) {
+		t.Errorf("second release: %v, want ErrReleased", err)
+	}
+	if _, _, err := e.Store.Unquarantine(ctx, 99); !errors.Is(err, ErrNotFound) {
+		t.Errorf("unknown id: %v, want ErrNotFound", err)
+	}
+	if list, _ := e.Store.Quarantined(ctx, false); len(list) != 0 {
+		t.Errorf("still listed: %+v", list)
+	}
+	all, _ := e.Store.Quarantined(ctx, true)
+	if len(all) != 1 || all[0].ReleasedAs != "case "+r.CaseID || !all[0].Released.Equal(clk.Now().Truncate(time.Second)) {
+		t.Errorf("released row %+v", all)
+	}
+}
+
+// TestOpsSnapshot counts the outbox, the quarantine and the deadlines as
+// at a time.
+func TestOpsSnapshot(t *testing.T) {
+	ctx := context.Background()
+	e, clk := newTestEngine(t)
+	if _, err := e.Ingest(ctx, complaint("jan@example.test", "klacht", completeForm)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.QuarantineHeader(ctx, "mid:big@x", []byte("Subject: big\r\n"), "message of 9 bytes exceeds the limit of 1 bytes"); err != nil {
+		t.Fatal(err)
+	}
+	o, err := e.Store.OpsSnapshot(ctx, clk.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.OutboxWaiting == 0 || !o.OutboxOldest.Equal(clk.Now().Truncate(time.Second)) || o.Quarantined != 1 ||
+		o.LastMail.IsZero() || o.SizeBytes <= 0 || len(o.Deadlines) == 0 || o.Overdue() != 0 {
+		t.Fatalf("snapshot %+v", o)
+	}
+	later, _ := e.Store.OpsSnapshot(ctx, clk.Now().AddDate(1, 0, 0))
+	if later.Overdue() == 0 {
+		t.Errorf("a year on, nothing overdue: %+v", later.Deadlines)
+	}
+	if q, _ := e.Store.Quarantined(ctx, false); len(q) != 1 || !q[0].HeaderOnly {
+		t.Errorf("header-only entry %+v", q)
+	}
+	if err := e.Store.Probe(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := e.Store.OpsState(ctx); st["probe"].At.IsZero() {
+		t.Errorf("probe not recorded: %+v", st)
+	}
+}
+
+// TestMigrationMarksHeaderOnlyQuarantine upgrades a store of schema 8
+// with two quarantined messages: the one kept without its body (too
+// large) is marked header-only, the other not, and neither is released.
+func TestMigrationMarksHeaderOnlyQuarantine(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "old.db")
+	db, err := sql.Open("sqlite3", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	names, _ := fs.Glob(migrations, "migrations/*.sql")
+	sort.Strings(names)
+	for _, name := range names {
+		if filepath.Base(name) >= "0009" {
+			continue
+		}
+		body, _ := migrations.ReadFile(name)
+		if _, err := db.Exec(string(body)); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+	}
+	for _, q := range []string{
+		`PRAGMA user_version = 8`,
+		`INSERT INTO quarantine (key, reason, raw, at) VALUES ('mid:big@x', 'message of 30000000 bytes exceeds the limit of 26214400 bytes', 'Subject: big', 1)`,
+		`INSERT INTO quarantine (key, reason, raw, at) VALUES ('mid:bad@x', 'cannot parse: malformed header', 'whole', 2)`,
+	} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	db.Close()
+	st, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	list, err := st.Quarantined(ctx, false)
+	if err != nil || len(list) != 2 {
+		t.Fatalf("after the upgrade: %+v, %v", list, err)
+	}
+	if !list[0].HeaderOnly || list[1].HeaderOnly {
+		t.Errorf("header-only marks: %v, %v; want true, false", list[0].HeaderOnly, list[1].HeaderOnly)
+	}
+}
