@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -228,10 +227,10 @@ func (e *Engine) ignore(ctx context.Context, tx *Tx, in *Inbound) (Result, error
 		return res, nil
 	}
 	for _, id := range in.Bounce.OriginalMessageIDs {
-		var caseID, rcpt, kind, data string
+		var caseID, rcpt, kind, name, role string
 		var created int64
-		err := tx.QueryRowContext(ctx, `SELECT case_id, recipient, kind, data, created_at FROM outbox WHERE message_id = ? AND case_id IS NOT NULL`, id).
-			Scan(&caseID, &rcpt, &kind, &data, &created)
+		err := tx.QueryRowContext(ctx, `SELECT case_id, recipient, kind, recipient_name, role, created_at FROM outbox WHERE message_id = ? AND case_id IS NOT NULL`, id).
+			Scan(&caseID, &rcpt, &kind, &name, &role, &created)
 		if errors.Is(err, sql.ErrNoRows) {
 			continue
 		}
@@ -245,10 +244,8 @@ func (e *Engine) ignore(ctx context.Context, tx *Tx, in *Inbound) (Result, error
 		res.CaseID = caseID
 		told := ""
 		if finalBounce(in.Bounce.Status) {
-			var md MailData
-			_ = json.Unmarshal([]byte(data), &md) // only the recipient's name and part are wanted
 			told, err = e.tellUndeliverable(ctx, tx, caseID, FailedMail{
-				Kind: kind, To: Address{Name: md.RecipientName, Email: rcpt}, MessageID: id, Role: md.Role,
+				Kind: kind, To: Address{Name: name, Email: rcpt}, MessageID: id, Role: role,
 				Reason: oneLine(in.Bounce.Status), Bounce: true, Queued: time.Unix(created, 0).UTC(),
 			})
 			if err != nil {

@@ -409,12 +409,18 @@ func (e *Engine) queueMail(ctx context.Context, tx *Tx, caseID, kind, to string,
 	if slices.Contains(autoKinds, kind) || kind == MailConfirmStaff {
 		priority = 0 // an answer goes first (migration 0006)
 	}
+	var about string
+	if data.Failed != nil {
+		about = data.Failed.MessageID
+	}
 	_, err = tx.ExecContext(ctx, `INSERT INTO outbox
-		(case_id, kind, recipient, message_id, in_reply_to, refs, reply_to, language, data, next_at, created_at, priority)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		(case_id, kind, recipient, message_id, in_reply_to, refs, reply_to, language, data, next_at, created_at, priority,
+		 role, recipient_name, about, data_version)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		nullString(caseID), kind, CanonAddr(to), msgID, inReplyTo, strings.Join(refs, " "),
 		replyTo, lang, string(js),
-		tx.MailNow.Unix(), tx.MailNow.Unix(), priority)
+		tx.MailNow.Unix(), tx.MailNow.Unix(), priority,
+		data.Role, data.RecipientName, about, MailDataVersion)
 	if err != nil {
 		return "", fmt.Errorf("queue %s: %w", kind, err)
 	}
@@ -495,6 +501,13 @@ func caseLanguage(ctx context.Context, q querier, caseID string) (lang, complain
 	}
 	return lang, complainant, err
 }
+
+// MailDataVersion is the version of MailData's stored layout, kept with
+// each outbox row (data_version). A change that renames or re-means a
+// field raises it, and DueMail reads each row as the version it was
+// written by; a row of a newer version than this binary knows waits for
+// that binary rather than being read wrong.
+const MailDataVersion = 1
 
 // MaxMailText bounds each text a mail quotes or carries (a message's text,
 // a decision's reasons, a command line): whatever a sender wrote, a mail
@@ -597,7 +610,7 @@ func mailboxOf(addr string) (local, domain string) {
 func (s *Store) DueMail(ctx context.Context, now time.Time, limit int) ([]OutMail, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT id, COALESCE(case_id, ''), kind, recipient, message_id,
 		in_reply_to, refs, reply_to, language, data, attempts, created_at, sending_at IS NOT NULL
-		FROM outbox WHERE state = 'pending' AND next_at <= ? ORDER BY priority, id LIMIT ?`, now.Unix(), limit)
+		FROM outbox WHERE state = 'pending' AND next_at <= ? AND data_version <= ? ORDER BY priority, id LIMIT ?`, now.Unix(), MailDataVersion, limit)
 	if err != nil {
 		return nil, fmt.Errorf("due mail: %w", err)
 	}

@@ -47,7 +47,7 @@ func (e *Engine) tellUndeliverable(ctx context.Context, tx *Tx, caseID string, f
 	}
 	if f.MessageID != "" {
 		var n int
-		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM outbox WHERE case_id = ? AND kind = ? AND json_extract(data, '$.failed.message_id') = ?`,
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM outbox WHERE case_id = ? AND kind = ? AND about = ?`,
 			caseID, MailUndeliverable, f.MessageID).Scan(&n); err != nil {
 			return "", fmt.Errorf("undeliverable notice: %w", err)
 		}

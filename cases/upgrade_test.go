@@ -89,6 +89,13 @@ func TestUpgradeFrozenStore(t *testing.T) {
 		t.Errorf("the late complaint's window flag was not carried forward")
 	}
 
+	// What queries need of a queued mail came out of its payload into
+	// columns (migration 0011).
+	var role, name string
+	if err := st.db.QueryRowContext(ctx, `SELECT role, recipient_name FROM outbox WHERE kind = 'decision' AND recipient = 'piet@example.test'`).Scan(&role, &name); err != nil || role != RecipientAccused || name != "Piet Docent" {
+		t.Errorf("the accused's decision: role %q, name %q, %v", role, name, err)
+	}
+
 	// The mail that was still waiting leaves as it was queued.
 	due, err := st.DueMail(ctx, time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC), 10)
 	if err != nil {
