@@ -395,7 +395,10 @@ func (e *Engine) followUps(ctx context.Context, now time.Time) (int, error) {
 				return err
 			}
 			if c.Complainant.Email == "" {
-				return addEvent(ctx, tx, c.ID, EventFollowUp, "klachtenbus", "no follow-up: the complainant's address is not known")
+				if err := addEvent(ctx, tx, c.ID, EventFollowUp, "klachtenbus", "no follow-up: the complainant's address is not known"); err != nil {
+					return err
+				}
+				return e.closeAfterFollowUp(ctx, tx, c)
 			}
 			loc := e.Org.Location
 			data := MailData{Subject: c.Subject, RecipientName: c.Complainant.Name, Role: RecipientComplainant, Complainant: c.Complainant,
@@ -411,19 +414,25 @@ func (e *Engine) followUps(ctx context.Context, now time.Time) (int, error) {
 			if err := addEvent(ctx, tx, c.ID, EventFollowUp, "klachtenbus", "the complainant was asked whether the complaint is resolved"); err != nil {
 				return err
 			}
-			if c.State != StateDecided {
-				return nil
-			}
-			if _, err := tx.ExecContext(ctx, `UPDATE cases SET state = ?, closed_at = ? WHERE id = ?`, string(StateClosed), tx.Now.Unix(), c.ID); err != nil {
-				return err
-			}
-			return addEvent(ctx, tx, c.ID, EventClosed, "klachtenbus", "closed: the handling ended with the follow-up")
+			return e.closeAfterFollowUp(ctx, tx, c)
 		})
 		if err != nil {
 			return n, err
 		}
 	}
 	return n, nil
+}
+
+// closeAfterFollowUp closes a decided case once its follow-up is done:
+// its handling is over. A case taken further meanwhile stays as it is.
+func (e *Engine) closeAfterFollowUp(ctx context.Context, tx *Tx, c Case) error {
+	if c.State != StateDecided {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE cases SET state = ?, closed_at = ? WHERE id = ?`, string(StateClosed), tx.Now.Unix(), c.ID); err != nil {
+		return err
+	}
+	return addEvent(ctx, tx, c.ID, EventClosed, "klachtenbus", "closed: the handling ended with the follow-up")
 }
 
 // purgeExpired erases the personal data of every ended case whose
@@ -441,7 +450,11 @@ func (e *Engine) purgeExpired(ctx context.Context, now time.Time) (int, error) {
 			if err != nil {
 				return err
 			}
-			if !c.Purged.IsZero() || !c.State.Ended() {
+			// An ended case, or a decided one: retention may run from the
+			// decision (ikworddeclarant 3.18), and a decided case that is
+			// not taken further keeps no data past it. A case taken to a
+			// body (escalated) or reopened waits.
+			if !c.Purged.IsZero() || !(c.State.Ended() || c.State == StateDecided) {
 				return nil
 			}
 			done = true

@@ -347,3 +347,35 @@ func TestSweepAsAtLaterTimeQueuesMailForNow(t *testing.T) {
 		t.Errorf("the reminders queued as at %v cannot leave at %v: %d mails due", clk.t, wall, len(due))
 	}
 }
+
+// TestRetentionOfADecidedCaseWithoutFollowUp: with the follow-up switched
+// off ([policy.deadlines] follow_up = "none") nothing closes a decided
+// case, yet its retention runs from the decision (ikworddeclarant 3.18):
+// the data go a year after it, while the case stays decided.
+func TestRetentionOfADecidedCaseWithoutFollowUp(t *testing.T) {
+	e, clk := newTestEngine(t)
+	pol, err := regulation.LoadPolicy(regulation.PolicyConfig{Preset: "ikworddeclarant",
+		Deadlines: regulation.DeadlineKeys{FollowUp: "none"}}, ams)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Policy = pol
+	id := openTestCase(t, e)
+	clk.t = on(2026, 12, 1, 10, 0)
+	ingest(t, e, staffReply(id, handler, "#besluit ongegrond\nMotivering."))
+	clk.t = on(2027, 12, 1, 23, 59)
+	if r := sweep(t, e); r.Purged != 0 || r.FollowUps != 0 {
+		t.Fatalf("before the year is out: %+v", r)
+	}
+	clk.t = on(2027, 12, 2, 0, 0)
+	if r := sweep(t, e); r.Purged != 1 {
+		t.Fatalf("purge a year after the decision: %+v", r)
+	}
+	d := getCase(t, e, id)
+	if d.Purged.IsZero() || d.Subject != "" || d.Complainant.Email != "" {
+		t.Errorf("purged case still holds personal data: %+v", d.Case)
+	}
+	if d.State != StateDecided || d.Outcome != OutcomeRejected {
+		t.Errorf("register row changed: %s %s", d.State, d.Outcome)
+	}
+}

@@ -490,21 +490,30 @@ func (c *caseLife) live() {
 	c.event(decide, cases.EventDecided, handler.Email, "decided: "+c.outcome+"\n"+body)
 	c.meet(regulation.DeadlineDecision, decide)
 	c.meet(regulation.DeadlineTakenUp, decide)
-	c.setDeadlines(decide, regulation.DeadlineFollowUp)
+	// The follow-up, and the retention where it counts from the end of the
+	// handling (Engine.decided).
+	c.setDeadlines(decide, regulation.DeadlineFollowUp, regulation.DeadlineRetention)
 	c.tellParties(decide, cases.MailDecision, cases.MailData{Subject: c.subject, Complainant: c.complainant, Actor: handler,
 		Outcome: c.outcome, Body: body, NextBody: e.Policy.NextBody, Received: c.opened.In(loc)})
 	c.transcript(decide, handler, m, c.subject, "#besluit "+c.outcome, "besluit ("+c.outcome+") verstuurd aan "+c.complainant.Email)
 
-	// The follow-up, sent by the scheduler when its term ends.
+	// The follow-up, sent by the scheduler on the last day of its term
+	// from 09:00 (Engine.followUps), which closes a decided case.
 	closeAt := decide.Add(time.Duration(14*24+r.IntN(80*24)) * time.Hour)
 	if fu := c.open(regulation.DeadlineFollowUp); fu != nil {
-		at := nextSweep(fu.due.Add(time.Second))
+		at := nextSweep(fu.due.Add(time.Second - 15*time.Hour))
 		if happened(at) {
 			fu.met = at
 			c.mail(at, cases.MailFollowUp, c.complainant.Email, "complainant", "", nil,
 				cases.MailData{Subject: c.subject, RecipientName: c.complainant.Name, Role: cases.RecipientComplainant,
 					Complainant: c.complainant, Received: c.opened.In(loc), Decided: decide.In(loc), Outcome: c.outcome})
 			c.event(at, cases.EventFollowUp, "klachtenbus", "the complainant was asked whether the complaint is resolved")
+			if fate != fateEscalated { // an escalated case is no longer decided by then
+				c.state, c.closed = cases.StateClosed, at
+				c.event(at, cases.EventClosed, "klachtenbus", "closed: the handling ended with the follow-up")
+				c.purgeIfDue()
+				return
+			}
 		}
 		closeAt = at.Add(time.Duration(24+r.IntN(20*24)) * time.Hour)
 	}
@@ -526,6 +535,7 @@ func (c *caseLife) live() {
 		c.transcript(at, handler, m, c.subject, "#escaleren "+step.Body, "doorgezet naar "+step.Label+"; bericht aan "+c.complainant.Email)
 		return
 	case fateDecided:
+		c.purgeIfDue() // a decided case is purged once its retention ends
 		return
 	}
 	if !happened(closeAt) {

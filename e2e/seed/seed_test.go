@@ -88,11 +88,11 @@ func TestSeededRowsLookLikeTheEngines(t *testing.T) {
 	}
 	real := res.CaseID
 	*clock = now
-	stats, err := Fill(ctx, e, Options{N: 300, Seed: 7})
+	stats, err := Fill(ctx, e, Options{N: 1000, Seed: 7})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if stats.Cases != 300 || stats.Purged == 0 || stats.Reminders == 0 || stats.ByState[cases.StateInProgress] == 0 ||
+	if stats.Cases != 1000 || stats.Purged == 0 || stats.Reminders == 0 || stats.ByState[cases.StateInProgress] == 0 ||
 		stats.ByState[cases.StateClosed] == 0 || stats.ByState[cases.StateDecided] == 0 {
 		t.Errorf("stats %+v: want a mix of states, purged cases and reminders", stats)
 	}
@@ -100,9 +100,13 @@ func TestSeededRowsLookLikeTheEngines(t *testing.T) {
 
 	// A seeded case nobody acted on yet, like the real one.
 	var fresh string
+	// (with a suggested category when the real one has one, and without
+	// when not: a case without one has no category event and no category
+	// in its mail)
 	if err := db.QueryRow(`SELECT c.id FROM cases c WHERE c.state = 'received' AND c.id != ?
+		AND (c.category != '') = (SELECT category != '' FROM cases WHERE id = ?)
 		AND NOT EXISTS (SELECT 1 FROM events WHERE case_id = c.id AND kind NOT IN ('received', 'category'))
-		ORDER BY c.opened_at DESC LIMIT 1`, real).Scan(&fresh); err != nil {
+		ORDER BY c.opened_at DESC LIMIT 1`, real, real).Scan(&fresh); err != nil {
 		t.Fatalf("no untouched seeded case: %v", err)
 	}
 	for _, q := range []string{
