@@ -307,6 +307,83 @@ func TestDFC_4_1_ComplaintByOtherChannelsRegistered(t *testing.T) {
 	}
 }
 
+// TestDFC_4_2_ManagerForwardsAComplaint: a complaint is made "bij de meest
+// geschikte manager" (defence-for-children 4.2), who forwards it to the
+// complaint address without a command (SPEC section 5): the case is the
+// forwarded message's sender's, received when they sent it (its deadlines
+// run from then), the manager is recorded and answered, the complainant
+// acknowledged, and the director told (4.3). A forward that proves
+// nothing of its sender opens nothing; one with a command is a command.
+func TestDFC_4_2_ManagerForwardsAComplaint(t *testing.T) {
+	e, clk := engineFor(t, "defence-for-children")
+	clk.t = time.Date(2026, 11, 23, 10, 0, 0, 0, ams)
+	sent := time.Date(2026, 11, 19, 16, 42, 0, 0, ams)
+	fwd := complaint(handler, "Fwd: Klacht over de training", "Zie hieronder, graag oppakken.")
+	fwd.From = Address{Name: "B. Handelaar", Email: handler}
+	fwd.FromAuth = "auth=pass smtp.auth=" + handler + " by mx.example.test"
+	fwd.Forwarded = &Forwarded{From: Address{Name: "Kees Bakker", Email: "kees@example.test"}, Date: sent,
+		Subject: "Klacht over de training",
+		Text:    "Mijn dochter werd op 12 november tijdens de training uitgescholden door de trainer, Piet Jansen."}
+	res := ingest(t, e, fwd)
+	if !res.New {
+		t.Fatalf("no case opened: %+v", res)
+	}
+	d := getCase(t, e, res.CaseID)
+	if d.Complainant.Email != "kees@example.test" || d.Subject != "Klacht over de training" || d.Channel != ChannelEmail {
+		t.Errorf("case: complainant %+v subject %q channel %q", d.Complainant, d.Subject, d.Channel)
+	}
+	if !d.Opened.Equal(sent) {
+		t.Errorf("received %s, want when Kees sent it, %s", d.Opened, sent)
+	}
+	if dl, ok := deadline(d, regulation.DeadlineTakenUp); !ok || dl.Due.In(ams).Format("2006-01-02") != "2026-11-26" {
+		t.Errorf("taken_up %+v, want 5 working days from 19 November: 26 November", dl)
+	}
+	if d.Fields[FieldDescription] == "" || !hasEvent(d, EventReceived, "kees@example.test") {
+		t.Errorf("fields %v, events %+v", d.Fields, d.Events)
+	}
+	recorded := false
+	for _, ev := range d.Events {
+		if ev.Kind == EventReceived && strings.Contains(ev.Text, "registered by "+handler) {
+			recorded = true
+		}
+	}
+	if !recorded {
+		t.Errorf("the forwarder is not recorded: %+v", d.Events)
+	}
+	ms := outbox(t, e)
+	for _, want := range []struct{ kind, to string }{{MailAck, "kees@example.test"}, {MailAnnounce, director}, {MailTranscript, handler}} {
+		if _, ok := findMail(ms, want.kind, want.to); !ok {
+			t.Errorf("no %s to %s: %v", want.kind, want.to, kinds(ms))
+		}
+	}
+	if ack, _ := findMail(ms, MailAck, "kees@example.test"); strings.Contains(ack.Data.Subject, "Fwd") {
+		t.Errorf("the acknowledgement's subject is the forward's: %q", ack.Data.Subject)
+	}
+
+	// Without proof that the staff member sent it: refused, nothing opened.
+	n := len(outbox(t, e))
+	forged := complaint(handler, "Fwd: Klacht", "zie onder")
+	forged.From = Address{Email: handler}
+	forged.Forwarded = &Forwarded{From: Address{Email: "slachtoffer@example.test"}, Subject: "Klacht", Text: "Een klacht."}
+	if r := ingest(t, e, forged); r.New {
+		t.Errorf("a forward without proof opened %s", r.CaseID)
+	}
+	if _, ok := findMail(mailsSince(t, e, n), MailRefusal, handler); !ok {
+		t.Errorf("no refusal: %v", kinds(mailsSince(t, e, n)))
+	}
+	if _, ok := findMail(mailsSince(t, e, n), MailAck, "slachtoffer@example.test"); ok {
+		t.Errorf("a forged forward made us mail its victim")
+	}
+
+	// A forward from someone who is not staff is their own complaint.
+	out := complaint("buur@example.test", "Fwd: klacht", "Dit kreeg ik, ik klaag mee.")
+	out.Forwarded = &Forwarded{From: Address{Email: "kees@example.test"}, Subject: "Klacht", Text: "Een klacht."}
+	r := ingest(t, e, out)
+	if d := getCase(t, e, r.CaseID); !r.New || d.Complainant.Email != "buur@example.test" {
+		t.Errorf("an outsider's forward: %+v, complainant %+v", r, d.Complainant)
+	}
+}
+
 // TestIKWD_3_2_13_ProseComplaints: "De klacht bevat tenminste de datum, de
 // tijd en de aard van de klacht en de naam van de aangeklaagde" (3.2),
 // and the decision term runs from a complete complaint (3.13). People

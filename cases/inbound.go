@@ -84,6 +84,21 @@ type Inbound struct {
 	Received     time.Time
 	Channel      string
 	RegisteredBy string
+
+	// Forwarded is the message this one forwards, attached or inline as
+	// mail clients forward; nil when it forwards none.
+	Forwarded *Forwarded
+}
+
+// Forwarded is a message found inside another one: a forward.
+type Forwarded struct {
+	From    Address   // its sender; Email is empty when no address was found
+	Date    time.Time // when it was sent; zero when it cannot be read
+	Subject string
+	Text    string // its body as text
+	// Attached is true for a message/rfc822 attachment, false for a
+	// forward inline in the text.
+	Attached bool
 }
 
 // AuthHeader is one Authentication-Results header field as found.

@@ -286,6 +286,10 @@ func (e *Engine) file(ctx context.Context, tx *Tx, in *Inbound) (Result, error) 
 			reason := e.say(catalog.NoCase)
 			return Result{Disposition: Filed, Reason: "staff commands without a case"}, e.refuse(ctx, tx, "", in, cmds, reason, "no case")
 		}
+		// A complaint that reached a staff member, forwarded to us.
+		if in.Forwarded != nil {
+			return e.openForwarded(ctx, tx, in)
+		}
 	}
 	if held, err := e.overIntakeCap(ctx, tx, in); err != nil || held {
 		return Result{Disposition: Held, Reason: "intake cap: too many new complaints from this sender within the hour"}, err

@@ -104,27 +104,47 @@ func (e *Engine) register(ctx context.Context, tx *Tx, in *Inbound, cmd Command)
 	}
 	who.Name = ParseFields(text)[FieldName]
 
+	subject := e.say(catalog.RegisteredSubject, catalog.Channel(e.Org.Language, channel))
+	return e.openOnBehalf(ctx, tx, in, cmd.Line, onBehalf{who: who, text: text, subject: subject, received: received, channel: channel, day: words[1]})
+}
+
+// onBehalf is a complaint a staff member hands in for someone else.
+type onBehalf struct {
+	who      Address // the complainant
+	text     string  // the complaint
+	subject  string
+	received time.Time
+	channel  string
+	day      string // the day received, as staff are told it
+}
+
+// openOnBehalf opens the case of a complaint that the staff member who
+// sent in received (registered or forwarded): the complainant's, received
+// then, the staff member recorded; the complainant is acknowledged and the
+// staff member answered with what was done (line: what they wrote).
+func (e *Engine) openOnBehalf(ctx context.Context, tx *Tx, in *Inbound, line string, b onBehalf) (Result, error) {
 	reg := *in
-	reg.From = who
-	reg.Text = text
-	reg.Subject = e.say(catalog.RegisteredSubject, catalog.Channel(e.Org.Language, channel))
-	reg.Received, reg.Channel, reg.RegisteredBy = received, channel, in.From.Email
+	reg.From = b.who
+	reg.Text = b.text
+	reg.Subject = b.subject
+	reg.Received, reg.Channel, reg.RegisteredBy = b.received, b.channel, in.From.Email
 	reg.FromAuth = "" // the complainant proved nothing; the staff member did
 	reg.SuppressAutoReply = false
+	reg.Forwarded = nil
 	res, err := e.openCase(ctx, tx, &reg)
 	if err != nil {
 		return res, err
 	}
 	staff, _ := e.staff(in.From.Email)
-	result := e.say(catalog.RegisterOpened, res.CaseID, catalog.Channel(e.Org.Language, channel), words[1])
-	if who.Email == "" {
+	result := e.say(catalog.RegisterOpened, res.CaseID, catalog.Channel(e.Org.Language, b.channel), b.day)
+	if b.who.Email == "" {
 		result += e.say(catalog.RegisterNoAddress)
 	}
 	data := MailData{Subject: in.Subject, RecipientName: staff.Name, Role: RecipientStaff,
-		Commands: []CommandResult{{Line: cmd.Line, OK: true, Result: result}}}
+		Commands: []CommandResult{{Line: line, OK: true, Result: result}}}
 	if _, err := e.queueMail(ctx, tx, res.CaseID, MailTranscript, in.From.Email, in.MessageID, threadRefs(in), data); err != nil {
 		return res, err
 	}
-	e.log().Info("complaint registered", "case", res.CaseID, "by", in.From.Email, "channel", channel)
+	e.log().Info("complaint registered", "case", res.CaseID, "by", in.From.Email, "channel", b.channel)
 	return res, nil
 }

@@ -60,6 +60,16 @@ const locateMin = 64 << 10
 // parse is Parse with the size from which parts are located in raw; 0
 // copies every part, which the tests compare against.
 func parse(raw []byte, locate int) (in *cases.Inbound, err error) {
+	return parseAt(raw, locate, false)
+}
+
+// parseNested parses a message found inside another (an attached one); it
+// looks for no forward in it: one level is what a forward is.
+func parseNested(raw []byte, locate int) (*cases.Inbound, error) {
+	return parseAt(raw, locate, true)
+}
+
+func parseAt(raw []byte, locate int, nested bool) (in *cases.Inbound, err error) {
 	if catchPanics {
 		defer func() {
 			// Last resort only: FuzzParse runs with this off, so crashes
@@ -83,6 +93,9 @@ func parse(raw []byte, locate int) (in *cases.Inbound, err error) {
 	p.body(h, raw[bodyStart:])
 	p.bounce(h)
 	classify(p.in, h, Us{})
+	if !nested && p.in.Automatic == "" {
+		p.in.Forwarded = findForward(p.in, locate)
+	}
 	return p.in, nil
 }
 

@@ -250,3 +250,43 @@ func TestFloodFromOneMailbox(t *testing.T) {
 		t.Errorf("%d cases after the stop, want %d", got, cap)
 	}
 }
+
+// TestStaffForwardEndToEnd: a complainant wrote to a handler, who forwards
+// it to the complaint address (Outlook's inline forward, Dutch) through
+// the organisation's server; the case is the complainant's, received when
+// they wrote, and the complainant gets the acknowledgement.
+func TestStaffForwardEndToEnd(t *testing.T) {
+	d, cfg, imapAddr, smtpAddr := startDev(t)
+	const staff = "behandelaar@example.test"
+	body := "Graag oppakken.\n\nB. Handelaar\n\n________________________________\n" +
+		"Van: Kees Bakker <kees@example.test>\nVerzonden: donderdag 19 november 2026 16:42\nAan: B. Handelaar <" + staff + ">\n" +
+		"Onderwerp: Klacht over de begeleiding\n\nBeste meneer,\n\nOp 12 november om 14.00 uur heeft docent Pieters mij uitgelachen.\n\nKees Bakker\nDorpsstraat 3, Breda\n"
+	sendMail(t, smtpAddr, staff, mailbox, complaintMail("B. Handelaar <"+staff+">", "FW: Klacht over de begeleiding", "fw1@example.test", body), true)
+	ack := waitForSubject(t, imapAddr, "kees@example.test", "Ontvangstbevestiging: Klacht over de begeleiding")
+	subj, _ := header(t, ack).Subject()
+	if strings.Contains(subj, "FW") {
+		t.Errorf("acknowledgement subject %q carries the forward's", subj)
+	}
+	waitForSubject(t, imapAddr, staff, "Verwerkt")
+	out := run(t, "cases", "-json", "-config", cfg)
+	var list []struct {
+		ID string `json:"id"`
+	}
+	if err := json.Unmarshal([]byte(out), &list); err != nil || len(list) != 1 {
+		t.Fatalf("cases: %v %s", err, out)
+	}
+	f := readCase(t, cfg, list[0].ID)
+	if !f.has("received", "kees@example.test") {
+		t.Errorf("the case is not Kees's: %+v", f.Events)
+	}
+	var forwarder bool
+	for _, e := range f.Events {
+		if e.Kind == "received" && strings.Contains(e.Text, "2026-11-19") && strings.Contains(e.Text, staff) {
+			forwarder = true
+		}
+	}
+	if !forwarder {
+		t.Errorf("received on the forwarded date by the forwarder: %+v", f.Events)
+	}
+	d.stop(t)
+}

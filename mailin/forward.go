@@ -1,0 +1,178 @@
+package mailin
+
+import (
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/klachtenbus/klachtenbus/cases"
+)
+
+// findForward finds the message a mail forwards: the first attached
+// message (message/rfc822, as "forward as attachment" sends it), else one
+// forwarded inline, below a marker line and a block of header lines, as
+// Outlook, Gmail, Apple Mail and Thunderbird write it in Dutch or English.
+// It returns nil when the mail forwards nothing. locate is parse's.
+func findForward(in *cases.Inbound, locate int) *cases.Forwarded {
+	for _, a := range in.Attachments {
+		if a.Type != "message/rfc822" && a.Type != "message/global" {
+			continue
+		}
+		inner, err := parseNested(a.Content, locate)
+		if err != nil || (inner.From.Email == "" && strings.TrimSpace(inner.Text) == "") {
+			continue
+		}
+		return &cases.Forwarded{From: inner.From, Date: inner.Date, Subject: inner.Subject, Text: inner.Text, Attached: true}
+	}
+	return inlineForward(in.Text, in.Date)
+}
+
+// forwardHeaderLine matches one header line of an inline forward, with
+// the bold marks a client's HTML leaves in text ("*Van:* ...").
+var forwardHeaderLine = regexp.MustCompile(`^\s*\*?([A-Za-z][A-Za-z -]{0,24}?)\*?:\*?\s*(.*?)\s*$`)
+
+// forwardKeys maps the header names of inline forwards, Dutch and
+// English, to the field they give.
+var forwardKeys = map[string]string{
+	"from": "from", "van": "from",
+	"date": "date", "datum": "date", "sent": "date", "verzonden": "date",
+	"subject": "subject", "onderwerp": "subject",
+	"to": "to", "aan": "to", "cc": "to", "bcc": "to", "reply-to": "to", "beantwoorden aan": "to", "antwoord aan": "to",
+}
+
+// isForwardMarker matches the line a client puts above an inline forward:
+// "---------- Forwarded message ---------" (Gmail), "-------- Forwarded
+// Message --------" (Thunderbird), "Begin forwarded message:" (Apple
+// Mail), "-----Original Message-----" and Outlook's rule of underscores,
+// with their Dutch translations.
+func isForwardMarker(line string) bool {
+	t := strings.ToLower(normalizeSpace(strings.Trim(strings.TrimSpace(line), "-:")))
+	switch t {
+	case "forwarded message", "doorgestuurd bericht", "original message", "oorspronkelijk bericht",
+		"begin forwarded message", "begin doorgestuurd bericht", "message transféré":
+		return true
+	}
+	return isUnderscoreRule(line)
+}
+
+func isUnderscoreRule(line string) bool {
+	t := strings.TrimSpace(line)
+	return len(t) >= 10 && strings.Trim(t, "_") == ""
+}
+
+func normalizeSpace(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// maxForwardHeader bounds the header block of an inline forward, in lines.
+const maxForwardHeader = 30
+
+// inlineForward reads an inline forward from text: the first marker line
+// followed by a header block that names a sender, and the text below the
+// block as the forwarded message's body. sent is the forwarding mail's
+// Date: a forwarded date written without a zone is in its zone, and one
+// without a year the last such day before it.
+func inlineForward(text string, sent time.Time) *cases.Forwarded {
+	lines := strings.Split(text, "\n")
+	for i, l := range lines {
+		if !isForwardMarker(l) {
+			continue
+		}
+		fields := map[string]string{}
+		last := ""
+		j := i + 1
+		for ; j < len(lines) && j < i+1+maxForwardHeader; j++ {
+			l := strings.TrimRight(lines[j], "\r")
+			if strings.TrimSpace(l) == "" {
+				if len(fields) == 0 {
+					continue // blank lines between marker and block
+				}
+				break
+			}
+			m := forwardHeaderLine.FindStringSubmatch(l)
+			key := ""
+			if m != nil {
+				key = forwardKeys[strings.ToLower(normalizeSpace(m[1]))]
+			}
+			switch {
+			case key != "":
+				if fields[key] == "" {
+					fields[key] = m[2]
+				}
+				last = key
+			case last != "" && len(fields) > 0:
+				// A wrapped value (a long To line) goes on.
+				fields[last] += " " + strings.TrimSpace(l)
+			default:
+				j = len(lines) // not a header block
+			}
+		}
+		if fields["from"] == "" || (fields["date"] == "" && fields["subject"] == "") {
+			continue
+		}
+		fw := &cases.Forwarded{Subject: cleanLine(fields["subject"], 998)}
+		fw.From, _ = parseOneAddress(mailtoAddress(fields["from"]))
+		if fw.From.Email == "" {
+			fw.From.Name = cleanLine(fields["from"], maxNameBytes)
+		}
+		fw.Date = forwardDate(fields["date"], sent)
+		if j < len(lines) {
+			fw.Text = strings.TrimSpace(strings.Join(lines[j:], "\n"))
+		}
+		return fw
+	}
+	return nil
+}
+
+// mailtoOutlook matches the address as Outlook writes it in a forward:
+// "Jan de Vries [mailto:jan@example.nl]" or "<mailto:jan@example.nl>".
+var mailtoOutlook = regexp.MustCompile(`[\[<]mailto:([^\]>\s]+)[\]>]`)
+
+func mailtoAddress(s string) string {
+	if m := mailtoOutlook.FindStringSubmatchIndex(s); m != nil {
+		return strings.TrimSpace(s[:m[0]]) + " <" + s[m[2]:m[3]] + ">"
+	}
+	return s
+}
+
+// clockTime matches a time of day in a forwarded date: "10:12",
+// "10:12:05", "3:04 PM", "15.04 uur".
+var clockTime = regexp.MustCompile(`(?i)\b(\d{1,2})[:.](\d{2})(?::(\d{2}))?\s*(am|pm)?\b`)
+
+// forwardDate reads the date of an inline forward: an RFC 5322 date
+// (Thunderbird) or a date as people read it, "maandag 30 november 2026
+// 10:12" (Outlook), "ma 30 nov. 2026 om 10:12" (Gmail), "30 November 2026
+// at 10:12:00 CET" (Apple Mail), "Monday, November 30, 2026 3:04 PM".
+// Zero when no date can be read.
+func forwardDate(v string, sent time.Time) time.Time {
+	if t, ok := parseDate(v); ok {
+		return t
+	}
+	ref := sent
+	if ref.IsZero() {
+		ref = time.Now()
+	}
+	day, ok := cases.ParseEventDate(v, ref)
+	if !ok {
+		return time.Time{}
+	}
+	h, m, s := 0, 0, 0
+	if c := clockTime.FindStringSubmatch(v); c != nil {
+		h, _ = strconv.Atoi(c[1])
+		m, _ = strconv.Atoi(c[2])
+		s, _ = strconv.Atoi(c[3])
+		switch strings.ToLower(c[4]) {
+		case "pm":
+			if h < 12 {
+				h += 12
+			}
+		case "am":
+			if h == 12 {
+				h = 0
+			}
+		}
+		if h > 23 || m > 59 || s > 59 {
+			h, m, s = 0, 0, 0
+		}
+	}
+	return time.Date(day.Year(), day.Month(), day.Day(), h, m, s, 0, day.Location())
+}
