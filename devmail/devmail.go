@@ -93,12 +93,14 @@ type Server struct {
 
 	stopAfter func() bool // unregisters the ctx watcher
 
-	mu      sync.Mutex
-	users   map[string]*imapmemserver.User
-	changed chan struct{} // closed and replaced on every delivery and MOVE
-	reject  func(rcpt string) *smtp.SMTPError
-	down    bool
-	closed  bool
+	mu       sync.Mutex
+	users    map[string]*imapmemserver.User
+	raw      map[rawKey]rawMsg      // messages imapmemserver cannot serve (raw.go)
+	keywords map[imap.Flag]struct{} // keywords clients have used (raw.go)
+	changed  chan struct{}          // closed and replaced on every delivery and MOVE
+	reject   func(rcpt string) *smtp.SMTPError
+	down     bool
+	closed   bool
 
 	closeOnce sync.Once
 	closeErr  error
@@ -128,11 +130,13 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	logger = logger.With("component", "devmail")
 
 	s := &Server{
-		log:     logger,
-		domain:  opts.Domain,
-		strip:   append([]string{AuthServID}, opts.StripAuthServIDs...),
-		users:   make(map[string]*imapmemserver.User),
-		changed: make(chan struct{}),
+		log:      logger,
+		domain:   opts.Domain,
+		strip:    append([]string{AuthServID}, opts.StripAuthServIDs...),
+		users:    make(map[string]*imapmemserver.User),
+		raw:      make(map[rawKey]rawMsg),
+		keywords: make(map[imap.Flag]struct{}),
+		changed:  make(chan struct{}),
 	}
 
 	imapLn, err := listenLoopback(opts.IMAPAddr)
