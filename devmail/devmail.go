@@ -93,14 +93,15 @@ type Server struct {
 
 	stopAfter func() bool // unregisters the ctx watcher
 
-	mu       sync.Mutex
-	users    map[string]*imapmemserver.User
-	raw      map[rawKey]rawMsg      // messages imapmemserver cannot serve (raw.go)
-	keywords map[imap.Flag]struct{} // keywords clients have used (raw.go)
-	changed  chan struct{}          // closed and replaced on every delivery and MOVE
-	reject   func(rcpt string) *smtp.SMTPError
-	down     bool
-	closed   bool
+	mu         sync.Mutex
+	users      map[string]*imapmemserver.User
+	raw        map[rawKey]rawMsg      // messages imapmemserver cannot serve (raw.go)
+	keywords   map[imap.Flag]struct{} // keywords clients have used (raw.go)
+	unreadable Unreadable             // how raw is served (raw.go)
+	changed    chan struct{}          // closed and replaced on every delivery and MOVE
+	reject     func(rcpt string) *smtp.SMTPError
+	down       bool
+	closed     bool
 
 	closeOnce sync.Once
 	closeErr  error

@@ -24,6 +24,30 @@ import (
 // them through APPEND, COPY and MOVE, and answers FETCH for them itself.
 // Other messages, nearly all, take imapmemserver's path unchanged.
 
+// Unreadable says how the IMAP server serves a message whose header
+// go-message cannot read. Real servers differ here; the modes besides
+// ServeWhole let tests meet the broken ones.
+type Unreadable int
+
+const (
+	// ServeWhole serves the message as stored, as Dovecot does. The default.
+	ServeWhole Unreadable = iota
+	// ServeSectionsOnly answers BODY[] with nothing but BODY[HEADER] and
+	// BODY[TEXT] as stored: a server that fails on one form of FETCH.
+	ServeSectionsOnly
+	// ServeNothing answers every section with nothing, as imapmemserver
+	// alone does; RFC822.SIZE still gives the stored size.
+	ServeNothing
+)
+
+// SetUnreadable sets how messages with an unreadable header are served
+// from now on.
+func (s *Server) SetUnreadable(m Unreadable) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.unreadable = m
+}
+
 // rawKey names one message that imapmemserver cannot serve.
 type rawKey struct {
 	owner       string
@@ -54,11 +78,11 @@ func (s *Server) keepRaw(owner string, d *imap.AppendData, msg []byte, t time.Ti
 	s.raw[rawKey{owner, d.UIDValidity, d.UID}] = rawMsg{buf: bytes.Clone(msg), t: t}
 }
 
-// rawsOf returns the kept messages of one mailbox by UID, nil if none.
-func (s *Server) rawsOf(owner string, uidValidity uint32) map[imap.UID]rawMsg {
+// rawsOf returns the kept messages of one mailbox by UID, nil if none,
+// and how to serve them.
+func (s *Server) rawsOf(owner string, uidValidity uint32) (out map[imap.UID]rawMsg, mode Unreadable) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var out map[imap.UID]rawMsg
 	for k, m := range s.raw {
 		if k.owner == owner && k.uidValidity == uidValidity {
 			if out == nil {
@@ -67,7 +91,7 @@ func (s *Server) rawsOf(owner string, uidValidity uint32) map[imap.UID]rawMsg {
 			out[k.uid] = m
 		}
 	}
-	return out
+	return out, s.unreadable
 }
 
 // copyRaws follows kept messages to where a COPY put them.
@@ -156,8 +180,8 @@ func (sess *imapSession) Store(w *imapserver.FetchWriter, numSet imap.NumSet, fl
 // Fetch implements imapserver.Session. Kept messages are answered here,
 // from devmail's copy; all others by imapmemserver.
 func (sess *imapSession) Fetch(w *imapserver.FetchWriter, numSet imap.NumSet, options *imap.FetchOptions) error {
-	raws := sess.srv.rawsOf(sess.owner, sess.selValidity)
-	if len(raws) == 0 {
+	raws, mode := sess.srv.rawsOf(sess.owner, sess.selValidity)
+	if len(raws) == 0 || mode == ServeNothing {
 		return sess.UserSession.Fetch(w, numSet, options)
 	}
 	found, err := sess.UserSession.Search(imapserver.NumKindUID, numSetCriteria(numSet), &imap.SearchOptions{})
@@ -204,7 +228,7 @@ func (sess *imapSession) Fetch(w *imapserver.FetchWriter, numSet imap.NumSet, op
 		if err != nil {
 			return err
 		}
-		if err := writeRaw(w.CreateMessage(seqs[i]), uid, raws[uid], flags, options); err != nil {
+		if err := writeRaw(w.CreateMessage(seqs[i]), uid, raws[uid], flags, options, mode); err != nil {
 			return err
 		}
 	}
@@ -247,7 +271,7 @@ func numSetCriteria(numSet imap.NumSet) *imap.SearchCriteria {
 
 // writeRaw writes the FETCH response of a kept message as imapmemserver
 // would, but with the body sections taken from the bytes as stored.
-func writeRaw(w *imapserver.FetchResponseWriter, uid imap.UID, m rawMsg, flags []imap.Flag, options *imap.FetchOptions) error {
+func writeRaw(w *imapserver.FetchResponseWriter, uid imap.UID, m rawMsg, flags []imap.Flag, options *imap.FetchOptions, mode Unreadable) error {
 	w.WriteUID(uid)
 	if options.Flags {
 		w.WriteFlags(flags)
@@ -273,6 +297,9 @@ func writeRaw(w *imapserver.FetchResponseWriter, uid imap.UID, m rawMsg, flags [
 	}
 	for _, bs := range options.BodySection {
 		b := rawSection(m.buf, bs)
+		if mode == ServeSectionsOnly && bs.Specifier == imap.PartSpecifierNone && len(bs.Part) == 0 {
+			b = nil
+		}
 		if err := write(w.WriteBodySection(bs, int64(len(b))), b); err != nil {
 			return err
 		}
