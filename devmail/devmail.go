@@ -17,6 +17,11 @@
 // Authentication-Results header that already claims the klachtenbus-dev
 // authserv-id, so that the header can only come from this server.
 //
+// The IMAP server is go-imap's imapmemserver, except that a message whose
+// header go-message cannot read (which imapmemserver serves as empty
+// literals) is served from devmail's own copy, byte for byte, as a real
+// server would; SetUnreadable lets tests choose the broken behaviours.
+//
 // Both servers refuse to listen on anything but a loopback address.
 package devmail
 

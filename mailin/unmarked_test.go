@@ -1,10 +1,13 @@
 package mailin
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/klachtenbus/klachtenbus/cases"
 )
 
 // kind is what Classify should make of a message.
@@ -135,5 +138,46 @@ func TestUnmarkedEdgeCases(t *testing.T) {
 				t.Errorf("%v (Automatic %q), want %v", got, in.Automatic, tc.want)
 			}
 		})
+	}
+}
+
+// TestUnmarkedThroughTheIntake: through the real engine, an Automatic
+// sample opens no case and queues nothing; a SuppressAutoReply one (a
+// complaint from a no-reply web form) opens a case that staff see, and
+// only the acknowledgement to the sender is held back.
+func TestUnmarkedThroughTheIntake(t *testing.T) {
+	f := newIntakeFixture(t)
+	for _, name := range []string{"cloud/lhost-amazonses-11.eml", "abuse/arf-22.eml", "list/lhost-fml-02.eml", "vacation/rfc3834-03.eml"} {
+		raw, err := os.ReadFile("testdata/unmarked/" + name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := f.intake.Process(context.Background(), raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Disposition != cases.Ignored || res.CaseID != "" {
+			t.Errorf("%s: %+v, want ignored without a case", name, res)
+		}
+	}
+	if out := f.outbox(); len(out) != 0 {
+		t.Errorf("%d mails queued for automatic mail, want none: %+v", len(out), out)
+	}
+
+	res := f.process("From: Webformulier <noreply@gemeente.example>\nTo: " + mailbox + "\nSubject: Klachtformulier\nMessage-ID: <form.1@gemeente.example>\n\nNaam: Jan\nKlacht: de balie was dicht.\n")
+	if res.Disposition != cases.Filed || res.CaseID == "" {
+		t.Fatalf("no-reply form: %+v, want a case", res)
+	}
+	var toSender, toStaff int
+	for _, m := range f.outbox() {
+		switch m.Recipient {
+		case "noreply@gemeente.example":
+			toSender++
+		case "behandelaar@example.test":
+			toStaff++
+		}
+	}
+	if toSender != 0 || toStaff == 0 {
+		t.Errorf("no-reply form: %d mails to the sender (want 0), %d to staff (want some)", toSender, toStaff)
 	}
 }
