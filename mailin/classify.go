@@ -134,7 +134,7 @@ func classify(in *cases.Inbound, h message.Header, us Us) {
 	in.Automatic = automaticReason(in, h, us)
 	in.SuppressAutoReply = h.Has("X-Auto-Response-Suppress") || listHeader(h) != ""
 	if in.Automatic == "" {
-		auto, suppress := unmarked(in, h)
+		auto, suppress := unmarked(in, h, us)
 		in.Automatic = auto
 		in.SuppressAutoReply = in.SuppressAutoReply || suppress
 	}

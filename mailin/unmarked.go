@@ -33,7 +33,8 @@ import (
 //	                   an autoresponder subject and        prefix alone
 //	                   another sign (X-Auto-Response-
 //	                   Suppress, X-Apple-*, Exchange's
-//	                   inbox-rules loop, no-reply sender)
+//	                   inbox-rules loop, no-reply sender,
+//	                   a reply to a message of ours)
 var (
 	// reAutoSubject is the subject prefix of autoresponders, Dutch and
 	// English (and the German of Exchange servers abroad). Anchored: a
@@ -50,7 +51,8 @@ var (
 // unmarked applies the rules above to a message that no RFC 3834 or
 // bounce rule caught. It returns the reason when the message is
 // Automatic, else whether it only asks not to be answered.
-func unmarked(in *cases.Inbound, h message.Header) (automatic string, suppress bool) {
+// us, when known, tells our Message-IDs.
+func unmarked(in *cases.Inbound, h message.Header, us Us) (automatic string, suppress bool) {
 	noReply := isNoReply(in.From.Email)
 
 	// Cloud notification services.
@@ -87,7 +89,7 @@ func unmarked(in *cases.Inbound, h message.Header) (automatic string, suppress b
 		}
 	}
 	if m := reAutoSubject.FindString(in.Subject); m != "" {
-		if sign := autoReplySign(h, noReply); sign != "" {
+		if sign := autoReplySign(in, h, us, noReply); sign != "" {
 			return "autoresponder subject " + strings.TrimSpace(m) + " and " + sign, true
 		}
 		suppress = true
@@ -98,7 +100,7 @@ func unmarked(in *cases.Inbound, h message.Header) (automatic string, suppress b
 
 // autoReplySign is a second sign of an autoresponder, for a message whose
 // subject has an autoresponder's prefix.
-func autoReplySign(h message.Header, noReply bool) string {
+func autoReplySign(in *cases.Inbound, h message.Header, us Us, noReply bool) string {
 	for _, k := range []string{"X-Auto-Response-Suppress", "X-MS-Exchange-Inbox-Rules-Loop"} {
 		if h.Has(k) {
 			return k
@@ -111,6 +113,13 @@ func autoReplySign(h message.Header, noReply bool) string {
 	}
 	if noReply {
 		return "a no-reply sender"
+	}
+	// An autoresponder answers our acknowledgement with our subject
+	// behind its prefix; a person's reply starts with "Re:".
+	for _, id := range append(append([]string{}, in.InReplyTo...), in.References...) {
+		if us.IsOurMessageID(id) {
+			return "a reply to our " + id
+		}
 	}
 	return ""
 }

@@ -112,6 +112,8 @@ func TestUnmarkedEdgeCases(t *testing.T) {
 		{"an x-amz-sns header alone", "From: Jan <jan@example.nl>\r\nSubject: x\r\nX-Amz-Sns-Topic-Arn: arn:aws:sns:eu-west-1:1:t\r\n", "\r\nhi\r\n", automatic},
 		{"Outlook nl out-of-office without Auto-Submitted", "From: Piet <piet@example.nl>\r\nSubject: Automatisch antwoord: klacht\r\nX-Auto-Response-Suppress: All\r\n", "\r\nIk ben afwezig.\r\n", automatic},
 		{"Exchange inbox-rules loop", "From: Piet <piet@example.nl>\r\nSubject: Out of Office: klacht\r\nX-MS-Exchange-Inbox-Rules-Loop: piet@example.nl\r\n", "\r\nAway.\r\n", automatic},
+		{"an autoresponder answering our acknowledgement", "From: Piet <piet@example.nl>\r\nSubject: Afwezig: [K-2026-0001] Ontvangstbevestiging van uw klacht\r\nIn-Reply-To: <K-2026-0001.ack.1.0123456789ab@example.test>\r\n", "\r\nIk ben afwezig.\r\n", automatic},
+		{"a person answering our acknowledgement", "From: Piet <piet@example.nl>\r\nSubject: Re: [K-2026-0001] Ontvangstbevestiging van uw klacht\r\nIn-Reply-To: <K-2026-0001.ack.1.0123456789ab@example.test>\r\n", "\r\nEn nog iets.\r\n", ordinary},
 		{"Afwezig: alone", "From: Piet <piet@example.nl>\r\nSubject: Afwezig: tot maandag\r\n", "\r\nIk ben afwezig.\r\n", suppress},
 		{"Autoreply : alone, space before colon", "From: Piet <piet@example.nl>\r\nSubject: AutoReply : klacht\r\n", "\r\nAway.\r\n", suppress},
 		{"forwarded auto-reply with a complaint above it", "From: Jan <jan@example.nl>\r\nSubject: Fwd: Automatisch antwoord: klacht\r\n", "\r\n" + forwardedOOF, ordinary},
