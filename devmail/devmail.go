@@ -17,6 +17,11 @@
 // Authentication-Results header that already claims the klachtenbus-dev
 // authserv-id, so that the header can only come from this server.
 //
+// The IMAP server is go-imap's imapmemserver, except that a message whose
+// header go-message cannot read (which imapmemserver serves as empty
+// literals) is served from devmail's own copy, byte for byte, as a real
+// server would; SetUnreadable lets tests choose the broken behaviours.
+//
 // Both servers refuse to listen on anything but a loopback address.
 package devmail
 
@@ -93,12 +98,15 @@ type Server struct {
 
 	stopAfter func() bool // unregisters the ctx watcher
 
-	mu      sync.Mutex
-	users   map[string]*imapmemserver.User
-	changed chan struct{} // closed and replaced on every delivery and MOVE
-	reject  func(rcpt string) *smtp.SMTPError
-	down    bool
-	closed  bool
+	mu         sync.Mutex
+	users      map[string]*imapmemserver.User
+	raw        map[rawKey]rawMsg      // messages imapmemserver cannot serve (raw.go)
+	keywords   map[imap.Flag]struct{} // keywords clients have used (raw.go)
+	unreadable Unreadable             // how raw is served (raw.go)
+	changed    chan struct{}          // closed and replaced on every delivery and MOVE
+	reject     func(rcpt string) *smtp.SMTPError
+	down       bool
+	closed     bool
 
 	closeOnce sync.Once
 	closeErr  error
@@ -128,11 +136,13 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	logger = logger.With("component", "devmail")
 
 	s := &Server{
-		log:     logger,
-		domain:  opts.Domain,
-		strip:   append([]string{AuthServID}, opts.StripAuthServIDs...),
-		users:   make(map[string]*imapmemserver.User),
-		changed: make(chan struct{}),
+		log:      logger,
+		domain:   opts.Domain,
+		strip:    append([]string{AuthServID}, opts.StripAuthServIDs...),
+		users:    make(map[string]*imapmemserver.User),
+		raw:      make(map[rawKey]rawMsg),
+		keywords: make(map[imap.Flag]struct{}),
+		changed:  make(chan struct{}),
 	}
 
 	imapLn, err := listenLoopback(opts.IMAPAddr)

@@ -62,7 +62,9 @@ func (s *Server) user(owner string) *imapmemserver.User {
 // state, which UserSession handles.
 type imapSession struct {
 	*imapmemserver.UserSession
-	srv *Server
+	srv         *Server
+	owner       string // the logged-in user (mailboxOwner)
+	selValidity uint32 // UIDVALIDITY of the selected mailbox, 0 if none
 }
 
 var _ imapserver.SessionIMAP4rev2 = (*imapSession)(nil)
@@ -74,6 +76,7 @@ func (sess *imapSession) Login(username, password string) error {
 		return imapserver.ErrAuthFailed
 	}
 	sess.UserSession = imapmemserver.NewUserSession(sess.srv.user(owner))
+	sess.owner = owner
 	sess.srv.log.Debug("imap login", "user", owner)
 	return nil
 }
@@ -91,6 +94,7 @@ func (sess *imapSession) Move(w *imapserver.MoveWriter, numSet imap.NumSet, dest
 	if err != nil {
 		return err
 	}
+	sess.srv.copyRaws(sess.owner, sess.selValidity, data, true)
 	if len(data.SourceUIDs) == 0 {
 		return w.WriteCopyData(nil) // nothing matched: plain OK
 	}
@@ -160,17 +164,18 @@ func (s *Server) notifyChanged() {
 func (s *Server) appendToInbox(owner string, msg []byte) error {
 	u := s.user(owner)
 	opts := &imap.AppendOptions{Time: time.Now()}
-	_, err := u.Append("INBOX", bytes.NewReader(msg), opts)
+	d, err := u.Append("INBOX", bytes.NewReader(msg), opts)
 	var imapErr *imap.Error
 	if errors.As(err, &imapErr) && imapErr.Code == imap.ResponseCodeTryCreate {
 		if cerr := u.Create("INBOX", nil); cerr != nil {
 			s.log.Warn("re-create INBOX", "user", owner, "err", cerr)
 		}
-		_, err = u.Append("INBOX", bytes.NewReader(msg), opts)
+		d, err = u.Append("INBOX", bytes.NewReader(msg), opts)
 	}
 	if err != nil {
 		return fmt.Errorf("devmail: append to %s INBOX: %w", owner, err)
 	}
+	s.keepRaw(owner, d, msg, opts.Time)
 	s.notifyChanged()
 	return nil
 }

@@ -103,8 +103,15 @@ func (us Us) IsOurMessageID(id string) bool {
 // and mail from our mailbox or its plus-addresses. The first rule that
 // applies names the reason.
 //
-// SuppressAutoReply is set for X-Auto-Response-Suppress, List-Id and
-// List-Unsubscribe. Such mail is still a complaint. An
+// Automatic mail that carries none of these markers (cloud notices,
+// abuse reports as multipart/mixed, list server notices, vacation replies
+// known by their subject) is caught by the rules of unmarked.go, which
+// make it Automatic only on strong evidence.
+//
+// SuppressAutoReply is set for X-Auto-Response-Suppress, any List-*
+// header (RFC 2369) and the weaker signs of unmarked.go (a no-reply
+// sender, an autoresponder's subject alone). Such mail is still a
+// complaint. An
 // X-Auto-Response-Suppress alone does not make mail automatic: Outlook
 // puts it on ordinary mail too (its out-of-office replies are caught by
 // their Auto-Submitted).
@@ -125,7 +132,12 @@ func Classify(in *cases.Inbound, us Us) {
 
 func classify(in *cases.Inbound, h message.Header, us Us) {
 	in.Automatic = automaticReason(in, h, us)
-	in.SuppressAutoReply = h.Has("X-Auto-Response-Suppress") || h.Has("List-Id") || h.Has("List-Unsubscribe")
+	in.SuppressAutoReply = h.Has("X-Auto-Response-Suppress") || listHeader(h) != ""
+	if in.Automatic == "" {
+		auto, suppress := unmarked(in, h, us)
+		in.Automatic = auto
+		in.SuppressAutoReply = in.SuppressAutoReply || suppress
+	}
 }
 
 // automaticReason returns why the message is automatic, or "".

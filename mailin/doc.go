@@ -8,7 +8,10 @@
 // the bounced message IDs and recipients. [Classify] then decides, knowing
 // who "we" are ([Us]), whether the message is automatic mail that must open
 // no case and never be answered, and whether it asks not to be
-// auto-answered (SPEC section 4).
+// auto-answered (SPEC section 4). Automatic mail without an RFC 3834
+// marker (cloud notices, abuse reports, list server notices, vacation
+// replies known by their subject) is recognised by the rules of
+// unmarked.go: Automatic only on strong evidence, else only no answer.
 //
 // Mail from the wild is often broken. Parse is lenient: a bad address, an
 // unknown charset or transfer encoding, a missing final MIME boundary, a

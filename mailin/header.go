@@ -7,6 +7,7 @@ import (
 	"io"
 	"mime"
 	"net/mail"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -538,7 +539,26 @@ func splitAddressList(s string) []string {
 // parseOneAddress parses one address, with net/mail (through go-message,
 // for RFC 2047 names in any charset) and, when that fails, by taking the
 // part in angle brackets or the first word holding an '@'.
+//
+// RFC 5322 comments ("Pete(A wonderful \) chap) <pete(his
+// account)@silly.test(his host)>", section A.5) are allowed wherever white
+// space is; net/mail gives up on some of them, so when it fails on a value
+// with comments it is tried again with the comments removed.
 func parseOneAddress(s string) (cases.Address, bool) {
+	if len(s) <= maxAddrPieceLen {
+		if a, err := gomail.ParseAddress(s); err == nil {
+			return makeAddress(a.Name, a.Address)
+		}
+	}
+	if stripped, ok := stripComments(s); ok {
+		return parseUncommented(stripped)
+	}
+	return parseUncommented(s)
+}
+
+// parseUncommented is the rest of parseOneAddress, for a value without
+// comments or one that holds a comment net/mail already accepted.
+func parseUncommented(s string) (cases.Address, bool) {
 	if len(s) <= maxAddrPieceLen {
 		if a, err := gomail.ParseAddress(s); err == nil {
 			return makeAddress(a.Name, a.Address)
@@ -572,6 +592,71 @@ func parseOneAddress(s string) (cases.Address, bool) {
 	}
 	return makeAddress(name, email)
 }
+
+// stripComments removes the RFC 5322 comments from an address: nested
+// ones, and ones with a quoted-pair such as "\)" inside, but not
+// parentheses within a quoted string. Inside angle brackets a comment
+// goes without a trace ("pete(his account)@silly.test" is
+// pete@silly.test); elsewhere it becomes a space, as it separates words,
+// and in a bare address the white space left next to its '@' or a '.' is
+// removed ("c@(host)public.example"). ok is false when s has no comment; an
+// unclosed comment runs to the end, as it does for a lenient reader.
+func stripComments(s string) (out string, ok bool) {
+	if !strings.Contains(s, "(") {
+		return s, false
+	}
+	var b strings.Builder
+	inQ, esc, angle := false, false, false
+	depth := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case depth > 0:
+			switch {
+			case esc:
+				esc = false
+			case c == '\\':
+				esc = true
+			case c == '(':
+				depth++
+			case c == ')':
+				depth--
+				if depth == 0 && !angle {
+					b.WriteByte(' ')
+				}
+			}
+			continue
+		case esc:
+			esc = false
+		case inQ && c == '\\':
+			esc = true
+		case c == '"':
+			inQ = !inQ
+		case inQ:
+		case c == '(':
+			depth, ok = 1, true
+			continue
+		case c == '<':
+			angle = true
+		case c == '>':
+			angle = false
+		}
+		b.WriteByte(c)
+	}
+	if !ok {
+		return s, false
+	}
+	out = strings.TrimSpace(b.String())
+	if !strings.Contains(out, "<") {
+		// A bare addr-spec: no display name whose dots could suffer.
+		out = reSpaceInAddr.ReplaceAllString(out, "$1")
+	}
+	return out, true
+}
+
+// reSpaceInAddr is white space around the '@' or a '.' of a bare address,
+// which comments leave behind.
+var reSpaceInAddr = regexp.MustCompile(`[ \t]*([@.])[ \t]*`)
 
 // makeAddress checks and normalises an address: the email must look like
 // local@domain with no white space, control or special characters.

@@ -467,13 +467,17 @@ func (w *Watcher) batch(ctx context.Context, cn *conn, uids []imap.UID) error {
 		return fmt.Errorf("fetch sizes: %w", err)
 	}
 	moves := map[string][]imap.UID{}
+	size := make(map[imap.UID]int64, len(sizes))
+	for _, m := range sizes {
+		size[m.UID] = m.RFC822Size
+	}
 	var chunk []imap.UID
 	var chunkBytes, chunkMax int64
 	flush := func() error {
 		if len(chunk) == 0 {
 			return nil
 		}
-		err := w.fetchAndHandle(ctx, cn, chunk, chunkMax, moves)
+		err := w.fetchAndHandle(ctx, cn, chunk, chunkMax, size, moves)
 		chunk, chunkBytes, chunkMax = nil, 0, 0
 		return err
 	}
@@ -503,8 +507,9 @@ var bodySection = &imap.FetchItemBodySection{Peek: true}
 
 // fetchAndHandle fetches whole messages (UID, FLAGS and BODY.PEEK[] only:
 // a malformed BODYSTRUCTURE would close the connection), then handles
-// each. maxSize is the largest RFC822.SIZE among them.
-func (w *Watcher) fetchAndHandle(ctx context.Context, cn *conn, uids []imap.UID, maxSize int64, moves map[string][]imap.UID) error {
+// each. maxSize is the largest RFC822.SIZE among them, size the
+// RFC822.SIZE of each.
+func (w *Watcher) fetchAndHandle(ctx context.Context, cn *conn, uids []imap.UID, maxSize int64, size map[imap.UID]int64, moves map[string][]imap.UID) error {
 	var msgs []fetched
 	if err := cn.do(func() (err error) {
 		msgs, err = fetchBodies(cn.c, uids, maxSize)
@@ -521,9 +526,19 @@ func (w *Watcher) fetchAndHandle(ctx context.Context, cn *conn, uids []imap.UID,
 			// Stopping: the rest stays in the mailbox for the next start.
 			return nil
 		}
-		if m.raw == nil {
-			w.log().Warn("server sent no body", "uid", m.uid)
-			continue
+		if int64(len(m.raw)) < size[m.uid] || len(m.raw) == 0 {
+			raw, err := w.refetch(cn, m.uid, size[m.uid], m.raw)
+			if err != nil {
+				return err
+			}
+			if len(raw) == 0 {
+				// Never file nothing for a message: it stays in the
+				// mailbox, unanswered, for a person to look at.
+				w.log().Error("the server sends no content for this message, however it is fetched; it stays in the mailbox",
+					"uid", m.uid, "rfc822_size", size[m.uid])
+				continue
+			}
+			msgs[i].raw, m.raw = raw, raw
 		}
 		// The message in hand is finished even when a stop comes meanwhile.
 		res, err := w.Intake.Process(context.WithoutCancel(ctx), m.raw)
@@ -592,6 +607,61 @@ func fetchBodies(c *imapclient.Client, uids []imap.UID, maxSize int64) ([]fetche
 		msgs = append(msgs, f)
 	}
 	return msgs, cmd.Close()
+}
+
+// Sections of a second fetch, for a message whose BODY[] came back empty
+// or shorter than its RFC822.SIZE. Some servers do that for a message
+// whose header they cannot parse (go-imap's imapmemserver serves every
+// section of it empty).
+var (
+	headerSection = &imap.FetchItemBodySection{Specifier: imap.PartSpecifierHeader, Peek: true}
+	textSection   = &imap.FetchItemBodySection{Specifier: imap.PartSpecifierText, Peek: true}
+	binarySection = &imap.FetchItemBinarySection{Peek: true}
+)
+
+// refetch fetches message uid again another way after BODY[] gave got,
+// fewer bytes than size (its RFC822.SIZE) or none: BODY.PEEK[HEADER] and
+// BODY.PEEK[TEXT] joined, then BINARY.PEEK[] where the server has BINARY.
+// A result of exactly size bytes is taken at once. BINARY decodes
+// transfer encodings, so it counts only at exactly size bytes; otherwise
+// the longest of got and the joined sections is taken, for servers whose
+// RFC822.SIZE is only an estimate (Exchange). It returns nil when no way
+// gives anything; an error only when the connection fails.
+func (w *Watcher) refetch(cn *conn, uid imap.UID, size int64, got []byte) ([]byte, error) {
+	best := got
+	opts := &imap.FetchOptions{UID: true, BodySection: []*imap.FetchItemBodySection{headerSection, textSection}}
+	var msgs []*imapclient.FetchMessageBuffer
+	if err := cn.do(func() (err error) { msgs, err = cn.c.Fetch(imap.UIDSetNum(uid), opts).Collect(); return err }); err != nil {
+		return nil, fmt.Errorf("fetch header and text of uid %d: %w", uid, err)
+	}
+	if len(msgs) > 0 {
+		h, t := msgs[0].FindBodySection(headerSection), msgs[0].FindBodySection(textSection)
+		if joined := append(append(make([]byte, 0, len(h)+len(t)), h...), t...); len(joined) > len(best) {
+			best = joined
+		}
+	}
+	if int64(len(best)) != size && cn.c.Caps().Has(imap.CapBinary) {
+		opts := &imap.FetchOptions{UID: true, BinarySection: []*imap.FetchItemBinarySection{binarySection}}
+		if err := cn.do(func() (err error) { msgs, err = cn.c.Fetch(imap.UIDSetNum(uid), opts).Collect(); return err }); err != nil {
+			return nil, fmt.Errorf("fetch binary of uid %d: %w", uid, err)
+		}
+		if len(msgs) > 0 {
+			if b := msgs[0].FindBinarySection(binarySection); len(b) > 0 && int64(len(b)) == size {
+				best = b
+			}
+		}
+	}
+	switch {
+	case len(best) == 0:
+		return nil, nil
+	case int64(len(best)) < size:
+		w.log().Warn("message shorter than the server's RFC822.SIZE, however it is fetched; taking the longest",
+			"uid", uid, "rfc822_size", size, "bytes", len(best))
+	case len(got) < len(best):
+		w.log().Info("BODY[] came back short; fetched the message again another way",
+			"uid", uid, "rfc822_size", size, "body_bytes", len(got), "bytes", len(best))
+	}
+	return best, nil
 }
 
 func (w *Watcher) oversized(ctx context.Context, cn *conn, uid imap.UID, size int64, moves map[string][]imap.UID) error {
