@@ -57,7 +57,9 @@ type Inbound struct {
 	// Bounce is set when the message is a delivery status notification.
 	Bounce *Bounce
 	// SuppressAutoReply is true when the message asks not to be answered
-	// automatically (X-Auto-Response-Suppress, List-Id, List-Unsubscribe).
+	// automatically (X-Auto-Response-Suppress, any List-* header) or
+	// shows one sign of automatic mail that is not enough to ignore it (a
+	// no-reply sender, an autoresponder's subject: mailin/unmarked.go).
 	// It is still a complaint; only the automatic answers are withheld.
 	SuppressAutoReply bool
 
