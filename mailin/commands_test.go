@@ -29,6 +29,17 @@ func TestCommandsInHTMLOnlyReplies(t *testing.T) {
 			[]string{"notitie ", "categorie B"}, ""},
 		{"Apple Mail English", `<html><body><div>#decide ongegrond</div><div>No evidence was found.</div><div><br><blockquote type="cite"><div>On 23 Nov 2026, at 10:00, klachtenloket &lt;klachten@example.test&gt; wrote:</div><div>#close</div></blockquote></div></body></html>`,
 			[]string{"besluit ongegrond"}, "No evidence was found."},
+		{"Thunderbird", `<html><head><meta http-equiv="content-type" content="text/html; charset=UTF-8"></head><body>
+<p>#verslag<br>Gesprek met de klager op 24 november.</p>
+<div class="moz-cite-prefix">Op 23-11-2026 om 10:00 schreef klachtenloket:<br></div>
+<blockquote type="cite" cite="mid:K-2026-0001.announce.1.abc@example.test"><p>#sluiten</p><blockquote type="cite">#besluit gegrond</blockquote></blockquote></body></html>`,
+			[]string{"verslag "}, "Gesprek met de klager op 24 november."},
+		{"Outlook desktop English", `<HTML><HEAD><STYLE>p.MsoNormal{margin:0}</STYLE></HEAD><BODY lang=EN-GB><DIV class=WordSection1>
+<P class=MsoNormal>#escalate bestuur<o:p></o:p></P><P class=MsoNormal><o:p>&nbsp;</o:p></P>
+<DIV style="BORDER-TOP: #e1e1e1 1pt solid; PADDING-TOP: 3pt"><P class=MsoNormal><B>From:</B> klachtenloket &lt;klachten@example.test&gt;<BR>
+<B>Sent:</B> Monday, November 23, 2026 10:00 AM<BR><B>To:</B> B. Handelaar<BR><B>Subject:</B> [K-2026-0001] New complaint</P></DIV>
+<P class=MsoNormal>#close<o:p></o:p></P></DIV></BODY></HTML>`,
+			[]string{"escaleren bestuur"}, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

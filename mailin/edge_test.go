@@ -367,7 +367,10 @@ func TestHTMLToText(t *testing.T) {
 		"a &lt;b&gt; &euro;&#8364;&nbsp;c":                         "a <b> €€ c",
 		"<style>p{x:y}</style><script>alert(1)</script>z":          "z",
 		"x<blockquote>q1<blockquote>q2</blockquote></blockquote>y": "x\n> q1\n>> q2\ny",
-		"\uE000spoof": "spoof",
+		"<p class=MsoNormal>Zie <A HREF='https://example.nl/d'>mijn dossier</a>, <a href=\"mailto:a@b.nl\">a@b.nl</a>": "Zie mijn dossier <https://example.nl/d>, a@b.nl",
+		"<table><tr><td>Naam:</td><td>Jan</td></tr><tr><td>Adres:</td><td>Dorp 1</td></tr></table>":                    "Naam: Jan\nAdres: Dorp 1",
+		"<pre>a\n  b</pre>c":                         "a\nb\nc",
+		"<!-- <p>x</p> -->zichtbaar<title>t</title>": "zichtbaar",
 	} {
 		if got := htmlToText(in); got != want {
 			t.Errorf("htmlToText(%q) = %q, want %q", in, got, want)

@@ -1,11 +1,11 @@
 package mailin
 
 import (
-	"regexp"
 	"strings"
 	"unicode/utf8"
 
-	"github.com/k3a/html2text"
+	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
 	"golang.org/x/text/encoding/charmap"
 )
 
@@ -126,145 +126,240 @@ func writeQuoted(b *strings.Builder, depth int, s string) {
 	b.WriteByte('\n')
 }
 
-// Markers carried through html2text as ordinary runes (private use
-// area; any in the input are removed first): blockquote levels, and a
-// "soft" line break that ends the current line only when it is not empty,
-// which is how browsers treat block elements such as <div>.
-const (
-	quoteOpen  = "\uE000"
-	quoteClose = "\uE001"
-	softBreak  = "\uE002"
-)
-
 // maxQuoteDepth bounds the "> " prefix of quoted HTML, so that thousands
 // of nested blockquotes cannot make the text grow quadratically.
 const maxQuoteDepth = 20
 
-var (
-	reComment    = regexp.MustCompile(`(?s)<!--.*?-->`)
-	reHead       = regexp.MustCompile(`(?is)<head\b.*?</head\s*>`)
-	reStyle      = regexp.MustCompile(`(?is)<style\b.*?</style\s*>`)
-	reScript     = regexp.MustCompile(`(?is)<script\b.*?</script\s*>`)
-	reAnchor     = regexp.MustCompile(`(?i)<a\b[^>]*>`)
-	reHref       = regexp.MustCompile(`(?i)\bhref\s*=`)
-	reBr         = regexp.MustCompile(`(?i)<br\b[^>]*>`)
-	rePOpen      = regexp.MustCompile(`(?i)<p\b[^>]*>`)
-	rePClose     = regexp.MustCompile(`(?i)</p\s*>`)
-	reLi         = regexp.MustCompile(`(?i)<li\b[^>]*>`)
-	reLiClose    = regexp.MustCompile(`(?i)</li\s*>`)
-	reBlock      = regexp.MustCompile(`(?i)</?(?:div|tr|table|tbody|thead|tfoot|ul|ol|h[1-6]|center|section|article|header|footer|pre|address|dl|dt|dd|hr|body|html)\b[^>]*>`)
-	reCell       = regexp.MustCompile(`(?i)</t[dh]\s*>`)
-	reQuoteOpen  = regexp.MustCompile(`(?i)<blockquote\b[^>]*>`)
-	reQuoteClose = regexp.MustCompile(`(?i)</blockquote\s*>`)
-)
-
-// htmlToText converts an HTML body to plain text with html2text.
-//
-// html2text matches tags by their exact lower-cased text, so Outlook's
-// <p class=MsoNormal>, <br clear=all> and <div> would give no line breaks,
-// and an anchor without href (Outlook's <a name="_MailOriginal">) opens a
-// "bad tag" that is never closed and hides the rest of the mail. The HTML
-// is therefore normalised first: comments, head, style and script removed,
-// paragraphs and breaks reduced to <p> and <br>, other block tags made
-// soft line breaks, href-less anchors dropped. Quoted parts (<blockquote>,
-// as Gmail and Apple Mail quote) come out with "> " in front, so that
-// quoted text reads as quoted text downstream (commands in quoted lines
-// are ignored, SPEC section 5).
+// htmlToText converts an HTML body to plain text, reading it with
+// golang.org/x/net/html's tokenizer as a browser does (tags in any case
+// and with any attributes, comments, entities, script and style as raw
+// text). A browser's blocks become lines: a paragraph is followed by a
+// blank line, a <div> or a table row ends a line only when it holds text
+// (as <div> does on screen), a list item starts "- ", table cells are
+// separated by a space. Quoted parts (<blockquote>, as Gmail, Apple Mail
+// and Thunderbird quote) come out with "> " per level, so quoted text
+// reads as quoted text downstream (commands in quoted lines are ignored,
+// SPEC section 5). Links give their text. A tokenizer, not a tree: its
+// work is linear in the input, however the tags nest.
 func htmlToText(h string) string {
-	h = strings.NewReplacer(quoteOpen, "", quoteClose, "", softBreak, "").Replace(h)
-	h = reComment.ReplaceAllString(h, "")
-	h = reHead.ReplaceAllString(h, "")
-	h = reStyle.ReplaceAllString(h, "")
-	h = reScript.ReplaceAllString(h, "")
-	h = reAnchor.ReplaceAllStringFunc(h, func(tag string) string {
-		if reHref.MatchString(tag) {
-			return tag
-		}
-		return ""
-	})
-	h = reQuoteOpen.ReplaceAllString(h, softBreak+quoteOpen+softBreak)
-	h = reQuoteClose.ReplaceAllString(h, softBreak+quoteClose+softBreak)
-	h = reBr.ReplaceAllString(h, "<br>")
-	h = rePOpen.ReplaceAllString(h, "<p>")
-	h = rePClose.ReplaceAllString(h, "</p>")
-	h = reLi.ReplaceAllString(h, softBreak+"- ")
-	h = reLiClose.ReplaceAllString(h, softBreak)
-	h = reBlock.ReplaceAllString(h, softBreak)
-	h = reCell.ReplaceAllString(h, " ")
-
-	t := html2text.HTML2TextWithOptions(h, html2text.WithLinksInnerText(), html2text.WithUnixLineBreaks())
-	t = strings.ReplaceAll(t, "\u00a0", " ")
-
-	// Resolve soft breaks: a newline unless the current line is blank.
-	var r strings.Builder
-	r.Grow(len(t))
-	lineHasText := false
+	var w htmlWriter
+	z := html.NewTokenizer(strings.NewReader(h))
+	skip := 0 // inside head, style, script, title, template
+	pre := 0
 	for {
-		i := strings.Index(t, softBreak)
-		seg := t
-		if i >= 0 {
-			seg = t[:i]
-		}
-		r.WriteString(seg)
-		if j := strings.LastIndexByte(seg, '\n'); j >= 0 {
-			lineHasText = strings.TrimSpace(seg[j+1:]) != ""
-		} else if !lineHasText {
-			lineHasText = strings.TrimSpace(seg) != ""
-		}
-		if i < 0 {
-			break
-		}
-		t = t[i+len(softBreak):]
-		if lineHasText {
-			r.WriteByte('\n')
-			lineHasText = false
+		tt := z.Next()
+		switch tt {
+		case html.ErrorToken:
+			return w.finish()
+		case html.TextToken:
+			if skip == 0 {
+				w.text(string(z.Text()), pre > 0)
+			}
+		case html.StartTagToken, html.EndTagToken, html.SelfClosingTagToken:
+			name, _ := z.TagName()
+			open := tt != html.EndTagToken
+			switch atom.Lookup(name) {
+			case atom.Head, atom.Style, atom.Script, atom.Title, atom.Template, atom.Noscript:
+				if tt == html.StartTagToken {
+					skip++
+				} else if tt == html.EndTagToken && skip > 0 {
+					skip--
+				}
+			case atom.A:
+				w.link(z, tt)
+			case atom.Br:
+				w.newline()
+			case atom.P:
+				w.paragraph()
+			case atom.Li:
+				w.softBreak()
+				if open {
+					w.text("- ", true)
+				}
+			case atom.Blockquote:
+				w.softBreak()
+				if tt == html.StartTagToken {
+					w.depth++
+				} else if tt == html.EndTagToken && w.depth > 0 {
+					w.depth--
+				}
+			case atom.Pre:
+				w.softBreak()
+				if tt == html.StartTagToken {
+					pre++
+				} else if tt == html.EndTagToken && pre > 0 {
+					pre--
+				}
+			case atom.Td, atom.Th:
+				if !open {
+					w.text(" ", false)
+				}
+			case atom.Div, atom.Tr, atom.Table, atom.Tbody, atom.Thead, atom.Tfoot, atom.Ul, atom.Ol,
+				atom.H1, atom.H2, atom.H3, atom.H4, atom.H5, atom.H6, atom.Center, atom.Section, atom.Article,
+				atom.Header, atom.Footer, atom.Address, atom.Dl, atom.Dt, atom.Dd, atom.Hr, atom.Body, atom.Html,
+				atom.Main, atom.Nav, atom.Aside, atom.Figure, atom.Figcaption, atom.Fieldset, atom.Form:
+				w.softBreak()
+			}
 		}
 	}
+}
 
-	// Trim lines, collapse blank lines to one, prefix quoted lines.
+// htmlLine is one line of text from HTML, at its quote depth; blank is a
+// paragraph's blank line.
+type htmlLine struct {
+	depth int
+	text  string
+	blank bool
+}
+
+// htmlWriter collects the lines of htmlToText.
+type htmlWriter struct {
+	lines []htmlLine
+	cur   strings.Builder
+	depth int  // the current quote depth
+	curAt int  // the depth at which the current line started
+	space bool // a space is owed before the next text on this line
+
+	href     string // the web address of the link being read
+	linkText strings.Builder
+}
+
+// link handles <a>: a link to a web page reads "its text <address>", as
+// plain-text mail writes links; other links (mailto:, anchors) give their
+// text alone.
+func (w *htmlWriter) link(z *html.Tokenizer, tt html.TokenType) {
+	switch tt {
+	case html.StartTagToken:
+		w.href = ""
+		w.linkText.Reset()
+		for {
+			k, v, more := z.TagAttr()
+			if string(k) == "href" {
+				u := strings.TrimSpace(string(v))
+				if l := strings.ToLower(u); strings.HasPrefix(l, "http://") || strings.HasPrefix(l, "https://") {
+					w.href = u
+				}
+			}
+			if !more {
+				break
+			}
+		}
+	case html.EndTagToken:
+		if w.href != "" && strings.TrimSpace(w.linkText.String()) != w.href {
+			w.space = w.linkText.Len() > 0
+			w.add("<" + w.href + ">")
+		}
+		w.href = ""
+	}
+}
+
+// text adds text to the current line; HTML white space collapses to one
+// space, except in <pre> (raw), where line ends are kept.
+func (w *htmlWriter) text(s string, raw bool) {
+	s = strings.ReplaceAll(s, "\u00a0", " ")
+	if raw {
+		for i, part := range strings.Split(strings.ReplaceAll(s, "\r\n", "\n"), "\n") {
+			if i > 0 {
+				w.newline()
+			}
+			w.add(part)
+		}
+		return
+	}
+	words := strings.FieldsFunc(s, isHTMLSpace)
+	if len(words) == 0 {
+		if s != "" {
+			w.space = true
+		}
+		return
+	}
+	if isHTMLSpace(rune(s[0])) {
+		w.space = true
+	}
+	for i, word := range words {
+		if i > 0 {
+			w.space = true
+		}
+		w.add(word)
+	}
+	if isHTMLSpace(rune(s[len(s)-1])) {
+		w.space = true
+	}
+}
+
+func (w *htmlWriter) add(s string) {
+	if s == "" {
+		return
+	}
+	if w.cur.Len() == 0 {
+		w.curAt = w.depth
+	} else if w.space {
+		w.cur.WriteByte(' ')
+	}
+	w.space = false
+	w.cur.WriteString(s)
+	if w.href != "" {
+		w.linkText.WriteString(s)
+	}
+}
+
+func isHTMLSpace(r rune) bool {
+	return r == ' ' || r == '\t' || r == '\n' || r == '\r' || r == '\f'
+}
+
+// newline ends the current line (<br>): an empty one too.
+func (w *htmlWriter) newline() {
+	if w.cur.Len() == 0 {
+		w.lines = append(w.lines, htmlLine{depth: w.depth, blank: true})
+		return
+	}
+	w.softBreak()
+}
+
+// softBreak ends the current line if it holds text (a block's edge).
+func (w *htmlWriter) softBreak() {
+	w.space = false
+	if w.cur.Len() == 0 {
+		return
+	}
+	w.lines = append(w.lines, htmlLine{depth: w.curAt, text: w.cur.String()})
+	w.cur.Reset()
+}
+
+// paragraph ends the current line and leaves a blank one.
+func (w *htmlWriter) paragraph() {
+	w.softBreak()
+	w.lines = append(w.lines, htmlLine{depth: w.depth, blank: true})
+}
+
+// finish trims the lines, collapses blank lines to one and prefixes
+// quoted lines with ">" per level.
+func (w *htmlWriter) finish() string {
+	w.softBreak()
 	var b strings.Builder
-	depth, lastDepth := 0, 0
+	lastDepth := 0
 	blank := false
-	for _, line := range strings.Split(r.String(), "\n") {
-		if strings.TrimSpace(line) == "" {
+	for _, l := range w.lines {
+		t := strings.TrimSpace(l.text)
+		if l.blank || t == "" {
 			blank = b.Len() > 0
 			continue
 		}
-		for line != "" {
-			i := strings.IndexAny(line, quoteOpen+quoteClose)
-			seg := line
-			if i >= 0 {
-				seg = line[:i]
+		d := min(l.depth, maxQuoteDepth)
+		if blank {
+			if l.depth > 0 && l.depth == lastDepth {
+				b.WriteString(strings.Repeat(">", d))
 			}
-			if seg = strings.TrimSpace(seg); seg != "" {
-				if blank {
-					if depth > 0 && depth == lastDepth {
-						b.WriteString(strings.Repeat(">", min(depth, maxQuoteDepth)))
-					}
-					b.WriteByte('\n')
-					blank = false
-				}
-				if depth > 0 {
-					b.WriteString(strings.Repeat(">", min(depth, maxQuoteDepth)))
-					b.WriteByte(' ')
-				}
-				b.WriteString(seg)
-				b.WriteByte('\n')
-				lastDepth = depth
-			}
-			if i < 0 {
-				break
-			}
-			if strings.HasPrefix(line[i:], quoteOpen) {
-				depth++
-				line = line[i+len(quoteOpen):]
-			} else {
-				if depth > 0 {
-					depth--
-				}
-				line = line[i+len(quoteClose):]
-			}
+			b.WriteByte('\n')
+			blank = false
 		}
+		if d > 0 {
+			b.WriteString(strings.Repeat(">", d))
+			b.WriteByte(' ')
+		}
+		b.WriteString(t)
+		b.WriteByte('\n')
+		lastDepth = l.depth
 	}
 	return strings.TrimSpace(b.String())
 }
