@@ -15,6 +15,7 @@ const (
 	EventComplete       = "complete"        // every required field is known
 	EventForgedToken    = "forged_token"    // a message carried a token that is not valid
 	EventCategory       = "category"        // the category was suggested or set
+	EventUnreadable     = "unreadable"      // the complaint is encrypted: staff must read it
 )
 
 // addEvent appends an event to a case's timeline at the transaction's time.

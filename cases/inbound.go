@@ -87,10 +87,21 @@ type Inbound struct {
 	Channel      string
 	RegisteredBy string
 
+	// Unreadable is set when the message's content is sealed in a way
+	// klachtenbus cannot open: UnreadableSMIME (S/MIME encrypted, or
+	// signed inside the signature) or UnreadablePGP (OpenPGP encrypted).
+	Unreadable string
+
 	// Forwarded is the message this one forwards, attached or inline as
 	// mail clients forward; nil when it forwards none.
 	Forwarded *Forwarded
 }
+
+// The ways a message can be sealed (Inbound.Unreadable).
+const (
+	UnreadableSMIME = "smime"
+	UnreadablePGP   = "pgp"
+)
 
 // Forwarded is a message found inside another one: a forward.
 type Forwarded struct {

@@ -562,6 +562,12 @@ func (e *Engine) openCase(ctx context.Context, tx *Tx, in *Inbound) (Result, err
 		}
 	}
 	missing := e.missingFields(fields)
+	if in.Unreadable != "" {
+		// Sealed: what it holds cannot be read here, so nothing can be
+		// called missing; staff read it, and the clock runs from receipt
+		// (the reading that protects the complainant).
+		missing = nil
+	}
 	state := StateReceived
 	var complete any = now.Unix()
 	if len(missing) > 0 {
@@ -607,6 +613,11 @@ func (e *Engine) openCase(ctx context.Context, tx *Tx, in *Inbound) (Result, err
 	}
 	if err := addEvent(ctx, tx, id, EventReceived, in.From.Email, received); err != nil {
 		return Result{}, err
+	}
+	if in.Unreadable != "" {
+		if err := addEvent(ctx, tx, id, EventUnreadable, "klachtenbus", "the complaint is sealed ("+in.Unreadable+") and cannot be read here: staff read it in a mail client that holds the organisation's key"); err != nil {
+			return Result{}, err
+		}
 	}
 	if category != "" {
 		if err := addEvent(ctx, tx, id, EventCategory, "klachtenbus", "category "+category+" suggested from the complaint's words"); err != nil {
@@ -692,6 +703,7 @@ func (e *Engine) openCase(ctx context.Context, tx *Tx, in *Inbound) (Result, err
 
 	staffData := data
 	staffData.Text = in.Text
+	staffData.Unreadable = in.Unreadable
 	staffData.Flags = flags
 	staffData.Confidential = confidential
 	if lang != "" && lang != e.Org.Language {

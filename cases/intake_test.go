@@ -644,3 +644,33 @@ func TestIntakeCapHoldsAFlood(t *testing.T) {
 		t.Fatalf("held complaint after the hour: %+v, want a new case", r)
 	}
 }
+
+// TestSealedComplaint: an encrypted complaint opens a case like any other;
+// nothing in it can be called missing (it cannot be read here), so the
+// clock runs from receipt and the acknowledgement asks for nothing, and
+// staff are told to read it where the organisation's key is.
+func TestSealedComplaint(t *testing.T) {
+	e, _ := newTestEngine(t)
+	in := complaint("jan@example.test", "Klacht", "")
+	in.Unreadable = UnreadableSMIME
+	in.Attachments = []Attachment{{Name: "smime.p7m", Type: "application/pkcs7-mime", Size: 3, Content: []byte{0x30, 0x80, 0x06}}}
+	res := ingest(t, e, in)
+	d := getCase(t, e, res.CaseID)
+	if !res.New || d.State != StateReceived || !hasEvent(d, EventUnreadable, "klachtenbus") {
+		t.Fatalf("sealed complaint: %+v, state %s, events %+v", res, d.State, d.Events)
+	}
+	if _, ok := deadline(d, regulation.DeadlineDecision); !ok {
+		t.Errorf("no decision deadline for a sealed complaint")
+	}
+	ms := outbox(t, e)
+	ack, ok := findMail(ms, MailAck, "jan@example.test")
+	if !ok || len(ack.Data.Missing) != 0 {
+		t.Errorf("acknowledgement %v asks for %v", ok, ack.Data.Missing)
+	}
+	if ann, ok := findMail(ms, MailAnnounce, "behandelaar@example.test"); !ok || ann.Data.Unreadable != UnreadableSMIME {
+		t.Errorf("staff not told the complaint is sealed: %+v", ann.Data.Unreadable)
+	}
+	if ack.Data.Unreadable != "" {
+		t.Errorf("the acknowledgement carries the staff note")
+	}
+}

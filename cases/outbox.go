@@ -96,6 +96,7 @@ type MailData struct {
 	From        Address         `json:"from"`           // who wrote the message told about
 	Attachments []AttachmentRef `json:"attachments,omitempty"`
 	NoAutoReply string          `json:"no_auto_reply,omitempty"` // why the complainant got no answer
+	Unreadable  string          `json:"unreadable,omitempty"`    // Inbound.Unreadable: staff must read the complaint themselves
 	Category    string          `json:"category,omitempty"`      // suggested from the preset\'s keywords
 	// ComplainantLanguage is the language the complainant gets mail in,
 	// when it is not the organisation's (announce).

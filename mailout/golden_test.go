@@ -121,6 +121,11 @@ func goldenMails() []goldenMail {
 				{Code: "B", Label: d.CategoryLabel},
 			}
 		})},
+		{"announce-sealed", cases.MailAnnounce, with(func(d *cases.MailData, lang string) {
+			d.Role, d.RecipientName, d.Deadlines = cases.RecipientStaff, "Piet Bakker", ikwdDeadlines
+			d.Unreadable, d.Fields = cases.UnreadableSMIME, nil
+			d.Attachments = []cases.AttachmentRef{{Name: "smime.p7m", Type: "application/pkcs7-mime", Size: 4096}}
+		})},
 		{"update", cases.MailUpdate, with(func(d *cases.MailData, lang string) {
 			d.Role, d.RecipientName = cases.RecipientStaff, "Piet Bakker"
 		})},
