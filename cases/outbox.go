@@ -50,6 +50,10 @@ const (
 	// (#verslag klager|aangeklaagde).
 	MailMinutes = "minutes"
 
+	// MailTooLarge answers the sender of a mail too large to take in
+	// (Role complainant) and tells staff of it (Role staff).
+	MailTooLarge = "too_large"
+
 	// MailUndeliverable tells the case's staff that a mail of ours about
 	// the case could not be delivered (MailData.Failed says which).
 	MailUndeliverable = "undeliverable"
@@ -72,7 +76,7 @@ const (
 
 // autoKinds are the automatic answers that count towards the per-address
 // cap of SPEC section 4.
-var autoKinds = []string{MailAck, MailRefusal, MailConfirm}
+var autoKinds = []string{MailAck, MailRefusal, MailConfirm, MailTooLarge}
 
 // MailData is the template data of an outbound mail. It is stored as JSON
 // with the outbox row, so that rendering later yields what was meant when
@@ -140,7 +144,11 @@ type MailData struct {
 	Commands []CommandResult `json:"commands,omitempty"`
 	// HeldCount and HeldUntil: the cases a sender opened within the hour,
 	// and until when more mail from that sender is held (held).
-	HeldCount int       `json:"held_count,omitempty"`
+	HeldCount int `json:"held_count,omitempty"`
+	// Size and Limit: the size of a mail too large to take in, and the
+	// limit, in bytes (MailTooLarge).
+	Size      int64     `json:"size,omitempty"`
+	Limit     int64     `json:"limit,omitempty"`
 	HeldUntil time.Time `json:"held_until,omitzero"`
 	// NextSteps (NextStepsEN in English mail) says what happens next, in
 	// the acknowledgement, where the regulation has no deadline for it.
@@ -570,8 +578,9 @@ func marshalData(d MailData) ([]byte, error) {
 // autoRepliesSinceQuery counts the automatic answers queued to one
 // mailbox: its base address, or any plus-address of it (a range on the
 // recipient index: '+' is followed by ',' in ASCII, and the domain is
-// checked on the rows of that range).
-var autoRepliesSinceQuery = `SELECT COUNT(*) FROM outbox WHERE created_at >= ? AND kind IN (` + placeholders(len(autoKinds)) + `)
+// checked on the rows of that range). Notices to staff (MailTooLarge's
+// second half) are no answers to them and do not count.
+var autoRepliesSinceQuery = `SELECT COUNT(*) FROM outbox WHERE created_at >= ? AND kind IN (` + placeholders(len(autoKinds)) + `) AND role != 'staff'
 	AND (recipient = ? OR (recipient >= ? AND recipient < ? AND substr(recipient, -length(?)) = ?))`
 
 // autoRepliesSince counts the automatic answers queued to the mailbox of

@@ -86,10 +86,16 @@ func (in *Intake) Process(ctx context.Context, raw []byte) (res cases.Result, er
 // its body; header is its header section, for the dedupe key and the log.
 func (in *Intake) Oversized(ctx context.Context, header []byte, size, limit int64) (cases.Result, error) {
 	key := cases.RawKey(header)
-	if msg, err := Parse(append(append([]byte{}, header...), "\r\n"...)); err == nil && msg.MessageID != "" {
+	msg, err := Parse(append(append([]byte{}, header...), "\r\n"...))
+	if err != nil {
+		reason := fmt.Sprintf("message of %d bytes exceeds the limit of %d bytes", size, limit)
+		in.log().Warn("oversized message quarantined", "size", size, "limit", limit)
+		return in.engine().QuarantineHeader(ctx, key, header, reason)
+	}
+	if msg.MessageID != "" {
 		key = cases.DedupeKey(msg)
 	}
-	reason := fmt.Sprintf("message of %d bytes exceeds the limit of %d bytes", size, limit)
-	in.log().Warn("oversized message quarantined", "size", size, "limit", limit)
-	return in.engine().QuarantineHeader(ctx, key, header, reason)
+	Classify(msg, in.Us)
+	in.log().Warn("oversized message quarantined; its sender is answered", "size", size, "limit", limit, "from", msg.From.Email)
+	return in.engine().TooLarge(ctx, key, header, msg, size, limit)
 }

@@ -180,6 +180,17 @@ func TestWatcherFilesEachMessageInItsFolder(t *testing.T) {
 	if n, _ := f.engine.Store.QuarantineCount(context.Background()); n != 2 {
 		t.Errorf("store quarantined %d, want 2", n)
 	}
+	// The sender of the oversized message is told, from its header alone.
+	due, _ := f.engine.Store.DueMail(context.Background(), time.Now().Add(time.Hour), 100)
+	told := false
+	for _, m := range due {
+		if m.Kind == cases.MailTooLarge && m.Recipient == "big@example.test" && m.Data.Subject == "Groot" && m.Data.Size > 20<<10 && m.Data.Limit == 8<<10 {
+			told = true
+		}
+	}
+	if !told {
+		t.Errorf("the sender of the oversized message was not answered: %+v", due)
+	}
 }
 
 func TestWatcherIdleAnswersNewMailAtOnce(t *testing.T) {

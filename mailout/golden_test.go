@@ -121,6 +121,14 @@ func goldenMails() []goldenMail {
 				{Code: "B", Label: d.CategoryLabel},
 			}
 		})},
+		{"too-large", cases.MailTooLarge, func(lang string) cases.MailData {
+			return cases.MailData{Org: "Stichting Voorbeeld", Mailbox: "klachten@example.test", Role: cases.RecipientComplainant, Unverified: true,
+				Subject: "Klacht met foto's", From: cases.Address{Email: "jan.jansen@example.test"}, Size: 38 << 20, Limit: 25 << 20}
+		}},
+		{"too-large-staff", cases.MailTooLarge, func(lang string) cases.MailData {
+			return cases.MailData{Org: "Stichting Voorbeeld", Mailbox: "klachten@example.test", Role: cases.RecipientStaff, RecipientName: "Piet Bakker",
+				Subject: "Klacht met foto's", From: cases.Address{Email: "jan.jansen@example.test"}, Size: 38 << 20, Limit: 25 << 20}
+		}},
 		{"announce-sealed", cases.MailAnnounce, with(func(d *cases.MailData, lang string) {
 			d.Role, d.RecipientName, d.Deadlines = cases.RecipientStaff, "Piet Bakker", ikwdDeadlines
 			d.Unreadable, d.Fields = cases.UnreadableSMIME, nil
@@ -343,7 +351,7 @@ func TestGolden(t *testing.T) {
 		cases.MailRefusal, cases.MailConfirm, cases.MailAccused, cases.MailExtension, cases.MailDecision,
 		cases.MailDecline, cases.MailEscalation, cases.MailRuling, cases.MailWithdrawal, cases.MailClosed,
 		cases.MailReminder, cases.MailLate, cases.MailFollowUp, cases.MailDigest, cases.MailUndeliverable,
-		cases.MailConfirmStaff, cases.MailHeld, cases.MailMinutes, cases.MailAlert} {
+		cases.MailConfirmStaff, cases.MailHeld, cases.MailMinutes, cases.MailAlert, cases.MailTooLarge} {
 		if !seen[k] {
 			t.Errorf("no golden file for mail kind %s", k)
 		}

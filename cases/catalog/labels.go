@@ -71,4 +71,5 @@ var mailKinds = map[string][2]string{ // {Dutch, English}
 	"minutes":       {"verslag van een gesprek", "record of a conversation"},
 	"alert":         {"melding aan de beheerder", "alert to the operator"},
 	"held":          {"melding van vastgehouden klachten", "notice of held complaints"},
+	"too_large":     {"melding van een te grote e-mail", "notice of a mail too large"},
 }

@@ -1,0 +1,66 @@
+package cases
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// TooLarge takes a message larger than the daemon takes in: it is
+// quarantined with its header alone (the whole message stays in the
+// mailbox's quarantine folder), its sender gets one answer saying it was
+// too large and how to send it instead, and the staff the preset
+// announces new complaints to are told, at most once an hour each (a
+// flood of large mail must not become a flood of notices). in is the
+// message as far as its header tells (sender, subject, Message-ID,
+// whether it is automatic mail); no answer goes to automatic mail, to a
+// sender without an address, or past the cap on automatic answers.
+func (e *Engine) TooLarge(ctx context.Context, key string, header []byte, in *Inbound, size, limit int64) (Result, error) {
+	var res Result
+	err := e.Store.Update(ctx, func(tx *Tx) error {
+		if r, ok, err := seenTx(ctx, tx, key); err != nil || ok {
+			res = r
+			return err
+		}
+		reason := fmt.Sprintf("message of %d bytes exceeds the limit of %d bytes", size, limit)
+		res = Result{Disposition: Quarantined, Reason: reason}
+		var err error
+		if res.QuarantineID, err = quarantineTx(ctx, tx, key, reason, header, true); err != nil {
+			return err
+		}
+		if err := recordInbound(ctx, tx, key, res); err != nil {
+			return err
+		}
+		if in.Automatic != "" || in.From.Email == "" {
+			return nil
+		}
+		withheld, err := e.withholdAutoReply(ctx, tx, in)
+		if err != nil || withheld != "" {
+			if withheld != "" {
+				e.log().Warn("answer to a mail too large withheld", "to", in.From.Email, "why", withheld)
+			}
+			return err
+		}
+		data := MailData{Subject: in.Subject, From: in.From, Role: RecipientComplainant, Unverified: true, Size: size, Limit: limit}
+		if _, err := e.queueMail(ctx, tx, "", MailTooLarge, in.From.Email, in.MessageID, threadRefs(in), data); err != nil {
+			return err
+		}
+		for _, s := range e.announceTo("") {
+			var recent int
+			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM outbox WHERE kind = ? AND recipient = ? AND role = ? AND created_at >= ?`,
+				MailTooLarge, s.Email, RecipientStaff, tx.Now.Add(-time.Hour).Unix()).Scan(&recent); err != nil {
+				return err
+			}
+			if recent > 0 {
+				continue
+			}
+			staff := data
+			staff.Role, staff.RecipientName, staff.Unverified = RecipientStaff, s.Name, false
+			if _, err := e.queueMail(ctx, tx, "", MailTooLarge, s.Email, "", nil, staff); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return res, err
+}
