@@ -93,6 +93,7 @@ func parseAt(raw []byte, locate int, nested bool) (in *cases.Inbound, err error)
 	p.body(h, raw[bodyStart:])
 	p.bounce(h)
 	classify(p.in, h, Us{})
+	p.unpackTNEF()
 	p.in.Unreadable = sealed(p.in)
 	if !nested && p.in.Automatic == "" {
 		p.in.Forwarded = findForward(p.in, locate)
