@@ -94,6 +94,9 @@ func parseAt(raw []byte, locate int, nested bool) (in *cases.Inbound, err error)
 	p.bounce(h)
 	classify(p.in, h, Us{})
 	p.unpackTNEF()
+	if !nested {
+		p.unpackSigned()
+	}
 	p.in.Unreadable = sealed(p.in)
 	if !nested && p.in.Automatic == "" {
 		p.in.Forwarded = findForward(p.in, locate)

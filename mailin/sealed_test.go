@@ -1,6 +1,9 @@
 package mailin
 
 import (
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/klachtenbus/klachtenbus/cases"
@@ -39,4 +42,59 @@ func TestSealedMail(t *testing.T) {
 			t.Errorf("%s: the sealed part is not kept", tt.name)
 		}
 	}
+}
+
+// TestSignedAndEncryptedSamples reads mail signed and encrypted by the
+// real tools (testdata/signed/NOTES.md): every signed form yields the
+// signed text, never an empty case; encrypted mail is marked unreadable.
+func TestSignedAndEncryptedSamples(t *testing.T) {
+	for file, want := range map[string]string{
+		"smime-detached.eml":   "",
+		"smime-opaque-der.eml": "",
+		"smime-opaque-ber.eml": "",
+		"pgp-clearsigned.eml":  "",
+		"smime-encrypted.eml":  cases.UnreadableSMIME,
+	} {
+		raw, err := os.ReadFile(filepath.Join("testdata", "signed", file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		in := mustParse(t, raw)
+		if in.Unreadable != want {
+			t.Errorf("%s: unreadable %q, want %q", file, in.Unreadable, want)
+		}
+		if want != "" {
+			continue
+		}
+		if !strings.Contains(in.Text, "Naam: Jan de Vries") || !strings.Contains(in.Text, "Omschrijving: Mijn klacht, ondertekend.") ||
+			strings.Contains(in.Text, "BEGIN PGP") || strings.Contains(in.Text, "Hash:") {
+			t.Errorf("%s: text %q", file, in.Text)
+		}
+		if file == "pgp-clearsigned.eml" && !strings.Contains(in.Text, "\n- een regel met streepje\n") {
+			t.Errorf("%s: dash-escaping not undone: %q", file, in.Text)
+		}
+		if in.From.Email != "jan@example.test" {
+			t.Errorf("%s: from %q", file, in.From.Email)
+		}
+	}
+}
+
+// FuzzSignedContent: no input makes the CMS reader panic or loop.
+func FuzzSignedContent(f *testing.F) {
+	for _, file := range []string{"smime-opaque-der.eml", "smime-opaque-ber.eml"} {
+		raw, err := os.ReadFile(filepath.Join("testdata", "signed", file))
+		if err != nil {
+			f.Fatal(err)
+		}
+		in, err := Parse(raw)
+		if err != nil || len(in.Attachments) == 0 {
+			f.Fatal(file, err)
+		}
+		f.Add(in.Attachments[0].Content)
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if c, err := signedContent(b); err == nil && len(c) > len(b) {
+			t.Fatalf("%d bytes of content from %d", len(c), len(b))
+		}
+	})
 }
