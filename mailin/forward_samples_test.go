@@ -60,9 +60,42 @@ func TestForwardSamples(t *testing.T) {
 		}
 	}
 	files, _ := filepath.Glob(filepath.Join("testdata", "forwards", "*.txt"))
+	emls, _ := filepath.Glob(filepath.Join("testdata", "forwards", "*.eml"))
+	files = append(files, emls...)
+	seen["apple_mail_attached.eml"] = true // TestForwardSampleAttached
 	for _, f := range files {
 		if !seen[filepath.Base(f)] {
 			t.Errorf("%s: sample not in the table", f)
 		}
+	}
+}
+
+// TestForwardSampleAttached reads a real forward as an attachment: Apple
+// Mail's "Forward as Attachment", a message/rfc822 part beside the
+// forwarder's text (testdata/forwards/apple_mail_attached.eml).
+func TestForwardSampleAttached(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join("testdata", "forwards", "apple_mail_attached.eml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, err := Parse(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fw := in.Forwarded
+	if fw == nil {
+		t.Fatal("no forward found")
+	}
+	if !fw.Attached || fw.From.Email != "xxxx@xxxx.com" || fw.From.Name != "Test Tester" || fw.Subject != "Another PDF" {
+		t.Errorf("forward %+v", fw)
+	}
+	if want := time.Date(2005, 5, 10, 17, 26, 39, 0, time.UTC); !fw.Date.Equal(want) {
+		t.Errorf("date %s, want %s", fw.Date, want)
+	}
+	if !strings.HasPrefix(fw.Text, "Just attaching another PDF, here,") {
+		t.Errorf("body %q", fw.Text)
+	}
+	if in.From.Email != "foo@example.com" || !strings.HasPrefix(strings.TrimSpace(in.Text), "This is the first part.") {
+		t.Errorf("the forwarding mail itself: %+v %q", in.From, in.Text)
 	}
 }
