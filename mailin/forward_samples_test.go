@@ -33,6 +33,7 @@ func TestForwardSamples(t *testing.T) {
 		{"apple_mail_en_body.txt", time.Date(2021, 10, 25, 8, 17, 21, 0, time.UTC)},
 		{"outlook_live_en_body_variant_1.txt", time.Date(2021, 10, 27, 15, 14, 0, 0, cet)},
 		{"yahoo_nl_body.txt", time.Date(2021, 11, 2, 8, 26, 50, 0, time.UTC)},
+		{"yahoo_en_body.txt", time.Date(2021, 11, 2, 8, 26, 50, 0, time.UTC)},
 	}
 	seen := map[string]bool{}
 	for _, tt := range tests {
