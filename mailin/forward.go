@@ -73,7 +73,21 @@ const maxForwardHeader = 30
 // without a year the last such day before it.
 func inlineForward(text string, sent time.Time) *cases.Forwarded {
 	lines := strings.Split(text, "\n")
-	for i, l := range lines {
+	for i := 0; i < len(lines); i++ {
+		l := lines[i]
+		if q, ok := quotedMarker(l); ok {
+			// Apple Mail on iOS quotes the whole forward ("> Begin
+			// forwarded message:"): read it without the quote marks.
+			lines = append(lines[:i:i], unquoteLines(lines[i:], q)...)
+			l = lines[i]
+		}
+		if rest, ok := yahooMarker(l); ok {
+			// Yahoo writes the marker and the header block on one line:
+			// break it into lines, and end the block there.
+			block := append([]string{"----- Forwarded Message -----"}, splitYahooHeader(rest)...)
+			lines = append(append(lines[:i:i], block...), append([]string{""}, lines[i+1:]...)...)
+			l = lines[i]
+		}
 		if !isForwardMarker(l) {
 			continue
 		}
@@ -121,6 +135,69 @@ func inlineForward(text string, sent time.Time) *cases.Forwarded {
 		return fw
 	}
 	return nil
+}
+
+// quotePrefix matches the quote marks at the start of a line.
+var quotePrefix = regexp.MustCompile(`^\s*(>\s?)+`)
+
+// quotedMarker reports whether line is a forward marker behind quote
+// marks, and returns the marks.
+func quotedMarker(line string) (string, bool) {
+	q := quotePrefix.FindString(line)
+	if q == "" || !isForwardMarker(line[len(q):]) {
+		return "", false
+	}
+	return q, true
+}
+
+// unquoteLines takes the quote marks q (or the same marks without their
+// trailing blank, as on an empty quoted line) off the lines that carry
+// them; it stops at the first line that does not.
+func unquoteLines(lines []string, q string) []string {
+	bare := strings.TrimRight(q, " \t")
+	out := make([]string, len(lines))
+	for i, l := range lines {
+		switch {
+		case strings.HasPrefix(l, q):
+			out[i] = l[len(q):]
+		case strings.HasPrefix(strings.TrimRight(l, " \t\r"), bare):
+			out[i] = strings.TrimRight(l, " \t\r")[len(bare):]
+		default:
+			copy(out[i:], lines[i:])
+			return out
+		}
+	}
+	return out
+}
+
+// yahooMarkerLine matches Yahoo Mail's marker, "----- Forwarded Message
+// -----" or "----- Doorgestuurd bericht -----", with the header block
+// following on the same line.
+var yahooMarkerLine = regexp.MustCompile(`(?i)^\s*-{3,}\s*(forwarded message|doorgestuurd bericht)\s*-{3,}\s*([^-\s].*)$`)
+
+func yahooMarker(line string) (string, bool) {
+	m := yahooMarkerLine.FindStringSubmatch(strings.TrimRight(line, "\r"))
+	if m == nil {
+		return "", false
+	}
+	return m[2], true
+}
+
+// yahooKey matches a header name in Yahoo's one-line block, where each
+// follows the last value without a break ("...<jan@example.nl>Aan: ...",
+// "... CETOnderwerp: ..."); only the capitalised names it writes count.
+var yahooKey = regexp.MustCompile(`(From|To|Cc|Sent|Subject|Van|Aan|Verzonden|Onderwerp):\s`)
+
+func splitYahooHeader(s string) []string {
+	var out []string
+	start := 0
+	for _, m := range yahooKey.FindAllStringIndex(s, -1) {
+		if m[0] > start {
+			out = append(out, strings.TrimSpace(s[start:m[0]]))
+		}
+		start = m[0]
+	}
+	return append(out, strings.TrimSpace(s[start:]))
 }
 
 // mailtoOutlook matches the address as Outlook writes it in a forward:
@@ -174,5 +251,42 @@ func forwardDate(v string, sent time.Time) time.Time {
 			h, m, s = 0, 0, 0
 		}
 	}
-	return time.Date(day.Year(), day.Month(), day.Day(), h, m, s, 0, day.Location())
+	loc := day.Location()
+	if z, ok := forwardZone(v); ok {
+		loc = z
+	}
+	return time.Date(day.Year(), day.Month(), day.Day(), h, m, s, 0, loc)
+}
+
+// zoneName matches the zone a client writes after the time of a forwarded
+// date: a name ("14:25:08 EEST", Apple Mail; "09:26:50 CET", Yahoo), with
+// an offset after GMT or UTC ("GMT+1", "UTC+01:00").
+var zoneName = regexp.MustCompile(`\b(UTC|GMT|CET|CEST|EET|EEST|WET|WEST|BST)(?:\s*([+-])(\d{1,2})(?::?(\d{2}))?)?\s*$`)
+
+// zoneOffsets gives the offset, in hours, of the zone names of Europe
+// that forwards from the Netherlands and its neighbours carry. The name a
+// client writes is the one in force, so summer time has its own.
+var zoneOffsets = map[string]int{"UTC": 0, "GMT": 0, "WET": 0, "WEST": 1, "BST": 1, "CET": 1, "CEST": 2, "EET": 2, "EEST": 3}
+
+// forwardZone reads the zone at the end of a forwarded date; false when
+// there is none it knows, and the date is read in the forwarding mail's.
+func forwardZone(v string) (*time.Location, bool) {
+	m := zoneName.FindStringSubmatch(strings.TrimSpace(v))
+	if m == nil {
+		return nil, false
+	}
+	off := zoneOffsets[m[1]] * 3600
+	if m[2] != "" {
+		h, _ := strconv.Atoi(m[3])
+		min, _ := strconv.Atoi(m[4])
+		if h > 14 || min > 59 {
+			return nil, false
+		}
+		d := h*3600 + min*60
+		if m[2] == "-" {
+			d = -d
+		}
+		off += d
+	}
+	return time.FixedZone(m[0], off), true
 }

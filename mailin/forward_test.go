@@ -110,3 +110,20 @@ De klacht.
 		t.Errorf("the forwarding mail itself: %+v %q", in.From, in.Text)
 	}
 }
+
+// TestForwardDateZone reads the zone a client writes after a forwarded
+// date, and the forwarding mail's zone when it writes none.
+func TestForwardDateZone(t *testing.T) {
+	sent := time.Date(2021, 11, 8, 9, 0, 0, 0, time.UTC)
+	for v, want := range map[string]time.Time{
+		"Tuesday, November 2, 2021, 09:26:50 AM GMT+1": time.Date(2021, 11, 2, 8, 26, 50, 0, time.UTC),
+		"26 oktober 2021 om 14:25:08 EEST":             time.Date(2021, 10, 26, 11, 25, 8, 0, time.UTC),
+		"dinsdag 2 november 2021 09:26:50 CET":         time.Date(2021, 11, 2, 8, 26, 50, 0, time.UTC),
+		"2 November 2021 at 09:26 UTC-05:00":           time.Date(2021, 11, 2, 14, 26, 0, 0, time.UTC),
+		"2-11-2021 09:26":                              time.Date(2021, 11, 2, 9, 26, 0, 0, time.UTC),
+	} {
+		if got := forwardDate(v, sent); !got.Equal(want) {
+			t.Errorf("%q: %s, want %s", v, got, want)
+		}
+	}
+}
