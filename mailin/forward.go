@@ -88,13 +88,19 @@ func inlineForward(text string, sent time.Time) *cases.Forwarded {
 			lines = append(append(lines[:i:i], block...), append([]string{""}, lines[i+1:]...)...)
 			l = lines[i]
 		}
-		if !isForwardMarker(l) {
+		start := i + 1
+		switch {
+		case isForwardMarker(l):
+		case outlookBlock(lines, i):
+			start = i // Outlook desktop: the block without a marker
+		default:
 			continue
 		}
 		fields := map[string]string{}
 		last := ""
-		j := i + 1
-		for ; j < len(lines) && j < i+1+maxForwardHeader; j++ {
+		j := start
+	loop:
+		for ; j < len(lines) && j < start+maxForwardHeader; j++ {
 			l := strings.TrimRight(lines[j], "\r")
 			if strings.TrimSpace(l) == "" {
 				if len(fields) == 0 {
@@ -113,6 +119,10 @@ func inlineForward(text string, sent time.Time) *cases.Forwarded {
 					fields[key] = m[2]
 				}
 				last = key
+			case last == "subject" && start == i:
+				// Outlook's block ends with the subject, and the new
+				// Outlook puts the body right below it.
+				break loop
 			case last != "" && len(fields) > 0:
 				// A wrapped value (a long To line) goes on.
 				fields[last] += " " + strings.TrimSpace(l)
@@ -198,6 +208,27 @@ func splitYahooHeader(s string) []string {
 		start = m[0]
 	}
 	return append(out, strings.TrimSpace(s[start:]))
+}
+
+// outlookBlock reports whether lines[i] starts the header block that
+// Outlook on the desktop puts above a forwarded message without any
+// marker line: "From:"/"Van:" at the start of a paragraph, with
+// "Sent:"/"Verzonden:" or "Date:"/"Datum:" on the next line. A reply
+// quoted the same way is a forward for klachtenbus too: a staff member
+// who sends it to the complaint address without a command passes the
+// quoted message on.
+func outlookBlock(lines []string, i int) bool {
+	if i > 0 && strings.TrimSpace(lines[i-1]) != "" || i+1 >= len(lines) {
+		return false
+	}
+	key := func(l string) string {
+		m := forwardHeaderLine.FindStringSubmatch(strings.TrimRight(l, "\r"))
+		if m == nil {
+			return ""
+		}
+		return forwardKeys[strings.ToLower(normalizeSpace(m[1]))]
+	}
+	return key(lines[i]) == "from" && key(lines[i+1]) == "date"
 }
 
 // mailtoOutlook matches the address as Outlook writes it in a forward:

@@ -34,6 +34,9 @@ func TestForwardSamples(t *testing.T) {
 		{"outlook_live_en_body_variant_1.txt", time.Date(2021, 10, 27, 15, 14, 0, 0, cet)},
 		{"yahoo_nl_body.txt", time.Date(2021, 11, 2, 8, 26, 50, 0, time.UTC)},
 		{"yahoo_en_body.txt", time.Date(2021, 11, 2, 8, 26, 50, 0, time.UTC)},
+		{"outlook_2013_en_body.txt", time.Date(2021, 10, 25, 11, 17, 0, 0, cet)},
+		{"new_outlook_2019_nl_body.txt", time.Date(2021, 10, 28, 12, 6, 0, 0, cet)},
+		{"new_outlook_2019_en_body.txt", time.Date(2021, 10, 28, 12, 46, 0, 0, cet)},
 	}
 	seen := map[string]bool{}
 	for _, tt := range tests {
