@@ -257,11 +257,7 @@ func (e *Engine) refuse(ctx context.Context, tx *Tx, caseID string, in *Inbound,
 			return err
 		}
 	}
-	withheld, err := e.withholdAutoReply(ctx, tx, in)
-	if err != nil || withheld != "" {
-		if withheld != "" {
-			e.log().Warn("refusal withheld", "to", in.From.Email, "why", withheld)
-		}
+	if withheld, err := e.answerWithheld(ctx, tx, in, "refusal"); err != nil || withheld {
 		return err
 	}
 	// The sender is not who may give these commands: the refusal repeats
@@ -271,7 +267,7 @@ func (e *Engine) refuse(ctx context.Context, tx *Tx, caseID string, in *Inbound,
 		results = append(results, CommandResult{Line: keywordOf(c), Result: reason})
 	}
 	data := MailData{Subject: in.Subject, From: in.From, Reason: reason, Commands: results, Unverified: true}
-	_, err = e.queueMail(ctx, tx, caseID, MailRefusal, in.From.Email, in.MessageID, threadRefs(in), data)
+	_, err := e.queueMail(ctx, tx, caseID, MailRefusal, in.From.Email, in.MessageID, threadRefs(in), data)
 	return err
 }
 

@@ -156,17 +156,13 @@ func quarantineTx(ctx context.Context, tx *Tx, key, reason string, raw []byte, h
 // raw bytes, under the dedupe key given (the caller may know no better key
 // than a hash of the raw message).
 func (e *Engine) Quarantine(ctx context.Context, key string, raw []byte, reason string) (Result, error) {
-	return e.quarantine(ctx, key, raw, reason, false)
+	return e.quarantine(ctx, key, raw, reason, false, nil)
 }
 
-// QuarantineHeader is Quarantine for a message kept without its body (it
-// is larger than the daemon takes): header is its header section; the
-// whole message stays in the mailbox's quarantine folder.
-func (e *Engine) QuarantineHeader(ctx context.Context, key string, header []byte, reason string) (Result, error) {
-	return e.quarantine(ctx, key, header, reason, true)
-}
-
-func (e *Engine) quarantine(ctx context.Context, key string, raw []byte, reason string, headerOnly bool) (Result, error) {
+// quarantine records a message in quarantine once; headerOnly when raw
+// is its header alone. then, if set, runs in the same transaction after
+// a first recording (not for a message seen before).
+func (e *Engine) quarantine(ctx context.Context, key string, raw []byte, reason string, headerOnly bool, then func(*Tx) error) (Result, error) {
 	var res Result
 	err := e.Store.Update(ctx, func(tx *Tx) error {
 		if r, ok, err := seenTx(ctx, tx, key); err != nil || ok {
@@ -178,7 +174,10 @@ func (e *Engine) quarantine(ctx context.Context, key string, raw []byte, reason 
 		if res.QuarantineID, err = quarantineTx(ctx, tx, key, reason, raw, headerOnly); err != nil {
 			return err
 		}
-		return recordInbound(ctx, tx, key, res)
+		if err := recordInbound(ctx, tx, key, res); err != nil || then == nil {
+			return err
+		}
+		return then(tx)
 	})
 	return res, err
 }
@@ -745,6 +744,18 @@ func (e *Engine) withholdAutoReply(ctx context.Context, tx *Tx, in *Inbound) (st
 		}
 	}
 	return "", nil
+}
+
+// answerWithheld reports whether an automatic answer to in's sender must
+// be withheld (withholdAutoReply), and logs why when it must; what names
+// the answer in the log.
+func (e *Engine) answerWithheld(ctx context.Context, tx *Tx, in *Inbound, what string) (bool, error) {
+	why, err := e.withholdAutoReply(ctx, tx, in)
+	if err != nil || why == "" {
+		return false, err
+	}
+	e.log().Warn(what+" withheld", "to", in.From.Email, "why", why)
+	return true, nil
 }
 
 // announceTo lists the staff to tell about a case: its handler when it has

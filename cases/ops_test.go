@@ -66,7 +66,7 @@ func TestOpsSnapshot(t *testing.T) {
 	if _, err := e.Ingest(ctx, complaint("jan@example.test", "klacht", completeForm)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.QuarantineHeader(ctx, "mid:big@x", []byte("Subject: big\r\n"), "message of 9 bytes exceeds the limit of 1 bytes"); err != nil {
+	if _, err := e.TooLarge(ctx, "mid:big@x", []byte("Subject: big\r\n"), nil, 9, 1); err != nil {
 		t.Fatal(err)
 	}
 	o, err := e.Store.OpsSnapshot(ctx, clk.Now())

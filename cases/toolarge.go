@@ -13,32 +13,16 @@ import (
 // announces new complaints to are told, at most once an hour each (a
 // flood of large mail must not become a flood of notices). in is the
 // message as far as its header tells (sender, subject, Message-ID,
-// whether it is automatic mail); no answer goes to automatic mail, to a
-// sender without an address, or past the cap on automatic answers.
+// whether it is automatic mail), nil when the header cannot be read; no
+// answer goes to automatic mail, to a sender without an address, or past
+// the cap on automatic answers.
 func (e *Engine) TooLarge(ctx context.Context, key string, header []byte, in *Inbound, size, limit int64) (Result, error) {
-	var res Result
-	err := e.Store.Update(ctx, func(tx *Tx) error {
-		if r, ok, err := seenTx(ctx, tx, key); err != nil || ok {
-			res = r
-			return err
-		}
-		reason := fmt.Sprintf("message of %d bytes exceeds the limit of %d bytes", size, limit)
-		res = Result{Disposition: Quarantined, Reason: reason}
-		var err error
-		if res.QuarantineID, err = quarantineTx(ctx, tx, key, reason, header, true); err != nil {
-			return err
-		}
-		if err := recordInbound(ctx, tx, key, res); err != nil {
-			return err
-		}
-		if in.Automatic != "" || in.From.Email == "" {
+	reason := fmt.Sprintf("message of %d bytes exceeds the limit of %d bytes", size, limit)
+	return e.quarantine(ctx, key, header, reason, true, func(tx *Tx) error {
+		if in == nil || in.Automatic != "" || in.From.Email == "" {
 			return nil
 		}
-		withheld, err := e.withholdAutoReply(ctx, tx, in)
-		if err != nil || withheld != "" {
-			if withheld != "" {
-				e.log().Warn("answer to a mail too large withheld", "to", in.From.Email, "why", withheld)
-			}
+		if withheld, err := e.answerWithheld(ctx, tx, in, "answer to a mail too large"); err != nil || withheld {
 			return err
 		}
 		data := MailData{Subject: in.Subject, From: in.From, Role: RecipientComplainant, Unverified: true, Size: size, Limit: limit}
@@ -62,5 +46,4 @@ func (e *Engine) TooLarge(ctx context.Context, key string, header []byte, in *In
 		}
 		return nil
 	})
-	return res, err
 }

@@ -108,15 +108,11 @@ func inlineForward(text string, sent time.Time) *cases.Forwarded {
 				}
 				break
 			}
-			m := forwardHeaderLine.FindStringSubmatch(l)
-			key := ""
-			if m != nil {
-				key = forwardKeys[strings.ToLower(normalizeSpace(m[1]))]
-			}
+			key, value := forwardHeader(l)
 			switch {
 			case key != "":
 				if fields[key] == "" {
-					fields[key] = m[2]
+					fields[key] = value
 				}
 				last = key
 			case last == "subject" && start == i:
@@ -221,14 +217,19 @@ func outlookBlock(lines []string, i int) bool {
 	if i > 0 && strings.TrimSpace(lines[i-1]) != "" || i+1 >= len(lines) {
 		return false
 	}
-	key := func(l string) string {
-		m := forwardHeaderLine.FindStringSubmatch(strings.TrimRight(l, "\r"))
-		if m == nil {
-			return ""
-		}
-		return forwardKeys[strings.ToLower(normalizeSpace(m[1]))]
+	from, _ := forwardHeader(strings.TrimRight(lines[i], "\r"))
+	date, _ := forwardHeader(strings.TrimRight(lines[i+1], "\r"))
+	return from == "from" && date == "date"
+}
+
+// forwardHeader reads one header line of an inline forward: the field it
+// gives (forwardKeys) and its value; key is "" when the line is none.
+func forwardHeader(line string) (key, value string) {
+	m := forwardHeaderLine.FindStringSubmatch(line)
+	if m == nil {
+		return "", ""
 	}
-	return key(lines[i]) == "from" && key(lines[i+1]) == "date"
+	return forwardKeys[strings.ToLower(normalizeSpace(m[1]))], m[2]
 }
 
 // mailtoOutlook matches the address as Outlook writes it in a forward:

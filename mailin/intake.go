@@ -88,14 +88,17 @@ func (in *Intake) Oversized(ctx context.Context, header []byte, size, limit int6
 	key := cases.RawKey(header)
 	msg, err := Parse(append(append([]byte{}, header...), "\r\n"...))
 	if err != nil {
-		reason := fmt.Sprintf("message of %d bytes exceeds the limit of %d bytes", size, limit)
-		in.log().Warn("oversized message quarantined", "size", size, "limit", limit)
-		return in.engine().QuarantineHeader(ctx, key, header, reason)
+		msg = nil // an unreadable header: quarantined, nobody to answer
+	} else {
+		if msg.MessageID != "" {
+			key = cases.DedupeKey(msg)
+		}
+		Classify(msg, in.Us)
 	}
-	if msg.MessageID != "" {
-		key = cases.DedupeKey(msg)
+	from := ""
+	if msg != nil {
+		from = msg.From.Email
 	}
-	Classify(msg, in.Us)
-	in.log().Warn("oversized message quarantined; its sender is answered", "size", size, "limit", limit, "from", msg.From.Email)
+	in.log().Warn("oversized message quarantined", "size", size, "limit", limit, "from", from)
 	return in.engine().TooLarge(ctx, key, header, msg, size, limit)
 }

@@ -402,14 +402,7 @@ func (p *parser) leaf(h message.Header, mt string, params map[string]string, r i
 	if name == "" {
 		name = fmt.Sprintf("attachment-%d%s", n, extensions[mt])
 	}
-	sum := sha256.Sum256(data)
-	p.in.Attachments = append(p.in.Attachments, cases.Attachment{
-		Name:    name,
-		Type:    mt,
-		Size:    int64(len(data)),
-		SHA256:  hex.EncodeToString(sum[:]),
-		Content: data,
-	})
+	p.in.Attachments = append(p.in.Attachments, newAttachment(name, mt, data))
 	return true
 }
 
@@ -722,4 +715,10 @@ func cleanFilename(s string) string {
 		return ""
 	}
 	return s
+}
+
+// newAttachment is an attachment with its size and SHA-256.
+func newAttachment(name, typ string, data []byte) cases.Attachment {
+	sum := sha256.Sum256(data)
+	return cases.Attachment{Name: name, Type: typ, Size: int64(len(data)), SHA256: hex.EncodeToString(sum[:]), Content: data}
 }

@@ -15,12 +15,12 @@ import (
 // attachments, so staff can open them where the key is.
 func sealed(in *cases.Inbound) string {
 	for _, a := range in.Attachments {
-		switch a.Type {
-		case "application/pkcs7-mime", "application/x-pkcs7-mime":
+		switch {
+		case isPKCS7Mime(a.Type):
 			if strings.TrimSpace(in.Text) == "" { // not opened by unpackSigned
 				return cases.UnreadableSMIME
 			}
-		case "application/pgp-encrypted":
+		case a.Type == "application/pgp-encrypted":
 			return cases.UnreadablePGP
 		}
 	}

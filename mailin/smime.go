@@ -156,7 +156,7 @@ func (p *parser) unpackSigned() {
 	n := len(p.in.Attachments)
 	for i := 0; i < n; i++ {
 		a := p.in.Attachments[i]
-		if a.Type != "application/pkcs7-mime" && a.Type != "application/x-pkcs7-mime" {
+		if !isPKCS7Mime(a.Type) {
 			continue
 		}
 		entity, err := signedContent(a.Content)
@@ -181,6 +181,12 @@ func (p *parser) unpackSigned() {
 	if t, ok := clearsigned(p.in.Text); ok {
 		p.in.Text = t
 	}
+}
+
+// isPKCS7Mime reports whether a part is S/MIME's application/pkcs7-mime
+// (or its old x- name): signed or encrypted, the content inside.
+func isPKCS7Mime(typ string) bool {
+	return typ == "application/pkcs7-mime" || typ == "application/x-pkcs7-mime"
 }
 
 // clearsigned reads the text of an OpenPGP cleartext-signed message

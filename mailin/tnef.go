@@ -2,9 +2,7 @@ package mailin
 
 import (
 	"bytes"
-	"crypto/sha256"
 	"encoding/binary"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"mime"
@@ -127,10 +125,7 @@ func (p *parser) unpackTNEF() {
 			} else if t, _, err := mime.ParseMediaType(typ); err == nil {
 				typ = t
 			}
-			sum := sha256.Sum256(f.data)
-			p.in.Attachments = append(p.in.Attachments, cases.Attachment{
-				Name: name, Type: typ, Size: int64(len(f.data)), SHA256: hex.EncodeToString(sum[:]), Content: f.data,
-			})
+			p.in.Attachments = append(p.in.Attachments, newAttachment(name, typ, f.data))
 		}
 		if strings.TrimSpace(p.in.Text) == "" && strings.TrimSpace(body) != "" {
 			p.in.Text = normalizeText(toValidUTF8([]byte(body)))
