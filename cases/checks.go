@@ -11,6 +11,7 @@ import (
 
 	"github.com/klachtenbus/klachtenbus/cases/catalog"
 	"github.com/klachtenbus/klachtenbus/cases/regulation"
+	"github.com/klachtenbus/klachtenbus/cases/store"
 )
 
 // EventDeclineSuggested records an intake check that found a reason to
@@ -36,7 +37,7 @@ func isAnonymous(fields map[string]string, from Address) bool {
 // anonymous where the preset does not treat anonymous complaints. A check
 // already recorded on the case is not repeated. Staff decide; each flag is
 // an event, and the decline-notice term starts.
-func (e *Engine) intakeChecks(ctx context.Context, tx *Tx, caseID string, received time.Time, fields map[string]string, from Address) ([]IntakeFlag, error) {
+func (e *Engine) intakeChecks(ctx context.Context, tx *store.Tx, caseID string, received time.Time, fields map[string]string, from Address) ([]IntakeFlag, error) {
 	p := e.Policy
 	var flags []IntakeFlag
 	flag := func(check, why, exceptions, article string) {
@@ -108,7 +109,7 @@ var declineNoticeDefault = regulation.MustParseTerm("4w")
 
 // startDeclineNotice sets the term within which the complainant is told
 // that the complaint will not be dealt with, when it is not set yet.
-func (e *Engine) startDeclineNotice(ctx context.Context, tx *Tx, caseID string, received time.Time, f IntakeFlag) error {
+func (e *Engine) startDeclineNotice(ctx context.Context, tx *store.Tx, caseID string, received time.Time, f IntakeFlag) error {
 	p := e.Policy
 	due := p.Calendar().Due(received, declineNoticeDefault, p.Statutory)
 	article := f.Article

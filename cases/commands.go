@@ -14,6 +14,7 @@ import (
 
 	"github.com/klachtenbus/klachtenbus/cases/catalog"
 	"github.com/klachtenbus/klachtenbus/cases/regulation"
+	"github.com/klachtenbus/klachtenbus/cases/store"
 )
 
 // Event kinds of commands (SPEC section 5). Every state change is one of
@@ -82,7 +83,7 @@ func (e *cmdError) Error() string { return e.msg }
 type cmdRun struct {
 	e      *Engine
 	ctx    context.Context
-	tx     *Tx
+	tx     *store.Tx
 	caseID string
 	in     *Inbound // the command mail
 	actor  Address
@@ -140,7 +141,7 @@ func (r *cmdRun) stateName(s State) string { return catalog.State(r.lang(), stri
 // after the message itself was filed. It reports whether the message is
 // wholly answered by them (it held commands and nothing else), so that
 // the caller tells staff nothing more about it.
-func (e *Engine) handleCommands(ctx context.Context, tx *Tx, caseID string, in *Inbound) (quiet bool, err error) {
+func (e *Engine) handleCommands(ctx context.Context, tx *store.Tx, caseID string, in *Inbound) (quiet bool, err error) {
 	parsed := ParseCommands(in.Text)
 	handled, err := e.actOnCommands(ctx, tx, caseID, in, parsed)
 	return handled && onlyCommands(in.Text, parsed), err
@@ -171,10 +172,10 @@ const confirmFor = 14 * 24 * time.Hour
 // actOnCommands carries out, refuses or holds for confirmation the
 // commands parsed from a message, or the commands a reply confirms. It
 // reports whether there were any.
-func (e *Engine) actOnCommands(ctx context.Context, tx *Tx, caseID string, in *Inbound, parsed []Command) (bool, error) {
+func (e *Engine) actOnCommands(ctx context.Context, tx *store.Tx, caseID string, in *Inbound, parsed []Command) (bool, error) {
 	from := in.From.Email
 	staff, isStaff := e.staff(from)
-	c, err := loadCase(ctx, tx, caseID)
+	c, err := tx.Case(ctx, caseID)
 	if err != nil {
 		return false, err
 	}
@@ -251,7 +252,7 @@ func (e *Engine) proven(now time.Time, in *Inbound, caseID, addr string) string 
 
 // refuse answers a command mail that changes nothing, records why on the
 // case and logs it. The answer counts towards the automatic-answer cap.
-func (e *Engine) refuse(ctx context.Context, tx *Tx, caseID string, in *Inbound, cmds []Command, reason, logReason string) error {
+func (e *Engine) refuse(ctx context.Context, tx *store.Tx, caseID string, in *Inbound, cmds []Command, reason, logReason string) error {
 	if caseID != "" {
 		if err := addEvent(ctx, tx, caseID, EventRefused, in.From.Email, "commands refused: "+logReason+": "+commandLines(cmds)); err != nil {
 			return err
@@ -289,7 +290,7 @@ func commandLines(cmds []Command) string {
 // counts towards the automatic-answer cap; one to a staff member does
 // not, since it goes to an address of ours, never to one a stranger
 // chose, and staff must be able to work many cases a day.
-func (e *Engine) askConfirmation(ctx context.Context, tx *Tx, c Case, in *Inbound, cmds []Command, to Address) error {
+func (e *Engine) askConfirmation(ctx context.Context, tx *store.Tx, c Case, in *Inbound, cmds []Command, to Address) error {
 	_, staff := e.staff(to.Email)
 	if err := addEvent(ctx, tx, c.ID, EventConfirmAsked, in.From.Email, "confirmation asked for: "+commandLines(cmds)); err != nil {
 		return err
@@ -348,7 +349,7 @@ func heldFrom(in *Inbound) string {
 // confirmed carries out the commands a reply confirms: it answers a
 // confirmation mail of ours, sent to the reply's sender, that still waits
 // and is less than confirmFor old.
-func (e *Engine) confirmed(ctx context.Context, tx *Tx, c Case, in *Inbound) (bool, error) {
+func (e *Engine) confirmed(ctx context.Context, tx *store.Tx, c Case, in *Inbound) (bool, error) {
 	for _, mid := range append(append([]string{}, in.InReplyTo...), in.References...) {
 		var id int64
 		var cmdsJSON, subject string
@@ -430,7 +431,7 @@ func (r *cmdRun) run(cmd Command) (string, error) {
 	case !r.staff && kw.Who&ByComplainant == 0:
 		return "", r.fail(catalog.CommandForStaff, cmd.Word)
 	}
-	c, err := loadCase(r.ctx, r.tx, r.caseID)
+	c, err := r.tx.Case(r.ctx, r.caseID)
 	if err != nil {
 		return "", err
 	}
@@ -483,18 +484,6 @@ func (r *cmdRun) run(cmd Command) (string, error) {
 		return r.language(c, cmd)
 	}
 	return "", r.fail(catalog.UnknownCommand, cmd.Word)
-}
-
-// loadCase reads a case in a transaction.
-func loadCase(ctx context.Context, q querier, id string) (Case, error) {
-	c, err := scanCase(q.QueryRowContext(ctx, selectCase+` WHERE c.id = ? LIMIT 1`, id))
-	if errors.Is(err, sql.ErrNoRows) {
-		return c, fmt.Errorf("case %s: %w", id, ErrNotFound)
-	}
-	if err != nil {
-		return c, fmt.Errorf("case %s: %w", id, err)
-	}
-	return c, nil
 }
 
 // setState moves a case to another state if the state machine allows it,
@@ -558,11 +547,12 @@ func (r *cmdRun) setDeadlines(dates regulation.CaseDates, kinds ...string) error
 
 // dates are the moments of a case its deadlines count from.
 func (r *cmdRun) dates(c Case) (regulation.CaseDates, error) {
-	var advice sql.NullInt64
-	if err := r.tx.QueryRowContext(r.ctx, `SELECT advice_at FROM cases WHERE id = ?`, c.ID).Scan(&advice); err != nil {
-		return regulation.CaseDates{}, err
-	}
-	return regulation.CaseDates{Received: c.Opened, Complete: c.Complete, Decided: c.Decided, Closed: c.Closed, Advice: fromUnix(advice)}, nil
+	return caseDates(c), nil
+}
+
+// caseDates are the moments of a case its deadlines count from.
+func caseDates(c Case) regulation.CaseDates {
+	return regulation.CaseDates{Received: c.Opened, Complete: c.Complete, Decided: c.Decided, Closed: c.Closed, Advice: c.Advice}
 }
 
 func (r *cmdRun) assign(c Case, cmd Command) (string, error) {
@@ -655,30 +645,11 @@ func (r *cmdRun) confidential(c Case) (string, error) {
 	return r.say(catalog.ConfidentialSet), nil
 }
 
-// accusedParty returns the accused of a case.
-func accusedParty(ctx context.Context, q querier, caseID string) (Address, error) {
-	var a Address
-	err := q.QueryRowContext(ctx, `SELECT name, email FROM parties WHERE case_id = ? AND role = ? ORDER BY id DESC LIMIT 1`, caseID, RoleAccused).
-		Scan(&a.Name, &a.Email)
-	if errors.Is(err, sql.ErrNoRows) {
-		return a, nil
-	}
-	return a, err
-}
-
-// accusedNotified reports whether the accused of a case was told of it,
-// and so is told what follows.
-func accusedNotified(ctx context.Context, q querier, caseID string) (bool, error) {
-	var n int
-	err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM events WHERE case_id = ? AND kind = ?`, caseID, EventAccusedNotified).Scan(&n)
-	return n > 0, err
-}
-
 func (r *cmdRun) notifyAccused(c Case) (string, error) {
 	if c.State.Ended() {
 		return "", r.fail(catalog.NotInState, r.stateName(c.State))
 	}
-	acc, err := accusedParty(r.ctx, r.tx, c.ID)
+	acc, err := r.tx.Accused(r.ctx, c.ID)
 	if err != nil {
 		return "", err
 	}
@@ -758,7 +729,7 @@ func (r *cmdRun) record(c Case, cmd Command) (string, error) {
 	}
 	if to == RecipientAccused {
 		// The accused's part: an address, and told of the complaint.
-		acc, err := accusedParty(r.ctx, r.tx, c.ID)
+		acc, err := r.tx.Accused(r.ctx, c.ID)
 		if err != nil {
 			return "", err
 		}
@@ -909,11 +880,11 @@ func (r *cmdRun) tell(c Case, kind string, data MailData, who ...string) ([]stri
 				return nil, err
 			}
 		case RecipientAccused:
-			acc, err := accusedParty(r.ctx, r.tx, c.ID)
+			acc, err := r.tx.Accused(r.ctx, c.ID)
 			if err != nil {
 				return nil, err
 			}
-			notified, err := accusedNotified(r.ctx, r.tx, c.ID)
+			notified, err := r.tx.AccusedNotified(r.ctx, c.ID)
 			if err != nil {
 				return nil, err
 			}
@@ -951,18 +922,15 @@ func (r *cmdRun) tell(c Case, kind string, data MailData, who ...string) ([]stri
 // threadTo returns the In-Reply-To and References of a mail to one
 // person of a case: to the complainant it answers the complaint; to
 // anyone else it follows the last mail they got about the case.
-func (e *Engine) threadTo(ctx context.Context, q querier, caseID, role, to string) (string, []string, error) {
+func (e *Engine) threadTo(ctx context.Context, tx *store.Tx, caseID, role, to string) (string, []string, error) {
 	var mid string
 	var err error
 	if role == RecipientComplainant {
-		err = q.QueryRowContext(ctx, `SELECT message_id FROM messages WHERE case_id = ? AND direction = 'in' AND message_id != '' ORDER BY id LIMIT 1`, caseID).Scan(&mid)
+		mid, err = tx.ComplaintMessageID(ctx, caseID)
 	} else {
-		err = q.QueryRowContext(ctx, `SELECT message_id FROM outbox WHERE case_id = ? AND recipient = ? ORDER BY id DESC LIMIT 1`, caseID, CanonAddr(to)).Scan(&mid)
+		mid, err = tx.LastMailTo(ctx, caseID, CanonAddr(to))
 	}
-	if errors.Is(err, sql.ErrNoRows) || mid == "" {
-		return "", nil, nil
-	}
-	if err != nil {
+	if err != nil || mid == "" {
 		return "", nil, err
 	}
 	return mid, []string{mid}, nil
@@ -1233,6 +1201,7 @@ func (r *cmdRun) ruling(c Case, cmd Command) (string, error) {
 	if err := addEvent(r.ctx, r.tx, c.ID, EventAdvice, r.actor.Email, "advice of "+step.Label+": "+cmd.Body); err != nil {
 		return "", err
 	}
+	c.State, c.Advice = StateInProgress, now
 	dates, err := r.dates(c)
 	if err != nil {
 		return "", err
@@ -1312,24 +1281,15 @@ func (r *cmdRun) statusOf(c Case) (string, error) {
 		s.CategoryLabel = cat.Label(r.lang())
 	}
 	s.Handler = r.e.staffName(c.Handler)
-	rows, err := r.tx.QueryContext(r.ctx, `SELECT case_id, kind, due, article, met_at FROM deadlines WHERE case_id = ? ORDER BY due`, c.ID)
+	ds, err := r.tx.Deadlines(r.ctx, c.ID)
 	if err != nil {
 		return "", err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var id string
-		d, err := scanDeadline(rows, &id)
-		if err != nil {
-			return "", err
-		}
+	for _, d := range ds {
 		if !r.staff && d.Kind == regulation.DeadlineRetention {
 			continue
 		}
 		s.Deadlines = append(s.Deadlines, StatusDeadline{Kind: d.Kind, Due: d.Due.In(r.e.Org.Location), Met: !d.Met.IsZero()})
-	}
-	if err := rows.Err(); err != nil {
-		return "", err
 	}
 	r.status = s
 	if err := addEvent(r.ctx, r.tx, c.ID, EventStatus, r.actor.Email, "status asked"); err != nil {
@@ -1383,14 +1343,14 @@ func (r *cmdRun) withdraw(c Case) (string, error) {
 // caseFile is the template data of a mail that carries the case file: the
 // announcement to staff, the case as it goes to a new handler or to the
 // next body, the complaint as the accused may see it.
-func (e *Engine) caseFile(ctx context.Context, q querier, c Case) (MailData, error) {
+func (e *Engine) caseFile(ctx context.Context, q *store.Tx, c Case) (MailData, error) {
 	loc := e.Org.Location
 	data := MailData{Subject: c.Subject, Complainant: c.Complainant, From: c.Complainant, Received: c.Opened.In(loc),
 		Category: c.Category, Confidential: c.Confidential}
 	if cat, ok := e.Policy.Category(c.Category); ok {
 		data.CategoryLabel = cat.Label(e.Org.Language)
 	}
-	acc, err := accusedParty(ctx, q, c.ID)
+	acc, err := q.Accused(ctx, c.ID)
 	if err != nil {
 		return data, err
 	}
@@ -1420,7 +1380,7 @@ func (e *Engine) caseFile(ctx context.Context, q querier, c Case) (MailData, err
 	if err := rows.Err(); err != nil {
 		return data, err
 	}
-	fields, err := caseFields(ctx, q, c.ID)
+	fields, err := q.Fields(ctx, c.ID)
 	if err != nil {
 		return data, err
 	}

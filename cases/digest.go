@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"sort"
 	"time"
+
+	"github.com/klachtenbus/klachtenbus/cases/store"
 )
 
 // digestAhead is how far ahead the digest lists deadlines: 5 working days.
@@ -20,7 +22,7 @@ func (e *Engine) Digest(ctx context.Context) (*Digest, error) {
 	loc := e.Org.Location
 	d := &Digest{Now: now.In(loc), Since: now.AddDate(0, 0, -7).In(loc)}
 	var last int64
-	if err := e.Store.db.QueryRowContext(ctx, `SELECT COALESCE(MAX(sent_at), 0) FROM digests`).Scan(&last); err != nil {
+	if err := e.Store.DB().QueryRowContext(ctx, `SELECT COALESCE(MAX(sent_at), 0) FROM digests`).Scan(&last); err != nil {
 		return nil, fmt.Errorf("digest: %w", err)
 	}
 	if last > 0 {
@@ -39,7 +41,7 @@ func (e *Engine) Digest(ctx context.Context) (*Digest, error) {
 	for _, s := range endedStates {
 		args = append(args, string(s))
 	}
-	rows, err := e.Store.db.QueryContext(ctx, digestCasesQuery, args...)
+	rows, err := e.Store.DB().QueryContext(ctx, digestCasesQuery, args...)
 	if err != nil {
 		return nil, fmt.Errorf("digest: %w", err)
 	}
@@ -93,7 +95,7 @@ func (e *Engine) Digest(ctx context.Context) (*Digest, error) {
 	horizon := endOfDay(e.Policy.Calendar().AddWorkdays(now, digestAhead), loc)
 	// Read row by row: a backlog can hold tens of thousands of overdue
 	// deadlines, of which the digest keeps DigestListMax.
-	drows, err := e.Store.db.QueryContext(ctx, dueDeadlinesQuery(len(chasedKinds)), dueArgs(chasedKinds, horizon.Add(time.Second))...)
+	drows, err := e.Store.DB().QueryContext(ctx, dueDeadlinesQuery(len(chasedKinds)), dueArgs(chasedKinds, horizon.Add(time.Second))...)
 	if err != nil {
 		return nil, fmt.Errorf("digest: %w", err)
 	}
@@ -151,7 +153,7 @@ func (e *Engine) SendDigest(ctx context.Context, slot time.Time) (bool, error) {
 		return false, err
 	}
 	queued := false
-	err = e.Store.Update(ctx, func(tx *Tx) error {
+	err = e.Store.Update(ctx, func(tx *store.Tx) error {
 		r, err := tx.ExecContext(ctx, `INSERT INTO digests (slot, sent_at) VALUES (?, ?) ON CONFLICT DO NOTHING`, slot.Unix(), tx.Now.Unix())
 		if err != nil {
 			return fmt.Errorf("digest: %w", err)

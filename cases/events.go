@@ -2,7 +2,8 @@ package cases
 
 import (
 	"context"
-	"fmt"
+
+	"github.com/klachtenbus/klachtenbus/cases/store"
 )
 
 // Event kinds of a case's timeline.
@@ -19,11 +20,6 @@ const (
 )
 
 // addEvent appends an event to a case's timeline at the transaction's time.
-func addEvent(ctx context.Context, tx *Tx, caseID, kind, actor, text string) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO events (case_id, at, kind, actor, text) VALUES (?, ?, ?, ?, ?)`,
-		caseID, tx.Now.Unix(), kind, actor, text)
-	if err != nil {
-		return fmt.Errorf("event %s on %s: %w", kind, caseID, err)
-	}
-	return nil
+func addEvent(ctx context.Context, tx *store.Tx, caseID, kind, actor, text string) error {
+	return tx.AddEvent(ctx, caseID, kind, actor, text)
 }

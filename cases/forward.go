@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/klachtenbus/klachtenbus/cases/catalog"
+	"github.com/klachtenbus/klachtenbus/cases/store"
 )
 
 // openForwarded opens a case for a complaint that reached a staff member
@@ -19,7 +20,7 @@ import (
 // Like #registreer it needs proof that the staff member sent it: a
 // forward in a staff member's name would otherwise open cases, and send
 // acknowledgements, in anyone's name.
-func (e *Engine) openForwarded(ctx context.Context, tx *Tx, in *Inbound) (Result, error) {
+func (e *Engine) openForwarded(ctx context.Context, tx *store.Tx, in *Inbound) (Result, error) {
 	fw := in.Forwarded
 	if in.FromAuth == "" {
 		e.log().Warn("forward refused", "from", in.From.Email, "why", "no proof of origin")

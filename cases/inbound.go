@@ -2,21 +2,6 @@ package cases
 
 import "time"
 
-// Address is a mail address with an optional display name. Email is
-// lower-cased and holds no angle brackets.
-type Address struct {
-	Name  string `json:"name,omitempty"`
-	Email string `json:"email"`
-}
-
-// String formats the address for display ("Name <email>" or "email").
-func (a Address) String() string {
-	if a.Name == "" {
-		return a.Email
-	}
-	return a.Name + " <" + a.Email + ">"
-}
-
 // Inbound is one received mail message, parsed and decoded. Package mailin
 // builds it from the raw RFC 822 bytes; the store keeps Raw unchanged so
 // that nothing the sender wrote is ever lost, even when parsing was partial.
@@ -137,14 +122,4 @@ type Bounce struct {
 	Recipients []string
 	// Status is the first status code or diagnostic found, e.g. "5.1.1".
 	Status string
-}
-
-// Attachment is a document that came with a message. Content is kept in
-// the store; SHA256 is the lower-case hex digest of Content.
-type Attachment struct {
-	Name    string `json:"name"`
-	Type    string `json:"type"`
-	Size    int64  `json:"size"`
-	SHA256  string `json:"sha256"`
-	Content []byte `json:"-"`
 }

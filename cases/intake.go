@@ -14,6 +14,7 @@ import (
 
 	"github.com/klachtenbus/klachtenbus/cases/catalog"
 	"github.com/klachtenbus/klachtenbus/cases/regulation"
+	"github.com/klachtenbus/klachtenbus/cases/store"
 )
 
 // Org is the organisation that runs the complaint procedure.
@@ -39,7 +40,7 @@ func (s Staff) HasRole(role string) bool { return slices.Contains(s.Roles, role)
 // asks for. It writes each inbound message's whole effect in one
 // transaction, so a crash leaves either all of it or none.
 type Engine struct {
-	Store  *Store
+	Store  *store.Store
 	Policy *regulation.Policy
 	Org    Org
 	Staff  []Staff
@@ -106,7 +107,7 @@ func RawKey(raw []byte) string {
 
 // seenTx reports what became of a message with this dedupe key before,
 // if it was handled at all.
-func seenTx(ctx context.Context, tx *Tx, key string) (Result, bool, error) {
+func seenTx(ctx context.Context, tx *store.Tx, key string) (Result, bool, error) {
 	var r Result
 	var caseID sql.NullString
 	err := tx.QueryRowContext(ctx, `SELECT disposition, case_id, reason FROM inbound WHERE key = ?`, key).
@@ -122,7 +123,7 @@ func seenTx(ctx context.Context, tx *Tx, key string) (Result, bool, error) {
 	return r, true, nil
 }
 
-func recordInbound(ctx context.Context, tx *Tx, key string, r Result) error {
+func recordInbound(ctx context.Context, tx *store.Tx, key string, r Result) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO inbound (key, disposition, case_id, reason, at) VALUES (?, ?, ?, ?, ?)`,
 		key, string(r.Disposition), nullString(r.CaseID), r.Reason, tx.Now.Unix())
 	if err != nil {
@@ -139,7 +140,7 @@ func nullString(s string) any {
 }
 
 // quarantineTx keeps a message that could not be processed, whole.
-func quarantineTx(ctx context.Context, tx *Tx, key, reason string, raw []byte, headerOnly bool) (int64, error) {
+func quarantineTx(ctx context.Context, tx *store.Tx, key, reason string, raw []byte, headerOnly bool) (int64, error) {
 	r, err := tx.ExecContext(ctx, `INSERT INTO quarantine (key, reason, raw, at, header_only) VALUES (?, ?, ?, ?, ?)`,
 		key, reason, raw, tx.Now.Unix(), headerOnly)
 	if err != nil {
@@ -162,9 +163,9 @@ func (e *Engine) Quarantine(ctx context.Context, key string, raw []byte, reason 
 // quarantine records a message in quarantine once; headerOnly when raw
 // is its header alone. then, if set, runs in the same transaction after
 // a first recording (not for a message seen before).
-func (e *Engine) quarantine(ctx context.Context, key string, raw []byte, reason string, headerOnly bool, then func(*Tx) error) (Result, error) {
+func (e *Engine) quarantine(ctx context.Context, key string, raw []byte, reason string, headerOnly bool, then func(*store.Tx) error) (Result, error) {
 	var res Result
-	err := e.Store.Update(ctx, func(tx *Tx) error {
+	err := e.Store.Update(ctx, func(tx *store.Tx) error {
 		if r, ok, err := seenTx(ctx, tx, key); err != nil || ok {
 			res = r
 			return err
@@ -190,7 +191,7 @@ func (e *Engine) quarantine(ctx context.Context, key string, raw []byte, reason 
 func (e *Engine) Ingest(ctx context.Context, in *Inbound) (Result, error) {
 	key := DedupeKey(in)
 	var res Result
-	err := e.Store.Update(ctx, func(tx *Tx) error {
+	err := e.Store.Update(ctx, func(tx *store.Tx) error {
 		if r, ok, err := seenTx(ctx, tx, key); err != nil || ok {
 			res = r
 			return err
@@ -220,7 +221,7 @@ func (e *Engine) Ingest(ctx context.Context, in *Inbound) (Result, error) {
 // on its case, and the case's staff are told at once (not for a bounce
 // that only says the mail is delayed), so they know that the recipient
 // is unreachable.
-func (e *Engine) ignore(ctx context.Context, tx *Tx, in *Inbound) (Result, error) {
+func (e *Engine) ignore(ctx context.Context, tx *store.Tx, in *Inbound) (Result, error) {
 	res := Result{Disposition: Ignored, Reason: in.Automatic}
 	if in.Bounce == nil {
 		return res, nil
@@ -257,13 +258,13 @@ func (e *Engine) ignore(ctx context.Context, tx *Tx, in *Inbound) (Result, error
 }
 
 // file adds a human message to its case, or opens a new one.
-func (e *Engine) file(ctx context.Context, tx *Tx, in *Inbound) (Result, error) {
+func (e *Engine) file(ctx context.Context, tx *store.Tx, in *Inbound) (Result, error) {
 	caseID, bySubject, err := e.findCase(ctx, tx, in)
 	if err != nil {
 		return Result{}, err
 	}
 	if caseID != "" {
-		c, err := loadCase(ctx, tx, caseID)
+		c, err := tx.Case(ctx, caseID)
 		if err != nil {
 			return Result{}, err
 		}
@@ -302,7 +303,7 @@ func (e *Engine) file(ctx context.Context, tx *Tx, in *Inbound) (Result, error) 
 // subject tag with a sender who is a party of that case. A token or
 // Message-ID that does not verify is never trusted. Finding the case
 // proves nothing about the sender (see Engine.proven).
-func (e *Engine) findCase(ctx context.Context, tx *Tx, in *Inbound) (caseID string, bySubject bool, err error) {
+func (e *Engine) findCase(ctx context.Context, tx *store.Tx, in *Inbound) (caseID string, bySubject bool, err error) {
 	from := in.From.Email
 	for _, r := range in.Recipients {
 		id, tok, ok := ParseReplyAddress(r.Email, e.Org.Mailbox)
@@ -367,7 +368,7 @@ func (e *Engine) findCase(ctx context.Context, tx *Tx, in *Inbound) (caseID stri
 	return "", false, nil
 }
 
-func caseExists(ctx context.Context, tx *Tx, id string) (bool, error) {
+func caseExists(ctx context.Context, tx *store.Tx, id string) (bool, error) {
 	var n int
 	err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM cases WHERE id = ?`, id).Scan(&n)
 	return n > 0, err
@@ -377,7 +378,7 @@ func caseExists(ctx context.Context, tx *Tx, id string) (bool, error) {
 // else for any party or staff member of it: a reply to our mail that was
 // forwarded still belongs to the case, though it proves nothing about who
 // sent it.
-func (e *Engine) tokenValid(ctx context.Context, tx *Tx, caseID, tok, from string) (bool, error) {
+func (e *Engine) tokenValid(ctx context.Context, tx *store.Tx, caseID, tok, from string) (bool, error) {
 	if ok, err := caseExists(ctx, tx, caseID); err != nil || !ok {
 		return false, err
 	}
@@ -432,7 +433,7 @@ func (e *Engine) log() *slog.Logger {
 }
 
 // nextCaseID hands out the next case number of a year.
-func nextCaseID(ctx context.Context, tx *Tx, year int) (string, error) {
+func nextCaseID(ctx context.Context, tx *store.Tx, year int) (string, error) {
 	var last int
 	err := tx.QueryRowContext(ctx, `INSERT INTO case_numbers (year, last) VALUES (?, 1)
 		ON CONFLICT (year) DO UPDATE SET last = last + 1 RETURNING last`, year).Scan(&last)
@@ -443,7 +444,7 @@ func nextCaseID(ctx context.Context, tx *Tx, year int) (string, error) {
 }
 
 // insertMessage files an inbound message with its attachments.
-func insertMessage(ctx context.Context, tx *Tx, caseID string, in *Inbound) error {
+func insertMessage(ctx context.Context, tx *store.Tx, caseID string, in *Inbound) error {
 	res, err := tx.ExecContext(ctx, `INSERT INTO messages (case_id, direction, message_id, from_addr, to_addr, subject, text, raw, at)
 		VALUES (?, 'in', ?, ?, ?, ?, ?, ?, ?)`, caseID, in.MessageID, in.From.Email, recipientList(in), in.Subject, in.Text, in.Raw, tx.Now.Unix())
 	if err != nil {
@@ -469,7 +470,7 @@ func recipientList(in *Inbound) string {
 
 // mergeFields fills the case's form fields from a message; a field already
 // known keeps its first value.
-func mergeFields(ctx context.Context, tx *Tx, caseID string, fields map[string]string) error {
+func mergeFields(ctx context.Context, tx *store.Tx, caseID string, fields map[string]string) error {
 	for _, k := range FieldKeys {
 		v, ok := fields[k]
 		if !ok {
@@ -480,28 +481,6 @@ func mergeFields(ctx context.Context, tx *Tx, caseID string, fields map[string]s
 		}
 	}
 	return nil
-}
-
-func caseFields(ctx context.Context, q querier, caseID string) (map[string]string, error) {
-	rows, err := q.QueryContext(ctx, `SELECT key, value FROM fields WHERE case_id = ?`, caseID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := map[string]string{}
-	for rows.Next() {
-		var k, v string
-		if err := rows.Scan(&k, &v); err != nil {
-			return nil, err
-		}
-		out[k] = v
-	}
-	return out, rows.Err()
-}
-
-type querier interface {
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
 // missingFields lists the preset's required fields a case still lacks.
@@ -538,7 +517,7 @@ func attachmentRefs(in *Inbound) []AttachmentRef {
 
 // openCase opens a new case for a message and queues the acknowledgement
 // and the announcement to staff.
-func (e *Engine) openCase(ctx context.Context, tx *Tx, in *Inbound) (Result, error) {
+func (e *Engine) openCase(ctx context.Context, tx *store.Tx, in *Inbound) (Result, error) {
 	now := tx.Now
 	if !in.Received.IsZero() {
 		now = in.Received // registered by staff: received then
@@ -730,7 +709,7 @@ func threadRefs(in *Inbound) []string {
 
 // withholdAutoReply says why no automatic answer may go to the sender of
 // a message, or "" when one may.
-func (e *Engine) withholdAutoReply(ctx context.Context, tx *Tx, in *Inbound) (string, error) {
+func (e *Engine) withholdAutoReply(ctx context.Context, tx *store.Tx, in *Inbound) (string, error) {
 	if in.SuppressAutoReply {
 		return "the message asks not to be answered automatically", nil
 	}
@@ -749,7 +728,7 @@ func (e *Engine) withholdAutoReply(ctx context.Context, tx *Tx, in *Inbound) (st
 // answerWithheld reports whether an automatic answer to in's sender must
 // be withheld (withholdAutoReply), and logs why when it must; what names
 // the answer in the log.
-func (e *Engine) answerWithheld(ctx context.Context, tx *Tx, in *Inbound, what string) (bool, error) {
+func (e *Engine) answerWithheld(ctx context.Context, tx *store.Tx, in *Inbound, what string) (bool, error) {
 	why, err := e.withholdAutoReply(ctx, tx, in)
 	if err != nil || why == "" {
 		return false, err
@@ -799,7 +778,7 @@ func (e *Engine) announceTo(handler string) []Staff {
 // message is filed (nothing is lost) but changes no fact of the case: no
 // party, no form field; and staff hear of it, whoever it claims to be
 // from, with a warning that its sender is not proven.
-func (e *Engine) addToCase(ctx context.Context, tx *Tx, caseID string, in *Inbound, unproven bool) (Result, error) {
+func (e *Engine) addToCase(ctx context.Context, tx *store.Tx, caseID string, in *Inbound, unproven bool) (Result, error) {
 	var flags []IntakeFlag
 	if err := insertMessage(ctx, tx, caseID, in); err != nil {
 		return Result{}, err
@@ -832,12 +811,12 @@ func (e *Engine) addToCase(ctx context.Context, tx *Tx, caseID string, in *Inbou
 		}
 		// Fields that came later (the date of the event, the accused) may
 		// show a reason to decline.
-		c, err := loadCase(ctx, tx, caseID)
+		c, err := tx.Case(ctx, caseID)
 		if err != nil {
 			return Result{}, err
 		}
 		if c.State.Open() {
-			fields, err := caseFields(ctx, tx, caseID)
+			fields, err := tx.Fields(ctx, caseID)
 			if err != nil {
 				return Result{}, err
 			}
@@ -853,7 +832,7 @@ func (e *Engine) addToCase(ctx context.Context, tx *Tx, caseID string, in *Inbou
 	// A command mail is answered by its transcript; staff hear of it only
 	// through the duty mails its commands send.
 	if (!fromStaff || unproven) && !quiet {
-		c, err := loadCase(ctx, tx, caseID) // as the commands left it: the handler may be new
+		c, err := tx.Case(ctx, caseID) // as the commands left it: the handler may be new
 		if err != nil {
 			return Result{}, err
 		}
@@ -890,7 +869,7 @@ func onlyCommands(text string, cmds []Command) bool {
 
 // checkComplete moves an incomplete case on once every required field is
 // known: the decision clock starts now, so its deadlines are set afresh.
-func (e *Engine) checkComplete(ctx context.Context, tx *Tx, caseID string) error {
+func (e *Engine) checkComplete(ctx context.Context, tx *store.Tx, caseID string) error {
 	var state string
 	var opened int64
 	if err := tx.QueryRowContext(ctx, `SELECT state, opened_at FROM cases WHERE id = ?`, caseID).Scan(&state, &opened); err != nil {
@@ -899,7 +878,7 @@ func (e *Engine) checkComplete(ctx context.Context, tx *Tx, caseID string) error
 	if State(state) != StateIncomplete {
 		return nil
 	}
-	fields, err := caseFields(ctx, tx, caseID)
+	fields, err := tx.Fields(ctx, caseID)
 	if err != nil {
 		return err
 	}
@@ -920,21 +899,17 @@ func (e *Engine) checkComplete(ctx context.Context, tx *Tx, caseID string) error
 	return addEvent(ctx, tx, caseID, EventComplete, "klachtenbus", "every required field is known; the decision term runs from now")
 }
 
-// openDeadlines lists the open deadlines of a case, soonest first.
-func openDeadlines(ctx context.Context, q querier, caseID string, loc *time.Location) ([]regulation.Deadline, error) {
-	rows, err := q.QueryContext(ctx, `SELECT case_id, kind, due, article, met_at FROM deadlines WHERE case_id = ? AND met_at IS NULL ORDER BY due`, caseID)
+// openDeadlines lists the open deadlines of a case, soonest first, in a zone.
+func openDeadlines(ctx context.Context, tx *store.Tx, caseID string, loc *time.Location) ([]regulation.Deadline, error) {
+	ds, err := tx.Deadlines(ctx, caseID)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
 	var out []regulation.Deadline
-	for rows.Next() {
-		var id string
-		d, err := scanDeadline(rows, &id)
-		if err != nil {
-			return nil, err
+	for _, d := range ds {
+		if d.Met.IsZero() {
+			out = append(out, regulation.Deadline{Kind: d.Kind, Due: d.Due.In(loc), Article: d.Article})
 		}
-		out = append(out, regulation.Deadline{Kind: d.Kind, Due: d.Due.In(loc), Article: d.Article})
 	}
-	return out, rows.Err()
+	return out, nil
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/klachtenbus/klachtenbus/cases/regulation"
+	"github.com/klachtenbus/klachtenbus/cases/store"
 )
 
 var ams = mustLoc("Europe/Amsterdam")
@@ -35,7 +36,7 @@ var testSecret = []byte("test-secret")
 func newTestEngine(t *testing.T) (*Engine, *clock) {
 	t.Helper()
 	ctx := context.Background()
-	st, err := Open(ctx, filepath.Join(t.TempDir(), "test.db"))
+	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "test.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,7 +83,7 @@ Omschrijving: Mijn vragen werden niet beantwoord.`
 
 func outbox(t *testing.T, e *Engine) []OutMail {
 	t.Helper()
-	due, err := e.Store.DueMail(context.Background(), e.Store.Now().Add(time.Hour), 1000)
+	due, err := DueMail(context.Background(), e.Store, e.Store.Now().Add(time.Hour), 1000)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,7 +96,7 @@ func TestDueMailSendsAnswersFirst(t *testing.T) {
 	e, _ := newTestEngine(t)
 	openTestCase(t, e)
 	openTestCase(t, e)
-	due, err := e.Store.DueMail(context.Background(), e.Store.Now(), 10)
+	due, err := DueMail(context.Background(), e.Store, e.Store.Now(), 10)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -533,7 +534,7 @@ func TestMigrationsAreIdempotent(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "m.db")
 	for i := 0; i < 2; i++ {
-		st, err := Open(ctx, path)
+		st, err := store.Open(ctx, path)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -587,7 +588,7 @@ func TestCategorySuggestedAtIntake(t *testing.T) {
 func TestStorePathWithURIDelimiters(t *testing.T) {
 	dir := t.TempDir()
 	for _, name := range []string{"a#b.db", "c?d.db", "e%20f.db"} {
-		st, err := Open(context.Background(), filepath.Join(dir, name))
+		st, err := store.Open(context.Background(), filepath.Join(dir, name))
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/klachtenbus/klachtenbus/cases/store"
 )
 
 // intakeWindow is the time over which Engine.IntakePerSender counts.
@@ -23,7 +25,7 @@ const newCasesFromQuery = `SELECT COUNT(*) FROM parties p JOIN cases c ON c.id =
 // window has moved on, so nothing is lost and a flood from one address
 // opens at most IntakePerSender cases, and as many acknowledgements and
 // staff announcements, per hour. The staff are told once per window.
-func (e *Engine) overIntakeCap(ctx context.Context, tx *Tx, in *Inbound) (bool, error) {
+func (e *Engine) overIntakeCap(ctx context.Context, tx *store.Tx, in *Inbound) (bool, error) {
 	if e.IntakePerSender <= 0 {
 		return false, nil
 	}

@@ -2,13 +2,11 @@ package cases
 
 import (
 	"context"
-	"database/sql"
 	"errors"
-	"io/fs"
-	"path/filepath"
-	"sort"
 	"testing"
 	"time"
+
+	"github.com/klachtenbus/klachtenbus/cases/store"
 )
 
 // TestQuarantineRelease: a quarantined message, released after its cause
@@ -43,11 +41,11 @@ func TestQuarantineRelease(t *testing.T) {
 	if err := e.Store.MarkReleased(ctx, entry.ID, "case "+r.CaseID); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := e.Store.Unquarantine(ctx, entry.ID); !errors.Is(err, ErrReleased) {
-		t.Errorf("second release: %v, want ErrReleased", err)
+	if _, _, err := e.Store.Unquarantine(ctx, entry.ID); !errors.Is(err, store.ErrReleased) {
+		t.Errorf("second release: %v, want store.ErrReleased", err)
 	}
-	if _, _, err := e.Store.Unquarantine(ctx, 99); !errors.Is(err, ErrNotFound) {
-		t.Errorf("unknown id: %v, want ErrNotFound", err)
+	if _, _, err := e.Store.Unquarantine(ctx, 99); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("unknown id: %v, want store.ErrNotFound", err)
 	}
 	if list, _ := e.Store.Quarantined(ctx, false); len(list) != 0 {
 		t.Errorf("still listed: %+v", list)
@@ -89,50 +87,5 @@ func TestOpsSnapshot(t *testing.T) {
 	}
 	if st, _ := e.Store.OpsState(ctx); st["probe"].At.IsZero() {
 		t.Errorf("probe not recorded: %+v", st)
-	}
-}
-
-// TestMigrationMarksHeaderOnlyQuarantine upgrades a store of schema 8
-// with two quarantined messages: the one kept without its body (too
-// large) is marked header-only, the other not, and neither is released.
-func TestMigrationMarksHeaderOnlyQuarantine(t *testing.T) {
-	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "old.db")
-	db, err := sql.Open("sqlite3", "file:"+path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	names, _ := fs.Glob(migrations, "migrations/*.sql")
-	sort.Strings(names)
-	for _, name := range names {
-		if filepath.Base(name) >= "0009" {
-			continue
-		}
-		body, _ := migrations.ReadFile(name)
-		if _, err := db.Exec(string(body)); err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-	}
-	for _, q := range []string{
-		`PRAGMA user_version = 8`,
-		`INSERT INTO quarantine (key, reason, raw, at) VALUES ('mid:big@x', 'message of 30000000 bytes exceeds the limit of 26214400 bytes', 'Subject: big', 1)`,
-		`INSERT INTO quarantine (key, reason, raw, at) VALUES ('mid:bad@x', 'cannot parse: malformed header', 'whole', 2)`,
-	} {
-		if _, err := db.Exec(q); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-	}
-	db.Close()
-	st, err := Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	list, err := st.Quarantined(ctx, false)
-	if err != nil || len(list) != 2 {
-		t.Fatalf("after the upgrade: %+v, %v", list, err)
-	}
-	if !list[0].HeaderOnly || list[1].HeaderOnly {
-		t.Errorf("header-only marks: %v, %v; want true, false", list[0].HeaderOnly, list[1].HeaderOnly)
 	}
 }

@@ -3,7 +3,6 @@ package cases
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,6 +11,7 @@ import (
 	"time"
 
 	"github.com/klachtenbus/klachtenbus/cases/regulation"
+	"github.com/klachtenbus/klachtenbus/cases/store"
 )
 
 // Outbox mail kinds.
@@ -356,23 +356,28 @@ type AttachmentRef struct {
 	SHA256 string `json:"sha256"`
 }
 
-// OutMail is one outbox row: a mail to one recipient.
+// OutMail is one outbox row with its payload decoded.
 type OutMail struct {
-	ID         int64
-	CaseID     string
-	Kind       string
-	Recipient  string
-	MessageID  string // without angle brackets
-	InReplyTo  string
-	References []string
-	ReplyTo    string
-	Language   string
-	Data       MailData
-	Attempts   int
-	Created    time.Time
-	// InDoubt says an earlier attempt was cut off (the process died)
-	// between handing the mail over and recording the server's answer.
-	InDoubt bool
+	store.Mail
+	Data MailData
+}
+
+// DueMail returns up to limit pending mails whose time has come (see
+// store.Store.DueMail), their payloads decoded. A row whose payload
+// cannot be read is an error: the sender stops rather than send nonsense.
+func DueMail(ctx context.Context, st *store.Store, now time.Time, limit int) ([]OutMail, error) {
+	rows, err := st.DueMail(ctx, now, limit, MailDataVersion)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]OutMail, len(rows))
+	for i, r := range rows {
+		out[i].Mail = r
+		if err := json.Unmarshal(r.Data, &out[i].Data); err != nil {
+			return nil, fmt.Errorf("due mail %d: bad data: %w", r.ID, err)
+		}
+	}
+	return out, nil
 }
 
 // queueMail writes an outbox row for a mail about a case to one recipient.
@@ -381,14 +386,9 @@ type OutMail struct {
 // the Reply-To carries the recipient's token. The mail may leave at once
 // by the outbox's clock (Tx.MailNow), whatever time the cases are worked
 // as at.
-func (e *Engine) queueMail(ctx context.Context, tx *Tx, caseID, kind, to string, inReplyTo string, refs []string, data MailData) (string, error) {
-	// (`case_id IS ?` would not use the index.)
-	q, args := `SELECT COUNT(*) FROM outbox WHERE case_id = ?`, []any{caseID}
-	if caseID == "" {
-		q, args = `SELECT COUNT(*) FROM outbox WHERE case_id IS NULL`, nil
-	}
-	var n int
-	if err := tx.QueryRowContext(ctx, q, args...).Scan(&n); err != nil {
+func (e *Engine) queueMail(ctx context.Context, tx *store.Tx, caseID, kind, to string, inReplyTo string, refs []string, data MailData) (string, error) {
+	n, err := tx.MailCount(ctx, caseID)
+	if err != nil {
 		return "", fmt.Errorf("queue %s: %w", kind, err)
 	}
 	domain := Domain(e.Org.Mailbox)
@@ -422,16 +422,11 @@ func (e *Engine) queueMail(ctx context.Context, tx *Tx, caseID, kind, to string,
 	if data.Failed != nil {
 		about = data.Failed.MessageID
 	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO outbox
-		(case_id, kind, recipient, message_id, in_reply_to, refs, reply_to, language, data, next_at, created_at, priority,
-		 role, recipient_name, about, data_version)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		nullString(caseID), kind, CanonAddr(to), msgID, inReplyTo, strings.Join(refs, " "),
-		replyTo, lang, string(js),
-		tx.MailNow.Unix(), tx.MailNow.Unix(), priority,
-		data.Role, data.RecipientName, about, MailDataVersion)
+	err = tx.QueueMail(ctx, store.Mail{CaseID: caseID, Kind: kind, Recipient: CanonAddr(to), MessageID: msgID,
+		InReplyTo: inReplyTo, References: refs, ReplyTo: replyTo, Language: lang, Role: data.Role, Name: data.RecipientName,
+		About: about, Priority: priority, Data: js, DataVersion: MailDataVersion})
 	if err != nil {
-		return "", fmt.Errorf("queue %s: %w", kind, err)
+		return "", err
 	}
 	return msgID, nil
 }
@@ -485,7 +480,7 @@ var staffKinds = []string{MailAnnounce, MailUpdate, MailReminder, MailDigest, Ma
 // mailLanguage is the language of a mail: the complainant's language
 // (the case's, when set) for mail to the complainant of the case, the
 // organisation's for everyone else (staff, the accused, a body).
-func (e *Engine) mailLanguage(ctx context.Context, tx *Tx, caseID, kind, to, role string) (string, error) {
+func (e *Engine) mailLanguage(ctx context.Context, tx *store.Tx, caseID, kind, to, role string) (string, error) {
 	if caseID == "" || slices.Contains(staffKinds, kind) || (role != "" && role != RecipientComplainant) {
 		return e.Org.Language, nil
 	}
@@ -500,15 +495,16 @@ func (e *Engine) mailLanguage(ctx context.Context, tx *Tx, caseID, kind, to, rol
 }
 
 // caseLanguage reads a case's language ("" = the organisation's) and its
-// complainant's address.
-func caseLanguage(ctx context.Context, q querier, caseID string) (lang, complainant string, err error) {
-	err = q.QueryRowContext(ctx, `SELECT c.language, COALESCE((SELECT p.email FROM parties p
-		WHERE p.case_id = c.id AND p.role = ? ORDER BY p.id LIMIT 1), '') FROM cases c WHERE c.id = ?`,
-		RoleComplainant, caseID).Scan(&lang, &complainant)
-	if errors.Is(err, sql.ErrNoRows) {
+// complainant's address; both "" for no case.
+func caseLanguage(ctx context.Context, tx *store.Tx, caseID string) (lang, complainant string, err error) {
+	if caseID == "" {
 		return "", "", nil
 	}
-	return lang, complainant, err
+	c, err := tx.Case(ctx, caseID)
+	if errors.Is(err, store.ErrNotFound) {
+		return "", "", nil
+	}
+	return c.Language, c.Complainant.Email, err
 }
 
 // MailDataVersion is the version of MailData's stored layout, kept with
@@ -587,7 +583,7 @@ var autoRepliesSinceQuery = `SELECT COUNT(*) FROM outbox WHERE created_at >= ? A
 // an address since a time. The mailbox is the address without its
 // plus-tag, ASCII case folded, so that victim+1@, victim+2@ and
 // VICTIM@ count as one: they reach one person.
-func autoRepliesSince(ctx context.Context, tx *Tx, addr string, since time.Time) (int, error) {
+func autoRepliesSince(ctx context.Context, tx *store.Tx, addr string, since time.Time) (int, error) {
 	local, domain := mailboxOf(addr)
 	args := []any{since.Unix()}
 	for _, k := range autoKinds {
@@ -613,135 +609,4 @@ func mailboxOf(addr string) (local, domain string) {
 		local = base
 	}
 	return local, domain
-}
-
-// DueMail returns up to limit pending outbox rows whose time has come:
-// the answers to incoming mail first, then the rest, each oldest first.
-func (s *Store) DueMail(ctx context.Context, now time.Time, limit int) ([]OutMail, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id, COALESCE(case_id, ''), kind, recipient, message_id,
-		in_reply_to, refs, reply_to, language, data, attempts, created_at, sending_at IS NOT NULL
-		FROM outbox WHERE state = 'pending' AND next_at <= ? AND data_version <= ? ORDER BY priority, id LIMIT ?`, now.Unix(), MailDataVersion, limit)
-	if err != nil {
-		return nil, fmt.Errorf("due mail: %w", err)
-	}
-	defer rows.Close()
-	var out []OutMail
-	for rows.Next() {
-		var m OutMail
-		var refs, data string
-		var created int64
-		if err := rows.Scan(&m.ID, &m.CaseID, &m.Kind, &m.Recipient, &m.MessageID, &m.InReplyTo,
-			&refs, &m.ReplyTo, &m.Language, &data, &m.Attempts, &created, &m.InDoubt); err != nil {
-			return nil, fmt.Errorf("due mail: %w", err)
-		}
-		m.References = strings.Fields(refs)
-		m.Created = time.Unix(created, 0).UTC()
-		if err := json.Unmarshal([]byte(data), &m.Data); err != nil {
-			return nil, fmt.Errorf("due mail %d: bad data: %w", m.ID, err)
-		}
-		out = append(out, m)
-	}
-	return out, rows.Err()
-}
-
-// NextMailAt returns when the next pending mail is due, and false when
-// there is none.
-func (s *Store) NextMailAt(ctx context.Context) (time.Time, bool, error) {
-	var next sql.NullInt64
-	err := s.db.QueryRowContext(ctx, `SELECT MIN(next_at) FROM outbox WHERE state = 'pending'`).Scan(&next)
-	if err != nil || !next.Valid {
-		return time.Time{}, false, err
-	}
-	return time.Unix(next.Int64, 0), true, nil
-}
-
-// MarkSending records that the sender is about to hand a mail to the SMTP
-// server; MarkSent, MarkRetry and MarkFailed clear it. A mail still marked
-// when it is next due was cut off by a crash and is in doubt.
-func (s *Store) MarkSending(ctx context.Context, id int64) error {
-	return s.Update(ctx, func(tx *Tx) error {
-		_, err := tx.ExecContext(ctx, `UPDATE outbox SET sending_at = ? WHERE id = ?`, tx.Now.Unix(), id)
-		return err
-	})
-}
-
-// MarkSent records that a mail was accepted by the SMTP server and files
-// what was sent as an outbound message of its case.
-func (s *Store) MarkSent(ctx context.Context, m OutMail, from, subject, text string, raw []byte) error {
-	return s.Update(ctx, func(tx *Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE outbox SET state = 'sent', sent_at = ?, attempts = attempts + 1, sending_at = NULL
-			WHERE id = ? AND state = 'pending'`, tx.Now.Unix(), m.ID)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return nil // already marked: nothing more to file
-		}
-		if m.CaseID == "" {
-			return nil
-		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO messages (case_id, direction, message_id, from_addr, to_addr, subject, text, raw, at)
-			VALUES (?, 'out', ?, ?, ?, ?, ?, ?, ?)`, m.CaseID, m.MessageID, from, m.Recipient, subject, text, raw, tx.Now.Unix())
-		return err
-	})
-}
-
-// MarkRetry records a temporary failure; the mail is tried again at next.
-func (s *Store) MarkRetry(ctx context.Context, id int64, reason string, next time.Time) error {
-	return s.Update(ctx, func(tx *Tx) error {
-		_, err := tx.ExecContext(ctx, `UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_at = ?, sending_at = NULL
-			WHERE id = ? AND state = 'pending'`, reason, next.Unix(), id)
-		return err
-	})
-}
-
-// MarkFailed records a permanent failure: the mail is not tried again and
-// the case's timeline shows that the recipient could not be reached.
-// [Engine.Undeliverable] does the same and tells the case's staff.
-func (s *Store) MarkFailed(ctx context.Context, m OutMail, reason string) error {
-	return s.Update(ctx, func(tx *Tx) error {
-		changed, err := markFailedTx(ctx, tx, m, reason)
-		if err != nil || !changed || m.CaseID == "" {
-			return err
-		}
-		return addEvent(ctx, tx, m.CaseID, EventDeliveryFailed, "klachtenbus", deliveryFailedText(m, reason))
-	})
-}
-
-// markFailedTx marks a pending mail failed for good. It reports false
-// when the mail was no longer pending (another sender got to it first),
-// so nothing more is to be recorded.
-func markFailedTx(ctx context.Context, tx *Tx, m OutMail, reason string) (bool, error) {
-	res, err := tx.ExecContext(ctx, `UPDATE outbox SET state = 'failed', attempts = attempts + 1, last_error = ?, sending_at = NULL
-		WHERE id = ? AND state = 'pending'`, reason, m.ID)
-	if err != nil {
-		return false, fmt.Errorf("mark failed %d: %w", m.ID, err)
-	}
-	n, err := res.RowsAffected()
-	return n > 0, err
-}
-
-// deliveryFailedText is the timeline's line for a mail that could not be
-// delivered.
-func deliveryFailedText(m OutMail, reason string) string {
-	return fmt.Sprintf("%s to %s could not be delivered: %s", m.Kind, m.Recipient, oneLine(reason))
-}
-
-// OutboxCounts returns the number of outbox rows per state.
-func (s *Store) OutboxCounts(ctx context.Context) (map[string]int, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT state, COUNT(*) FROM outbox GROUP BY state`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := map[string]int{}
-	for rows.Next() {
-		var st string
-		var n int
-		if err := rows.Scan(&st, &n); err != nil {
-			return nil, err
-		}
-		out[st] = n
-	}
-	return out, rows.Err()
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/klachtenbus/klachtenbus/cases/catalog"
+	"github.com/klachtenbus/klachtenbus/cases/store"
 )
 
 // The channels a complaint comes in by (cases.channel). Mail is the
@@ -44,7 +45,7 @@ var emailLabel = regexp.MustCompile(`(?i)^(e-?mail(adres)?|mail)$`)
 // It needs proof that the staff member sent it (a trusted
 // Authentication-Results header or a DKIM signature): there is no case
 // yet to confirm it on.
-func (e *Engine) register(ctx context.Context, tx *Tx, in *Inbound, cmd Command) (Result, error) {
+func (e *Engine) register(ctx context.Context, tx *store.Tx, in *Inbound, cmd Command) (Result, error) {
 	refuse := func(reason, why string) (Result, error) {
 		e.log().Warn("registration refused", "from", in.From.Email, "why", why)
 		return Result{Disposition: Filed, Reason: "registration refused: " + why}, e.refuse(ctx, tx, "", in, []Command{cmd}, reason, why)
@@ -122,7 +123,7 @@ type onBehalf struct {
 // sent in received (registered or forwarded): the complainant's, received
 // then, the staff member recorded; the complainant is acknowledged and the
 // staff member answered with what was done (line: what they wrote).
-func (e *Engine) openOnBehalf(ctx context.Context, tx *Tx, in *Inbound, line string, b onBehalf) (Result, error) {
+func (e *Engine) openOnBehalf(ctx context.Context, tx *store.Tx, in *Inbound, line string, b onBehalf) (Result, error) {
 	reg := *in
 	reg.From = b.who
 	reg.Text = b.text

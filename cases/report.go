@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/klachtenbus/klachtenbus/cases/regulation"
+	"github.com/klachtenbus/klachtenbus/cases/store"
 )
 
 // Register is the anonymised annual register of complaints (SPEC section
@@ -91,7 +92,7 @@ func registerOutcome(state State, outcome string) string {
 // year taken in loc (the organisation's time zone). The decision deadlines
 // that are still open count as passed when their due lies before the
 // store's clock.
-func (s *Store) Register(ctx context.Context, year int, loc *time.Location) (*Register, error) {
+func BuildRegister(ctx context.Context, s *store.Store, year int, loc *time.Location) (*Register, error) {
 	if loc == nil {
 		loc = time.UTC
 	}
@@ -103,7 +104,7 @@ func (s *Store) Register(ctx context.Context, year int, loc *time.Location) (*Re
 	for _, k := range RegisterOutcomes {
 		r.ByOutcome[k] = 0
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT c.state, c.category, c.channel, c.outcome, c.opened_at,
+	rows, err := s.DB().QueryContext(ctx, `SELECT c.state, c.category, c.channel, c.outcome, c.opened_at,
 		COALESCE(c.decided_at, c.closed_at), d.due, d.met_at
 		FROM cases c LEFT JOIN deadlines d ON d.case_id = c.id AND d.kind = ?
 		WHERE c.opened_at >= ? AND c.opened_at < ?`, regulation.DeadlineDecision, from, to)

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/klachtenbus/klachtenbus/cases/store"
 )
 
 // registerCase is a case put straight into the store, for exact control
@@ -21,7 +23,7 @@ type registerCase struct {
 	due, met                              time.Duration // decision deadline after opened; due 0: none; met 0: open
 }
 
-func insertRegisterCase(t *testing.T, s *Store, c registerCase) {
+func insertRegisterCase(t *testing.T, s *store.Store, c registerCase) {
 	t.Helper()
 	at := func(d time.Duration) any {
 		if d == 0 {
@@ -51,9 +53,9 @@ func insertRegisterCase(t *testing.T, s *Store, c registerCase) {
 	}
 }
 
-func registerStore(t *testing.T) *Store {
+func registerStore(t *testing.T) *store.Store {
 	t.Helper()
-	s, err := Open(context.Background(), filepath.Join(t.TempDir(), "register.db"))
+	s, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "register.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,7 +68,7 @@ const regDay = 24 * time.Hour
 
 // registerFixture fills a store with the cases of 2025 (and two just
 // outside it) that TestRegisterCounts checks.
-func registerFixture(t *testing.T, s *Store) {
+func registerFixture(t *testing.T, s *store.Store) {
 	d := func(m time.Month, dd, h, mi int) time.Time { return time.Date(2025, m, dd, h, mi, 0, 0, ams) }
 	for _, c := range []registerCase{
 		// 1 Jan 00:30 CET is still 31 Dec in UTC: it belongs to 2025.
@@ -101,7 +103,7 @@ func registerFixture(t *testing.T, s *Store) {
 func TestRegisterCounts(t *testing.T) {
 	s := registerStore(t)
 	registerFixture(t, s)
-	r, err := s.Register(context.Background(), 2025, ams)
+	r, err := BuildRegister(context.Background(), s, 2025, ams)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -134,7 +136,7 @@ func TestRegisterCounts(t *testing.T) {
 
 	// The neighbouring years hold exactly the cases at their edges.
 	for year, want := range map[int]int{2024: 1, 2026: 1, 2023: 0} {
-		r, err := s.Register(context.Background(), year, ams)
+		r, err := BuildRegister(context.Background(), s, year, ams)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -143,7 +145,7 @@ func TestRegisterCounts(t *testing.T) {
 		}
 	}
 	// In UTC the edges fall the other way.
-	r, err = s.Register(context.Background(), 2025, time.UTC)
+	r, err = BuildRegister(context.Background(), s, 2025, time.UTC)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,7 +156,7 @@ func TestRegisterCounts(t *testing.T) {
 
 func TestRegisterMedianOddAndEmpty(t *testing.T) {
 	s := registerStore(t)
-	r, err := s.Register(context.Background(), 2025, ams)
+	r, err := BuildRegister(context.Background(), s, 2025, ams)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -165,7 +167,7 @@ func TestRegisterMedianOddAndEmpty(t *testing.T) {
 	for i, d := range []time.Duration{2 * regDay, 9 * regDay, 30 * regDay} {
 		insertRegisterCase(t, s, registerCase{id: FormatCaseID(2025, i+1), state: "closed", opened: open, closed: d})
 	}
-	if r, err = s.Register(context.Background(), 2025, ams); err != nil {
+	if r, err = BuildRegister(context.Background(), s, 2025, ams); err != nil {
 		t.Fatal(err)
 	}
 	if r.MedianDays != 9 || r.WithinDeadlineShare != 0 || r.DeadlineCases != 0 {
@@ -176,7 +178,7 @@ func TestRegisterMedianOddAndEmpty(t *testing.T) {
 func TestRegisterRenderings(t *testing.T) {
 	s := registerStore(t)
 	registerFixture(t, s)
-	r, err := s.Register(context.Background(), 2025, ams)
+	r, err := BuildRegister(context.Background(), s, 2025, ams)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -265,7 +267,7 @@ func TestRegisterHoldsNoPersonalData(t *testing.T) {
 	if _, err := e.Store.DB().Exec(`UPDATE cases SET category = 'A&<b>' WHERE id = ?`, ids[0]); err != nil {
 		t.Fatal(err)
 	}
-	r, err := e.Store.Register(ctx, 2026, ams)
+	r, err := BuildRegister(ctx, e.Store, 2026, ams)
 	if err != nil {
 		t.Fatal(err)
 	}

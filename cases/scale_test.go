@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/klachtenbus/klachtenbus/cases"
+	"github.com/klachtenbus/klachtenbus/cases/store"
 	"github.com/klachtenbus/klachtenbus/e2e/seed"
 	"github.com/klachtenbus/klachtenbus/mailout"
 )
@@ -31,7 +32,7 @@ func TestMain(m *testing.M) {
 // scaleEngine opens a seeded store with its clock at the seeding time.
 func scaleEngine(tb testing.TB, path string) (*cases.Engine, *time.Time) {
 	tb.Helper()
-	st, err := cases.Open(context.Background(), path)
+	st, err := store.Open(context.Background(), path)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -121,7 +122,7 @@ func BenchmarkDigest100k(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		out, err := r.Render(cases.OutMail{Kind: cases.MailDigest, Language: e.Org.Language,
+		out, err := r.Render(cases.OutMail{Mail: store.Mail{Kind: cases.MailDigest, Language: e.Org.Language},
 			Data: cases.MailData{Org: e.Org.Name, Mailbox: e.Org.Mailbox, RecipientName: "D. Visser", Digest: d}})
 		if err != nil {
 			b.Fatal(err)

@@ -1,39 +1,22 @@
 package cases
 
-import "slices"
+import "github.com/klachtenbus/klachtenbus/cases/regulation"
 
-// transitions lists, for each state, the states a case may move to. A
-// command whose move is not listed is refused and changes nothing.
-//
-//	received, incomplete: the complaint is in; it is taken up, decided,
-//	    declined, withdrawn, escalated or closed (settled informally)
-//	in_progress: staff work on it; the same ways out
-//	decided: the outcome was sent; it may go to the next body or close
-//	escalated: the next body has it; its binding ruling decides the case,
-//	    its advice hands it back (in_progress) for the decision
-//	closed, withdrawn, declined: ended; staff may reopen, a declined
-//	    complaint may go to the next body on appeal
-var transitions = map[State][]State{
-	StateReceived:   {StateIncomplete, StateInProgress, StateDecided, StateDeclined, StateWithdrawn, StateEscalated, StateClosed},
-	StateIncomplete: {StateReceived, StateInProgress, StateDecided, StateDeclined, StateWithdrawn, StateClosed},
-	StateInProgress: {StateDecided, StateDeclined, StateWithdrawn, StateEscalated, StateClosed},
-	StateDecided:    {StateEscalated, StateClosed},
-	StateEscalated:  {StateDecided, StateInProgress, StateWithdrawn, StateClosed},
-	StateClosed:     {StateInProgress},
-	StateWithdrawn:  {StateInProgress},
-	StateDeclined:   {StateInProgress, StateEscalated},
-}
+// State is where a case stands in its regulation; the state machine is
+// the regulation's (regulation.State).
+type State = regulation.State
 
-// CanMoveTo reports whether a case in state s may move to state t.
-func (s State) CanMoveTo(t State) bool { return slices.Contains(transitions[s], t) }
+// The states of a case (SPEC section 1).
+const (
+	StateReceived   = regulation.StateReceived
+	StateIncomplete = regulation.StateIncomplete
+	StateInProgress = regulation.StateInProgress
+	StateDecided    = regulation.StateDecided
+	StateEscalated  = regulation.StateEscalated
+	StateClosed     = regulation.StateClosed
+	StateWithdrawn  = regulation.StateWithdrawn
+	StateDeclined   = regulation.StateDeclined
+)
 
-// Ended reports whether a case in this state is finished: closed,
-// withdrawn or declined. Its retention term runs.
-func (s State) Ended() bool {
-	return s == StateClosed || s == StateWithdrawn || s == StateDeclined
-}
-
-// Open reports whether the complaint still waits for its outcome.
-func (s State) Open() bool {
-	return s == StateReceived || s == StateIncomplete || s == StateInProgress || s == StateEscalated
-}
+// States lists every state, in the order of the procedure.
+var States = regulation.States

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/klachtenbus/klachtenbus/cases/regulation"
+	"github.com/klachtenbus/klachtenbus/cases/store"
 )
 
 // Event kinds of the scheduler.
@@ -72,7 +73,7 @@ func dueDeadlinesQuery(n int) string {
 // dueDeadlines lists the open deadlines of cases not purged whose due
 // time is before until, for the kinds given.
 func (e *Engine) dueDeadlines(ctx context.Context, until time.Time, kinds ...string) ([]openDeadline, error) {
-	rows, err := e.Store.db.QueryContext(ctx, dueDeadlinesQuery(len(kinds)), dueArgs(kinds, until)...)
+	rows, err := e.Store.DB().QueryContext(ctx, dueDeadlinesQuery(len(kinds)), dueArgs(kinds, until)...)
 	if err != nil {
 		return nil, fmt.Errorf("due deadlines: %w", err)
 	}
@@ -184,7 +185,7 @@ type chaseItem struct {
 // chaseItems lists the deadlines the chaser may have to act on: open,
 // due before until, not done with (chaseQuery).
 func (e *Engine) chaseItems(ctx context.Context, until time.Time) ([]chaseItem, error) {
-	rows, err := e.Store.db.QueryContext(ctx, chaseQuery(len(chasedKinds)), dueArgs(chasedKinds, until)...)
+	rows, err := e.Store.DB().QueryContext(ctx, chaseQuery(len(chasedKinds)), dueArgs(chasedKinds, until)...)
 	if err != nil {
 		return nil, fmt.Errorf("due deadlines: %w", err)
 	}
@@ -247,7 +248,7 @@ func (e *Engine) chase(ctx context.Context, now time.Time) (SweepResult, error) 
 
 // claimReminder records that a reminder stage of a deadline is sent; it
 // reports false when it was sent before.
-func claimReminder(ctx context.Context, tx *Tx, d openDeadline, stage string) (bool, error) {
+func claimReminder(ctx context.Context, tx *store.Tx, d openDeadline, stage string) (bool, error) {
 	r, err := tx.ExecContext(ctx, `INSERT INTO reminders (case_id, kind, stage, due, sent_at) VALUES (?, ?, ?, ?, ?)
 		ON CONFLICT DO NOTHING`, d.caseID, d.kind, stage, d.due.Unix(), tx.Now.Unix())
 	if err != nil {
@@ -262,12 +263,12 @@ func claimReminder(ctx context.Context, tx *Tx, d openDeadline, stage string) (b
 // overdue to the directors.
 func (e *Engine) remind(ctx context.Context, d openDeadline, stage string) (bool, error) {
 	sent := false
-	err := e.Store.Update(ctx, func(tx *Tx) error {
+	err := e.Store.Update(ctx, func(tx *store.Tx) error {
 		ok, err := claimReminder(ctx, tx, d, stage)
 		if err != nil || !ok {
 			return err
 		}
-		c, err := loadCase(ctx, tx, d.caseID)
+		c, err := tx.Case(ctx, d.caseID)
 		if err != nil {
 			return err
 		}
@@ -333,8 +334,8 @@ const lateExtra = 10 // working days
 // #verdagen tell the complainant themselves, and set a new due time.
 func (e *Engine) lateNotice(ctx context.Context, d openDeadline) (bool, error) {
 	sent := false
-	err := e.Store.Update(ctx, func(tx *Tx) error {
-		c, err := loadCase(ctx, tx, d.caseID)
+	err := e.Store.Update(ctx, func(tx *store.Tx) error {
+		c, err := tx.Case(ctx, d.caseID)
 		if err != nil || !c.State.Open() || c.Complainant.Email == "" {
 			return err
 		}
@@ -381,7 +382,7 @@ func (e *Engine) followUps(ctx context.Context, now time.Time) (int, error) {
 	}
 	n := 0
 	for _, d := range due {
-		err := e.Store.Update(ctx, func(tx *Tx) error {
+		err := e.Store.Update(ctx, func(tx *store.Tx) error {
 			r, err := tx.ExecContext(ctx, `UPDATE deadlines SET met_at = ? WHERE case_id = ? AND kind = ? AND met_at IS NULL`,
 				tx.Now.Unix(), d.caseID, d.kind)
 			if err != nil {
@@ -390,7 +391,7 @@ func (e *Engine) followUps(ctx context.Context, now time.Time) (int, error) {
 			if k, _ := r.RowsAffected(); k == 0 {
 				return nil // done meanwhile
 			}
-			c, err := loadCase(ctx, tx, d.caseID)
+			c, err := tx.Case(ctx, d.caseID)
 			if err != nil {
 				return err
 			}
@@ -425,7 +426,7 @@ func (e *Engine) followUps(ctx context.Context, now time.Time) (int, error) {
 
 // closeAfterFollowUp closes a decided case once its follow-up is done:
 // its handling is over. A case taken further meanwhile stays as it is.
-func (e *Engine) closeAfterFollowUp(ctx context.Context, tx *Tx, c Case) error {
+func (e *Engine) closeAfterFollowUp(ctx context.Context, tx *store.Tx, c Case) error {
 	if c.State != StateDecided {
 		return nil
 	}
@@ -445,8 +446,8 @@ func (e *Engine) purgeExpired(ctx context.Context, now time.Time) (int, error) {
 	n := 0
 	for _, d := range due {
 		done := false
-		err := e.Store.Update(ctx, func(tx *Tx) error {
-			c, err := loadCase(ctx, tx, d.caseID)
+		err := e.Store.Update(ctx, func(tx *store.Tx) error {
+			c, err := tx.Case(ctx, d.caseID)
 			if err != nil {
 				return err
 			}
@@ -475,7 +476,7 @@ func (e *Engine) purgeExpired(ctx context.Context, now time.Time) (int, error) {
 // fields and the texts of its timeline. What stays is the anonymised
 // register row: state, category, outcome, channel and dates, the
 // deadlines and the kinds and times of events.
-func purgeTx(ctx context.Context, tx *Tx, caseID string) error {
+func purgeTx(ctx context.Context, tx *store.Tx, caseID string) error {
 	stmts := []string{
 		`UPDATE messages SET from_addr = '', to_addr = '', subject = '', text = '', raw = NULL WHERE case_id = ?`,
 		`UPDATE attachments SET name = '', content = NULL WHERE message_id IN (SELECT id FROM messages WHERE case_id = ?)`,

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/klachtenbus/klachtenbus/cases/regulation"
+	"github.com/klachtenbus/klachtenbus/cases/store"
 )
 
 func sweep(t *testing.T, e *Engine) SweepResult {
@@ -113,7 +114,7 @@ func TestIKWD_3_14_FollowUpWithinThreeMonthsAnd3_18_RetentionFromTheDecision(t *
 	path := filepath.Join(t.TempDir(), "k.db")
 	clk := &clock{t: on(2026, 11, 23, 10, 0)}
 	open := func() *Engine {
-		st, err := Open(ctx, path)
+		st, err := store.Open(ctx, path)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -330,7 +331,7 @@ func TestSweepAsAtLaterTimeQueuesMailForNow(t *testing.T) {
 	if res := sweep(t, e); res.Reminders == 0 {
 		t.Fatal("no reminders due a week on")
 	}
-	due, err := e.Store.DueMail(context.Background(), wall, 100)
+	due, err := DueMail(context.Background(), e.Store, wall, 100)
 	if err != nil {
 		t.Fatal(err)
 	}

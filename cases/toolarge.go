@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/klachtenbus/klachtenbus/cases/store"
 )
 
 // TooLarge takes a message larger than the daemon takes in: it is
@@ -18,7 +20,7 @@ import (
 // the cap on automatic answers.
 func (e *Engine) TooLarge(ctx context.Context, key string, header []byte, in *Inbound, size, limit int64) (Result, error) {
 	reason := fmt.Sprintf("message of %d bytes exceeds the limit of %d bytes", size, limit)
-	return e.quarantine(ctx, key, header, reason, true, func(tx *Tx) error {
+	return e.quarantine(ctx, key, header, reason, true, func(tx *store.Tx) error {
 		if in == nil || in.Automatic != "" || in.From.Email == "" {
 			return nil
 		}

@@ -5,17 +5,19 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/klachtenbus/klachtenbus/cases/store"
 )
 
 // Undeliverable records that a mail of ours can never be delivered: the
 // SMTP server refused it for good, it could not be built, or it was
 // given up after the retry period. In one transaction it does what
-// [Store.MarkFailed] does (the mail is marked failed, the case's timeline
+// [MarkFailed] does (the mail is marked failed, the case's timeline
 // shows it) and queues a notice to the case's staff, so they hear of it
 // at once. It is the sender's Failed hook.
 func (e *Engine) Undeliverable(ctx context.Context, m OutMail, reason string) error {
-	return e.Store.Update(ctx, func(tx *Tx) error {
-		changed, err := markFailedTx(ctx, tx, m, reason)
+	return e.Store.Update(ctx, func(tx *store.Tx) error {
+		changed, err := tx.MarkFailed(ctx, m.ID, reason)
 		if err != nil || !changed || m.CaseID == "" {
 			return err
 		}
@@ -30,6 +32,25 @@ func (e *Engine) Undeliverable(ctx context.Context, m OutMail, reason string) er
 	})
 }
 
+// MarkFailed records a permanent failure: the mail is not tried again and
+// the case's timeline shows that the recipient could not be reached.
+// [Engine.Undeliverable] does the same and tells the case's staff.
+func MarkFailed(ctx context.Context, st *store.Store, m OutMail, reason string) error {
+	return st.Update(ctx, func(tx *store.Tx) error {
+		changed, err := tx.MarkFailed(ctx, m.ID, reason)
+		if err != nil || !changed || m.CaseID == "" {
+			return err
+		}
+		return addEvent(ctx, tx, m.CaseID, EventDeliveryFailed, "klachtenbus", deliveryFailedText(m, reason))
+	})
+}
+
+// deliveryFailedText is the timeline's line for a mail that could not be
+// delivered.
+func deliveryFailedText(m OutMail, reason string) string {
+	return fmt.Sprintf("%s to %s could not be delivered: %s", m.Kind, m.Recipient, oneLine(reason))
+}
+
 // tellUndeliverable queues the notice of a mail of a case that could not
 // be delivered to the staff who get the case's staff mail (the handler,
 // or whoever new cases go to while there is none), leaving out the
@@ -39,7 +60,7 @@ func (e *Engine) Undeliverable(ctx context.Context, m OutMail, reason string) er
 // A failed notice is not told about in turn (that could go on for
 // ever), and a mail is told about once, however many bounces come back
 // for it.
-func (e *Engine) tellUndeliverable(ctx context.Context, tx *Tx, caseID string, f FailedMail) (string, error) {
+func (e *Engine) tellUndeliverable(ctx context.Context, tx *store.Tx, caseID string, f FailedMail) (string, error) {
 	if f.Kind == MailUndeliverable {
 		e.log().Warn("notice of an undeliverable mail could not be delivered either; not telling anyone of it",
 			"case", caseID, "to", f.To.Email, "reason", f.Reason)
@@ -55,7 +76,7 @@ func (e *Engine) tellUndeliverable(ctx context.Context, tx *Tx, caseID string, f
 			return "; staff were told before", nil
 		}
 	}
-	c, err := loadCase(ctx, tx, caseID)
+	c, err := tx.Case(ctx, caseID)
 	if err != nil {
 		return "", err
 	}
@@ -89,7 +110,7 @@ func (e *Engine) tellUndeliverable(ctx context.Context, tx *Tx, caseID string, f
 		Handler: e.staffName(c.Handler), Failed: &f}
 	if f.Role == RecipientComplainant {
 		// Another way to reach them, if the form gave one.
-		fields, err := caseFields(ctx, tx, caseID)
+		fields, err := tx.Fields(ctx, caseID)
 		if err != nil {
 			return "", err
 		}
@@ -115,7 +136,7 @@ func (e *Engine) tellUndeliverable(ctx context.Context, tx *Tx, caseID string, f
 // failedRole says what part the recipient of a failed mail plays in its
 // case: the complainant, else the part the mail was written for, else
 // staff or the accused by their address; "" when none of these.
-func (e *Engine) failedRole(ctx context.Context, q querier, c Case, f FailedMail) (string, error) {
+func (e *Engine) failedRole(ctx context.Context, q *store.Tx, c Case, f FailedMail) (string, error) {
 	addr := f.To.Email
 	switch {
 	case c.Complainant.Email != "" && SameAddr(addr, c.Complainant.Email):
@@ -125,7 +146,7 @@ func (e *Engine) failedRole(ctx context.Context, q querier, c Case, f FailedMail
 	case e.IsStaff(addr):
 		return RecipientStaff, nil
 	}
-	acc, err := accusedParty(ctx, q, c.ID)
+	acc, err := q.Accused(ctx, c.ID)
 	if err != nil {
 		return "", err
 	}

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/klachtenbus/klachtenbus/cases/store"
 )
 
 // TestUpgradeFrozenStore opens a store written by the code that ran before
@@ -20,17 +22,17 @@ func TestUpgradeFrozenStore(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "store.db")
 	copyFile(t, filepath.Join("testdata", "frozen-v6", "store.db"), path)
-	st, err := Open(ctx, path)
+	st, err := store.Open(ctx, path)
 	if err != nil {
 		t.Fatalf("opening the frozen store: %v", err)
 	}
 	defer st.Close()
 
 	var version int
-	if err := st.db.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&version); err != nil {
+	if err := st.DB().QueryRowContext(ctx, `PRAGMA user_version`).Scan(&version); err != nil {
 		t.Fatal(err)
 	}
-	names, _ := migrations.ReadDir("migrations")
+	names, _ := os.ReadDir(filepath.Join("store", "migrations"))
 	if want := len(names); version != want {
 		t.Errorf("schema version %d after opening, want %d (every migration)", version, want)
 	}
@@ -38,7 +40,7 @@ func TestUpgradeFrozenStore(t *testing.T) {
 	count := func(q string, args ...any) int {
 		t.Helper()
 		var n int
-		if err := st.db.QueryRowContext(ctx, q, args...).Scan(&n); err != nil {
+		if err := st.DB().QueryRowContext(ctx, q, args...).Scan(&n); err != nil {
 			t.Fatal(err)
 		}
 		return n
@@ -92,12 +94,12 @@ func TestUpgradeFrozenStore(t *testing.T) {
 	// What queries need of a queued mail came out of its payload into
 	// columns (migration 0011).
 	var role, name string
-	if err := st.db.QueryRowContext(ctx, `SELECT role, recipient_name FROM outbox WHERE kind = 'decision' AND recipient = 'piet@example.test'`).Scan(&role, &name); err != nil || role != RecipientAccused || name != "Piet Docent" {
+	if err := st.DB().QueryRowContext(ctx, `SELECT role, recipient_name FROM outbox WHERE kind = 'decision' AND recipient = 'piet@example.test'`).Scan(&role, &name); err != nil || role != RecipientAccused || name != "Piet Docent" {
 		t.Errorf("the accused's decision: role %q, name %q, %v", role, name, err)
 	}
 
 	// The mail that was still waiting leaves as it was queued.
-	due, err := st.DueMail(ctx, time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC), 10)
+	due, err := DueMail(ctx, st, time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC), 10)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,7 +114,7 @@ func TestUpgradeFrozenStore(t *testing.T) {
 	e.Store.Close()
 	e.Store, e.Secret = st, []byte("frozen-secret")
 	var ackID string
-	if err := st.db.QueryRowContext(ctx, `SELECT message_id FROM outbox WHERE case_id = 'K-2026-0001' AND kind = 'ack'`).Scan(&ackID); err != nil {
+	if err := st.DB().QueryRowContext(ctx, `SELECT message_id FROM outbox WHERE case_id = 'K-2026-0001' AND kind = 'ack'`).Scan(&ackID); err != nil {
 		t.Fatal(err)
 	}
 	reply := complaint("someone@example.org", "Re: uw klacht", "Nog een vraag.")

@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/klachtenbus/klachtenbus/cases/store"
+
 	"github.com/klachtenbus/klachtenbus/cases"
 	"github.com/klachtenbus/klachtenbus/cases/regulation"
 )
@@ -28,7 +30,7 @@ type intakeFixture struct {
 func newIntakeFixture(t *testing.T) *intakeFixture {
 	t.Helper()
 	ctx := context.Background()
-	st, err := cases.Open(ctx, filepath.Join(t.TempDir(), "intake.db"))
+	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "intake.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,7 +62,7 @@ func (f *intakeFixture) process(raw string) cases.Result {
 // outbox returns every mail queued and not yet sent, oldest first.
 func (f *intakeFixture) outbox() []cases.OutMail {
 	f.t.Helper()
-	due, err := f.engine.Store.DueMail(context.Background(), f.now.Add(time.Hour), 100000)
+	due, err := cases.DueMail(context.Background(), f.engine.Store, f.now.Add(time.Hour), 100000)
 	if err != nil {
 		f.t.Fatal(err)
 	}

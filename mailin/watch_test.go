@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/klachtenbus/klachtenbus/cases/store"
+
 	"github.com/emersion/go-message/textproto"
 
 	"github.com/klachtenbus/klachtenbus/cases"
@@ -41,7 +43,7 @@ func newWatchFixture(t *testing.T, edit func(*IMAP)) *watchFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := cases.Open(ctx, filepath.Join(t.TempDir(), "w.db"))
+	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "w.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -181,7 +183,7 @@ func TestWatcherFilesEachMessageInItsFolder(t *testing.T) {
 		t.Errorf("store quarantined %d, want 2", n)
 	}
 	// The sender of the oversized message is told, from its header alone.
-	due, _ := f.engine.Store.DueMail(context.Background(), time.Now().Add(time.Hour), 100)
+	due, _ := cases.DueMail(context.Background(), f.engine.Store, time.Now().Add(time.Hour), 100)
 	told := false
 	for _, m := range due {
 		if m.Kind == cases.MailTooLarge && m.Recipient == "big@example.test" && m.Data.Subject == "Groot" && m.Data.Size > 20<<10 && m.Data.Limit == 8<<10 {

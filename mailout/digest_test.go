@@ -8,6 +8,7 @@ import (
 
 	"github.com/klachtenbus/klachtenbus/cases"
 	"github.com/klachtenbus/klachtenbus/cases/regulation"
+	"github.com/klachtenbus/klachtenbus/cases/store"
 )
 
 // TestDigestOfABigDesk renders the digest of a desk with more open cases
@@ -39,7 +40,7 @@ func TestDigestOfABigDesk(t *testing.T) {
 	d.New, d.Open = d.New[:digestListMax], d.Open[:digestListMax]
 	d.DueSoon, d.Overdue = d.DueSoon[:digestListMax], d.Overdue[:digestListMax]
 	for _, lang := range Languages {
-		out, err := r.Render(cases.OutMail{Kind: cases.MailDigest, Language: lang,
+		out, err := r.Render(cases.OutMail{Mail: store.Mail{Kind: cases.MailDigest, Language: lang},
 			Data: cases.MailData{Org: "Org", Mailbox: "klachten@example.test", RecipientName: "Dirk", Digest: d}})
 		if err != nil {
 			t.Fatal(err)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/klachtenbus/klachtenbus/cases"
 	"github.com/klachtenbus/klachtenbus/cases/regulation"
+	"github.com/klachtenbus/klachtenbus/cases/store"
 )
 
 // update rewrites the golden files: go test ./mailout -run TestGolden -update
@@ -319,7 +320,7 @@ func TestGolden(t *testing.T) {
 		seen[g.kind] = true
 		for _, lang := range Languages {
 			d := g.data(lang).Localised(lang) // as queueMail does
-			out, err := r.Render(cases.OutMail{Kind: g.kind, CaseID: d.CaseID, Language: lang, Data: d})
+			out, err := r.Render(cases.OutMail{Mail: store.Mail{Kind: g.kind, CaseID: d.CaseID, Language: lang}, Data: d})
 			if err != nil {
 				t.Fatalf("%s.%s: %v", g.name, lang, err)
 			}

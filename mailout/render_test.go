@@ -9,6 +9,7 @@ import (
 	"github.com/klachtenbus/klachtenbus/cases"
 	"github.com/klachtenbus/klachtenbus/cases/catalog"
 	"github.com/klachtenbus/klachtenbus/cases/regulation"
+	"github.com/klachtenbus/klachtenbus/cases/store"
 )
 
 // TestRenderEveryTemplate renders every kind in every language with full
@@ -32,7 +33,7 @@ func TestRenderEveryTemplate(t *testing.T) {
 	}
 	for _, kind := range []string{cases.MailAck, cases.MailAnnounce, cases.MailUpdate, cases.MailUndeliverable} {
 		for _, lang := range Languages {
-			out, err := r.Render(cases.OutMail{Kind: kind, CaseID: "K-2026-0001", Language: lang, Data: data})
+			out, err := r.Render(cases.OutMail{Mail: store.Mail{Kind: kind, CaseID: "K-2026-0001", Language: lang}, Data: data})
 			if err != nil {
 				t.Fatalf("%s.%s: %v", kind, lang, err)
 			}
@@ -47,7 +48,7 @@ func TestRenderEveryTemplate(t *testing.T) {
 			}
 		}
 	}
-	ack, _ := r.Render(cases.OutMail{Kind: cases.MailAck, Language: "nl", CaseID: "K-2026-0001", Data: data})
+	ack, _ := r.Render(cases.OutMail{Mail: store.Mail{Kind: cases.MailAck, Language: "nl", CaseID: "K-2026-0001"}, Data: data})
 	for _, want := range []string{"maandag 30 november 2026", "art. 3.10", "de naam van degene over wie u klaagt en de datum van het voorval", "Naam: Jan", "Adres: "} {
 		if !strings.Contains(ack.Text, want) {
 			t.Errorf("Dutch ack lacks %q:\n%s", want, ack.Text)
@@ -56,7 +57,7 @@ func TestRenderEveryTemplate(t *testing.T) {
 	if strings.Contains(ack.Text, "persoonsgegevens") {
 		t.Errorf("ack must not list the retention deadline:\n%s", ack.Text)
 	}
-	und, _ := r.Render(cases.OutMail{Kind: cases.MailUndeliverable, Language: "nl", CaseID: "K-2026-0001", Data: data})
+	und, _ := r.Render(cases.OutMail{Mail: store.Mail{Kind: cases.MailUndeliverable, Language: "nl", CaseID: "K-2026-0001"}, Data: data})
 	if und.Subject != "[K-2026-0001] Bericht onbestelbaar: ontvangstbevestiging aan jan@example.test" ||
 		!strings.Contains(und.Text, "550 5.1.1 <script>") || !strings.Contains(und.HTML, "550 5.1.1 &lt;script&gt;") {
 		t.Errorf("Dutch notice of an undeliverable mail:\n%s\n\n%s\n\n%s", und.Subject, und.Text, und.HTML)
@@ -65,11 +66,11 @@ func TestRenderEveryTemplate(t *testing.T) {
 	bare := data
 	bare.Failed = nil
 	for _, lang := range Languages {
-		if out, err := r.Render(cases.OutMail{Kind: cases.MailUndeliverable, Language: lang, CaseID: "K-2026-0001", Data: bare}); err != nil || strings.Contains(out.Text, "<no value>") {
+		if out, err := r.Render(cases.OutMail{Mail: store.Mail{Kind: cases.MailUndeliverable, Language: lang, CaseID: "K-2026-0001"}, Data: bare}); err != nil || strings.Contains(out.Text, "<no value>") {
 			t.Errorf("notice of an undeliverable mail without data (%s): %v\n%s", lang, err, out.Text)
 		}
 	}
-	en, _ := r.Render(cases.OutMail{Kind: cases.MailAck, Language: "en", CaseID: "K-2026-0001", Data: data})
+	en, _ := r.Render(cases.OutMail{Mail: store.Mail{Kind: cases.MailAck, Language: "en", CaseID: "K-2026-0001"}, Data: data})
 	if !strings.Contains(en.Text, "Monday 30 November 2026") || !strings.Contains(en.Text, "the name of the person you are complaining about and the date of the event") {
 		t.Errorf("English ack:\n%s", en.Text)
 	}
@@ -491,7 +492,7 @@ func TestRenderDutyMails(t *testing.T) {
 		for _, lg := range Languages {
 			d := mailData()
 			tc.edit(&d)
-			out, err := r.Render(cases.OutMail{Kind: tc.kind, CaseID: d.CaseID, Language: lg, Data: d})
+			out, err := r.Render(cases.OutMail{Mail: store.Mail{Kind: tc.kind, CaseID: d.CaseID, Language: lg}, Data: d})
 			if err != nil {
 				t.Errorf("%s (%s): %v", tc.name, lg, err)
 				continue
@@ -877,7 +878,7 @@ func TestRenderSchedulerMails(t *testing.T) {
 		for _, lg := range Languages {
 			d := mailData()
 			tc.edit(&d)
-			out, err := r.Render(cases.OutMail{Kind: tc.kind, CaseID: d.CaseID, Language: lg, Data: d})
+			out, err := r.Render(cases.OutMail{Mail: store.Mail{Kind: tc.kind, CaseID: d.CaseID, Language: lg}, Data: d})
 			if err != nil {
 				t.Errorf("%s (%s): %v", tc.name, lg, err)
 				continue

@@ -17,6 +17,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/klachtenbus/klachtenbus/cases/store"
+
 	gomail "github.com/wneessen/go-mail"
 	"github.com/wneessen/go-mail/smtp"
 
@@ -44,7 +46,7 @@ type SMTP struct {
 // at a time (go-mail clients are not for concurrent use), and it marks
 // each row sent in the store right after the server accepted it.
 type Sender struct {
-	Store    *cases.Store
+	Store    *store.Store
 	Renderer *Renderer
 	SMTP     SMTP
 	From     cases.Address // the organisation and its complaint mailbox
@@ -199,7 +201,7 @@ func (s *Sender) Flush(ctx context.Context) (int, error) {
 		}
 	}()
 	for {
-		due, err := s.Store.DueMail(ctx, s.now(), 50*workers)
+		due, err := cases.DueMail(ctx, s.Store, s.now(), 50*workers)
 		if err != nil {
 			return int(sent.Load()), err
 		}
@@ -430,7 +432,7 @@ func (s *Sender) send(ctx context.Context, client *conn, m cases.OutMail) (bool,
 }
 
 func (s *Sender) markSent(ctx context.Context, m cases.OutMail, r Rendered, raw []byte) error {
-	if err := s.Store.MarkSent(ctx, m, s.From.Email, r.Subject, r.Text, raw); err != nil {
+	if err := s.Store.MarkSent(ctx, m.Mail, s.From.Email, r.Subject, r.Text, raw); err != nil {
 		return fmt.Errorf("mark sent %d: %w", m.ID, err)
 	}
 	return nil
@@ -447,7 +449,7 @@ func (s *Sender) failed(ctx context.Context, m cases.OutMail, reason string) err
 	if s.Failed != nil {
 		return s.Failed(ctx, m, reason)
 	}
-	return s.Store.MarkFailed(ctx, m, reason)
+	return cases.MarkFailed(ctx, s.Store, m, reason)
 }
 
 // retry schedules the next try of a mail after a temporary failure, or

@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/klachtenbus/klachtenbus/cases/store"
+
 	"github.com/emersion/go-message/mail"
 	"github.com/emersion/go-smtp"
 
@@ -40,7 +42,7 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { dev.Close() })
-	st, err := cases.Open(ctx, filepath.Join(t.TempDir(), "s.db"))
+	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "s.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -401,7 +403,7 @@ func TestSeveralSessionsKeepEachRecipientsOrder(t *testing.T) {
 }
 
 func TestQueueHoldsBackABusyRecipient(t *testing.T) {
-	q := newQueue([]cases.OutMail{{ID: 1, Recipient: "a"}, {ID: 2, Recipient: "a"}, {ID: 3, Recipient: "b"}})
+	q := newQueue([]cases.OutMail{{Mail: store.Mail{ID: 1, Recipient: "a"}}, {Mail: store.Mail{ID: 2, Recipient: "a"}}, {Mail: store.Mail{ID: 3, Recipient: "b"}}})
 	first, _ := q.next()
 	second, _ := q.next()
 	if first.ID != 1 || second.ID != 3 {

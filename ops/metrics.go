@@ -5,6 +5,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/klachtenbus/klachtenbus/cases/store"
+
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
@@ -42,8 +44,8 @@ func ReasonClass(reason string) string {
 	return "other"
 }
 
-// Snapshotter reads the store's figures (cases.Store.OpsSnapshot).
-type Snapshotter func(ctx context.Context, now time.Time) (cases.OpsSnapshot, error)
+// Snapshotter reads the store's figures (store.Store.OpsSnapshot).
+type Snapshotter func(ctx context.Context, now time.Time) (store.OpsSnapshot, error)
 
 // NewMetrics makes the metrics. The gauges of the watch come from h at
 // each scrape, those of the store from snap (with a time limit), plus Go's

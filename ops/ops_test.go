@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/klachtenbus/klachtenbus/cases/store"
+
 	"github.com/klachtenbus/klachtenbus/cases"
 	"github.com/klachtenbus/klachtenbus/mailin"
 )
@@ -44,7 +46,7 @@ type fixture struct {
 	h       *Health
 	a       *Alerter
 	m       *Metrics
-	snap    cases.OpsSnapshot
+	snap    store.OpsSnapshot
 	snapErr error
 	rec     error // what the store's write returns
 	queued  []cases.Alert
@@ -55,7 +57,7 @@ func newFixture(t *testing.T) *fixture {
 	f.m = NewMetrics()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	f.h = NewHealth(f.clk.Now, 10*time.Minute, log, f.m)
-	snap := func(ctx context.Context, now time.Time) (cases.OpsSnapshot, error) { return f.snap, f.snapErr }
+	snap := func(ctx context.Context, now time.Time) (store.OpsSnapshot, error) { return f.snap, f.snapErr }
 	f.m.Watch(f.h, snap)
 	f.a = &Alerter{Health: f.h, Snap: snap, Log: log,
 		Record: func(ctx context.Context, r Report) error { return f.rec },
@@ -180,7 +182,7 @@ func TestOutboxStuckAndStoreFailing(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t)
 	f.h.Watching(true)
-	f.snap = cases.OpsSnapshot{OutboxWaiting: 2, OutboxOldest: f.clk.Now()}
+	f.snap = store.OpsSnapshot{OutboxWaiting: 2, OutboxOldest: f.clk.Now()}
 	f.a.Check(ctx)
 	f.clk.Advance(10*time.Minute + time.Second)
 	f.h.Polled()
@@ -189,7 +191,7 @@ func TestOutboxStuckAndStoreFailing(t *testing.T) {
 	if describe(q) != "outbox:start" || q[0].Waiting != 2 || !q[0].Oldest.Equal(f.clk.Now().Add(-10*time.Minute-time.Second)) {
 		t.Fatalf("outbox: %s %+v", describe(q), q)
 	}
-	f.snap = cases.OpsSnapshot{}
+	f.snap = store.OpsSnapshot{}
 	f.a.Check(ctx)
 	if q := f.take(); describe(q) != "outbox:end" {
 		t.Fatalf("outbox emptied: %s", describe(q))
@@ -291,8 +293,8 @@ func TestEndpoint(t *testing.T) {
 	f.h.Handled(cases.Result{Disposition: cases.Filed})
 	f.h.Handled(cases.Result{Disposition: cases.Quarantined, Reason: "message of 9 bytes exceeds the limit of 1 bytes"})
 	f.h.Attempted(nil, false)
-	f.snap = cases.OpsSnapshot{OutboxWaiting: 1, OutboxOldest: f.clk.Now().Add(-30 * time.Second), SizeBytes: 4096,
-		Deadlines: []cases.DeadlineCount{{Kind: "decision", Due: 2, Overdue: 1}}}
+	f.snap = store.OpsSnapshot{OutboxWaiting: 1, OutboxOldest: f.clk.Now().Add(-30 * time.Second), SizeBytes: 4096,
+		Deadlines: []store.DeadlineCount{{Kind: "decision", Due: 2, Overdue: 1}}}
 	if code, body := get("/readyz"); code != 200 || !strings.Contains(body, `"ready": true`) {
 		t.Errorf("/readyz watching: %d %s", code, body)
 	}

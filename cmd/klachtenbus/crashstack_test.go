@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/klachtenbus/klachtenbus/cases/store"
+
 	"github.com/klachtenbus/klachtenbus/cases"
 	"github.com/klachtenbus/klachtenbus/e2e/stack"
 )
@@ -63,7 +65,7 @@ func TestCrashDuringIngest(t *testing.T) {
 		}
 	})
 
-	store, err := cases.Open(context.Background(), filepath.Join(dir, "k.db"))
+	store, err := store.Open(context.Background(), filepath.Join(dir, "k.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,7 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/klachtenbus/klachtenbus/cases"
+	"github.com/klachtenbus/klachtenbus/cases/store"
+
 	"github.com/klachtenbus/klachtenbus/e2e/stack"
 )
 
@@ -101,7 +102,7 @@ func ackCount(t *testing.T, st *mailstack, acc accounts, who, id string) int {
 // daemon's store.
 func storeCounts(t *testing.T, dir string) (caseCount, acks int) {
 	t.Helper()
-	st, err := cases.Open(context.Background(), filepath.Join(dir, "k.db"))
+	st, err := store.Open(context.Background(), filepath.Join(dir, "k.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,6 +14,8 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/klachtenbus/klachtenbus/cases/store"
+
 	"github.com/klachtenbus/klachtenbus/cases"
 	"github.com/klachtenbus/klachtenbus/config"
 	"github.com/klachtenbus/klachtenbus/ops"
@@ -65,7 +67,7 @@ func (m *Main) status(ctx context.Context, c *config.Config) (ops.Report, string
 			return rep, "the daemon at " + url, nil
 		}
 	}
-	st, err := cases.Open(ctx, c.Store.Path)
+	st, err := store.Open(ctx, c.Store.Path)
 	if err != nil {
 		return ops.Report{}, "", err
 	}
@@ -282,7 +284,7 @@ func (m *Main) release(ctx context.Context, cfgFlag string, id int64) error {
 	if err != nil {
 		return err
 	}
-	var entry *cases.QuarantineEntry
+	var entry *store.QuarantineEntry
 	for i := range all {
 		if all[i].ID == id {
 			entry = &all[i]
@@ -290,9 +292,9 @@ func (m *Main) release(ctx context.Context, cfgFlag string, id int64) error {
 	}
 	switch {
 	case entry == nil:
-		return fmt.Errorf("quarantined message %d: %w", id, cases.ErrNotFound)
+		return fmt.Errorf("quarantined message %d: %w", id, store.ErrNotFound)
 	case !entry.Released.IsZero():
-		return fmt.Errorf("quarantined message %d: %w (%s)", id, cases.ErrReleased, entry.ReleasedAs)
+		return fmt.Errorf("quarantined message %d: %w (%s)", id, store.ErrReleased, entry.ReleasedAs)
 	}
 	var whole []byte
 	var file func(cases.Disposition) error

@@ -10,7 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/klachtenbus/klachtenbus/cases"
+	"github.com/klachtenbus/klachtenbus/cases/store"
+
 	"github.com/klachtenbus/klachtenbus/devmail"
 	"github.com/klachtenbus/klachtenbus/ops"
 )
@@ -108,7 +109,7 @@ func TestQuarantineAlertAndRelease(t *testing.T) {
 	if code, out, errOut := runMain(t, "backup", "-config", cfg, copyPath); code != 0 {
 		t.Fatalf("backup: exit %d %s%s", code, out, errOut)
 	}
-	st, err := cases.Open(context.Background(), copyPath)
+	st, err := store.Open(context.Background(), copyPath)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,8 @@ import (
 	"io"
 	"strconv"
 	"strings"
+
+	"github.com/klachtenbus/klachtenbus/cases"
 )
 
 // reportFormats are the formats of `report -format`.
@@ -42,7 +44,7 @@ func (m *Main) report(ctx context.Context, args []string) error {
 		return err
 	}
 	defer st.Close()
-	reg, err := st.Register(ctx, year, c.Location())
+	reg, err := cases.BuildRegister(ctx, st, year, c.Location())
 	if err != nil {
 		return err
 	}

@@ -10,13 +10,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/klachtenbus/klachtenbus/cases"
+	"github.com/klachtenbus/klachtenbus/cases/store"
 )
 
 func TestReportCommand(t *testing.T) {
 	dir := t.TempDir()
 	cfg := writeConfig(t, dir, "127.0.0.1:1", "127.0.0.1:1")
-	st, err := cases.Open(context.Background(), filepath.Join(dir, "k.db"))
+	st, err := store.Open(context.Background(), filepath.Join(dir, "k.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

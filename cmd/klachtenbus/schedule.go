@@ -11,6 +11,7 @@ import (
 	"github.com/robfig/cron/v3"
 
 	"github.com/klachtenbus/klachtenbus/cases"
+	"github.com/klachtenbus/klachtenbus/cases/store"
 	"github.com/klachtenbus/klachtenbus/config"
 )
 
@@ -195,7 +196,7 @@ func (m *Main) digestCmd(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	out, err := d.Sender.Renderer.Render(cases.OutMail{Kind: cases.MailDigest, Language: d.Config.Organisation.Language,
+	out, err := d.Sender.Renderer.Render(cases.OutMail{Mail: store.Mail{Kind: cases.MailDigest, Language: d.Config.Organisation.Language},
 		Data: cases.MailData{Org: d.Config.Organisation.Name, Mailbox: d.Config.Organisation.Mailbox, Digest: dg}})
 	if err != nil {
 		return err

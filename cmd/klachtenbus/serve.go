@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/klachtenbus/klachtenbus/cases/store"
+
 	"github.com/klachtenbus/klachtenbus/cases"
 	"github.com/klachtenbus/klachtenbus/cases/regulation"
 	"github.com/klachtenbus/klachtenbus/config"
@@ -34,7 +36,7 @@ const grace = 10 * time.Second
 type Daemon struct {
 	Config  *config.Config
 	Log     *slog.Logger
-	Store   *cases.Store
+	Store   *store.Store
 	Policy  *regulation.Policy
 	Engine  *cases.Engine
 	Sender  *mailout.Sender
@@ -328,7 +330,7 @@ func (d *Daemon) open(ctx context.Context, now func() time.Time) error {
 			return fmt.Errorf("store directory: %w", err)
 		}
 	}
-	st, err := cases.Open(ctx, c.Store.Path)
+	st, err := store.Open(ctx, c.Store.Path)
 	if err != nil {
 		return err
 	}

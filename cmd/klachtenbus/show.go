@@ -12,6 +12,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/klachtenbus/klachtenbus/cases/store"
+
 	"github.com/klachtenbus/klachtenbus/cases"
 	"github.com/klachtenbus/klachtenbus/cases/regulation"
 	"github.com/klachtenbus/klachtenbus/config"
@@ -116,12 +118,12 @@ func (m *Main) loadConfigOrDev(cfgFlag string) (*config.Config, error) {
 
 // openStore opens the configured store for a read-only command, the dev
 // store after `dev -demo` (loadConfigOrDev).
-func (m *Main) openStore(ctx context.Context, cfgFlag string) (*config.Config, *cases.Store, error) {
+func (m *Main) openStore(ctx context.Context, cfgFlag string) (*config.Config, *store.Store, error) {
 	c, err := m.loadConfigOrDev(cfgFlag)
 	if err != nil {
 		return nil, nil, err
 	}
-	st, err := cases.Open(ctx, c.Store.Path)
+	st, err := store.Open(ctx, c.Store.Path)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -275,7 +277,7 @@ func (m *Main) showCase(ctx context.Context, args []string) error {
 	}
 	defer st.Close()
 	d, err := st.GetCase(ctx, id)
-	if errors.Is(err, cases.ErrNotFound) {
+	if errors.Is(err, store.ErrNotFound) {
 		return fmt.Errorf("no case %s in %s", id, c.Store.Path)
 	}
 	if err != nil {

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/klachtenbus/klachtenbus/cases/store"
+
 	"github.com/klachtenbus/klachtenbus/cases"
 	"github.com/klachtenbus/klachtenbus/cases/regulation"
 	"github.com/klachtenbus/klachtenbus/devmail"
@@ -19,7 +21,7 @@ var ams, _ = time.LoadLocation("Europe/Amsterdam")
 func fileComplaint(t *testing.T, path string) {
 	t.Helper()
 	ctx := context.Background()
-	st, err := cases.Open(ctx, path)
+	st, err := store.Open(ctx, path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,9 +49,9 @@ func TestSweepAsAtLaterTimeMailLeavesNow(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	cfg := writeConfig(t, dir, "127.0.0.1:1", "127.0.0.1:1")
-	store := filepath.Join(dir, "k.db")
-	fileComplaint(t, store)
-	release, ok, err := lockStore(store)
+	storePath := filepath.Join(dir, "k.db")
+	fileComplaint(t, storePath)
+	release, ok, err := lockStore(storePath)
 	if err != nil || !ok {
 		t.Fatalf("lock: %v %v", ok, err)
 	}
@@ -64,12 +66,12 @@ func TestSweepAsAtLaterTimeMailLeavesNow(t *testing.T) {
 	if !strings.Contains(out.String(), "2 reminders") || !strings.Contains(out.String(), "a daemon runs") {
 		t.Fatalf("sweep output:\n%s", out.String())
 	}
-	st, err := cases.Open(ctx, store)
+	st, err := store.Open(ctx, storePath)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	due, err := st.DueMail(ctx, wall, 100)
+	due, err := cases.DueMail(ctx, st, wall, 100)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,7 +86,7 @@ func TestSweepAsAtLaterTimeMailLeavesNow(t *testing.T) {
 	}
 }
 
-// TestSweepCommand runs `klachtenbus sweep -now T` on a store with one
+// TestSweepCommand runs `klachtenbus sweep -now T` on a storePath with one
 // complaint: the reminders due at T go out through SMTP when no daemon
 // runs, a second sweep at the same time sends nothing, and with a daemon
 // holding the store the mail is left to it.

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/klachtenbus/klachtenbus/cases"
+	"github.com/klachtenbus/klachtenbus/cases/store"
 )
 
 // Time is the seeding time of the stores a Cache makes: Monday 23
@@ -73,7 +73,7 @@ func (c *Cache) Store(tb testing.TB, n int, preset string) string {
 
 func create(path string, n int, preset string) error {
 	ctx := context.Background()
-	st, err := cases.Open(ctx, path)
+	st, err := store.Open(ctx, path)
 	if err != nil {
 		return err
 	}

@@ -38,6 +38,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/klachtenbus/klachtenbus/cases/store"
+
 	"github.com/klachtenbus/klachtenbus/cases/regulation"
 
 	"github.com/klachtenbus/klachtenbus/cases"
@@ -65,7 +67,7 @@ const DefaultPreset = "ikworddeclarant"
 
 // NewEngine returns the engine of the seeding organisation on a store,
 // with the policy of a preset ("" for DefaultPreset) in Europe/Amsterdam.
-func NewEngine(st *cases.Store, preset string) (*cases.Engine, error) {
+func NewEngine(st *store.Store, preset string) (*cases.Engine, error) {
 	if preset == "" {
 		preset = DefaultPreset
 	}

@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/klachtenbus/klachtenbus/cases/store"
+
 	"github.com/klachtenbus/klachtenbus/cases"
 	"github.com/klachtenbus/klachtenbus/cases/regulation"
 )
@@ -19,7 +21,7 @@ import (
 // newStore opens an empty store with a clock standing at now.
 func newStore(t *testing.T, now time.Time) (*cases.Engine, *time.Time) {
 	t.Helper()
-	st, err := cases.Open(context.Background(), filepath.Join(t.TempDir(), "k.db"))
+	st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "k.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/klachtenbus/klachtenbus/cases/store"
+
 	"github.com/emersion/go-smtp"
 
 	"github.com/klachtenbus/klachtenbus/cases"
@@ -30,7 +32,7 @@ var ams, _ = time.LoadLocation("Europe/Amsterdam")
 // fixture is an LMTP server on loopback over a real SQLite store.
 type fixture struct {
 	path   string // of the store
-	store  *cases.Store
+	store  *store.Store
 	engine *cases.Engine
 	intake *mailin.Intake
 	server *Server
@@ -45,7 +47,7 @@ func newFixture(t *testing.T, maxSize int64) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	f := &fixture{path: filepath.Join(t.TempDir(), "k.db")}
-	st, err := cases.Open(ctx, f.path)
+	st, err := store.Open(ctx, f.path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -202,7 +204,7 @@ func (b *lockedBuffer) String() string {
 }
 
 // count runs a COUNT(*) query on the store.
-func count(t *testing.T, st *cases.Store, query string, args ...any) int {
+func count(t *testing.T, st *store.Store, query string, args ...any) int {
 	t.Helper()
 	var n int
 	if err := st.DB().QueryRow(query, args...).Scan(&n); err != nil {
@@ -287,7 +289,7 @@ func TestStoreFailure451(t *testing.T) {
 	if !strings.HasPrefix(got[mailbox], "451 4.3.0 ") {
 		t.Errorf("answered %q, want 451 4.3.0", got[mailbox])
 	}
-	st, err := cases.Open(context.Background(), f.path)
+	st, err := store.Open(context.Background(), f.path)
 	if err != nil {
 		t.Fatal(err)
 	}

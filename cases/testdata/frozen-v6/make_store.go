@@ -21,6 +21,8 @@ import (
 	"os"
 	"time"
 
+	"github.com/klachtenbus/klachtenbus/cases/store"
+
 	"github.com/klachtenbus/klachtenbus/cases"
 )
 
@@ -28,7 +30,7 @@ func main() {
 	ctx := context.Background()
 	path := os.Args[1]
 	os.Remove(path)
-	st, err := cases.Open(ctx, path)
+	st, err := store.Open(ctx, path)
 	check(err)
 	ams, _ := time.LoadLocation("Europe/Amsterdam")
 	now := time.Date(2026, 11, 23, 10, 0, 0, 0, ams)
@@ -88,7 +90,7 @@ func main() {
 	fmt.Println("written", path)
 }
 
-func markSentBefore(ctx context.Context, st *cases.Store, t time.Time) error {
+func markSentBefore(ctx context.Context, st *store.Store, t time.Time) error {
 	_, err := st.DB().ExecContext(ctx, `UPDATE outbox SET state = 'sent', sent_at = created_at + 1, attempts = 1 WHERE created_at < ?`, t.Unix())
 	return err
 }

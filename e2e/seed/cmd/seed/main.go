@@ -17,7 +17,8 @@ import (
 	"os"
 	"time"
 
-	"github.com/klachtenbus/klachtenbus/cases"
+	"github.com/klachtenbus/klachtenbus/cases/store"
+
 	"github.com/klachtenbus/klachtenbus/e2e/seed"
 )
 
@@ -53,7 +54,7 @@ func run() error {
 		now = t
 	}
 	ctx := context.Background()
-	st, err := cases.Open(ctx, *path)
+	st, err := store.Open(ctx, *path)
 	if err != nil {
 		return err
 	}

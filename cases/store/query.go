@@ -1,4 +1,4 @@
-package cases
+package store
 
 import (
 	"cmp"
@@ -8,18 +8,20 @@ import (
 	"fmt"
 	"slices"
 	"time"
+
+	"github.com/klachtenbus/klachtenbus/cases/regulation"
 )
 
 // ListCases returns the cases, newest first, each with its deadlines
 // soonest first; with a state, only those in it.
-func (s *Store) ListCases(ctx context.Context, state State) ([]Case, error) {
+func (s *Store) ListCases(ctx context.Context, state regulation.State) ([]Case, error) {
 	return s.listCases(ctx, state, s.deadlinesByCase)
 }
 
 // ListCasesNext is ListCases with only the next open deadline of each
 // case (none when all are met), which is what a table of cases shows:
 // over many cases it reads far less.
-func (s *Store) ListCasesNext(ctx context.Context, state State) ([]Case, error) {
+func (s *Store) ListCasesNext(ctx context.Context, state regulation.State) ([]Case, error) {
 	return s.listCases(ctx, state, s.nextDeadlines)
 }
 
@@ -32,7 +34,7 @@ func listQuery(byState bool) string {
 	return selectCase + ` ORDER BY c.opened_at DESC, c.id DESC`
 }
 
-func (s *Store) listCases(ctx context.Context, state State, deadlines func(context.Context, State) (map[string][]CaseDeadline, error)) ([]Case, error) {
+func (s *Store) listCases(ctx context.Context, state regulation.State, deadlines func(context.Context, regulation.State) (map[string][]CaseDeadline, error)) ([]Case, error) {
 	q := listQuery(state != "")
 	var args []any
 	if state != "" {
@@ -93,7 +95,7 @@ const (
 // one (with a state, of the cases in it): of two due at once, the one set
 // first, as ListCases orders them. It reads the index of open deadlines
 // whole, not the table.
-func (s *Store) nextDeadlines(ctx context.Context, state State) (map[string][]CaseDeadline, error) {
+func (s *Store) nextDeadlines(ctx context.Context, state regulation.State) (map[string][]CaseDeadline, error) {
 	q := nextDeadlinesQuery
 	var args []any
 	if state != "" {
@@ -137,7 +139,7 @@ func (s *Store) nextDeadlines(ctx context.Context, state State) (map[string][]Ca
 // the cases in it) by case, each case's soonest first (of two due at
 // once, the one set first). It reads them in one pass over the table and
 // sorts them per case: cheaper than having SQLite sort them all.
-func (s *Store) deadlinesByCase(ctx context.Context, state State) (map[string][]CaseDeadline, error) {
+func (s *Store) deadlinesByCase(ctx context.Context, state regulation.State) (map[string][]CaseDeadline, error) {
 	q := `SELECT case_id, kind, due, article, met_at, rowid FROM deadlines`
 	var args []any
 	if state != "" {
@@ -188,7 +190,7 @@ func (s *Store) deadlinesByCase(ctx context.Context, state State) (map[string][]
 // selectCase selects the columns scanCase reads: a case with its
 // complainant.
 const selectCase = `SELECT c.id, c.state, c.category, c.channel, c.handler, c.language, c.confidential, c.subject,
-	c.opened_at, c.complete_at, c.decided_at, c.closed_at, c.outcome, c.purged_at,
+	c.opened_at, c.complete_at, c.decided_at, c.closed_at, c.outcome, c.purged_at, c.advice_at,
 	COALESCE(p.name, ''), COALESCE(p.email, '')
 	FROM cases c LEFT JOIN parties p ON p.case_id = c.id AND p.role = 'complainant'`
 
@@ -199,13 +201,13 @@ func scanCase(r scanner) (Case, error) {
 	var state string
 	var conf int
 	var opened int64
-	var complete, decided, closed, purged sql.NullInt64
+	var complete, decided, closed, purged, advice sql.NullInt64
 	err := r.Scan(&c.ID, &state, &c.Category, &c.Channel, &c.Handler, &c.Language, &conf, &c.Subject,
-		&opened, &complete, &decided, &closed, &c.Outcome, &purged, &c.Complainant.Name, &c.Complainant.Email)
-	c.State = State(state)
+		&opened, &complete, &decided, &closed, &c.Outcome, &purged, &advice, &c.Complainant.Name, &c.Complainant.Email)
+	c.State = regulation.State(state)
 	c.Confidential = conf != 0
 	c.Opened = time.Unix(opened, 0).UTC()
-	c.Complete, c.Decided, c.Closed, c.Purged = fromUnix(complete), fromUnix(decided), fromUnix(closed), fromUnix(purged)
+	c.Complete, c.Decided, c.Closed, c.Purged, c.Advice = fromUnix(complete), fromUnix(decided), fromUnix(closed), fromUnix(purged), fromUnix(advice)
 	return c, err
 }
 
@@ -223,7 +225,7 @@ func scanDeadline(r scanner, caseID *string) (CaseDeadline, error) {
 
 // GetCase returns the whole file of one case.
 func (s *Store) GetCase(ctx context.Context, id string) (*Dossier, error) {
-	c, err := loadCase(ctx, s.db, id)
+	c, err := caseByID(ctx, s.db, id)
 	if err != nil {
 		return nil, err
 	}

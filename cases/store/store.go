@@ -1,4 +1,7 @@
-package cases
+// Package store keeps the cases: every SQL statement of klachtenbus is in
+// this package, behind operations on cases, messages, deadlines and the
+// outbox. The domain (package cases) decides; the store records.
+package store
 
 import (
 	"context"
@@ -171,9 +174,11 @@ func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
 	return v, err
 }
 
-// Tx is a write transaction with the time stamps it was begun at.
+// Tx is a write transaction with the time stamps it was begun at. Its
+// methods are the store's operations within one transaction.
 type Tx struct {
-	*sql.Tx
+	*sql.Tx // TODO(redesign): the domain's last SQL goes through it; removed when none is left
+	tx      *sql.Tx
 	Now     time.Time // the store's Now
 	MailNow time.Time // the store's MailNow: when mail queued in it may leave
 }
@@ -187,7 +192,7 @@ func (s *Store) Update(ctx context.Context, fn func(tx *Tx) error) error {
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	tx := &Tx{Tx: stx, Now: s.Now()}
+	tx := &Tx{Tx: stx, tx: stx, Now: s.Now()}
 	tx.MailNow = tx.Now
 	if s.MailNow != nil {
 		tx.MailNow = s.MailNow()
@@ -216,4 +221,18 @@ func fromUnix(v sql.NullInt64) time.Time {
 		return time.Time{}
 	}
 	return time.Unix(v.Int64, 0).UTC()
+}
+
+// nullString stores "" as NULL.
+func nullString(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// querier is what reads need: the database or a transaction.
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
