@@ -678,7 +678,8 @@ func (r *cmdRun) notifyAccused(c Case) (string, error) {
 	if err := r.meet(regulation.DeadlineAccusedNotified); err != nil {
 		return "", err
 	}
-	if err := addEvent(r.ctx, r.tx, c.ID, EventAccusedNotified, r.actor.Email, "accused notified: "+acc.Email); err != nil {
+	if err := r.tx.Apply(r.ctx, c.ID, store.Change{AccusedNotified: store.Set(r.tx.Now),
+		Events: []store.NewEvent{{Kind: EventAccusedNotified, Actor: r.actor.Email, Text: "accused notified: " + acc.Email}}}); err != nil {
 		return "", err
 	}
 	res := r.say(catalog.AccusedNotified, acc.Email)
@@ -782,11 +783,7 @@ func (r *cmdRun) extend(c Case, cmd Command) (string, error) {
 	if !newDue.After(due) {
 		return "", r.fail(catalog.NotAfterCurrentTerm, day.Format("2006-01-02"), due.In(loc).Format("2006-01-02"))
 	}
-	var n int
-	if err := r.tx.QueryRowContext(r.ctx, `SELECT COUNT(*) FROM events WHERE case_id = ? AND kind = ?`, c.ID, EventExtended).Scan(&n); err != nil {
-		return "", err
-	}
-	if p.Extension.Once && n > 0 {
+	if p.Extension.Once && c.Extensions > 0 {
 		return "", r.fail(catalog.ExtendedOnceAlready, articleSuffix(p.Extension.Article, r.lang()))
 	}
 	dates, err := r.dates(c)
@@ -809,8 +806,8 @@ func (r *cmdRun) extend(c Case, cmd Command) (string, error) {
 	if _, err := r.tx.ExecContext(r.ctx, `UPDATE deadlines SET due = ? WHERE case_id = ? AND kind = ?`, newDue.Unix(), c.ID, regulation.DeadlineDecision); err != nil {
 		return "", err
 	}
-	if err := addEvent(r.ctx, r.tx, c.ID, EventExtended, r.actor.Email, fmt.Sprintf("decision term extended from %s to %s: %s",
-		due.In(loc).Format("2006-01-02"), newDue.Format("2006-01-02"), cmd.Body)); err != nil {
+	if err := r.tx.Apply(r.ctx, c.ID, store.Change{Extended: true, Events: []store.NewEvent{{Kind: EventExtended, Actor: r.actor.Email,
+		Text: fmt.Sprintf("decision term extended from %s to %s: %s", due.In(loc).Format("2006-01-02"), newDue.Format("2006-01-02"), cmd.Body)}}}); err != nil {
 		return "", err
 	}
 	data := MailData{Subject: c.Subject, Complainant: c.Complainant, Actor: r.actor, Body: cmd.Body, Due: newDue, PreviousDue: due.In(loc), Received: c.Opened.In(loc)}
@@ -884,11 +881,7 @@ func (r *cmdRun) tell(c Case, kind string, data MailData, who ...string) ([]stri
 			if err != nil {
 				return nil, err
 			}
-			notified, err := r.tx.AccusedNotified(r.ctx, c.ID)
-			if err != nil {
-				return nil, err
-			}
-			if !notified {
+			if c.AccusedNotified.IsZero() {
 				continue
 			}
 			d := data

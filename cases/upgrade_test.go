@@ -86,6 +86,13 @@ func TestUpgradeFrozenStore(t *testing.T) {
 	if !slices.ContainsFunc(d.Parties, func(p Party) bool { return p.Role == RoleAccused && p.Email == "piet@example.test" }) {
 		t.Errorf("the accused of K-2026-0001 is gone: %+v", d.Parties)
 	}
+	// When the accused was told is a fact of the case now (migration 0012).
+	if want := time.Unix(1795431600, 0).UTC(); !d.AccusedNotified.Equal(want) || d.Extensions != 0 {
+		t.Errorf("K-2026-0001: accused notified %v, %d extensions; want %v and 0", d.AccusedNotified, d.Extensions, want)
+	}
+	if d, _ := st.GetCase(ctx, "K-2026-0002"); !d.AccusedNotified.IsZero() {
+		t.Errorf("K-2026-0002: accused notified %v, never told", d.AccusedNotified)
+	}
 	// The flag of the late complaint is known by its check now.
 	if got := count(`SELECT COUNT(*) FROM intake_flags WHERE case_id = 'K-2026-0003' AND check_code = 'window'`); got != 1 {
 		t.Errorf("the late complaint's window flag was not carried forward")

@@ -85,13 +85,6 @@ func (tx *Tx) Accused(ctx context.Context, caseID string) (Address, error) {
 	return a, err
 }
 
-// AccusedNotified reports whether the accused of a case was told of it.
-func (tx *Tx) AccusedNotified(ctx context.Context, caseID string) (bool, error) {
-	var n int
-	err := tx.tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM events WHERE case_id = ? AND kind = 'accused_notified'`, caseID).Scan(&n)
-	return n > 0, err
-}
-
 // ComplaintMessageID returns the Message-ID of the first mail filed on a
 // case (the complaint), "" when it had none.
 func (tx *Tx) ComplaintMessageID(ctx context.Context, caseID string) (string, error) {

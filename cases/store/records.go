@@ -47,6 +47,11 @@ type Case struct {
 	Outcome      string
 	Purged       time.Time
 	Advice       time.Time // when the advice of an advisory body came in; zero when none
+	// Extensions counts how often the decision term was extended.
+	Extensions int
+	// AccusedNotified is when the accused was told of the complaint;
+	// zero while not.
+	AccusedNotified time.Time
 	Deadlines    []CaseDeadline
 }
 
