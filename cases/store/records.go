@@ -52,7 +52,7 @@ type Case struct {
 	// AccusedNotified is when the accused was told of the complaint;
 	// zero while not.
 	AccusedNotified time.Time
-	Deadlines    []CaseDeadline
+	Deadlines       []CaseDeadline
 }
 
 // CaseDeadline is a deadline of one case with whether it was met.
