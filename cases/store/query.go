@@ -190,7 +190,7 @@ func (s *Store) deadlinesByCase(ctx context.Context, state regulation.State) (ma
 // selectCase selects the columns scanCase reads: a case with its
 // complainant.
 const selectCase = `SELECT c.id, c.state, c.category, c.channel, c.handler, c.language, c.confidential, c.subject,
-	c.opened_at, c.complete_at, c.decided_at, c.closed_at, c.outcome, c.purged_at, c.advice_at, c.extensions, c.accused_notified_at,
+	c.opened_at, c.complete_at, c.decided_at, c.closed_at, c.outcome, c.purged_at, c.advice_at, c.escalated_to, c.extensions, c.accused_notified_at,
 	COALESCE(p.name, ''), COALESCE(p.email, '')
 	FROM cases c LEFT JOIN parties p ON p.case_id = c.id AND p.role = 'complainant'`
 
@@ -203,7 +203,7 @@ func scanCase(r scanner) (Case, error) {
 	var opened int64
 	var complete, decided, closed, purged, advice, notified sql.NullInt64
 	err := r.Scan(&c.ID, &state, &c.Category, &c.Channel, &c.Handler, &c.Language, &conf, &c.Subject,
-		&opened, &complete, &decided, &closed, &c.Outcome, &purged, &advice, &c.Extensions, &notified, &c.Complainant.Name, &c.Complainant.Email)
+		&opened, &complete, &decided, &closed, &c.Outcome, &purged, &advice, &c.EscalatedTo, &c.Extensions, &notified, &c.Complainant.Name, &c.Complainant.Email)
 	c.State = regulation.State(state)
 	c.Confidential = conf != 0
 	c.Opened = time.Unix(opened, 0).UTC()

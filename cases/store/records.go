@@ -47,6 +47,9 @@ type Case struct {
 	Outcome      string
 	Purged       time.Time
 	Advice       time.Time // when the advice of an advisory body came in; zero when none
+	// EscalatedTo is the body the case went to last (an escalation
+	// step's Body), "" when none.
+	EscalatedTo string
 	// Extensions counts how often the decision term was extended.
 	Extensions int
 	// AccusedNotified is when the accused was told of the complaint;

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"slices"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/klachtenbus/klachtenbus/cases/regulation"
@@ -110,7 +109,8 @@ type caseLife struct {
 	complainant cases.Address
 	from        cases.Address
 	accused     cases.Address
-	notified    bool // the accused was told of the complaint
+	notified    bool      // the accused was told of the complaint
+	notifiedAt  time.Time // when
 	fields      map[string]string
 
 	deadlines []*deadlineRow // every deadline the case ever had, in the order set
@@ -458,7 +458,7 @@ func (c *caseLife) live() {
 		}
 		c.mail(contact, cases.MailAccused, c.accused.Email, "", "", nil, d)
 		c.meet(regulation.DeadlineAccusedNotified, contact)
-		c.notified = true
+		c.notified, c.notifiedAt = true, contact
 		c.event(contact, cases.EventAccusedNotified, handler.Email, "accused notified: "+c.accused.Email)
 		results = append(results, "#aangeklaagde "+c.accused.String(), "aangeklaagde: "+c.accused.String(),
 			"#informeer-aangeklaagde", "de aangeklaagde ("+c.accused.Email+") krijgt bericht")
@@ -670,7 +670,9 @@ func (c *caseLife) lateNotice(d *deadlineRow, at time.Time, loc *time.Location) 
 
 // outRow is an outbox row.
 type outRow struct {
-	kind, to, messageID, inReplyTo, refs, replyTo, data string
+	kind, to, messageID, inReplyTo, replyTo, role, name string
+	refs                                                []string
+	data                                                []byte
 	created, sent                                       time.Time
 }
 
@@ -707,8 +709,8 @@ func (c *caseLife) outbox() ([]outRow, error) {
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, outRow{kind: m.kind, to: to, messageID: mid, inReplyTo: inReplyTo, refs: strings.Join(refs, " "),
-			replyTo: cases.ReplyAddress(e.Org.Mailbox, c.id, token), data: string(js),
+		out = append(out, outRow{kind: m.kind, to: to, messageID: mid, inReplyTo: inReplyTo, refs: refs,
+			replyTo: cases.ReplyAddress(e.Org.Mailbox, c.id, token), role: data.Role, name: data.RecipientName, data: js,
 			created: m.at, sent: m.at.Add(time.Duration(1+i%3) * time.Second)})
 		last[to] = mid
 	}
@@ -735,7 +737,7 @@ func (c *caseLife) purge(out []outRow) {
 		}
 	}
 	for i := range out {
-		out[i].to, out[i].replyTo, out[i].data = "", "", "{}"
+		out[i].to, out[i].replyTo, out[i].name, out[i].data = "", "", "", []byte("{}")
 	}
 	c.fields = nil
 	c.subject, c.handler = "", ""

@@ -12,11 +12,11 @@
 // every minute up to the seeding time (every reminder stage and late
 // notice that came due, the follow-up, the retention purge). So the store
 // is in a steady state: a sweep at the seeding time finds nothing to do.
-// The rows are written with SQL in a few big transactions, in the columns
-// and conventions of the store's own code (Unix seconds, K-YYYY-NNNN
-// numbers kept in case_numbers, mail as sent outbox rows with the JSON
-// the engine queues); the package's tests hold them against what
-// Engine.Ingest and Engine.Sweep write.
+// The cases are written through the store's bulk import
+// (store.Store.Import), as whole case files in the store's own records
+// (K-YYYY-NNNN numbers kept with the store, mail as sent outbox rows with
+// the payload the engine queues); the package's tests hold them against
+// what Engine.Ingest and Engine.Sweep write.
 //
 // Left out, to keep seeding fast and the store smaller: the copies of sent
 // mail the sender files as outbound messages, and (unless
@@ -27,7 +27,6 @@ package seed
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -162,32 +161,6 @@ func Fill(ctx context.Context, e *cases.Engine, opt Options) (Stats, error) {
 	// Seeding makes garbage fast and keeps little; collecting less often
 	// saves a good part of its time.
 	defer debug.SetGCPercent(debug.SetGCPercent(400))
-	conn, err := e.Store.DB().Conn(ctx)
-	if err != nil {
-		return st, err
-	}
-	defer conn.Close()
-	// A big page cache while seeding: the indexes take rows all over, and
-	// with the default 2 MB SQLite would write dirty pages out again and
-	// again. It is the connection's own; the pool gets it back as it was.
-	var cacheSize int64
-	if err := conn.QueryRowContext(ctx, `PRAGMA cache_size`).Scan(&cacheSize); err != nil {
-		return st, fmt.Errorf("seed: %w", err)
-	}
-	if _, err := conn.ExecContext(ctx, `PRAGMA cache_size = -1048576`); err != nil {
-		return st, fmt.Errorf("seed: %w", err)
-	}
-	defer conn.ExecContext(context.Background(), fmt.Sprintf(`PRAGMA cache_size = %d`, cacheSize))
-	// Nor need the seeding wait for the disk at each checkpoint: a seed
-	// cut short by a crash is made again.
-	var syncMode int64
-	if err := conn.QueryRowContext(ctx, `PRAGMA synchronous`).Scan(&syncMode); err != nil {
-		return st, fmt.Errorf("seed: %w", err)
-	}
-	if _, err := conn.ExecContext(ctx, `PRAGMA synchronous = OFF`); err != nil {
-		return st, fmt.Errorf("seed: %w", err)
-	}
-	defer conn.ExecContext(context.Background(), fmt.Sprintf(`PRAGMA synchronous = %d`, syncMode))
 	// When each case came in, oldest first, and its number.
 	r := rand.New(rand.NewPCG(opt.Seed, 0x5eed))
 	span := opt.Span
@@ -203,20 +176,10 @@ func Fill(ctx context.Context, e *cases.Engine, opt Options) (Stats, error) {
 		opened[i] = f.now.Add(-age).Truncate(time.Second)
 	}
 	sort.Slice(opened, func(i, j int) bool { return opened[i].Before(opened[j]) })
-	last := map[int]int{}
-	rows, err := conn.QueryContext(ctx, `SELECT year, last FROM case_numbers`)
+	last, err := e.Store.CaseNumbers(ctx)
 	if err != nil {
 		return st, fmt.Errorf("seed: %w", err)
 	}
-	for rows.Next() {
-		var y, n int
-		if err := rows.Scan(&y, &n); err != nil {
-			rows.Close()
-			return st, err
-		}
-		last[y] = n
-	}
-	rows.Close()
 	ids := make([]string, opt.N)
 	for i, t := range opened {
 		y := t.In(e.Org.Location).Year()
@@ -274,52 +237,30 @@ func Fill(ctx context.Context, e *cases.Engine, opt Options) (Stats, error) {
 		}
 	}()
 
-	w, err := newWriter(ctx, conn, e.Org.Language)
+	im, err := e.Store.Import(ctx)
 	if err != nil {
-		return st, err
+		return st, fmt.Errorf("seed: %w", err)
 	}
 	for ci := range nchunks {
 		res := <-results[ci]
 		<-ahead
 		if res.err != nil {
-			w.rollback()
+			im.Abort()
 			return st, res.err
 		}
 		for _, c := range res.cases {
-			if err := w.writeCase(c, &st); err != nil {
-				w.rollback()
-				return st, err
-			}
-		}
-		// Commit now and then, so the write-ahead log stays small.
-		commit := (ci+1)%20 == 0 && ci+1 < nchunks
-		if err := w.flush(commit || ci+1 == nchunks); err != nil {
-			w.rollback()
-			return st, err
-		}
-		if commit {
-			if err := w.commit(); err != nil {
-				return st, err
-			}
-			if err := w.begin(); err != nil {
-				return st, err
+			if err := im.Add(f.caseFile(c, &st)); err != nil {
+				im.Abort()
+				return st, fmt.Errorf("seed: %w", err)
 			}
 		}
 	}
-	for y, n := range last {
-		if _, err := w.tx.ExecContext(ctx, `INSERT INTO case_numbers (year, last) VALUES (?, ?)
-			ON CONFLICT (year) DO UPDATE SET last = MAX(last, excluded.last)`, y, n); err != nil {
-			w.rollback()
-			return st, fmt.Errorf("seed: case numbers: %w", err)
-		}
+	if err := im.SetCaseNumbers(last); err != nil {
+		im.Abort()
+		return st, fmt.Errorf("seed: %w", err)
 	}
-	if err := w.commit(); err != nil {
-		return st, err
-	}
-	// Fold the write-ahead log into the database, as a checkpoint of the
-	// daemon would, so that the store's first reader does not pay for it.
-	if _, err := conn.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
-		return st, fmt.Errorf("seed: checkpoint: %w", err)
+	if err := im.Close(); err != nil {
+		return st, fmt.Errorf("seed: %w", err)
 	}
 	return st, nil
 }
@@ -515,196 +456,40 @@ func (f *filler) suggest(ct complaintText) string {
 	return code
 }
 
-// writer writes cases in batches of many rows a statement.
-type writer struct {
-	ctx      context.Context
-	conn     *sql.Conn
-	tx       *sql.Tx
-	tables   []*table
-	nextID   int64 // the next messages row ID
-	priority bool  // the outbox has a priority column
-
-	cases, parties, messages, attachments, events, fields, deadlines, inbound, outbox, reminders *table
-	flags                                                                                        *table // intake_flags; nil before migration 0009
-}
-
-// table collects rows of one table; flush writes them.
-type table struct {
-	name   string
-	cols   int
-	head   string
-	row    string // the placeholders of one row
-	args   []any
-	stmts  map[int]*sql.Stmt // by rows a statement
-	parent bool              // other tables' rows refer to its rows
-}
-
-const batchRows = 200
-
-func newWriter(ctx context.Context, conn *sql.Conn, language string) (*writer, error) {
-	w := &writer{ctx: ctx, conn: conn}
-	// A column written "name=literal" has the same value in every row.
-	mk := func(name string, cols ...string) *table {
-		t := &table{name: name, stmts: map[int]*sql.Stmt{}}
-		var names, vals []string
-		for _, c := range cols {
-			n, lit, ok := strings.Cut(c, "=")
-			names = append(names, n)
-			if ok {
-				vals = append(vals, lit)
-				continue
-			}
-			vals = append(vals, "?")
-			t.cols++
-		}
-		t.head = "INSERT INTO " + name + " (" + strings.Join(names, ", ") + ") VALUES "
-		t.row = "(" + strings.Join(vals, ", ") + ")"
-		w.tables = append(w.tables, t)
-		return t
-	}
-	// In the order the foreign keys need.
-	lang := "language='" + strings.ReplaceAll(language, "'", "''") + "'"
-	w.cases = mk("cases", "id", "state", "category", "handler", lang, "channel='email'", "confidential", "subject",
-		"opened_at", "complete_at", "decided_at", "closed_at", "outcome", "purged_at", "advice_at=NULL", "escalated_to")
-	w.parties = mk("parties", "case_id", "role", "name", "email")
-	w.cases.parent = true
-	w.messages = mk("messages", "id", "case_id", "direction", "message_id", "from_addr", "to_addr", "subject", "text", "raw", "at")
-	w.messages.parent = true
-	w.attachments = mk("attachments", "message_id", "name", "type", "size", "sha256", "content")
-	w.events = mk("events", "case_id", "at", "kind", "actor", "text")
-	w.fields = mk("fields", "case_id", "key", "value")
-	w.deadlines = mk("deadlines", "case_id", "kind", "due", "article", "met_at")
-	w.inbound = mk("inbound", "key", "disposition='case'", "case_id", "reason=''", "at")
-	outboxCols := []string{"case_id", "kind", "recipient", "message_id", "in_reply_to", "refs", "reply_to", lang, "data",
-		"state='sent'", "attempts=1", "next_at", "last_error=''", "created_at", "sent_at", "sending_at=NULL"}
-	// Newer schemas send the answers to incoming mail first.
-	if err := conn.QueryRowContext(ctx, `SELECT COUNT(*) > 0 FROM pragma_table_info('outbox') WHERE name = 'priority'`).Scan(&w.priority); err != nil {
-		return nil, fmt.Errorf("seed: %w", err)
-	}
-	if w.priority {
-		outboxCols = append(outboxCols, "priority")
-	}
-	w.outbox = mk("outbox", outboxCols...)
-	w.reminders = mk("reminders", "case_id", "kind", "stage", "due", "sent_at")
-	var hasFlags bool
-	if err := conn.QueryRowContext(ctx, `SELECT COUNT(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = 'intake_flags'`).Scan(&hasFlags); err != nil {
-		return nil, fmt.Errorf("seed: %w", err)
-	}
-	if hasFlags {
-		w.flags = mk("intake_flags", "case_id", "check_code", "at")
-	}
-	if err := conn.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) + 1 FROM messages`).Scan(&w.nextID); err != nil {
-		return nil, fmt.Errorf("seed: %w", err)
-	}
-	return w, w.begin()
-}
-
-func (w *writer) begin() error {
-	tx, err := w.conn.BeginTx(w.ctx, nil)
-	if err != nil {
-		return fmt.Errorf("seed: begin: %w", err)
-	}
-	w.tx = tx
-	return nil
-}
-
-func (w *writer) closeStmts() {
-	for _, t := range w.tables {
-		for n, s := range t.stmts {
-			s.Close()
-			delete(t.stmts, n)
-		}
-	}
-}
-
-func (w *writer) commit() error {
-	w.closeStmts()
-	if err := w.tx.Commit(); err != nil {
-		return fmt.Errorf("seed: commit: %w", err)
-	}
-	return nil
-}
-
-func (w *writer) rollback() {
-	w.closeStmts()
-	w.tx.Rollback()
-}
-
-func (t *table) add(vals ...any) { t.args = append(t.args, vals...) }
-
-// flush writes the rows collected, in statements of batchRows rows.
-// Rows that do not fill a statement wait for the next flush unless all is
-// true; a table other rows refer to is always written whole, so that the
-// foreign keys hold at every statement.
-func (w *writer) flush(all bool) error {
-	for _, t := range w.tables {
-		for len(t.args) > 0 {
-			n := min(len(t.args)/t.cols, batchRows)
-			if n < batchRows && !all && !t.parent {
-				break
-			}
-			st, ok := t.stmts[n]
-			if !ok {
-				q := t.head + strings.TrimSuffix(strings.Repeat(t.row+", ", n), ", ")
-				var err error
-				if st, err = w.tx.PrepareContext(w.ctx, q); err != nil {
-					return fmt.Errorf("seed: %s: %w", t.name, err)
-				}
-				t.stmts[n] = st
-			}
-			if _, err := st.ExecContext(w.ctx, t.args[:n*t.cols]...); err != nil {
-				return fmt.Errorf("seed: %s: %w", t.name, err)
-			}
-			t.args = t.args[n*t.cols:]
-		}
-		t.args = append(t.args[:0], t.args...)
-	}
-	return nil
-}
-
-func unix(t time.Time) any {
-	if t.IsZero() {
-		return nil
-	}
-	return t.Unix()
-}
-
-// writeCase adds one case's rows.
-func (w *writer) writeCase(c *caseLife, st *Stats) error {
-	out := c.out
+// caseFile is a case's rows as the store imports them, counted in st.
+func (f *filler) caseFile(c *caseLife, st *Stats) *store.CaseFile {
 	purged := !c.purged.IsZero()
-	w.cases.add(c.id, string(c.state), c.category, c.handler, c.confidential, c.subject,
-		c.opened.Unix(), unix(c.complete), unix(c.decided), unix(c.closed), c.outcome, unix(c.purged), c.escalatedTo)
+	cf := &store.CaseFile{Case: store.Case{ID: c.id, State: c.state, Category: c.category, Channel: "email", Handler: c.handler,
+		Language: f.e.Org.Language, Confidential: c.confidential, Subject: c.subject, Opened: c.opened, Complete: c.complete,
+		Decided: c.decided, Closed: c.closed, Outcome: c.outcome, Purged: c.purged, EscalatedTo: c.escalatedTo,
+		AccusedNotified: c.notifiedAt}}
 	if !purged {
-		w.parties.add(c.id, cases.RoleComplainant, c.complainant.Name, c.complainant.Email)
+		cf.Parties = append(cf.Parties, store.Party{Role: cases.RoleComplainant, Name: c.complainant.Name, Email: c.complainant.Email})
 		if c.accused.Name != "" || c.accused.Email != "" {
-			w.parties.add(c.id, cases.RoleAccused, c.accused.Name, c.accused.Email)
+			cf.Parties = append(cf.Parties, store.Party{Role: cases.RoleAccused, Name: c.accused.Name, Email: c.accused.Email})
 		}
 		for _, k := range cases.FieldKeys {
 			if v, ok := c.fields[k]; ok {
-				w.fields.add(c.id, k, v)
+				cf.Fields = append(cf.Fields, store.Field{Key: k, Value: v})
 			}
 		}
 	}
 	for _, m := range c.messages {
-		id := w.nextID
-		w.nextID++
-		w.messages.add(id, c.id, m.dir, m.messageID, m.from, m.to, m.subject, m.text, m.raw, m.at.Unix())
-		if a := m.attachment; a != nil {
-			w.attachments.add(id, a.Name, a.Type, a.Size, a.SHA256, a.Content)
+		fm := store.FiledMessage{Message: store.Message{Direction: m.dir, MessageID: m.messageID, From: m.from, To: m.to,
+			Subject: m.subject, Text: m.text, At: m.at}, Raw: m.raw}
+		if m.attachment != nil {
+			fm.Attachments = []store.Attachment{*m.attachment}
 		}
+		cf.Messages = append(cf.Messages, fm)
 	}
-	for _, o := range out {
-		vals := []any{c.id, o.kind, o.to, o.messageID, o.inReplyTo, o.refs, o.replyTo, o.data,
-			o.created.Unix(), o.created.Unix(), o.sent.Unix()}
-		if w.priority {
-			p := 1
-			if o.kind == cases.MailAck || o.kind == cases.MailRefusal || o.kind == cases.MailConfirm {
-				p = 0
-			}
-			vals = append(vals, p)
+	for _, o := range c.out {
+		p := 1
+		if o.kind == cases.MailAck || o.kind == cases.MailRefusal || o.kind == cases.MailConfirm {
+			p = 0 // answers go first (cases.queueMail)
 		}
-		w.outbox.add(vals...)
+		cf.Mail = append(cf.Mail, store.SentMail{Mail: store.Mail{Kind: o.kind, Recipient: o.to, MessageID: o.messageID,
+			InReplyTo: o.inReplyTo, References: o.refs, ReplyTo: o.replyTo, Language: f.e.Org.Language, Role: o.role, Name: o.name,
+			Priority: p, Data: o.data, DataVersion: cases.MailDataVersion, Created: o.created}, Sent: o.sent})
 	}
 	sort.SliceStable(c.events, func(i, j int) bool {
 		if d := c.events[i].at.Compare(c.events[j].at); d != 0 {
@@ -713,28 +498,26 @@ func (w *writer) writeCase(c *caseLife, st *Stats) error {
 		return c.events[i].seq < c.events[j].seq
 	})
 	for _, ev := range c.events {
-		w.events.add(c.id, ev.at.Unix(), ev.kind, ev.actor, ev.text)
+		cf.Events = append(cf.Events, store.Event{At: ev.at, Kind: ev.kind, Actor: ev.actor, Text: ev.text})
 	}
-	if w.flags != nil {
-		for _, f := range c.flags {
-			w.flags.add(c.id, f.check, f.at.Unix())
-		}
+	for _, fl := range c.flags {
+		cf.Flags = append(cf.Flags, store.Flag{Code: fl.check, At: fl.at})
 	}
 	for _, d := range c.deadlines {
 		if !d.dropped.IsZero() {
 			continue
 		}
-		w.deadlines.add(c.id, d.kind, d.due.Unix(), d.article, unix(d.met))
+		cf.Deadlines = append(cf.Deadlines, store.CaseDeadline{Kind: d.kind, Due: d.due, Article: d.article, Met: d.met})
 		st.Deadlines++
 		if d.met.IsZero() {
 			st.OpenDeadlines++
 		}
 	}
 	for _, in := range c.inbound {
-		w.inbound.add(in.key, c.id, in.at.Unix())
+		cf.Inbound = append(cf.Inbound, store.InboundKey{Key: in.key, At: in.at})
 	}
 	for _, r := range c.reminders {
-		w.reminders.add(c.id, r.kind, r.stage, r.due.Unix(), r.sent.Unix())
+		cf.Reminders = append(cf.Reminders, store.Reminder{Kind: r.kind, Stage: r.stage, Due: r.due, Sent: r.sent})
 	}
 	st.Cases++
 	st.ByState[c.state]++
@@ -742,8 +525,8 @@ func (w *writer) writeCase(c *caseLife, st *Stats) error {
 		st.Purged++
 	}
 	st.Reminders += len(c.reminders)
-	st.Outbox += len(out)
+	st.Outbox += len(c.out)
 	st.Messages += len(c.messages)
 	st.Events += len(c.events)
-	return nil
+	return cf
 }

@@ -119,7 +119,8 @@ func TestSeededRowsLookLikeTheEngines(t *testing.T) {
 		`SELECT kind, case_id, at, kind, actor, text FROM events WHERE case_id = ?`,
 		`SELECT kind, * FROM deadlines WHERE case_id = ?`,
 		`SELECT disposition, * FROM inbound WHERE case_id = ?`,
-		`SELECT kind, case_id, kind, recipient, message_id, in_reply_to, refs, reply_to, language, data, attempts, next_at, last_error, created_at, sending_at FROM outbox WHERE case_id = ?`,
+		`SELECT kind, case_id, kind, recipient, message_id, in_reply_to, refs, reply_to, language, data, attempts, next_at, last_error, created_at, sending_at,
+			role, recipient_name, about, priority, data_version FROM outbox WHERE case_id = ?`,
 	} {
 		want, got := shape(t, db, q, real), shape(t, db, q, fresh)
 		if len(want) == 0 || !maps.Equal(want, got) {
@@ -172,6 +173,20 @@ func TestSeededRowsLookLikeTheEngines(t *testing.T) {
 		if cat, _ := e.Policy.SuggestCategory(d.Messages[0].Subject + "\n" + text); cat != c.Category && !slices.ContainsFunc(d.Events, func(ev cases.Event) bool { return ev.Kind == cases.EventCategory && ev.Actor != "klachtenbus" }) {
 			t.Errorf("%s: category %q, the intake suggests %q", c.ID, c.Category, cat)
 		}
+	}
+
+	// The facts the rules read are there as the commands record them: the
+	// accused's notification and the extensions, one for each event.
+	var wrong int
+	if err := db.QueryRow(`SELECT COUNT(*) FROM cases c WHERE
+		(c.accused_notified_at IS NOT NULL) != EXISTS (SELECT 1 FROM events WHERE case_id = c.id AND kind = 'accused_notified')
+		OR c.extensions != (SELECT COUNT(*) FROM events WHERE case_id = c.id AND kind = 'extended')`).Scan(&wrong); err != nil || wrong != 0 {
+		t.Errorf("%d cases whose notification or extensions disagree with their timeline (%v)", wrong, err)
+	}
+	var notified int
+	db.QueryRow(`SELECT COUNT(*) FROM cases WHERE accused_notified_at IS NOT NULL`).Scan(&notified)
+	if notified == 0 {
+		t.Errorf("no seeded case has its accused notified")
 	}
 
 	for _, check := range []string{`PRAGMA foreign_key_check`, `PRAGMA integrity_check`} {
