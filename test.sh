@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The whole test suite of klachtenbus, for a fresh machine and for CI.
 # It installs what it needs (a C compiler for SQLite's cgo driver; Postfix
-# and Dovecot from Debian's packages) when missing, starts a private
+# and Dovecot, PostgreSQL, from Debian's packages) when missing, starts a private
 # Postfix + Dovecot on loopback (e2e/mailstack) for the real-server tests
-# and removes it afterwards, then checks formatting, vets, runs every
+# and a private PostgreSQL (e2e/pgstack) for the store's second engine,
+# and removes them afterwards, then checks formatting, vets, runs every
 # test under the race detector, and runs each fuzz target briefly
 # (50,000 inputs). Set
 # FUZZTIME=5000000x (say) to fuzz longer by hand. New
@@ -62,6 +63,21 @@ if [ -z "${KLACHTENBUS_MAILSTACK:-}" ]; then
 		export KLACHTENBUS_MAILSTACK=$stackdir
 	else
 		echo "test.sh: not root and no sudo: the real-server tests skip"
+	fi
+fi
+
+echo "== private PostgreSQL (on loopback)"
+if [ -n "${CI:-}" ]; then
+	export KLACHTENBUS_POSTGRES_REQUIRED=1 # skipping is failing
+fi
+if [ -z "${KLACHTENBUS_POSTGRES:-}" ]; then
+	if [ "$(id -u)" -eq 0 ] || sudo -n true 2>/dev/null; then
+		pgdir=$(mktemp -d /tmp/klachtenbus-pgstack.XXXXXX)
+		trap 'e2e/pgstack destroy "$pgdir" || true; [ -n "${stackdir:-}" ] && e2e/mailstack destroy "$stackdir" || true' EXIT
+		e2e/pgstack start "$pgdir"
+		export "$(cat "$pgdir"/env)"
+	else
+		echo "test.sh: not root and no sudo: the PostgreSQL tests skip"
 	fi
 fi
 

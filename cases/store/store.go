@@ -21,7 +21,7 @@ import (
 	_ "github.com/mattn/go-sqlite3" // the SQLite driver, registered as "sqlite3"
 )
 
-//go:embed migrations/*.sql
+//go:embed migrations/*.sql migrations/postgres/*.sql
 var migrations embed.FS
 
 // ErrNotFound is returned when a case, message or outbox row does not exist.
@@ -31,7 +31,7 @@ var ErrNotFound = errors.New("not found")
 // write runs in an immediate transaction so that concurrent writers (the
 // daemon and a `sweep` beside it) queue on the lock instead of failing.
 type Store struct {
-	db *sql.DB
+	db *db
 	// Now is the clock of the cases: what is due, and the time of every
 	// change. Every transaction reads it once, so one change carries one
 	// time stamp. Tests replace it to move time.
@@ -69,13 +69,13 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		return nil, fmt.Errorf("store %s: %w", path, err)
 	}
 	escaped := strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
-	db, err := sql.Open("sqlite3", "file:"+escaped+"?"+q.Encode())
+	sqldb, err := sql.Open("sqlite3", "file:"+escaped+"?"+q.Encode())
 	if err != nil {
 		return nil, fmt.Errorf("store %s: %w", path, err)
 	}
-	s := &Store{db: db, Now: time.Now}
+	s := &Store{db: &db{DB: sqldb, e: sqlite}, Now: time.Now}
 	if err := s.migrate(ctx); err != nil {
-		db.Close()
+		sqldb.Close()
 		return nil, fmt.Errorf("store %s: %w", path, err)
 	}
 	return s, nil
@@ -115,62 +115,88 @@ func private(path string) error {
 func (s *Store) Close() error { return s.db.Close() }
 
 // DB gives the underlying database, for read-only reports.
-func (s *Store) DB() *sql.DB { return s.db }
+func (s *Store) DB() *sql.DB { return s.db.DB }
 
-// migrate applies every embedded migration newer than PRAGMA user_version,
-// each in its own transaction together with the version bump.
+// migrate brings the schema up to date: it applies every embedded
+// migration of the store's engine newer than the version the store is at,
+// each in one transaction with the version bump.
 func (s *Store) migrate(ctx context.Context) error {
-	names, err := fs.Glob(migrations, "migrations/*.sql")
+	if s.db.e.postgres {
+		return s.migratePostgres(ctx)
+	}
+	ms, err := migrationFiles("migrations")
 	if err != nil {
 		return err
 	}
-	sort.Strings(names)
-	var current int
-	if err := s.db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&current); err != nil {
+	current, err := s.SchemaVersion(ctx)
+	if err != nil {
 		return fmt.Errorf("read schema version: %w", err)
 	}
-	last := -1
-	for _, name := range names {
-		base := strings.TrimPrefix(name, "migrations/")
-		n, err := strconv.Atoi(strings.SplitN(base, "_", 2)[0])
-		if err != nil {
-			return fmt.Errorf("migration %s: name must start with a number", base)
-		}
-		if n == last {
-			return fmt.Errorf("migration %s: number %d is taken twice", base, n)
-		}
-		last = n
-		if n <= current {
+	for _, m := range ms {
+		if m.n <= current {
 			continue
-		}
-		body, err := migrations.ReadFile(name)
-		if err != nil {
-			return err
 		}
 		tx, err := s.db.BeginTx(ctx, nil)
 		if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+		if _, err := tx.ExecContext(ctx, m.body); err != nil {
 			tx.Rollback()
-			return fmt.Errorf("migration %s: %w", base, err)
+			return fmt.Errorf("migration %s: %w", m.name, err)
 		}
-		if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", n)); err != nil {
+		if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", m.n)); err != nil {
 			tx.Rollback()
-			return fmt.Errorf("migration %s: %w", base, err)
+			return fmt.Errorf("migration %s: %w", m.name, err)
 		}
 		if err := tx.Commit(); err != nil {
-			return fmt.Errorf("migration %s: %w", base, err)
+			return fmt.Errorf("migration %s: %w", m.name, err)
 		}
-		current = n
+		current = m.n
 	}
 	return nil
 }
 
+// migration is one embedded schema migration.
+type migration struct {
+	n          int
+	name, body string
+}
+
+// migrationFiles reads the migrations of one directory in their order,
+// refusing a name without a number or a number taken twice.
+func migrationFiles(dir string) ([]migration, error) {
+	names, err := fs.Glob(migrations, dir+"/*.sql")
+	if err != nil {
+		return nil, err
+	}
+	sort.Strings(names)
+	var out []migration
+	for _, name := range names {
+		base := strings.TrimPrefix(name, dir+"/")
+		n, err := strconv.Atoi(strings.SplitN(base, "_", 2)[0])
+		if err != nil {
+			return nil, fmt.Errorf("migration %s: name must start with a number", base)
+		}
+		if len(out) > 0 && out[len(out)-1].n == n {
+			return nil, fmt.Errorf("migration %s: number %d is taken twice", base, n)
+		}
+		body, err := migrations.ReadFile(name)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, migration{n: n, name: base, body: string(body)})
+	}
+	return out, nil
+}
+
 // SchemaVersion reports the applied schema version.
 func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
+	q := "PRAGMA user_version"
+	if s.db.e.postgres {
+		q = "SELECT COALESCE(MAX(version), 0) FROM schema_version"
+	}
 	var v int
-	err := s.db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v)
+	err := s.db.QueryRowContext(ctx, q).Scan(&v)
 	return v, err
 }
 
@@ -178,21 +204,43 @@ func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
 // methods are the store's operations within one transaction.
 type Tx struct {
 	*sql.Tx // TODO(redesign): the domain's last SQL goes through it; removed when none is left
-	tx      *sql.Tx
+	tx      *txn
 	Now     time.Time // the store's Now
 	MailNow time.Time // the store's MailNow: when mail queued in it may leave
 }
 
-// Update runs fn in an immediate transaction and commits it when fn
-// returns nil. The transaction's time is read from the store's clock once.
+// Update runs fn in a write transaction and commits it when fn returns
+// nil. The transaction's time is read from the store's clock once. On
+// SQLite the transaction is immediate: writers queue on the database's
+// lock. On PostgreSQL it is serializable, and a transaction that lost to
+// another daemon's (a serialization failure or a deadlock) is run again
+// from the start, fn included, a few times.
 func (s *Store) Update(ctx context.Context, fn func(tx *Tx) error) error {
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
-	stx, err := s.db.BeginTx(ctx, nil)
+	for attempt := 1; ; attempt++ {
+		err := s.update(ctx, fn)
+		if err == nil || !s.db.e.retry(err) || attempt == maxAttempts {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(time.Duration(attempt*attempt) * 5 * time.Millisecond):
+		}
+	}
+}
+
+// maxAttempts bounds how often Update runs a transaction that keeps
+// losing to others.
+const maxAttempts = 8
+
+func (s *Store) update(ctx context.Context, fn func(tx *Tx) error) error {
+	stx, err := s.db.BeginTx(ctx, s.db.e.txOptions)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	tx := &Tx{Tx: stx, tx: stx, Now: s.Now()}
+	tx := &Tx{Tx: stx, tx: &txn{Tx: stx, e: s.db.e}, Now: s.Now()}
 	tx.MailNow = tx.Now
 	if s.MailNow != nil {
 		tx.MailNow = s.MailNow()

@@ -1,0 +1,131 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"strconv"
+	"strings"
+	"sync"
+)
+
+// engine is what differs between the database engines the store runs on:
+// SQLite (embedded, the default) and PostgreSQL. The store's statements
+// are written once, in the SQL both understand, with ? placeholders; the
+// engine rewrites them into its dialect once each, and converts the
+// arguments it cannot take as they are.
+type engine struct {
+	postgres  bool
+	txOptions *sql.TxOptions // of a write transaction
+	stmts     sync.Map       // statement as written → as the engine runs it
+}
+
+var sqlite = &engine{}
+
+// rewrite gives a statement in the engine's dialect: for PostgreSQL, each
+// ? placeholder becomes $1, $2, ... (?NNN becomes $NNN), outside quoted
+// strings and identifiers.
+func (e *engine) rewrite(q string) string {
+	if !e.postgres {
+		return q
+	}
+	if r, ok := e.stmts.Load(q); ok {
+		return r.(string)
+	}
+	var b strings.Builder
+	b.Grow(len(q) + 16)
+	n := 0
+	var quote byte
+	for i := 0; i < len(q); i++ {
+		c := q[i]
+		switch {
+		case quote != 0:
+			if c == quote {
+				quote = 0
+			}
+		case c == '\'' || c == '"':
+			quote = c
+		case c == '?':
+			j := i + 1
+			for j < len(q) && q[j] >= '0' && q[j] <= '9' {
+				j++
+			}
+			b.WriteByte('$')
+			if j > i+1 {
+				b.WriteString(q[i+1 : j])
+			} else {
+				n++
+				b.WriteString(strconv.Itoa(n))
+			}
+			i = j - 1
+			continue
+		}
+		b.WriteByte(c)
+	}
+	r := b.String()
+	e.stmts.Store(q, r)
+	return r
+}
+
+// args converts arguments the engine's driver cannot take for the
+// columns the store gives them: PostgreSQL keeps flags as integers, as
+// SQLite does, and its driver will not write a Go bool into one.
+func (e *engine) args(args []any) []any {
+	if !e.postgres {
+		return args
+	}
+	copied := false
+	for i, a := range args {
+		b, ok := a.(bool)
+		if !ok {
+			continue
+		}
+		if !copied {
+			args, copied = append([]any(nil), args...), true
+		}
+		args[i] = 0
+		if b {
+			args[i] = 1
+		}
+	}
+	return args
+}
+
+// db is the store's database, speaking its engine's dialect.
+type db struct {
+	*sql.DB
+	e *engine
+}
+
+func (d *db) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	return d.DB.ExecContext(ctx, d.e.rewrite(q), d.e.args(args)...)
+}
+
+func (d *db) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	return d.DB.QueryContext(ctx, d.e.rewrite(q), d.e.args(args)...)
+}
+
+func (d *db) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+	return d.DB.QueryRowContext(ctx, d.e.rewrite(q), d.e.args(args)...)
+}
+
+// txn is a transaction of the store, speaking its engine's dialect.
+type txn struct {
+	*sql.Tx
+	e *engine
+}
+
+func (t *txn) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	return t.Tx.ExecContext(ctx, t.e.rewrite(q), t.e.args(args)...)
+}
+
+func (t *txn) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	return t.Tx.QueryContext(ctx, t.e.rewrite(q), t.e.args(args)...)
+}
+
+func (t *txn) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+	return t.Tx.QueryRowContext(ctx, t.e.rewrite(q), t.e.args(args)...)
+}
+
+func (t *txn) PrepareContext(ctx context.Context, q string) (*sql.Stmt, error) {
+	return t.Tx.PrepareContext(ctx, t.e.rewrite(q))
+}
