@@ -65,8 +65,9 @@ type Flag struct {
 // leaves a store to be made again), and puts it back on Close.
 type Importer struct {
 	ctx    context.Context
+	e      *engine
 	conn   *sql.Conn
-	tx     *sql.Tx
+	tx     *txn
 	tables []*bulkTable
 	nextID int64 // the next messages row ID
 	files  int   // case files added
@@ -104,12 +105,12 @@ func (s *Store) Import(ctx context.Context) (*Importer, error) {
 	if err != nil {
 		return nil, err
 	}
-	im := &Importer{ctx: ctx, conn: conn}
-	// A big page cache while importing: the indexes take rows all over,
-	// and with the default 2 MB SQLite would write dirty pages out again
-	// and again. Nor need the import wait for the disk at each checkpoint.
-	// Both are the connection's own and are put back on Close.
-	for _, p := range []string{"cache_size", "synchronous"} {
+	im := &Importer{ctx: ctx, e: s.db.e, conn: conn}
+	// On SQLite, a big page cache while importing: the indexes take rows
+	// all over, and with the default 2 MB SQLite would write dirty pages
+	// out again and again. Nor need the import wait for the disk at each
+	// checkpoint. Both are the connection's own and are put back on Close.
+	for _, p := range im.sqlitePragmas() {
 		var was int64
 		if err := conn.QueryRowContext(ctx, "PRAGMA "+p).Scan(&was); err != nil {
 			conn.Close()
@@ -117,7 +118,7 @@ func (s *Store) Import(ctx context.Context) (*Importer, error) {
 		}
 		im.undo = append(im.undo, fmt.Sprintf("PRAGMA %s = %d", p, was))
 	}
-	for _, q := range []string{`PRAGMA cache_size = -1048576`, `PRAGMA synchronous = OFF`} {
+	for _, q := range im.sqliteTuning() {
 		if _, err := conn.ExecContext(ctx, q); err != nil {
 			im.restore()
 			return nil, fmt.Errorf("import: %w", err)
@@ -216,7 +217,7 @@ func (im *Importer) Add(f *CaseFile) error {
 func (im *Importer) SetCaseNumbers(last map[int]int) error {
 	for y, n := range last {
 		if _, err := im.tx.ExecContext(im.ctx, `INSERT INTO case_numbers (year, last) VALUES (?, ?)
-			ON CONFLICT (year) DO UPDATE SET last = MAX(last, excluded.last)`, y, n); err != nil {
+			ON CONFLICT (year) DO UPDATE SET last = CASE WHEN excluded.last > case_numbers.last THEN excluded.last ELSE case_numbers.last END`, y, n); err != nil {
 			return fmt.Errorf("import: case numbers: %w", err)
 		}
 	}
@@ -236,10 +237,33 @@ func (im *Importer) Close() error {
 	if err := im.commit(); err != nil {
 		return err
 	}
+	if im.e.postgres {
+		// The messages came with their IDs: the identity goes on after them.
+		if _, err := im.conn.ExecContext(im.ctx, `SELECT setval(pg_get_serial_sequence('messages', 'id'), (SELECT COALESCE(MAX(id), 0) + 1 FROM messages), false)`); err != nil {
+			return fmt.Errorf("import: message IDs: %w", err)
+		}
+		return nil
+	}
 	if _, err := im.conn.ExecContext(im.ctx, `PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
 		return fmt.Errorf("import: checkpoint: %w", err)
 	}
 	return nil
+}
+
+// sqlitePragmas are the settings the import changes, to be put back.
+func (im *Importer) sqlitePragmas() []string {
+	if im.e.postgres {
+		return nil
+	}
+	return []string{"cache_size", "synchronous"}
+}
+
+// sqliteTuning are the settings of the import.
+func (im *Importer) sqliteTuning() []string {
+	if im.e.postgres {
+		return nil
+	}
+	return []string{`PRAGMA cache_size = -1048576`, `PRAGMA synchronous = OFF`}
 }
 
 // Abort drops what was not committed yet.
@@ -286,7 +310,7 @@ func (im *Importer) begin() error {
 	if err != nil {
 		return fmt.Errorf("import: begin: %w", err)
 	}
-	im.tx = tx
+	im.tx = &txn{Tx: tx, e: im.e}
 	return nil
 }
 
@@ -331,7 +355,7 @@ func (im *Importer) flush(all bool) error {
 				}
 				t.stmts[n] = st
 			}
-			if _, err := st.ExecContext(im.ctx, t.args[:n*t.cols]...); err != nil {
+			if _, err := st.ExecContext(im.ctx, im.e.args(t.args[:n*t.cols])...); err != nil {
 				return fmt.Errorf("import: %s: %w", t.name, err)
 			}
 			t.args = t.args[n*t.cols:]

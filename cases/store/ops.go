@@ -13,6 +13,10 @@ import (
 // figures the operator's endpoint and `klachtenbus status` show, the
 // quarantine list and its release, the daemon's last word about itself.
 
+// ErrBackupPostgres is returned by Backup on a PostgreSQL store, which
+// is backed up with PostgreSQL's own tools (pg_dump, or a replica).
+var ErrBackupPostgres = errors.New("a PostgreSQL store is backed up with pg_dump or a replica, not by klachtenbus")
+
 // ErrReleased is returned when a quarantined message was released before.
 var ErrReleased = errors.New("released before")
 
@@ -63,7 +67,7 @@ func (s *Store) OpsSnapshot(ctx context.Context, now time.Time) (OpsSnapshot, er
 	if last.Valid {
 		o.LastMail = time.Unix(last.Int64, 0).UTC()
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT kind, SUM(due >= ?), SUM(due < ?) FROM deadlines
+	rows, err := s.db.QueryContext(ctx, `SELECT kind, SUM(CASE WHEN due >= ? THEN 1 ELSE 0 END), SUM(CASE WHEN due < ? THEN 1 ELSE 0 END) FROM deadlines
 		WHERE met_at IS NULL GROUP BY kind ORDER BY kind`, now.Unix(), now.Unix())
 	if err != nil {
 		return o, fmt.Errorf("deadlines: %w", err)
@@ -79,14 +83,11 @@ func (s *Store) OpsSnapshot(ctx context.Context, now time.Time) (OpsSnapshot, er
 	if err := rows.Err(); err != nil {
 		return o, fmt.Errorf("deadlines: %w", err)
 	}
-	var pages, size int64
-	if err := s.db.QueryRowContext(ctx, `PRAGMA page_count`).Scan(&pages); err != nil {
-		return o, fmt.Errorf("page count: %w", err)
+	size, err := s.size(ctx)
+	if err != nil {
+		return o, err
 	}
-	if err := s.db.QueryRowContext(ctx, `PRAGMA page_size`).Scan(&size); err != nil {
-		return o, fmt.Errorf("page size: %w", err)
-	}
-	o.SizeBytes = pages * size
+	o.SizeBytes = size
 	return o, nil
 }
 
@@ -100,7 +101,7 @@ func (s *Store) Probe(ctx context.Context) error {
 // answers.
 func (s *Store) SetOpsState(ctx context.Context, key, value string) error {
 	return s.Update(ctx, func(tx *Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO ops_state (key, value, at) VALUES (?, ?, ?)
+		_, err := tx.tx.ExecContext(ctx, `INSERT INTO ops_state (key, value, at) VALUES (?, ?, ?)
 			ON CONFLICT (key) DO UPDATE SET value = excluded.value, at = excluded.at`, key, value, tx.Now.Unix())
 		if err != nil {
 			return fmt.Errorf("ops state %s: %w", key, err)
@@ -196,7 +197,7 @@ func (s *Store) Unquarantine(ctx context.Context, id int64) (QuarantineEntry, []
 	var e QuarantineEntry
 	var raw []byte
 	err := s.Update(ctx, func(tx *Tx) error {
-		row := tx.QueryRowContext(ctx, `SELECT id, key, reason, at, LENGTH(raw), header_only, released_at, released_as
+		row := tx.tx.QueryRowContext(ctx, `SELECT id, key, reason, at, LENGTH(raw), header_only, released_at, released_as
 			FROM quarantine WHERE id = ?`, id)
 		var err error
 		if e, err = scanQuarantine(row); err != nil {
@@ -208,10 +209,10 @@ func (s *Store) Unquarantine(ctx context.Context, id int64) (QuarantineEntry, []
 		if !e.Released.IsZero() {
 			return fmt.Errorf("quarantined message %d: %w (%s)", id, ErrReleased, e.ReleasedAs)
 		}
-		if err := tx.QueryRowContext(ctx, `SELECT raw FROM quarantine WHERE id = ?`, id).Scan(&raw); err != nil {
+		if err := tx.tx.QueryRowContext(ctx, `SELECT raw FROM quarantine WHERE id = ?`, id).Scan(&raw); err != nil {
 			return fmt.Errorf("quarantine %d: %w", id, err)
 		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM inbound WHERE key = ? AND disposition = ?`, e.Key, dispositionQuarantined); err != nil {
+		if _, err := tx.tx.ExecContext(ctx, `DELETE FROM inbound WHERE key = ? AND disposition = ?`, e.Key, dispositionQuarantined); err != nil {
 			return fmt.Errorf("quarantine %d: %w", id, err)
 		}
 		return nil
@@ -222,7 +223,7 @@ func (s *Store) Unquarantine(ctx context.Context, id int64) (QuarantineEntry, []
 // MarkReleased records what became of a released message.
 func (s *Store) MarkReleased(ctx context.Context, id int64, as string) error {
 	return s.Update(ctx, func(tx *Tx) error {
-		_, err := tx.ExecContext(ctx, `UPDATE quarantine SET released_at = ?, released_as = ? WHERE id = ?`, tx.Now.Unix(), as, id)
+		_, err := tx.tx.ExecContext(ctx, `UPDATE quarantine SET released_at = ?, released_as = ? WHERE id = ?`, tx.Now.Unix(), as, id)
 		if err != nil {
 			return fmt.Errorf("quarantine %d: %w", id, err)
 		}
@@ -242,6 +243,9 @@ func (s *Store) LastQuarantined(ctx context.Context) (int64, error) {
 // in use (VACUUM INTO: one read transaction, so the copy is the store as
 // at one moment, and compact). The copy is readable by its owner only.
 func (s *Store) Backup(ctx context.Context, path string) error {
+	if s.db.e.postgres {
+		return ErrBackupPostgres
+	}
 	if _, err := s.db.ExecContext(ctx, `VACUUM INTO ?`, path); err != nil {
 		return fmt.Errorf("backup to %s: %w", path, err)
 	}
@@ -251,3 +255,23 @@ func (s *Store) Backup(ctx context.Context, path string) error {
 // dispositionQuarantined is the inbound disposition of a quarantined
 // message (cases.Quarantined).
 const dispositionQuarantined = "quarantined"
+
+// size is the database's size in bytes: SQLite's pages in use and free,
+// or PostgreSQL's database.
+func (s *Store) size(ctx context.Context) (int64, error) {
+	if s.db.e.postgres {
+		var size int64
+		if err := s.db.QueryRowContext(ctx, `SELECT pg_database_size(current_database())`).Scan(&size); err != nil {
+			return 0, fmt.Errorf("database size: %w", err)
+		}
+		return size, nil
+	}
+	var pages, size int64
+	if err := s.db.QueryRowContext(ctx, `PRAGMA page_count`).Scan(&pages); err != nil {
+		return 0, fmt.Errorf("page count: %w", err)
+	}
+	if err := s.db.QueryRowContext(ctx, `PRAGMA page_size`).Scan(&size); err != nil {
+		return 0, fmt.Errorf("page size: %w", err)
+	}
+	return pages * size, nil
+}
