@@ -103,9 +103,9 @@ func TestApplyChangesACase(t *testing.T) {
 			return tx.Apply(ctx, f.Case.ID, Change{
 				State: Set(regulation.StateDecided), Outcome: Set("gegrond"), Decided: Set(later), Confidential: Set(false),
 				Extended: true, Accused: &Address{Name: "Kees", Email: "kees@example.test"},
-				Fields: map[string]string{"naam": "Other", "adres": "Dorpsstraat 1"},
-				Events: []NewEvent{{Kind: "decided", Actor: "h@example.test", Text: "decided: gegrond"}},
-				Meet:   []string{"decision"},
+				Fields:    map[string]string{"naam": "Other", "adres": "Dorpsstraat 1"},
+				Events:    []NewEvent{{Kind: "decided", Actor: "h@example.test", Text: "decided: gegrond"}},
+				Meet:      []string{"decision"},
 				Deadlines: []regulation.Deadline{{Kind: "follow_up", Due: later.AddDate(0, 3, 0), Article: "6"}},
 			})
 		})
