@@ -31,6 +31,7 @@ import (
 	"fmt"
 	"net"
 	"net/mail"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -191,6 +192,25 @@ type Store struct {
 	// are taken relative to the configuration file's directory), except
 	// ":memory:" and "file:" URIs, which are kept as written.
 	Path string `toml:"path"`
+	// URL names a PostgreSQL database instead ("postgres://user@host/db");
+	// when it is set, Path is not used. A password in it is a secret:
+	// logs show the URL without it.
+	URL string `toml:"url"`
+}
+
+// Postgres reports whether the store is a PostgreSQL database.
+func (s Store) Postgres() bool { return s.URL != "" }
+
+// Name is the store as the operator names it, for messages and logs: the
+// SQLite file's path, or the database URL without its password.
+func (s Store) Name() string {
+	if s.URL == "" {
+		return s.Path
+	}
+	if u, err := url.Parse(s.URL); err == nil {
+		return u.Redacted()
+	}
+	return "the PostgreSQL database"
 }
 
 // Security is the [security] section.

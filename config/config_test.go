@@ -180,6 +180,7 @@ func TestValidation(t *testing.T) {
 		{"stalled after", appendDoc("[operator]\nstalled_after = \"0s\""), "operator.stalled_after", 21, "at least 1s"},
 		{"helo", add("[smtp]", `helo_name = "a b"`), "smtp.helo_name", 11, "not a host name"},
 		{"store empty", appendDoc("[store]\npath = \"\""), "store.path", 21, "must name"},
+		{"store url not postgres", appendDoc("[store]\nurl = \"mysql://db.example.nl/k\""), "store.url", 21, "PostgreSQL URL"},
 		{"staff proof", add("[security]", `staff_proof = "trust-me"`), "security.staff_proof", 14, `must be "origin" or "token"`},
 		{"previous secret without a date", add("[security]", `previous_command_secret = "old-secret-ABC"`), "security.previous_secret_until", 13, "missing"},
 		{"previous secret date", add("[security]", "previous_command_secret = \"old-secret-ABC\"\nprevious_secret_until = \"31-03-2027\""), "security.previous_secret_until", 15, "not a date"},

@@ -135,8 +135,13 @@ func (c *Config) Validate() error {
 	}
 
 	// [store]
-	if strings.TrimSpace(c.Store.Path) == "" {
+	if strings.TrimSpace(c.Store.Path) == "" && c.Store.URL == "" {
 		add("store.path", "must name the database file")
+	}
+	if u := c.Store.URL; u != "" {
+		if pu, err := url.Parse(u); err != nil || (pu.Scheme != "postgres" && pu.Scheme != "postgresql") || pu.Host == "" {
+			add("store.url", "must be a PostgreSQL URL, postgres://user@host:port/database")
+		}
 	}
 
 	// [security]

@@ -2,12 +2,10 @@ package store
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"net/url"
-	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/klachtenbus/klachtenbus/e2e/stack"
 )
 
 // engines runs a test once on each engine the store has: SQLite always,
@@ -31,41 +29,10 @@ func engines(t *testing.T, test func(t *testing.T, st *Store)) {
 }
 
 // openPostgresTest opens an empty store in a schema of its own in the
-// test database, dropped when the test ends. Without a database the test
-// is skipped, unless KLACHTENBUS_POSTGRES_REQUIRED is set (in CI, where
-// skipping is failing).
+// test database (stack.Postgres), dropped when the test ends.
 func openPostgresTest(t *testing.T) *Store {
 	t.Helper()
-	base := os.Getenv("KLACHTENBUS_POSTGRES")
-	if base == "" {
-		if os.Getenv("KLACHTENBUS_POSTGRES_REQUIRED") != "" {
-			t.Fatal("KLACHTENBUS_POSTGRES is not set; e2e/pgstack start DIR sets one up")
-		}
-		t.Skip("no PostgreSQL: set KLACHTENBUS_POSTGRES (e2e/pgstack start DIR)")
-	}
-	ctx := context.Background()
-	b := make([]byte, 6)
-	rand.Read(b)
-	schema := "t_" + hex.EncodeToString(b)
-	admin, err := OpenURL(ctx, base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := admin.db.ExecContext(ctx, `CREATE SCHEMA `+schema); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		admin.db.ExecContext(context.Background(), `DROP SCHEMA `+schema+` CASCADE`)
-		admin.Close()
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	st, err := OpenURL(ctx, u.String())
+	st, err := OpenURL(context.Background(), stack.Postgres(t))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -71,6 +71,8 @@ commands:
   quarantine list the quarantined messages (-all: released ones too; -json);
              quarantine release ID: file one again through the intake once its cause is fixed
   backup     backup FILE: a consistent copy of the store, also while the daemon runs
+  migrate-store -from sqlite:PATH -to postgres://...: copy a store whole into an empty one
+             (another engine) and verify the copy, table by table
 
 Every command takes -config F (default: $KLACHTENBUS_CONFIG, else ./klachtenbus.toml).
 `
@@ -137,6 +139,8 @@ func (m *Main) Run(ctx context.Context, args []string) int {
 		err = m.quarantineCmd(ctx, rest)
 	case "backup":
 		err = m.backupCmd(ctx, rest)
+	case "migrate-store":
+		err = m.migrateStoreCmd(ctx, rest)
 	default:
 		err = usagef("unknown command %q\n\n%s", cmd, usage)
 	}

@@ -67,7 +67,7 @@ func (m *Main) status(ctx context.Context, c *config.Config) (ops.Report, string
 			return rep, "the daemon at " + url, nil
 		}
 	}
-	st, err := store.Open(ctx, c.Store.Path)
+	st, err := openConfiguredStore(ctx, c)
 	if err != nil {
 		return ops.Report{}, "", err
 	}
@@ -78,7 +78,7 @@ func (m *Main) status(ctx context.Context, c *config.Config) (ops.Report, string
 		return ops.Report{}, "", err
 	}
 	var rep ops.Report
-	release, free, err := lockStore(c.Store.Path)
+	release, free, err := lockDaemon(ctx, c, st)
 	if err != nil {
 		return ops.Report{}, "", err
 	}
@@ -110,7 +110,7 @@ func (m *Main) status(ctx context.Context, c *config.Config) (ops.Report, string
 	for _, ch := range rep.Checks {
 		rep.Ready = rep.Ready && ch.OK
 	}
-	return rep, "the store " + c.Store.Path, nil
+	return rep, "the store " + c.Store.Name(), nil
 }
 
 // fetchReport asks a daemon's /readyz.

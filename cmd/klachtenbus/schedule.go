@@ -113,7 +113,7 @@ func (m *Main) oneShot(ctx context.Context, c *config.Config, asAt func() time.T
 // runs on the store, else it leaves the mail to the daemon's sender, which
 // picks it up within its poll interval.
 func (m *Main) deliver(ctx context.Context, d *Daemon) error {
-	release, free, err := lockStore(d.Config.Store.Path)
+	release, free, err := lockDaemon(ctx, d.Config, d.Store)
 	if err != nil {
 		return err
 	}

@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net"
 	"os"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -123,12 +122,12 @@ func (m *Main) serve(ctx context.Context, args []string, dev bool) error {
 	defer d.Close()
 	d.ConfigPath = path
 	// One daemon per store: two would send every mail twice.
-	release, free, err := lockStore(c.Store.Path)
+	release, free, err := lockDaemon(ctx, c, d.Store)
 	if err != nil {
 		return err
 	}
 	if !free {
-		return fmt.Errorf("another klachtenbus daemon runs on the store %s", c.Store.Path)
+		return fmt.Errorf("another klachtenbus daemon runs on the store %s", c.Store.Name())
 	}
 	defer release()
 	if err := d.listen(); err != nil {
@@ -325,12 +324,7 @@ func (d *Daemon) open(ctx context.Context, now func() time.Time) error {
 		return err
 	}
 	d.Policy = policy
-	if dir := filepath.Dir(c.Store.Path); dir != "" {
-		if err := os.MkdirAll(dir, 0o750); err != nil {
-			return fmt.Errorf("store directory: %w", err)
-		}
-	}
-	st, err := store.Open(ctx, c.Store.Path)
+	st, err := openConfiguredStore(ctx, c)
 	if err != nil {
 		return err
 	}
@@ -374,9 +368,14 @@ func (d *Daemon) newSender(now func() time.Time) error {
 		return fmt.Errorf("templates: %w", err)
 	}
 	c := d.Config
-	sentLog, err := mailout.OpenSentLog(c.Store.Path + sentLogSuffix)
-	if err != nil {
-		return err
+	// The sent log lies beside an SQLite store. A PostgreSQL store has
+	// none: no file is the store's there (docs/configuration.md).
+	var sentLog *mailout.SentLog
+	if !c.Store.Postgres() {
+		var err error
+		if sentLog, err = mailout.OpenSentLog(c.Store.Path + sentLogSuffix); err != nil {
+			return err
+		}
 	}
 	d.Sender = &mailout.Sender{
 		Store:    d.Store,
@@ -501,7 +500,7 @@ func (d *Daemon) run(ctx context.Context, sigs <-chan os.Signal) error {
 		return nil
 	}
 	d.Log.Info("klachtenbus started", "mailbox", d.Config.Organisation.Mailbox, "preset", d.Config.Policy.Preset,
-		"store", d.Config.Store.Path)
+		"store", d.Config.Store.Name())
 	if err := sdNotify("READY=1\nSTATUS=watching " + d.Config.Organisation.Mailbox); err != nil {
 		d.Log.Warn("systemd notification", "err", err)
 	}

@@ -123,7 +123,7 @@ func (m *Main) openStore(ctx context.Context, cfgFlag string) (*config.Config, *
 	if err != nil {
 		return nil, nil, err
 	}
-	st, err := store.Open(ctx, c.Store.Path)
+	st, err := openConfiguredStore(ctx, c)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -278,7 +278,7 @@ func (m *Main) showCase(ctx context.Context, args []string) error {
 	defer st.Close()
 	d, err := st.GetCase(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
-		return fmt.Errorf("no case %s in %s", id, c.Store.Path)
+		return fmt.Errorf("no case %s in %s", id, c.Store.Name())
 	}
 	if err != nil {
 		return err
