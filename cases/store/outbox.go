@@ -1,9 +1,11 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -69,9 +71,7 @@ func (tx *Tx) MailCount(ctx context.Context, caseID string) (int, error) {
 // Rows written by a newer klachtenbus (data_version above maxVersion)
 // are left for it.
 func (s *Store) DueMail(ctx context.Context, now time.Time, limit, maxVersion int) ([]Mail, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id, COALESCE(case_id, ''), kind, recipient, message_id,
-		in_reply_to, refs, reply_to, language, role, recipient_name, about, priority, data, data_version,
-		attempts, created_at, sending_at IS NOT NULL
+	rows, err := s.db.QueryContext(ctx, `SELECT `+mailColumns+`
 		FROM outbox WHERE state = 'pending' AND next_at <= ? AND data_version <= ? ORDER BY priority, id LIMIT ?`, now.Unix(), maxVersion, limit)
 	if err != nil {
 		return nil, fmt.Errorf("due mail: %w", err)
@@ -79,20 +79,45 @@ func (s *Store) DueMail(ctx context.Context, now time.Time, limit, maxVersion in
 	defer rows.Close()
 	var out []Mail
 	for rows.Next() {
-		var m Mail
-		var refs, data string
-		var created int64
-		if err := rows.Scan(&m.ID, &m.CaseID, &m.Kind, &m.Recipient, &m.MessageID, &m.InReplyTo,
-			&refs, &m.ReplyTo, &m.Language, &m.Role, &m.Name, &m.About, &m.Priority, &data, &m.DataVersion,
-			&m.Attempts, &created, &m.InDoubt); err != nil {
+		m, err := scanMail(rows)
+		if err != nil {
 			return nil, fmt.Errorf("due mail: %w", err)
 		}
-		m.References = strings.Fields(refs)
-		m.Created = time.Unix(created, 0).UTC()
-		m.Data = []byte(data)
 		out = append(out, m)
 	}
 	return out, rows.Err()
+}
+
+// mailColumns are the columns of an outbox row scanMail reads.
+const mailColumns = `id, COALESCE(case_id, ''), kind, recipient, message_id,
+		in_reply_to, refs, reply_to, language, role, recipient_name, about, priority, data, data_version,
+		attempts, created_at, sending_at IS NOT NULL`
+
+// scanMail reads an outbox row of mailColumns.
+func scanMail(r scanner) (Mail, error) {
+	var m Mail
+	var refs, data string
+	var created int64
+	if err := r.Scan(&m.ID, &m.CaseID, &m.Kind, &m.Recipient, &m.MessageID, &m.InReplyTo,
+		&refs, &m.ReplyTo, &m.Language, &m.Role, &m.Name, &m.About, &m.Priority, &data, &m.DataVersion,
+		&m.Attempts, &created, &m.InDoubt); err != nil {
+		return m, err
+	}
+	m.References = strings.Fields(refs)
+	m.Created = time.Unix(created, 0).UTC()
+	m.Data = []byte(data)
+	return m, nil
+}
+
+// sortDue puts mails in the order they go: answers first, then the
+// rest, each oldest first.
+func sortDue(ms []Mail) {
+	slices.SortFunc(ms, func(a, b Mail) int {
+		if c := cmp.Compare(a.Priority, b.Priority); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.ID, b.ID)
+	})
 }
 
 // NextMailAt returns when the next pending mail is due, and false when

@@ -40,7 +40,7 @@ func openPostgres(ctx context.Context, url string) (*Store, error) {
 	sqldb.SetMaxIdleConns(16)
 	sqldb.SetConnMaxIdleTime(5 * time.Minute)
 	s := &Store{db: &db{DB: sqldb, e: &engine{postgres: true,
-		txOptions: &sql.TxOptions{Isolation: sql.LevelSerializable}}}, Now: time.Now}
+		txOptions: &sql.TxOptions{Isolation: sql.LevelSerializable}}}, source: url, Now: time.Now}
 	if err := sqldb.PingContext(ctx); err != nil {
 		sqldb.Close()
 		return nil, fmt.Errorf("store %s: %w", redact(url), err)

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math/rand/v2"
 	"net/url"
 	"os"
 	"sort"
@@ -31,7 +32,8 @@ var ErrNotFound = errors.New("not found")
 // write runs in an immediate transaction so that concurrent writers (the
 // daemon and a `sweep` beside it) queue on the lock instead of failing.
 type Store struct {
-	db *db
+	db     *db
+	source string // the file's path, or the database's URL
 	// Now is the clock of the cases: what is due, and the time of every
 	// change. Every transaction reads it once, so one change carries one
 	// time stamp. Tests replace it to move time.
@@ -73,7 +75,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store %s: %w", path, err)
 	}
-	s := &Store{db: &db{DB: sqldb, e: sqlite}, Now: time.Now}
+	s := &Store{db: &db{DB: sqldb, e: sqlite}, source: path, Now: time.Now}
 	if err := s.migrate(ctx); err != nil {
 		sqldb.Close()
 		return nil, fmt.Errorf("store %s: %w", path, err)
@@ -223,17 +225,20 @@ func (s *Store) Update(ctx context.Context, fn func(tx *Tx) error) error {
 		if err == nil || !s.db.e.retry(err) || attempt == maxAttempts {
 			return err
 		}
+		// Back off a little more each time, at random, so that two
+		// daemons that keep colliding fall out of step.
+		wait := min(time.Duration(attempt*attempt)*5*time.Millisecond, 250*time.Millisecond)
 		select {
 		case <-ctx.Done():
 			return err
-		case <-time.After(time.Duration(attempt*attempt) * 5 * time.Millisecond):
+		case <-time.After(wait/2 + rand.N(wait)):
 		}
 	}
 }
 
 // maxAttempts bounds how often Update runs a transaction that keeps
 // losing to others.
-const maxAttempts = 8
+const maxAttempts = 20
 
 func (s *Store) update(ctx context.Context, fn func(tx *Tx) error) error {
 	stx, err := s.db.BeginTx(ctx, s.db.e.txOptions)
