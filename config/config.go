@@ -196,6 +196,10 @@ type Store struct {
 	// when it is set, Path is not used. A password in it is a secret:
 	// logs show the URL without it.
 	URL string `toml:"url"`
+	// Lease is how long a daemon holds a mailbox of a PostgreSQL store
+	// without renewing it: when a daemon dies, another takes its
+	// mailboxes over after this. Default 15 s.
+	Lease Duration `toml:"lease"`
 }
 
 // Postgres reports whether the store is a PostgreSQL database.

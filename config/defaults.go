@@ -29,6 +29,7 @@ const (
 	defaultIdleRefresh    = Duration(25 * time.Minute)
 	defaultWatchdog       = Duration(30 * time.Second)
 	defaultRetryAfter     = Duration(10 * time.Second)
+	defaultLease          = Duration(15 * time.Second)
 	defaultConnections    = 4
 	defaultStorePath      = "klachtenbus.db"
 	defaultTokenFile      = "klachtenbus-oauth2.json"
@@ -98,6 +99,7 @@ func (c *Config) applyDefaults() {
 	}
 
 	setS("store.path", &c.Store.Path, defaultStorePath)
+	setD("store.lease", &c.Store.Lease, defaultLease)
 
 	if c.Security.AutoReplyLimit == 0 && absent("security.auto_reply_limit") {
 		c.Security.AutoReplyLimit = defaultAutoReplyLimit

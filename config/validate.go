@@ -138,6 +138,9 @@ func (c *Config) Validate() error {
 	if strings.TrimSpace(c.Store.Path) == "" && c.Store.URL == "" {
 		add("store.path", "must name the database file")
 	}
+	if l := c.Store.Lease.Duration(); l < time.Second || l > 10*time.Minute {
+		add("store.lease", "must be between 1s and 10m, got %s", l)
+	}
 	if u := c.Store.URL; u != "" {
 		if pu, err := url.Parse(u); err != nil || (pu.Scheme != "postgres" && pu.Scheme != "postgresql") || pu.Host == "" {
 			add("store.url", "must be a PostgreSQL URL, postgres://user@host:port/database")

@@ -83,6 +83,12 @@ type Sender struct {
 	// Monitor, if set, is told of every attempt to hand a mail to the
 	// server (the operator's endpoint and alerts).
 	Monitor Monitor
+	// Claim, when several daemons share the store, names this one: the
+	// sender sends only mail it claimed (store.Store.ClaimMail), for
+	// ClaimFor (zero means two minutes), after which a mail it has not
+	// sent (it died) is another daemon's.
+	Claim    string
+	ClaimFor time.Duration
 
 	once sync.Once
 	wake chan struct{}
@@ -91,6 +97,19 @@ type Sender struct {
 	// same due mail and send it twice (the daemon's last Flush at a stop
 	// runs beside the one its Run may be in).
 	flushing chan struct{}
+}
+
+// due returns the mail to send now: the due mail of the store, or of it
+// what this daemon claims when several share the store.
+func (s *Sender) due(ctx context.Context, limit int) ([]cases.OutMail, error) {
+	if s.Claim == "" {
+		return cases.DueMail(ctx, s.Store, s.now(), limit)
+	}
+	claimFor := s.ClaimFor
+	if claimFor <= 0 {
+		claimFor = 2 * time.Minute
+	}
+	return cases.ClaimMail(ctx, s.Store, s.now(), limit, s.Claim, claimFor)
 }
 
 // Monitor is told of each attempt to hand a mail to the SMTP server: err
@@ -201,7 +220,7 @@ func (s *Sender) Flush(ctx context.Context) (int, error) {
 		}
 	}()
 	for {
-		due, err := cases.DueMail(ctx, s.Store, s.now(), 50*workers)
+		due, err := s.due(ctx, 50*workers)
 		if err != nil {
 			return int(sent.Load()), err
 		}

@@ -100,6 +100,24 @@ func (s *Store) Heartbeat(ctx context.Context, daemon string, ttl time.Duration)
 	return n, nil
 }
 
+// LiveDaemons lists the daemons whose last heartbeat has not run out.
+func (s *Store) LiveDaemons(ctx context.Context) ([]string, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT id FROM daemons WHERE expires_at >= `+s.db.e.nowMillis()+` ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("daemons: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
+}
+
 // Farewell removes a daemon that stops, and its leases, so that the
 // others take its work at once rather than once its leases expire.
 func (s *Store) Farewell(ctx context.Context, daemon string) error {
@@ -117,6 +135,13 @@ func (s *Store) Farewell(ctx context.Context, daemon string) error {
 // holder. It reports false when another daemon claimed it first: every
 // slot runs once, whatever the number of daemons.
 func (s *Store) ClaimSlot(ctx context.Context, job string, slot time.Time, holder string) (bool, error) {
+	if slot.Minute() == 0 {
+		// Once an hour, the slots of days ago go: a slot is claimed in
+		// its minute or not at all.
+		if _, err := s.db.ExecContext(ctx, `DELETE FROM slots WHERE job = ? AND slot < ?`, job, slot.Add(-48*time.Hour).Unix()); err != nil {
+			return false, fmt.Errorf("slot %s: %w", job, err)
+		}
+	}
 	res, err := s.db.ExecContext(ctx, `INSERT INTO slots (job, slot, holder, at) VALUES (?, ?, ?, `+s.db.e.nowMillis()+`)
 		ON CONFLICT (job, slot) DO NOTHING`, job, slot.Unix(), holder)
 	if err != nil {

@@ -119,36 +119,5 @@ func redact(url string) string {
 	return url
 }
 
-// daemonLock is the advisory lock key a daemon holds on a PostgreSQL
-// store for as long as it runs.
-const daemonLock = 0x6b6c6164 // "klad"
-
-// LockDaemon takes the lock that lets one daemon at a time work a
-// PostgreSQL store, on a connection of its own that holds it until
-// release (or until the connection ends: PostgreSQL releases the lock
-// of a daemon that died). It reports false when another daemon holds
-// it. On an SQLite store it takes nothing: there the lock is a file
-// beside the store.
-func (s *Store) LockDaemon(ctx context.Context) (release func(), ok bool, err error) {
-	if !s.db.e.postgres {
-		return func() {}, true, nil
-	}
-	conn, err := s.db.Conn(ctx)
-	if err != nil {
-		return nil, false, fmt.Errorf("lock: %w", err)
-	}
-	if err := conn.QueryRowContext(ctx, `SELECT pg_try_advisory_lock($1)`, daemonLock).Scan(&ok); err != nil || !ok {
-		conn.Close()
-		if err != nil {
-			return nil, false, fmt.Errorf("lock: %w", err)
-		}
-		return nil, false, nil
-	}
-	return func() {
-		conn.ExecContext(context.Background(), `SELECT pg_advisory_unlock($1)`, daemonLock)
-		conn.Close()
-	}, true, nil
-}
-
 // Postgres reports whether the store is a PostgreSQL database.
 func (s *Store) Postgres() bool { return s.db.e.postgres }

@@ -42,7 +42,7 @@ func (m *Main) migrateStoreCmd(ctx context.Context, args []string) error {
 	if path, ok := strings.CutPrefix(*from, "sqlite:"); ok {
 		release, free, err = lockStore(path)
 	} else {
-		release, free, err = src.LockDaemon(ctx)
+		release, free, err = noDaemon(ctx, src)
 	}
 	if err != nil {
 		return err

@@ -47,6 +47,9 @@ func (d *Daemon) startScheduler(ctx context.Context, conf *config.Config) (stop 
 	c := cron.New(cron.WithLocation(conf.Location()))
 	log := d.Log.With("component", "scheduler")
 	sweep := func() {
+		if !d.claim(ctx, "sweep") {
+			return
+		}
 		start := time.Now()
 		res, err := d.engine().Sweep(ctx)
 		if d.Metrics != nil {
@@ -66,6 +69,9 @@ func (d *Daemon) startScheduler(ctx context.Context, conf *config.Config) (stop 
 	}
 	if spec := conf.Schedule.Digest; spec != "" {
 		if _, err := c.AddFunc(spec, func() {
+			if !d.claim(ctx, "digest") {
+				return
+			}
 			slot := d.Store.Now().Truncate(time.Minute)
 			start := time.Now()
 			ok, err := d.engine().SendDigest(ctx, slot)
@@ -87,6 +93,21 @@ func (d *Daemon) startScheduler(ctx context.Context, conf *config.Config) (stop 
 	go sweep()
 	c.Start()
 	return func() { <-c.Stop().Done() }, nil
+}
+
+// claim reports whether this daemon runs a scheduled job now: always on
+// a store of its own; on a shared one when it claims the job's minute
+// first, so each runs once whatever the number of daemons.
+func (d *Daemon) claim(ctx context.Context, job string) bool {
+	if d.ID == "" {
+		return true
+	}
+	slot := time.Now().Truncate(time.Minute)
+	ok, err := d.Store.ClaimSlot(ctx, job+":"+d.Config.Organisation.Mailbox, slot, d.ID)
+	if err != nil {
+		d.Log.Warn("scheduler: cannot claim the slot; another daemon runs it", "job", job, "err", err)
+	}
+	return ok
 }
 
 // oneShot opens the store, the engine and the sender for a command that

@@ -57,6 +57,12 @@ type Daemon struct {
 	// ConfigPath is the file a reload (SIGHUP) reads; "" for the dev
 	// defaults.
 	ConfigPath string
+	// ID names this daemon among those sharing a PostgreSQL store; ""
+	// on SQLite, which one daemon works alone.
+	ID string
+	// LeaseEvents, if set, hears when this daemon starts and stops
+	// watching a shared store's mailbox (the failover tests).
+	LeaseEvents func(event string)
 
 	// The configuration and engine now running: a reload replaces them.
 	// Config and Engine stay those of the start.
@@ -121,15 +127,19 @@ func (m *Main) serve(ctx context.Context, args []string, dev bool) error {
 	}
 	defer d.Close()
 	d.ConfigPath = path
-	// One daemon per store: two would send every mail twice.
-	release, free, err := lockDaemon(ctx, c, d.Store)
-	if err != nil {
-		return err
+	// One daemon per SQLite store: two would send every mail twice.
+	// Daemons sharing a PostgreSQL store split the work instead (leases
+	// and claims, see leaseKeeper).
+	if !c.Store.Postgres() {
+		release, free, err := lockStore(c.Store.Path)
+		if err != nil {
+			return err
+		}
+		if !free {
+			return fmt.Errorf("another klachtenbus daemon runs on the store %s", c.Store.Name())
+		}
+		defer release()
 	}
-	if !free {
-		return fmt.Errorf("another klachtenbus daemon runs on the store %s", c.Store.Name())
-	}
-	defer release()
 	if err := d.listen(); err != nil {
 		return err
 	}
@@ -213,9 +223,25 @@ func (m *Main) newDaemon(ctx context.Context, c *config.Config, log *slog.Logger
 		return nil, err
 	}
 	d.Sender.Hook = crashHook("handed", "sent")
+	if c.Store.Postgres() {
+		d.ID = daemonID()
+		d.Sender.Claim = d.ID
+	}
 	d.newWatcher()
 	d.setupOps(m.Now)
 	return d, nil
+}
+
+// watch runs the watch of the mailbox until ctx ends: on a store shared
+// by several daemons, only while this one holds the mailbox's lease.
+func (d *Daemon) watch(ctx context.Context) {
+	if d.ID == "" {
+		d.Watcher.Run(ctx)
+		return
+	}
+	k := &leaseKeeper{Store: d.Store, ID: d.ID, Name: "mailbox:" + d.Config.Organisation.Mailbox,
+		TTL: d.Config.Store.Lease.Duration(), Watch: d.Watcher.Run, Log: d.Log.With("component", "lease"), Events: d.LeaseEvents}
+	k.Run(ctx)
 }
 
 // newWatcher makes the intake and the watcher of the mailbox (the
@@ -450,7 +476,7 @@ func (d *Daemon) run(ctx context.Context, sigs <-chan os.Signal) error {
 	// message in hand when intakeCtx ends.
 	var intake sync.WaitGroup
 	if d.Watcher != nil {
-		intake.Go(func() { d.Watcher.Run(intakeCtx) })
+		intake.Go(func() { d.watch(intakeCtx) })
 	}
 	if d.LMTP != nil {
 		l := d.lmtpListener
