@@ -301,6 +301,9 @@ func (d *decision) run(cmd Command) (string, *cmdError) {
 	return "", d.fail(catalog.UnknownCommand, cmd.Word)
 }
 
+// assign makes a staff member the case's handler (#toewijzen). The
+// handler is who staff mail about the case goes to, so a new one gets the
+// case file.
 func (d *decision) assign(cmd Command) (string, *cmdError) {
 	addr := cmd.Args
 	if a, err := mail.ParseAddress(addr); err == nil {
@@ -322,6 +325,8 @@ func (d *decision) assign(cmd Command) (string, *cmdError) {
 	return d.say(catalog.HandlerSet, s.Email), nil
 }
 
+// category sets the case's category (#categorie), one of the
+// regulation's, for the register and the yearly report.
 func (d *decision) category(cmd Command) (string, *cmdError) {
 	cat, ok := d.e.Policy.Category(cmd.Args)
 	if !ok {
@@ -339,6 +344,9 @@ func (d *decision) category(cmd Command) (string, *cmdError) {
 	return d.say(catalog.CategorySet, cat.Code, cat.Label(d.lang())), nil
 }
 
+// accused names the person complained about (#aangeklaagde), replacing
+// whoever was named before; without an address they can be named but not
+// told.
 func (d *decision) accused(cmd Command) (string, *cmdError) {
 	arg := strings.TrimSpace(cmd.Args)
 	if arg == "" {
@@ -360,12 +368,17 @@ func (d *decision) accused(cmd Command) (string, *cmdError) {
 	return d.say(catalog.AccusedSet, who.String()), nil
 }
 
+// confidential keeps the complainant's identity from the accused
+// (#vertrouwelijk): every mail to the accused leaves it out from now on.
 func (d *decision) confidential() (string, *cmdError) {
 	d.eff.Confidential = store.Set(true)
 	d.event(EventConfidential, "the complainant's identity is confidential")
 	return d.say(catalog.ConfidentialSet), nil
 }
 
+// notifyAccused tells the accused of the complaint (#informeer-aangeklaagde),
+// with a copy where the regulation gives one and the case is not
+// confidential. Only from then on is the accused told of what follows.
 func (d *decision) notifyAccused() (string, *cmdError) {
 	c := d.c
 	if c.State.Ended() {
@@ -400,6 +413,9 @@ func (d *decision) notifyAccused() (string, *cmdError) {
 	return res, nil
 }
 
+// record files a note or the minutes of a conversation (#notitie,
+// #verslag). Minutes are contact with the complainant, and may go to the
+// person heard.
 func (d *decision) record(cmd Command) (string, *cmdError) {
 	if strings.TrimSpace(cmd.Body) == "" {
 		return "", d.fail(catalog.PutTextBelow, cmd.Word)
@@ -439,6 +455,8 @@ func (d *decision) record(cmd Command) (string, *cmdError) {
 	return d.say(catalog.MinutesSent, d.list(told)), nil
 }
 
+// extend moves the decision term (#verdagen) within what the regulation
+// allows (once, at most so long, with reasons), and tells whom it says.
 func (d *decision) extend(cmd Command) (string, *cmdError) {
 	p, c, loc := d.e.Policy, d.c, d.e.Org.Location
 	if !p.Extension.Allowed {
@@ -490,6 +508,7 @@ func (d *decision) extend(cmd Command) (string, *cmdError) {
 	return d.say(catalog.DecisionTermExtended, newDue.Format("2006-01-02"), d.list(told)), nil
 }
 
+// decide records the reasoned outcome of the handling (#besluit).
 func (d *decision) decide(cmd Command) (string, *cmdError) {
 	outcome, ok := parseOutcome(cmd.Args)
 	if !ok {
@@ -542,6 +561,9 @@ func (d *decision) decided(outcome, body, event, kind string, step *regulation.E
 	return d.say(catalog.DecisionSent, outcome, d.list(told))
 }
 
+// decline ends a complaint that is not dealt with (#niet-behandelen), on
+// one of the regulation's grounds where it lists them, and tells the
+// complainant why.
 func (d *decision) decline(cmd Command) (string, *cmdError) {
 	grounds := d.e.Policy.DeclineGrounds
 	var ground *regulation.DeclineGround
@@ -591,6 +613,9 @@ func (d *decision) end(to State, event, text string) *cmdError {
 	return nil
 }
 
+// escalate takes a case to the next body: by staff to the body they name
+// (#escaleren), by the complainant to the body after the one the case
+// was last with (#beroep, appeal). The body gets the case file.
 func (d *decision) escalate(cmd Command, appeal bool) (string, *cmdError) {
 	c := d.c
 	steps := d.e.Policy.Escalation
@@ -663,6 +688,9 @@ func (d *decision) escalate(cmd Command, appeal bool) (string, *cmdError) {
 	return res, nil
 }
 
+// ruling records what the body a case was escalated to said
+// (#uitspraak): a binding ruling decides the case, an advice hands it back
+// for the decision.
 func (d *decision) ruling(cmd Command) (string, *cmdError) {
 	c := d.c
 	if c.State != StateEscalated {
@@ -701,6 +729,8 @@ func (d *decision) ruling(cmd Command) (string, *cmdError) {
 	return d.say(catalog.AdviceRecorded, d.label(step), d.list(told)), nil
 }
 
+// close ends a case (#sluiten). Without a decision it was settled
+// informally, and the parties get a written notice.
 func (d *decision) close(cmd Command) (string, *cmdError) {
 	if err := d.checkMove(StateClosed); err != nil {
 		return "", err
@@ -720,6 +750,8 @@ func (d *decision) close(cmd Command) (string, *cmdError) {
 	return d.say(catalog.CaseClosedWithoutDecision, d.list(told)), nil
 }
 
+// reopen takes an ended case up again (#heropenen): the retention term
+// stops, and an undecided case's decision term runs again.
 func (d *decision) reopen() (string, *cmdError) {
 	if err := d.checkMove(StateInProgress); err != nil {
 		return "", err
@@ -749,6 +781,8 @@ func (d *decision) reopen() (string, *cmdError) {
 	return d.say(catalog.CaseReopened), nil
 }
 
+// statusOf reports where the case stands (#status), in the transcript:
+// its state, handler and deadlines, the retention term to staff only.
 func (d *decision) statusOf() (string, *cmdError) {
 	c, loc := d.c, d.e.Org.Location
 	s := &StatusSummary{State: c.State, Category: c.Category, Opened: c.Opened.In(loc), Outcome: c.Outcome}
@@ -785,6 +819,8 @@ func (d *decision) language(cmd Command) (string, *cmdError) {
 	return d.say(catalog.LanguageSetStaff, name), nil
 }
 
+// withdraw ends a complaint its complainant (or staff for them) takes
+// back (#intrekken), and tells every party.
 func (d *decision) withdraw() (string, *cmdError) {
 	c := d.c
 	if !c.State.Open() {
