@@ -28,7 +28,7 @@ type caseFacts struct {
 	// Case is the case record; its Deadlines are all of them, met and
 	// open, soonest first.
 	Case
-	Accused Address // "" fields when none is known
+	Accused Address // the zero Address when none is known
 	Fields  map[string]string
 	// EscalatedTo is the body the case was last escalated to, "" when
 	// none.
