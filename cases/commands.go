@@ -2,13 +2,9 @@ package cases
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"net/mail"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -73,69 +69,43 @@ func parseOutcome(s string) (string, bool) {
 // bodyRoles maps an escalation body to the staff role that sits on it.
 var bodyRoles = map[string]string{regulation.BodyBoard: "board", regulation.BodyCommittee: "committee"}
 
-// cmdError is a command that could not be carried out, with the reason in
-// the organisation's language.
+// cmdError is a command that could not be carried out: the typed refusal
+// of a decision, with the reason in the language of the one who gave the
+// command, for the transcript and the case's timeline.
 type cmdError struct{ msg string }
 
 func (e *cmdError) Error() string { return e.msg }
-
-// cmdRun carries out the commands of one mail on one case.
-type cmdRun struct {
-	e      *Engine
-	ctx    context.Context
-	tx     *store.Tx
-	caseID string
-	in     *Inbound // the command mail
-	actor  Address
-	staff  bool // the actor is a staff member (else the complainant)
-	status *StatusSummary
-}
 
 // say picks the organisation's language.
 func (e *Engine) say(id catalog.ID, args ...any) string {
 	return catalog.Text(e.Org.Language, id, args...)
 }
 
-func (r *cmdRun) fail(id catalog.ID, args ...any) error {
-	return &cmdError{r.say(id, args...)}
+// stateName names a state in the organisation's language, for staff.
+func (e *Engine) stateName(s State) string { return catalog.State(e.Org.Language, string(s)) }
+
+// caseDates are the moments of a case its deadlines count from.
+func caseDates(c Case) regulation.CaseDates {
+	return regulation.CaseDates{Received: c.Opened, Complete: c.Complete, Decided: c.Decided, Closed: c.Closed, Advice: c.Advice}
 }
 
-// lang is the language the actor is answered in: the complainant's (the
-// case's, when set) for the complainant, the organisation's for staff.
-func (r *cmdRun) lang() string {
-	if r.staff {
-		return r.e.Org.Language
+// articleSuffix names an article of the regulation after a sentence in
+// a language: " (art. 3.13)".
+func articleSuffix(a, lang string) string {
+	if a == "" {
+		return ""
 	}
-	l, _, err := caseLanguage(r.ctx, r.tx, r.caseID)
-	if err != nil || l == "" {
-		return r.e.Org.Language
+	return " (" + regulation.FormatArticle(a, lang) + ")"
+}
+
+// firstWord is the first word of a command's arguments: most commands
+// take one (a date, a number, a body), and ignore what follows.
+func firstWord(s string) string {
+	if f := strings.Fields(s); len(f) > 0 {
+		return f[0]
 	}
-	return l
+	return ""
 }
-
-// say picks the actor's language.
-func (r *cmdRun) say(id catalog.ID, args ...any) string {
-	return catalog.Text(r.lang(), id, args...)
-}
-
-// label names an escalation body in the actor's language.
-func (r *cmdRun) label(s regulation.EscalationStep) string {
-	if r.lang() == LangEnglish && s.LabelEN != "" {
-		return s.LabelEN
-	}
-	return s.Label
-}
-
-// groundText gives a ground to decline in the actor's language.
-func (r *cmdRun) groundText(g regulation.DeclineGround) string {
-	if r.lang() == LangEnglish && g.TextEN != "" {
-		return g.TextEN
-	}
-	return g.Text
-}
-
-// stateName names a state in the actor's language.
-func (r *cmdRun) stateName(s State) string { return catalog.State(r.lang(), string(s)) }
 
 // handleCommands acts on the commands of a message that joined a case,
 // after the message itself was filed. It reports whether the message is
@@ -218,17 +188,15 @@ func (e *Engine) actOnCommands(ctx context.Context, tx *store.Tx, caseID string,
 			l.Warn("staff command refused: no proof of sender", "commands", len(cmds))
 			return true, e.refuse(ctx, tx, caseID, in, cmds, reason, "staff address without token or trusted authentication")
 		}
-		r := &cmdRun{e: e, ctx: ctx, tx: tx, caseID: caseID, in: in, actor: Address{Name: staff.Name, Email: staff.Email}, staff: true}
 		l.Info("staff commands", "commands", len(cmds), "proof", proof)
-		return true, r.runAll(cmds)
+		return true, e.runAll(ctx, tx, caseID, in, commanderOf(in, Address{Name: staff.Name, Email: staff.Email}, true), cmds)
 	case isComplainant:
 		if token == "" {
 			l.Info("complainant commands wait for confirmation", "commands", len(cmds))
 			return true, e.askConfirmation(ctx, tx, c, in, cmds, c.Complainant)
 		}
-		r := &cmdRun{e: e, ctx: ctx, tx: tx, caseID: caseID, in: in, actor: c.Complainant}
 		l.Info("complainant commands", "commands", len(cmds))
-		return true, r.runAll(cmds)
+		return true, e.runAll(ctx, tx, caseID, in, commanderOf(in, c.Complainant, false), cmds)
 	default:
 		reason := e.say(catalog.OnlyStaffOrComplainant, caseID)
 		l.Warn("commands refused: sender is no staff member and not the complainant", "commands", len(cmds))
@@ -330,9 +298,7 @@ func (e *Engine) askConfirmation(ctx context.Context, tx *store.Tx, c Case, in *
 	if err != nil {
 		return err
 	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO confirmations (case_id, sender, message_id, subject, commands, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
-		c.ID, CanonAddr(to.Email), msgID, in.Subject, string(js), tx.Now.Unix())
-	return err
+	return tx.AddConfirmation(ctx, store.Confirmation{CaseID: c.ID, Sender: CanonAddr(to.Email), MessageID: msgID, Subject: in.Subject, Commands: js})
 }
 
 // heldFrom describes, for the staff member asked to confirm, where the
@@ -350,566 +316,90 @@ func heldFrom(in *Inbound) string {
 // confirmation mail of ours, sent to the reply's sender, that still waits
 // and is less than confirmFor old.
 func (e *Engine) confirmed(ctx context.Context, tx *store.Tx, c Case, in *Inbound) (bool, error) {
-	for _, mid := range append(append([]string{}, in.InReplyTo...), in.References...) {
-		var id int64
-		var cmdsJSON, subject string
-		err := tx.QueryRowContext(ctx, `SELECT id, commands, subject FROM confirmations
-			WHERE message_id = ? AND case_id = ? AND sender = ? AND done_at IS NULL AND created_at >= ?`,
-			mid, c.ID, CanonAddr(in.From.Email), tx.Now.Add(-confirmFor).Unix()).
-			Scan(&id, &cmdsJSON, &subject)
-		if errors.Is(err, sql.ErrNoRows) {
-			continue
-		}
-		if err != nil {
-			return false, fmt.Errorf("confirmation: %w", err)
-		}
-		var cmds []Command
-		if err := json.Unmarshal([]byte(cmdsJSON), &cmds); err != nil {
-			return false, fmt.Errorf("confirmation %d: %w", id, err)
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE confirmations SET done_at = ? WHERE id = ?`, tx.Now.Unix(), id); err != nil {
-			return false, err
-		}
-		r := &cmdRun{e: e, ctx: ctx, tx: tx, caseID: c.ID, in: in, actor: c.Complainant}
-		if s, ok := e.staff(in.From.Email); ok {
-			r.actor, r.staff = Address{Name: s.Name, Email: s.Email}, true
-		}
-		e.log().Info("commands confirmed", "case", c.ID, "by", r.actor.Email, "staff", r.staff, "commands", len(cmds))
-		return true, r.runAll(cmds)
+	mids := append(append([]string{}, in.InReplyTo...), in.References...)
+	held, ok, err := tx.WaitingConfirmation(ctx, c.ID, CanonAddr(in.From.Email), mids, tx.Now.Add(-confirmFor))
+	if err != nil || !ok {
+		return false, err
 	}
-	return false, nil
+	var cmds []Command
+	if err := json.Unmarshal(held.Commands, &cmds); err != nil {
+		return false, fmt.Errorf("confirmation %d: %w", held.ID, err)
+	}
+	if err := tx.ConfirmationDone(ctx, held.ID); err != nil {
+		return false, err
+	}
+	by := commanderOf(in, c.Complainant, false)
+	if s, ok := e.staff(in.From.Email); ok {
+		by.Actor, by.Staff = Address{Name: s.Name, Email: s.Email}, true
+	}
+	e.log().Info("commands confirmed", "case", c.ID, "by", by.Actor.Email, "staff", by.Staff, "commands", len(cmds))
+	return true, e.runAll(ctx, tx, c.ID, in, by, cmds)
 }
 
-// runAll carries out each command in its own savepoint, so that a command
-// that fails changes nothing while the others take effect, and answers
-// the sender with the transcript.
-func (r *cmdRun) runAll(cmds []Command) error {
+// runAll carries out the commands of one mail on one case, in order, and
+// answers the commander with the transcript. Each command is decided on
+// the case as the commands before it left it, and its effects recorded
+// before the next is decided; a refused command has no effects, so it
+// changes nothing while the others take effect, and only its refusal is
+// recorded.
+func (e *Engine) runAll(ctx context.Context, tx *store.Tx, caseID string, in *Inbound, by commander, cmds []Command) error {
 	var results []CommandResult
+	var status *StatusSummary
 	for _, cmd := range cmds {
-		if _, err := r.tx.ExecContext(r.ctx, `SAVEPOINT command`); err != nil {
+		f, err := loadFacts(ctx, tx, caseID)
+		if err != nil {
 			return err
 		}
-		res, err := r.run(cmd)
-		var ce *cmdError
-		switch {
-		case err == nil:
-			if _, err := r.tx.ExecContext(r.ctx, `RELEASE command`); err != nil {
+		done, refusal := e.decideCommand(f, cmd, by, tx.Now)
+		if refusal != nil {
+			results = append(results, CommandResult{Line: cmd.Line, Result: refusal.msg})
+			if err := addEvent(ctx, tx, caseID, EventCommandFailed, by.Actor.Email, cmd.Line+": "+refusal.msg); err != nil {
 				return err
 			}
-			results = append(results, CommandResult{Line: cmd.Line, OK: true, Result: res})
-		case errors.As(err, &ce):
-			if _, err := r.tx.ExecContext(r.ctx, `ROLLBACK TO command; RELEASE command`); err != nil {
-				return err
-			}
-			results = append(results, CommandResult{Line: cmd.Line, Result: ce.msg})
-			if err := addEvent(r.ctx, r.tx, r.caseID, EventCommandFailed, r.actor.Email, cmd.Line+": "+ce.msg); err != nil {
-				return err
-			}
-			r.e.log().Info("command not carried out", "case", r.caseID, "command", cmd.Line, "why", ce.msg)
-		default:
+			e.log().Info("command not carried out", "case", caseID, "command", cmd.Line, "why", refusal.msg)
+			continue
+		}
+		if err := e.apply(ctx, tx, caseID, done.Effects); err != nil {
 			return err
+		}
+		results = append(results, CommandResult{Line: cmd.Line, OK: true, Result: done.Result})
+		if done.Status != nil {
+			status = done.Status
 		}
 	}
 	role := RecipientComplainant
-	if r.staff {
+	if by.Staff {
 		role = RecipientStaff
 	}
-	data := MailData{Subject: r.in.Subject, RecipientName: r.actor.Name, Role: role, Commands: results, Status: r.status}
-	_, err := r.e.queueMail(r.ctx, r.tx, r.caseID, MailTranscript, r.actor.Email, r.in.MessageID, threadRefs(r.in), data)
+	data := MailData{Subject: in.Subject, RecipientName: by.Actor.Name, Role: role, Commands: results, Status: status}
+	_, err := e.queueMail(ctx, tx, caseID, MailTranscript, by.Actor.Email, in.MessageID, threadRefs(in), data)
 	return err
 }
 
-// run carries out one command.
-func (r *cmdRun) run(cmd Command) (string, error) {
-	if cmd.Name == "" {
-		return "", r.fail(catalog.UnknownCommand, cmd.Word)
+// loadFacts reads what the rules of a command read of a case (caseFacts),
+// as the transaction sees it now.
+func loadFacts(ctx context.Context, tx *store.Tx, caseID string) (caseFacts, error) {
+	var f caseFacts
+	var err error
+	if f.Case, err = tx.Case(ctx, caseID); err != nil {
+		return f, err
 	}
-	kw, _ := LookupKeyword(cmd.Name)
-	switch {
-	case r.staff && kw.Who&ByStaff == 0:
-		return "", r.fail(catalog.OnlyComplainantCommand, cmd.Word)
-	case !r.staff && kw.Who&ByComplainant == 0:
-		return "", r.fail(catalog.CommandForStaff, cmd.Word)
+	if f.Deadlines, err = tx.Deadlines(ctx, caseID); err != nil {
+		return f, fmt.Errorf("case %s: deadlines: %w", caseID, err)
 	}
-	c, err := r.tx.Case(r.ctx, r.caseID)
-	if err != nil {
-		return "", err
+	if f.Accused, err = tx.Accused(ctx, caseID); err != nil {
+		return f, fmt.Errorf("case %s: accused: %w", caseID, err)
 	}
-	if !c.Purged.IsZero() && cmd.Name != CmdStatus && cmd.Name != CmdNote && cmd.Name != CmdLanguage {
-		return "", r.fail(catalog.CasePurged)
+	if f.Fields, err = tx.Fields(ctx, caseID); err != nil {
+		return f, fmt.Errorf("case %s: fields: %w", caseID, err)
 	}
-	if r.staff && c.State == StateReceived && cmd.Name != CmdStatus && cmd.Name != CmdNote && cmd.Name != CmdLanguage {
-		// The first thing a handler does takes the case up.
-		if err := r.setState(c, StateInProgress, EventTakenUp, "taken up by "+r.actor.Email); err != nil {
-			return "", err
-		}
-		c.State = StateInProgress
+	if f.EscalatedTo, err = tx.EscalatedTo(ctx, caseID); err != nil {
+		return f, err
 	}
-	switch cmd.Name {
-	case CmdAssign:
-		return r.assign(c, cmd)
-	case CmdCategory:
-		return r.category(c, cmd)
-	case CmdAccused:
-		return r.accused(c, cmd)
-	case CmdConfidential:
-		return r.confidential(c)
-	case CmdNotifyAccused:
-		return r.notifyAccused(c)
-	case CmdMinutes, CmdNote:
-		return r.record(c, cmd)
-	case CmdExtend:
-		return r.extend(c, cmd)
-	case CmdDecide:
-		return r.decide(c, cmd)
-	case CmdDecline:
-		return r.decline(c, cmd)
-	case CmdEscalate:
-		return r.escalate(c, cmd, false)
-	case CmdAppeal:
-		return r.escalate(c, cmd, true)
-	case CmdRuling:
-		return r.ruling(c, cmd)
-	case CmdClose:
-		return r.close(c, cmd)
-	case CmdReopen:
-		return r.reopen(c)
-	case CmdStatus:
-		return r.statusOf(c)
-	case CmdWithdraw:
-		return r.withdraw(c)
-	case CmdRegister:
-		return "", r.fail(catalog.RegisterInCase)
-	case CmdLanguage:
-		return r.language(c, cmd)
+	if f.Complaint, err = tx.Complaint(ctx, caseID, f.Complainant.Email); err != nil {
+		return f, err
 	}
-	return "", r.fail(catalog.UnknownCommand, cmd.Word)
-}
-
-// setState moves a case to another state if the state machine allows it,
-// with an event naming the actor.
-func (r *cmdRun) setState(c Case, to State, event, text string) error {
-	if c.State != to && !c.State.CanMoveTo(to) {
-		return r.fail(catalog.NotInState, r.stateName(c.State))
-	}
-	if _, err := r.tx.ExecContext(r.ctx, `UPDATE cases SET state = ? WHERE id = ?`, string(to), c.ID); err != nil {
-		return err
-	}
-	return addEvent(r.ctx, r.tx, c.ID, event, r.actor.Email, text)
-}
-
-// checkMove refuses a command whose move the state machine does not
-// allow, before it changes anything.
-func (r *cmdRun) checkMove(c Case, to State) error {
-	if !c.State.CanMoveTo(to) {
-		return r.fail(catalog.NotInState, r.stateName(c.State))
-	}
-	return nil
-}
-
-func (e *Engine) stateName(s State) string { return catalog.State(e.Org.Language, string(s)) }
-
-// meet marks an open deadline of a case as met now.
-func (r *cmdRun) meet(kind string) error {
-	_, err := r.tx.ExecContext(r.ctx, `UPDATE deadlines SET met_at = ? WHERE case_id = ? AND kind = ? AND met_at IS NULL`,
-		r.tx.Now.Unix(), r.caseID, kind)
-	return err
-}
-
-// dropOpenDeadlines removes the deadlines of a case that are still open
-// and no longer apply, keeping those of keep.
-func (r *cmdRun) dropOpenDeadlines(keep ...string) error {
-	q := `DELETE FROM deadlines WHERE case_id = ? AND met_at IS NULL`
-	args := []any{r.caseID}
-	for _, k := range keep {
-		q += ` AND kind != ?`
-		args = append(args, k)
-	}
-	_, err := r.tx.ExecContext(r.ctx, q, args...)
-	return err
-}
-
-// setDeadlines writes the deadlines of the given kinds that the policy
-// gives for the case's dates, replacing open ones of the same kind.
-func (r *cmdRun) setDeadlines(dates regulation.CaseDates, kinds ...string) error {
-	for _, d := range r.e.Policy.Deadlines(dates) {
-		if !slices.Contains(kinds, d.Kind) {
-			continue
-		}
-		if _, err := r.tx.ExecContext(r.ctx, `INSERT INTO deadlines (case_id, kind, due, article) VALUES (?, ?, ?, ?)
-			ON CONFLICT (case_id, kind) DO UPDATE SET due = excluded.due, article = excluded.article, met_at = NULL`,
-			r.caseID, d.Kind, d.Due.Unix(), d.Article); err != nil {
-			return fmt.Errorf("deadline %s: %w", d.Kind, err)
-		}
-	}
-	return nil
-}
-
-// dates are the moments of a case its deadlines count from.
-func (r *cmdRun) dates(c Case) (regulation.CaseDates, error) {
-	return caseDates(c), nil
-}
-
-// caseDates are the moments of a case its deadlines count from.
-func caseDates(c Case) regulation.CaseDates {
-	return regulation.CaseDates{Received: c.Opened, Complete: c.Complete, Decided: c.Decided, Closed: c.Closed, Advice: c.Advice}
-}
-
-func (r *cmdRun) assign(c Case, cmd Command) (string, error) {
-	addr := cmd.Args
-	if a, err := mail.ParseAddress(addr); err == nil {
-		addr = a.Address
-	}
-	s, ok := r.e.staff(CanonAddr(addr))
-	if !ok {
-		return "", r.fail(catalog.NotStaffMember, cmd.Args)
-	}
-	if _, err := r.tx.ExecContext(r.ctx, `UPDATE cases SET handler = ? WHERE id = ?`, s.Email, c.ID); err != nil {
-		return "", err
-	}
-	if err := addEvent(r.ctx, r.tx, c.ID, EventAssigned, r.actor.Email, "handler: "+s.Email); err != nil {
-		return "", err
-	}
-	if !SameAddr(s.Email, r.actor.Email) {
-		// The new handler gets the case file, with a reply address of
-		// their own so that their commands just work.
-		data, err := r.e.caseFile(r.ctx, r.tx, c)
-		if err != nil {
-			return "", err
-		}
-		data.RecipientName = s.Name
-		if _, err := r.e.queueMail(r.ctx, r.tx, c.ID, MailAnnounce, s.Email, r.in.MessageID, threadRefs(r.in), data); err != nil {
-			return "", err
-		}
-	}
-	return r.say(catalog.HandlerSet, s.Email), nil
-}
-
-func (r *cmdRun) category(c Case, cmd Command) (string, error) {
-	cat, ok := r.e.Policy.Category(cmd.Args)
-	if !ok {
-		var codes []string
-		for _, c := range r.e.Policy.Categories {
-			codes = append(codes, c.Code)
-		}
-		if len(codes) == 0 {
-			return "", r.fail(catalog.NoCategories)
-		}
-		return "", r.fail(catalog.UnknownCategory, cmd.Args, strings.Join(codes, ", "))
-	}
-	if _, err := r.tx.ExecContext(r.ctx, `UPDATE cases SET category = ? WHERE id = ?`, cat.Code, c.ID); err != nil {
-		return "", err
-	}
-	if err := addEvent(r.ctx, r.tx, c.ID, EventCategory, r.actor.Email, "category "+cat.Code+" set"); err != nil {
-		return "", err
-	}
-	return r.say(catalog.CategorySet, cat.Code, cat.Label(r.lang())), nil
-}
-
-func (r *cmdRun) accused(c Case, cmd Command) (string, error) {
-	arg := strings.TrimSpace(cmd.Args)
-	if arg == "" {
-		return "", r.fail(catalog.GiveAccusedNameAddress)
-	}
-	var who Address
-	if a, err := mail.ParseAddress(arg); err == nil {
-		who = Address{Name: a.Name, Email: CanonAddr(a.Address)}
-	} else if strings.ContainsAny(arg, "<>@") {
-		return "", r.fail(catalog.CannotReadAddress, arg, err)
-	} else {
-		who = Address{Name: arg}
-	}
-	if _, err := r.tx.ExecContext(r.ctx, `DELETE FROM parties WHERE case_id = ? AND role = ?`, c.ID, RoleAccused); err != nil {
-		return "", err
-	}
-	if _, err := r.tx.ExecContext(r.ctx, `INSERT INTO parties (case_id, role, name, email) VALUES (?, ?, ?, ?)`,
-		c.ID, RoleAccused, who.Name, who.Email); err != nil {
-		return "", err
-	}
-	if err := addEvent(r.ctx, r.tx, c.ID, EventAccused, r.actor.Email, "accused: "+who.String()); err != nil {
-		return "", err
-	}
-	if who.Email == "" {
-		return r.say(catalog.AccusedSetWithoutAddress, who.Name), nil
-	}
-	return r.say(catalog.AccusedSet, who.String()), nil
-}
-
-func (r *cmdRun) confidential(c Case) (string, error) {
-	if _, err := r.tx.ExecContext(r.ctx, `UPDATE cases SET confidential = 1 WHERE id = ?`, c.ID); err != nil {
-		return "", err
-	}
-	if err := addEvent(r.ctx, r.tx, c.ID, EventConfidential, r.actor.Email, "the complainant's identity is confidential"); err != nil {
-		return "", err
-	}
-	return r.say(catalog.ConfidentialSet), nil
-}
-
-func (r *cmdRun) notifyAccused(c Case) (string, error) {
-	if c.State.Ended() {
-		return "", r.fail(catalog.NotInState, r.stateName(c.State))
-	}
-	acc, err := r.tx.Accused(r.ctx, c.ID)
-	if err != nil {
-		return "", err
-	}
-	if acc.Email == "" {
-		return "", r.fail(catalog.AccusedAddressUnknown)
-	}
-	data, err := r.e.caseFile(r.ctx, r.tx, c)
-	if err != nil {
-		return "", err
-	}
-	data.Role = RecipientAccused
-	data.RecipientName = acc.Name
-	data.Accused = acc
-	data.Confidential = c.Confidential
-	data.Copy = r.e.Policy.AccusedCopy && !c.Confidential
-	if !data.Copy {
-		data.Text, data.Attachments, data.Attach = "", nil, nil
-	}
-	if c.Confidential {
-		data.Complainant, data.From, data.Subject, data.Fields = Address{}, Address{}, "", nil
-	}
-	data.Deadlines, data.Flags, data.Grounds, data.Categories = nil, nil, nil, nil
-	if _, err := r.e.queueMail(r.ctx, r.tx, c.ID, MailAccused, acc.Email, "", nil, data); err != nil {
-		return "", err
-	}
-	if err := r.meet(regulation.DeadlineAccusedNotified); err != nil {
-		return "", err
-	}
-	if err := r.tx.Apply(r.ctx, c.ID, store.Change{AccusedNotified: store.Set(r.tx.Now),
-		Events: []store.NewEvent{{Kind: EventAccusedNotified, Actor: r.actor.Email, Text: "accused notified: " + acc.Email}}}); err != nil {
-		return "", err
-	}
-	res := r.say(catalog.AccusedNotified, acc.Email)
-	switch {
-	case c.Confidential:
-		res += r.say(catalog.NotifiedConfidentially)
-	case data.Copy:
-		res += r.say(catalog.NotifiedWithCopy)
-	}
-	return res, nil
-}
-
-func (r *cmdRun) record(c Case, cmd Command) (string, error) {
-	if strings.TrimSpace(cmd.Body) == "" {
-		return "", r.fail(catalog.PutTextBelow, cmd.Word)
-	}
-	kind := EventNote
-	if cmd.Name == CmdMinutes {
-		kind = EventMinutes
-		// A record of a conversation is contact with the complainant.
-		if err := r.meet(regulation.DeadlineTakenUp); err != nil {
-			return "", err
-		}
-	}
-	// "#verslag klager" / "#verslag aangeklaagde": the record goes to the
-	// person heard too (schakel 6b: "Van het horen wordt een verslag
-	// gemaakt dat kenbaar gemaakt wordt aan de gehoorde").
-	var to string
-	if kind == EventMinutes {
-		switch arg := strings.ToLower(firstWord(cmd.Args)); arg {
-		case "":
-		case "klager", "complainant":
-			to = RecipientComplainant
-		case "aangeklaagde", "accused":
-			to = RecipientAccused
-		default:
-			return "", r.fail(catalog.MinutesParty, arg)
-		}
-	}
-	if err := addEvent(r.ctx, r.tx, c.ID, kind, r.actor.Email, cmd.Body); err != nil {
-		return "", err
-	}
-	if kind == EventNote {
-		return r.say(catalog.NoteRecorded), nil
-	}
-	if to == "" {
-		return r.say(catalog.MinutesRecorded), nil
-	}
-	if to == RecipientAccused {
-		// The accused's part: an address, and told of the complaint.
-		acc, err := r.tx.Accused(r.ctx, c.ID)
-		if err != nil {
-			return "", err
-		}
-		if acc.Email == "" {
-			return "", r.fail(catalog.AccusedAddressUnknown)
-		}
-	}
-	data := MailData{Subject: c.Subject, Complainant: c.Complainant, Actor: r.actor, Body: cmd.Body, Received: c.Opened.In(r.e.Org.Location)}
-	told, err := r.tell(c, MailMinutes, data, to)
-	if err != nil {
-		return "", err
-	}
-	if len(told) == 0 {
-		return "", r.fail(catalog.MinutesNobody)
-	}
-	return r.say(catalog.MinutesSent, r.list(told)), nil
-}
-
-// decisionDeadline returns the open decision deadline of a case.
-func (r *cmdRun) decisionDeadline(c Case) (time.Time, bool, error) {
-	var due int64
-	err := r.tx.QueryRowContext(r.ctx, `SELECT due FROM deadlines WHERE case_id = ? AND kind = ? AND met_at IS NULL`, c.ID, regulation.DeadlineDecision).Scan(&due)
-	if errors.Is(err, sql.ErrNoRows) {
-		return time.Time{}, false, nil
-	}
-	return time.Unix(due, 0), err == nil, err
-}
-
-func (r *cmdRun) extend(c Case, cmd Command) (string, error) {
-	p := r.e.Policy
-	if !p.Extension.Allowed {
-		return "", r.fail(catalog.NoExtension, articleSuffix(p.Extension.Article, r.lang()))
-	}
-	if !c.State.Open() {
-		return "", r.fail(catalog.NotInState, r.stateName(c.State))
-	}
-	due, ok, err := r.decisionDeadline(c)
-	if err != nil {
-		return "", err
-	}
-	if !ok {
-		return "", r.fail(catalog.NoDecisionTerm)
-	}
-	loc := r.e.Org.Location
-	day, err := time.ParseInLocation("2006-01-02", strings.TrimSpace(firstWord(cmd.Args)), loc)
-	if err != nil {
-		return "", r.fail(catalog.GiveNewDate, due.In(loc).AddDate(0, 0, 14).Format("2006-01-02"))
-	}
-	newDue := endOfDay(day, loc)
-	if !newDue.After(due) {
-		return "", r.fail(catalog.NotAfterCurrentTerm, day.Format("2006-01-02"), due.In(loc).Format("2006-01-02"))
-	}
-	if p.Extension.Once && c.Extensions > 0 {
-		return "", r.fail(catalog.ExtendedOnceAlready, articleSuffix(p.Extension.Article, r.lang()))
-	}
-	dates, err := r.dates(c)
-	if err != nil {
-		return "", err
-	}
-	original := due
-	for _, d := range p.Deadlines(dates) {
-		if d.Kind == regulation.DeadlineDecision {
-			original = d.Due
-		}
-	}
-	if latest, _ := p.MaxExtension(original); !latest.IsZero() && newDue.After(latest) {
-		return "", r.fail(catalog.ExtensionTooLate,
-			latest.In(loc).Format("2006-01-02"), p.Extension.Max.Describe(), articleSuffix(p.Extension.Article, r.lang()))
-	}
-	if p.Extension.Reasons && strings.TrimSpace(cmd.Body) == "" {
-		return "", r.fail(catalog.ExtensionNeedsReason)
-	}
-	if _, err := r.tx.ExecContext(r.ctx, `UPDATE deadlines SET due = ? WHERE case_id = ? AND kind = ?`, newDue.Unix(), c.ID, regulation.DeadlineDecision); err != nil {
-		return "", err
-	}
-	if err := r.tx.Apply(r.ctx, c.ID, store.Change{Extended: true, Events: []store.NewEvent{{Kind: EventExtended, Actor: r.actor.Email,
-		Text: fmt.Sprintf("decision term extended from %s to %s: %s", due.In(loc).Format("2006-01-02"), newDue.Format("2006-01-02"), cmd.Body)}}}); err != nil {
-		return "", err
-	}
-	data := MailData{Subject: c.Subject, Complainant: c.Complainant, Actor: r.actor, Body: cmd.Body, Due: newDue, PreviousDue: due.In(loc), Received: c.Opened.In(loc)}
-	told, err := r.tell(c, MailExtension, data, p.Extension.Inform...)
-	if err != nil {
-		return "", err
-	}
-	if slices.Contains(p.Extension.Inform, RecipientComplainant) {
-		if err := r.meet(regulation.DeadlineTakenUp); err != nil {
-			return "", err
-		}
-	}
-	return r.say(catalog.DecisionTermExtended, newDue.Format("2006-01-02"), r.list(told)), nil
-}
-
-// articleSuffix names an article of the regulation after a sentence in
-// a language: " (art. 3.13)".
-func articleSuffix(a, lang string) string {
-	if a == "" {
-		return ""
-	}
-	return " (" + regulation.FormatArticle(a, lang) + ")"
-}
-
-func firstWord(s string) string {
-	if f := strings.Fields(s); len(f) > 0 {
-		return f[0]
-	}
-	return ""
-}
-
-func (r *cmdRun) list(addrs []string) string {
-	if len(addrs) == 0 {
-		return r.say(catalog.Nobody)
-	}
-	return strings.Join(addrs, ", ")
-}
-
-// tell queues a duty mail to the parties named (complainant, accused,
-// staff, and the staff roles committee, confidant, board, director,
-// handler) and returns the addresses it went to. The accused is told only
-// once notified of the complaint; staff means the handler, or the staff
-// the case was announced to while there is none. The actor is left out:
-// their transcript tells them.
-func (r *cmdRun) tell(c Case, kind string, data MailData, who ...string) ([]string, error) {
-	var out []string
-	send := func(to Address, role string, d MailData) error {
-		if to.Email == "" || slices.Contains(out, to.Email) || SameAddr(to.Email, r.actor.Email) {
-			return nil
-		}
-		d.Role = role
-		d.RecipientName = to.Name
-		inReplyTo, refs, err := r.e.threadTo(r.ctx, r.tx, c.ID, role, to.Email)
-		if err != nil {
-			return err
-		}
-		if _, err := r.e.queueMail(r.ctx, r.tx, c.ID, kind, to.Email, inReplyTo, refs, d); err != nil {
-			return err
-		}
-		out = append(out, to.Email)
-		return nil
-	}
-	for _, w := range who {
-		switch w {
-		case RecipientComplainant:
-			if err := send(c.Complainant, RecipientComplainant, data); err != nil {
-				return nil, err
-			}
-		case RecipientAccused:
-			acc, err := r.tx.Accused(r.ctx, c.ID)
-			if err != nil {
-				return nil, err
-			}
-			if c.AccusedNotified.IsZero() {
-				continue
-			}
-			d := data
-			d.Confidential = c.Confidential
-			d.Accused = acc
-			if c.Confidential {
-				d.Complainant, d.Subject = Address{}, ""
-			}
-			if err := send(acc, RecipientAccused, d); err != nil {
-				return nil, err
-			}
-		case RecipientStaff:
-			for _, s := range r.e.announceTo(c.Handler) {
-				if err := send(Address{Name: s.Name, Email: s.Email}, RecipientStaff, data); err != nil {
-					return nil, err
-				}
-			}
-		default: // a staff role
-			for _, s := range r.e.Staff {
-				if s.HasRole(w) {
-					if err := send(Address{Name: s.Name, Email: s.Email}, RecipientStaff, data); err != nil {
-						return nil, err
-					}
-				}
-			}
-		}
-	}
-	return out, nil
+	return f, nil
 }
 
 // threadTo returns the In-Reply-To and References of a mail to one
@@ -927,464 +417,6 @@ func (e *Engine) threadTo(ctx context.Context, tx *store.Tx, caseID, role, to st
 		return "", nil, err
 	}
 	return mid, []string{mid}, nil
-}
-
-func (r *cmdRun) decide(c Case, cmd Command) (string, error) {
-	outcome, ok := parseOutcome(cmd.Args)
-	if !ok {
-		return "", r.fail(catalog.GiveJudgement)
-	}
-	if strings.TrimSpace(cmd.Body) == "" {
-		return "", r.fail(catalog.DecisionNeedsReasons)
-	}
-	if err := r.checkMove(c, StateDecided); err != nil {
-		return "", err
-	}
-	return r.decided(c, outcome, cmd.Body, EventDecided, MailDecision, nil)
-}
-
-// decided records the outcome of a case (a decision, or a binding
-// ruling), starts the follow-up clock and mails the parties.
-func (r *cmdRun) decided(c Case, outcome, body, event, kind string, step *regulation.EscalationStep) (string, error) {
-	now := r.tx.Now
-	if _, err := r.tx.ExecContext(r.ctx, `UPDATE cases SET state = ?, decided_at = ?, outcome = ? WHERE id = ?`,
-		string(StateDecided), now.Unix(), outcome, c.ID); err != nil {
-		return "", err
-	}
-	text := "decided: " + outcome
-	if step != nil {
-		text = "ruling of " + step.Label
-		if outcome != "" {
-			text += ": " + outcome
-		}
-	}
-	if err := addEvent(r.ctx, r.tx, c.ID, event, r.actor.Email, text+"\n"+body); err != nil {
-		return "", err
-	}
-	for _, k := range []string{regulation.DeadlineDecision, regulation.DeadlineTakenUp} {
-		if err := r.meet(k); err != nil {
-			return "", err
-		}
-	}
-	c.Decided = now
-	dates, err := r.dates(c)
-	if err != nil {
-		return "", err
-	}
-	// The follow-up runs from the decision, and so does the retention of
-	// the personal data where the regulation counts it from the end of the
-	// handling (ikworddeclarant 3.18).
-	if err := r.setDeadlines(dates, regulation.DeadlineFollowUp, regulation.DeadlineRetention); err != nil {
-		return "", err
-	}
-	next := r.e.Policy.NextBody
-	if next.Body != "" {
-		// A case that was with the next body already does not name it
-		// again (schakel 7a: the committee is next after the board).
-		var was string
-		if err := r.tx.QueryRowContext(r.ctx, `SELECT escalated_to FROM cases WHERE id = ?`, c.ID).Scan(&was); err != nil {
-			return "", err
-		}
-		if was == next.Body {
-			next = regulation.NextBody{}
-		}
-	}
-	data := MailData{Subject: c.Subject, Complainant: c.Complainant, Actor: r.actor, Outcome: outcome, Body: body,
-		NextBody: next, Escalation: step, Received: c.Opened.In(r.e.Org.Location)}
-	// Who get the decision is the regulation's to say: the complainant
-	// and the accused, and where it says so the confidant
-	// (ikworddeclarant 3.13) or the complaints committee (schakel 6b).
-	told, err := r.tell(c, kind, data, r.e.Policy.DecisionInform...)
-	if err != nil {
-		return "", err
-	}
-	if step != nil {
-		return r.say(catalog.RulingRecorded, r.label(*step), r.list(told)), nil
-	}
-	return r.say(catalog.DecisionSent, outcome, r.list(told)), nil
-}
-
-func (r *cmdRun) decline(c Case, cmd Command) (string, error) {
-	grounds := r.e.Policy.DeclineGrounds
-	var ground *regulation.DeclineGround
-	if len(grounds) > 0 {
-		n, err := strconv.Atoi(firstWord(cmd.Args))
-		if err != nil || n < 1 || n > len(grounds) {
-			var b strings.Builder
-			for i, g := range grounds {
-				fmt.Fprintf(&b, "\n  %d. %s%s", i+1, r.groundText(g), articleSuffix(g.Article, r.lang()))
-			}
-			return "", r.fail(catalog.GiveGroundNumber, b.String())
-		}
-		g := grounds[n-1]
-		ground = &g
-	}
-	if strings.TrimSpace(cmd.Body) == "" {
-		return "", r.fail(catalog.DeclineNeedsReasons)
-	}
-	if err := r.checkMove(c, StateDeclined); err != nil {
-		return "", err
-	}
-	if err := r.meet(regulation.DeadlineDeclineNotice); err != nil {
-		return "", err
-	}
-	text := "declined: " + cmd.Body
-	if ground != nil {
-		text = "declined on the ground " + ground.Text + articleSuffix(ground.Article, "en") + ": " + cmd.Body
-	}
-	if err := r.end(c, StateDeclined, EventDeclined, text); err != nil {
-		return "", err
-	}
-	data := MailData{Subject: c.Subject, Complainant: c.Complainant, Actor: r.actor, Body: cmd.Body, Ground: ground,
-		NextBody: r.e.Policy.NextBody, Received: c.Opened.In(r.e.Org.Location)}
-	told, err := r.tell(c, MailDecline, data, RecipientComplainant)
-	if err != nil {
-		return "", err
-	}
-	return r.say(catalog.Declined, r.list(told)), nil
-}
-
-// end moves a case to an ended state: its open deadlines lapse (a
-// follow-up already due stays) and the retention term starts.
-func (r *cmdRun) end(c Case, to State, event, text string) error {
-	if err := r.setState(c, to, event, text); err != nil {
-		return err
-	}
-	now := r.tx.Now
-	if _, err := r.tx.ExecContext(r.ctx, `UPDATE cases SET closed_at = ? WHERE id = ?`, now.Unix(), c.ID); err != nil {
-		return err
-	}
-	if err := r.dropOpenDeadlines(regulation.DeadlineFollowUp); err != nil {
-		return err
-	}
-	c.Closed = now
-	dates, err := r.dates(c)
-	if err != nil {
-		return err
-	}
-	return r.setDeadlines(dates, regulation.DeadlineRetention)
-}
-
-func (r *cmdRun) escalate(c Case, cmd Command, appeal bool) (string, error) {
-	steps := r.e.Policy.Escalation
-	if len(steps) == 0 {
-		return "", r.fail(catalog.NoNextBody)
-	}
-	var step regulation.EscalationStep
-	if appeal {
-		// The next body after the one the case was last with.
-		var last string
-		if err := r.tx.QueryRowContext(r.ctx, `SELECT escalated_to FROM cases WHERE id = ?`, c.ID).Scan(&last); err != nil {
-			return "", err
-		}
-		i := slices.IndexFunc(steps, func(s regulation.EscalationStep) bool { return s.Body == last })
-		if i+1 >= len(steps) {
-			return "", r.fail(catalog.NoFurtherBody)
-		}
-		step = steps[i+1]
-		// After a decision, or at any time where the regulation lets the
-		// complainant go around the handlers (defence-for-children 4.4).
-		anytime := r.e.Policy.AppealAnytime && c.State.Open() && c.State != StateEscalated
-		if c.State != StateDecided && c.State != StateDeclined && !anytime {
-			return "", r.fail(catalog.AppealAfterDecision, r.stateName(c.State))
-		}
-	} else {
-		arg := strings.ToLower(firstWord(cmd.Args))
-		var bodies []string
-		for _, s := range steps {
-			bodies = append(bodies, s.Body)
-		}
-		i := slices.IndexFunc(steps, func(s regulation.EscalationStep) bool { return s.Body == arg })
-		if i < 0 {
-			return "", r.fail(catalog.GiveBody, strings.Join(bodies, "|"))
-		}
-		step = steps[i]
-	}
-	if err := r.checkMove(c, StateEscalated); err != nil {
-		return "", err
-	}
-	event, text := EventEscalated, "escalated to "+step.Label
-	if appeal {
-		event, text = EventAppeal, "appeal to "+step.Label
-	}
-	if cmd.Body != "" {
-		text += ": " + cmd.Body
-	}
-	if err := r.setState(c, StateEscalated, event, text); err != nil {
-		return "", err
-	}
-	if _, err := r.tx.ExecContext(r.ctx, `UPDATE cases SET escalated_to = ? WHERE id = ?`, step.Body, c.ID); err != nil {
-		return "", err
-	}
-	data := MailData{Subject: c.Subject, Complainant: c.Complainant, Actor: r.actor, Escalation: &step, Appeal: appeal,
-		Body: cmd.Body, Received: c.Opened.In(r.e.Org.Location)}
-	told, err := r.tell(c, MailEscalation, data, RecipientComplainant, RecipientAccused)
-	if err != nil {
-		return "", err
-	}
-	// The body gets the whole file: staff who sit on it, and its address.
-	file, err := r.e.caseFile(r.ctx, r.tx, c)
-	if err != nil {
-		return "", err
-	}
-	file.Escalation, file.Appeal, file.Body, file.Actor = &step, appeal, cmd.Body, r.actor
-	file.Flags, file.Grounds, file.Categories = nil, nil, nil
-	var bodyTold []string
-	if role, ok := bodyRoles[step.Body]; ok {
-		t, err := r.tell(c, MailEscalation, file, role)
-		if err != nil {
-			return "", err
-		}
-		bodyTold = append(bodyTold, t...)
-	}
-	if step.Email != "" {
-		file.Role = RecipientBody
-		file.RecipientName = ""
-		if _, err := r.e.queueMail(r.ctx, r.tx, c.ID, MailEscalation, step.Email, "", nil, file); err != nil {
-			return "", err
-		}
-		bodyTold = append(bodyTold, step.Email)
-	}
-	if appeal {
-		// Staff learn of the appeal too.
-		if _, err := r.tell(c, MailEscalation, file, RecipientStaff); err != nil {
-			return "", err
-		}
-	}
-	res := r.say(catalog.Referred, r.label(step), r.list(append(told, bodyTold...)))
-	if len(bodyTold) == 0 {
-		res += r.say(catalog.BodyWithoutAddress, r.label(step))
-	}
-	return res, nil
-}
-
-func (r *cmdRun) ruling(c Case, cmd Command) (string, error) {
-	if c.State != StateEscalated {
-		return "", r.fail(catalog.RulingAfterEscalation, r.stateName(c.State))
-	}
-	var body string
-	if err := r.tx.QueryRowContext(r.ctx, `SELECT escalated_to FROM cases WHERE id = ?`, c.ID).Scan(&body); err != nil {
-		return "", err
-	}
-	i := slices.IndexFunc(r.e.Policy.Escalation, func(s regulation.EscalationStep) bool { return s.Body == body })
-	if i < 0 {
-		return "", r.fail(catalog.BodyNotInRegulation, body)
-	}
-	step := r.e.Policy.Escalation[i]
-	outcome := ""
-	if a := strings.TrimSpace(cmd.Args); a != "" {
-		o, ok := parseOutcome(a)
-		if !ok {
-			return "", r.fail(catalog.UnknownJudgement, a)
-		}
-		outcome = o
-	}
-	if strings.TrimSpace(cmd.Body) == "" {
-		return "", r.fail(catalog.RulingNeedsText)
-	}
-	if step.Binding {
-		return r.decided(c, outcome, cmd.Body, EventRuling, MailRuling, &step)
-	}
-	// Advice: the case comes back for the decision, whose term may run
-	// from the advice (schakel art. 6b).
-	now := r.tx.Now
-	if _, err := r.tx.ExecContext(r.ctx, `UPDATE cases SET state = ?, advice_at = ? WHERE id = ?`, string(StateInProgress), now.Unix(), c.ID); err != nil {
-		return "", err
-	}
-	if err := addEvent(r.ctx, r.tx, c.ID, EventAdvice, r.actor.Email, "advice of "+step.Label+": "+cmd.Body); err != nil {
-		return "", err
-	}
-	c.State, c.Advice = StateInProgress, now
-	dates, err := r.dates(c)
-	if err != nil {
-		return "", err
-	}
-	if rule, ok := r.e.Policy.Rule(regulation.DeadlineDecision); ok && rule.From == regulation.FromAdvice {
-		if err := r.setDeadlines(dates, regulation.DeadlineDecision); err != nil {
-			return "", err
-		}
-	}
-	data := MailData{Subject: c.Subject, Complainant: c.Complainant, Actor: r.actor, Outcome: outcome, Body: cmd.Body,
-		Escalation: &step, Received: c.Opened.In(r.e.Org.Location)}
-	told, err := r.tell(c, MailRuling, data, RecipientComplainant, RecipientAccused, RecipientStaff)
-	if err != nil {
-		return "", err
-	}
-	return r.say(catalog.AdviceRecorded, r.label(step), r.list(told)), nil
-}
-
-func (r *cmdRun) close(c Case, cmd Command) (string, error) {
-	if err := r.checkMove(c, StateClosed); err != nil {
-		return "", err
-	}
-	settled := c.State != StateDecided && c.State != StateEscalated
-	if err := r.end(c, StateClosed, EventClosed, "closed"); err != nil {
-		return "", err
-	}
-	if !settled {
-		return r.say(catalog.CaseClosed), nil
-	}
-	// Closed without a decision: settled informally; the complainant gets
-	// a written notice and the accused a copy (schakel art. 9).
-	data := MailData{Subject: c.Subject, Complainant: c.Complainant, Actor: r.actor, Body: cmd.Body, Received: c.Opened.In(r.e.Org.Location)}
-	told, err := r.tell(c, MailClosed, data, RecipientComplainant, RecipientAccused)
-	if err != nil {
-		return "", err
-	}
-	return r.say(catalog.CaseClosedWithoutDecision, r.list(told)), nil
-}
-
-func (r *cmdRun) reopen(c Case) (string, error) {
-	if err := r.checkMove(c, StateInProgress); err != nil {
-		return "", err
-	}
-	if err := r.setState(c, StateInProgress, EventReopened, "reopened"); err != nil {
-		return "", err
-	}
-	if _, err := r.tx.ExecContext(r.ctx, `UPDATE cases SET closed_at = NULL WHERE id = ?`, c.ID); err != nil {
-		return "", err
-	}
-	if _, err := r.tx.ExecContext(r.ctx, `DELETE FROM deadlines WHERE case_id = ? AND kind = ? AND met_at IS NULL`, c.ID, regulation.DeadlineRetention); err != nil {
-		return "", err
-	}
-	if c.Decided.IsZero() {
-		// The decision is still to come: its term runs again as the
-		// policy sets it, unless it was met before.
-		c.Closed = time.Time{}
-		dates, err := r.dates(c)
-		if err != nil {
-			return "", err
-		}
-		for _, d := range r.e.Policy.Deadlines(dates) {
-			if d.Kind != regulation.DeadlineDecision {
-				continue
-			}
-			if _, err := r.tx.ExecContext(r.ctx, `INSERT INTO deadlines (case_id, kind, due, article) VALUES (?, ?, ?, ?)
-				ON CONFLICT (case_id, kind) DO NOTHING`, c.ID, d.Kind, d.Due.Unix(), d.Article); err != nil {
-				return "", err
-			}
-		}
-	}
-	return r.say(catalog.CaseReopened), nil
-}
-
-func (r *cmdRun) statusOf(c Case) (string, error) {
-	s := &StatusSummary{State: c.State, Category: c.Category, Opened: c.Opened.In(r.e.Org.Location), Outcome: c.Outcome}
-	if cat, ok := r.e.Policy.Category(c.Category); ok {
-		s.CategoryLabel = cat.Label(r.lang())
-	}
-	s.Handler = r.e.staffName(c.Handler)
-	ds, err := r.tx.Deadlines(r.ctx, c.ID)
-	if err != nil {
-		return "", err
-	}
-	for _, d := range ds {
-		if !r.staff && d.Kind == regulation.DeadlineRetention {
-			continue
-		}
-		s.Deadlines = append(s.Deadlines, StatusDeadline{Kind: d.Kind, Due: d.Due.In(r.e.Org.Location), Met: !d.Met.IsZero()})
-	}
-	r.status = s
-	if err := addEvent(r.ctx, r.tx, c.ID, EventStatus, r.actor.Email, "status asked"); err != nil {
-		return "", err
-	}
-	return r.say(catalog.CaseState, r.stateName(c.State)), nil
-}
-
-// language sets the language of the mail to the complainant (#taal nl,
-// #language en). Staff mail stays in the organisation's language.
-func (r *cmdRun) language(c Case, cmd Command) (string, error) {
-	lang := ParseLanguage(firstWord(cmd.Args))
-	if lang == "" {
-		return "", r.fail(catalog.GiveLanguage)
-	}
-	if _, err := r.tx.ExecContext(r.ctx, `UPDATE cases SET language = ? WHERE id = ?`, lang, c.ID); err != nil {
-		return "", err
-	}
-	if err := addEvent(r.ctx, r.tx, c.ID, EventLanguage, r.actor.Email, "mail to the complainant in "+lang); err != nil {
-		return "", err
-	}
-	// The complainant is answered in the new language (r.lang reads it).
-	name := catalog.Language(r.lang(), lang)
-	if !r.staff {
-		return r.say(catalog.LanguageSetComplainant, name), nil
-	}
-	return r.say(catalog.LanguageSetStaff, name), nil
-}
-
-func (r *cmdRun) withdraw(c Case) (string, error) {
-	if !c.State.Open() {
-		return "", r.fail(catalog.NotInState, r.stateName(c.State))
-	}
-	if err := r.checkMove(c, StateWithdrawn); err != nil {
-		return "", err
-	}
-	if err := r.end(c, StateWithdrawn, EventWithdrawn, "withdrawn by "+r.actor.Email); err != nil {
-		return "", err
-	}
-	data := MailData{Subject: c.Subject, Complainant: c.Complainant, Actor: r.actor, Received: c.Opened.In(r.e.Org.Location)}
-	if !r.staff {
-		data.Actor = Address{} // the complainant withdrew; the template says so
-	}
-	told, err := r.tell(c, MailWithdrawal, data, RecipientComplainant, RecipientAccused, RecipientStaff)
-	if err != nil {
-		return "", err
-	}
-	return r.say(catalog.ComplaintWithdrawn, r.list(told)), nil
-}
-
-// caseFile is the template data of a mail that carries the case file: the
-// announcement to staff, the case as it goes to a new handler or to the
-// next body, the complaint as the accused may see it.
-func (e *Engine) caseFile(ctx context.Context, q *store.Tx, c Case) (MailData, error) {
-	loc := e.Org.Location
-	data := MailData{Subject: c.Subject, Complainant: c.Complainant, From: c.Complainant, Received: c.Opened.In(loc),
-		Category: c.Category, Confidential: c.Confidential}
-	if cat, ok := e.Policy.Category(c.Category); ok {
-		data.CategoryLabel = cat.Label(e.Org.Language)
-	}
-	acc, err := q.Accused(ctx, c.ID)
-	if err != nil {
-		return data, err
-	}
-	data.Accused = acc
-	var msgRow int64
-	err = q.QueryRowContext(ctx, `SELECT id, text FROM messages WHERE case_id = ? AND direction = 'in' ORDER BY id LIMIT 1`, c.ID).Scan(&msgRow, &data.Text)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return data, err
-	}
-	// The documents of the complaint: what the complainant sent.
-	rows, err := q.QueryContext(ctx, `SELECT a.id, a.name, a.type, a.size, a.sha256 FROM attachments a
-		JOIN messages m ON m.id = a.message_id
-		WHERE m.case_id = ? AND m.direction = 'in' AND m.from_addr = ? ORDER BY a.id`, c.ID, c.Complainant.Email)
-	if err != nil {
-		return data, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id int64
-		var a AttachmentRef
-		if err := rows.Scan(&id, &a.Name, &a.Type, &a.Size, &a.SHA256); err != nil {
-			return data, err
-		}
-		data.Attachments = append(data.Attachments, a)
-		data.Attach = append(data.Attach, id)
-	}
-	if err := rows.Err(); err != nil {
-		return data, err
-	}
-	fields, err := q.Fields(ctx, c.ID)
-	if err != nil {
-		return data, err
-	}
-	data.Fields = fieldValues(fields)
-	data.Missing = e.missingFields(fields)
-	if data.Deadlines, err = openDeadlines(ctx, q, c.ID, loc); err != nil {
-		return data, err
-	}
-	data.Deadlines, data.Pending = e.pendingUntilComplete(data.Deadlines, data.Missing)
-	e.commandHelp(&data)
-	return data, nil
 }
 
 // commandHelp fills what the announcement's command help lists.

@@ -24,6 +24,9 @@ type Change struct {
 	Closed          *time.Time
 	Advice          *time.Time
 	AccusedNotified *time.Time
+	// EscalatedTo is the body the case goes to now (an escalation or an
+	// appeal); the next appeal goes to the body after it.
+	EscalatedTo *string
 	// Extended counts one more extension of the decision term.
 	Extended bool
 	// Accused replaces the accused of the case.
@@ -58,7 +61,7 @@ func Set[T any](v T) *T { return &v }
 func (c *Change) Empty() bool {
 	return c.State == nil && c.Handler == nil && c.Category == nil && c.Language == nil && c.Confidential == nil &&
 		c.Outcome == nil && c.Complete == nil && c.Decided == nil && c.Closed == nil && c.Advice == nil &&
-		c.AccusedNotified == nil && !c.Extended && c.Accused == nil && len(c.Fields) == 0 && len(c.Events) == 0 &&
+		c.AccusedNotified == nil && c.EscalatedTo == nil && !c.Extended && c.Accused == nil && len(c.Fields) == 0 && len(c.Events) == 0 &&
 		len(c.Meet) == 0 && !c.DropOpen && len(c.Deadlines) == 0 && c.MoveDeadline == nil
 }
 
@@ -136,6 +139,9 @@ func (tx *Tx) applyCase(ctx context.Context, caseID string, c Change) error {
 	}
 	if c.Outcome != nil {
 		set("outcome", *c.Outcome)
+	}
+	if c.EscalatedTo != nil {
+		set("escalated_to", *c.EscalatedTo)
 	}
 	for col, t := range map[string]*time.Time{"complete_at": c.Complete, "decided_at": c.Decided, "closed_at": c.Closed,
 		"advice_at": c.Advice, "accused_notified_at": c.AccusedNotified} {
