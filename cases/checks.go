@@ -2,9 +2,6 @@ package cases
 
 import (
 	"context"
-	"database/sql"
-	"errors"
-	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -31,16 +28,83 @@ func isAnonymous(fields map[string]string, from Address) bool {
 	return strings.TrimSpace(from.Name) == ""
 }
 
-// intakeChecks looks for reasons to decline a complaint (SPEC section 6):
-// the event lies outside the complaint window, the same complainant's
-// complaint about the same accused was dealt with before, or it is
-// anonymous where the preset does not treat anonymous complaints. A check
-// already recorded on the case is not repeated. Staff decide; each flag is
-// an event, and the decline-notice term starts.
-func (e *Engine) intakeChecks(ctx context.Context, tx *store.Tx, caseID string, received time.Time, fields map[string]string, from Address) ([]IntakeFlag, error) {
+// intakeFacts are what the intake checks of a case read: when it was
+// received, its form fields and complainant, the earlier decided case of
+// that complainant about the same accused ("" when none), the checks
+// recorded on it before, and whether its decline-notice term is set.
+type intakeFacts struct {
+	Received      time.Time
+	Fields        map[string]string
+	From          Address
+	Earlier       string
+	Flagged       []string
+	DeclineNotice bool
+}
+
+// intakeChecks runs the intake checks (decideIntakeChecks) on a case as
+// it stands, after a message brought it more facts, and records what
+// they find. It returns the flags found now.
+func (e *Engine) intakeChecks(ctx context.Context, tx *store.Tx, c Case) ([]IntakeFlag, error) {
+	fields, err := tx.Fields(ctx, c.ID)
+	if err != nil {
+		return nil, err
+	}
+	f := intakeFacts{Received: c.Opened, Fields: fields, From: c.Complainant}
+	if f.Earlier, err = e.earlierDecided(ctx, tx, c.ID, fields, c.Complainant); err != nil {
+		return nil, err
+	}
+	if f.Flagged, err = tx.Flagged(ctx, c.ID); err != nil {
+		return nil, err
+	}
+	ds, err := tx.Deadlines(ctx, c.ID)
+	if err != nil {
+		return nil, err
+	}
+	f.DeclineNotice = slices.ContainsFunc(ds, func(d CaseDeadline) bool { return d.Kind == regulation.DeadlineDeclineNotice })
+	flags, effects := e.decideIntakeChecks(f)
+	if err := recordFlags(ctx, tx, c.ID, flags); err != nil {
+		return nil, err
+	}
+	return flags, e.apply(ctx, tx, c.ID, effects)
+}
+
+// earlierDecided returns the first decided case, other than caseID, of
+// the complainant's about the accused the fields name; "" when the
+// fields name none, the complainant has no address, or there is none.
+func (e *Engine) earlierDecided(ctx context.Context, tx *store.Tx, caseID string, fields map[string]string, from Address) (string, error) {
+	acc := strings.TrimSpace(fields[FieldAccused])
+	if acc == "" || from.Email == "" {
+		return "", nil
+	}
+	return tx.EarlierDecided(ctx, from.Email, acc, caseID)
+}
+
+// recordFlags records the intake checks that found a reason to decline a
+// case, so that they are not reported again.
+func recordFlags(ctx context.Context, tx *store.Tx, caseID string, flags []IntakeFlag) error {
+	for _, f := range flags {
+		if _, err := tx.Flag(ctx, caseID, f.Check); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// decideIntakeChecks looks for reasons to decline a complaint (SPEC
+// section 6): the event lies outside the complaint window, the same
+// complainant's complaint about the same accused was dealt with before,
+// or it is anonymous where the preset does not treat anonymous
+// complaints. A check already recorded on the case (f.Flagged) is not
+// repeated. Staff decide; each new flag is an event, and the
+// decline-notice term starts unless it runs already. It reads and
+// writes nothing: it returns the new flags, to record, and the effects.
+func (e *Engine) decideIntakeChecks(f intakeFacts) ([]IntakeFlag, Effects) {
 	p := e.Policy
 	var flags []IntakeFlag
 	flag := func(check, why, exceptions, article string) {
+		if slices.Contains(f.Flagged, check) {
+			return // known by its check's code, not by its text, which is in a language
+		}
 		n, g := p.Ground(check)
 		if n == 0 {
 			g.Article = article
@@ -48,8 +112,9 @@ func (e *Engine) intakeChecks(ctx context.Context, tx *store.Tx, caseID string, 
 		flags = append(flags, IntakeFlag{Check: check, Ground: n, Text: g.Text, TextEN: g.TextEN, Article: g.Article, Why: why, Exceptions: exceptions})
 	}
 	loc := e.Org.Location
+	received := f.Received
 	if w := p.ComplaintWindow; !w.Term.IsZero() {
-		if v := fields[FieldEventDate]; v != "" {
+		if v := f.Fields[FieldEventDate]; v != "" {
 			if day, ok := ParseEventDate(v, received.In(loc)); ok {
 				end := p.Calendar().Due(day, w.Term, p.Statutory)
 				if received.After(end) {
@@ -59,57 +124,30 @@ func (e *Engine) intakeChecks(ctx context.Context, tx *store.Tx, caseID string, 
 			}
 		}
 	}
-	if acc := strings.TrimSpace(fields[FieldAccused]); acc != "" && from.Email != "" {
-		var earlier string
-		err := tx.QueryRowContext(ctx, `SELECT c.id FROM cases c
-			JOIN parties pc ON pc.case_id = c.id AND pc.role = 'complainant' AND pc.email = ?
-			JOIN parties pa ON pa.case_id = c.id AND pa.role = 'accused' AND lower(trim(pa.name)) = lower(?)
-			WHERE c.id != ? AND c.decided_at IS NOT NULL ORDER BY c.opened_at LIMIT 1`, from.Email, acc, caseID).Scan(&earlier)
-		switch {
-		case err == nil:
-			flag(regulation.CheckHandled, e.say(catalog.FlagHandled, acc, earlier), "", "")
-		case !errors.Is(err, sql.ErrNoRows):
-			return nil, fmt.Errorf("earlier complaints: %w", err)
-		}
+	if acc := strings.TrimSpace(f.Fields[FieldAccused]); acc != "" && f.From.Email != "" && f.Earlier != "" {
+		flag(regulation.CheckHandled, e.say(catalog.FlagHandled, acc, f.Earlier), "", "")
 	}
-	if p.Anonymous == regulation.AnonymousRefusedUnlessStrict && isAnonymous(fields, from) {
+	if p.Anonymous == regulation.AnonymousRefusedUnlessStrict && isAnonymous(f.Fields, f.From) {
 		flag(regulation.CheckAnonymous, e.say(catalog.FlagAnonymous), "", p.AnonymousArticle)
 	}
-	// Keep only the flags not recorded before, known by their check's
-	// code (not by their text, which is in a language).
-	var out []IntakeFlag
-	for _, f := range flags {
-		res, err := tx.ExecContext(ctx, `INSERT INTO intake_flags (case_id, check_code, at) VALUES (?, ?, ?)
-			ON CONFLICT (case_id, check_code) DO NOTHING`, caseID, f.Check, tx.Now.Unix())
-		if err != nil {
-			return nil, fmt.Errorf("intake flag: %w", err)
-		}
-		if n, err := res.RowsAffected(); err != nil || n == 0 {
-			if err != nil {
-				return nil, err
-			}
-			continue
-		}
-		if err := addEvent(ctx, tx, caseID, EventDeclineSuggested, "klachtenbus", f.Why); err != nil {
-			return nil, err
-		}
-		out = append(out, f)
+	var effects Effects
+	for _, fl := range flags {
+		effects.Events = append(effects.Events, store.NewEvent{Kind: EventDeclineSuggested, Actor: "klachtenbus", Text: fl.Why})
 	}
-	if len(out) > 0 {
-		if err := e.startDeclineNotice(ctx, tx, caseID, received, out[0]); err != nil {
-			return nil, err
-		}
+	if len(flags) > 0 && !f.DeclineNotice {
+		effects.Deadlines = append(effects.Deadlines, e.declineNotice(received, flags[0]))
 	}
-	return out, nil
+	return flags, effects
 }
 
 // declineNoticeDefault is the decline-notice term when a preset names
 // none: four weeks, as awb 9:8 lid 3 and schakel art. 11 give it.
 var declineNoticeDefault = regulation.MustParseTerm("4w")
 
-// startDeclineNotice sets the term within which the complainant is told
-// that the complaint will not be dealt with, when it is not set yet.
-func (e *Engine) startDeclineNotice(ctx context.Context, tx *store.Tx, caseID string, received time.Time, f IntakeFlag) error {
+// declineNotice is the term within which the complainant is told that
+// the complaint will not be dealt with, which the first reason to
+// decline f starts: the preset's rule, else four weeks from receipt.
+func (e *Engine) declineNotice(received time.Time, f IntakeFlag) regulation.Deadline {
 	p := e.Policy
 	due := p.Calendar().Due(received, declineNoticeDefault, p.Statutory)
 	article := f.Article
@@ -121,11 +159,7 @@ func (e *Engine) startDeclineNotice(ctx context.Context, tx *store.Tx, caseID st
 		}
 		article = rule.Article
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO deadlines (case_id, kind, due, article) VALUES (?, ?, ?, ?)
-		ON CONFLICT (case_id, kind) DO NOTHING`, caseID, regulation.DeadlineDeclineNotice, due.Unix(), article); err != nil {
-		return fmt.Errorf("decline notice deadline: %w", err)
-	}
-	return nil
+	return regulation.Deadline{Kind: regulation.DeadlineDeclineNotice, Due: due, Article: article}
 }
 
 // caseDeadlines are the deadlines the policy sets for a case at intake:

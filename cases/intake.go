@@ -3,7 +3,6 @@ package cases
 import (
 	"context"
 	"crypto/sha256"
-	"database/sql"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -108,49 +107,17 @@ func RawKey(raw []byte) string {
 // seenTx reports what became of a message with this dedupe key before,
 // if it was handled at all.
 func seenTx(ctx context.Context, tx *store.Tx, key string) (Result, bool, error) {
-	var r Result
-	var caseID sql.NullString
-	err := tx.QueryRowContext(ctx, `SELECT disposition, case_id, reason FROM inbound WHERE key = ?`, key).
-		Scan(&r.Disposition, &caseID, &r.Reason)
-	if errors.Is(err, sql.ErrNoRows) {
-		return r, false, nil
+	h, ok, err := tx.Seen(ctx, key)
+	if err != nil || !ok {
+		return Result{}, false, err
 	}
-	if err != nil {
-		return r, false, fmt.Errorf("seen %s: %w", key, err)
-	}
-	r.CaseID = caseID.String
-	r.Duplicate = true
-	return r, true, nil
+	return Result{Disposition: Disposition(h.Disposition), CaseID: h.CaseID, Reason: h.Reason, Duplicate: true}, true, nil
 }
 
+// recordInbound records what became of a message, so that it is not
+// handled again.
 func recordInbound(ctx context.Context, tx *store.Tx, key string, r Result) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO inbound (key, disposition, case_id, reason, at) VALUES (?, ?, ?, ?, ?)`,
-		key, string(r.Disposition), nullString(r.CaseID), r.Reason, tx.Now.Unix())
-	if err != nil {
-		return fmt.Errorf("record inbound %s: %w", key, err)
-	}
-	return nil
-}
-
-func nullString(s string) any {
-	if s == "" {
-		return nil
-	}
-	return s
-}
-
-// quarantineTx keeps a message that could not be processed, whole.
-func quarantineTx(ctx context.Context, tx *store.Tx, key, reason string, raw []byte, headerOnly bool) (int64, error) {
-	r, err := tx.ExecContext(ctx, `INSERT INTO quarantine (key, reason, raw, at, header_only) VALUES (?, ?, ?, ?, ?)`,
-		key, reason, raw, tx.Now.Unix(), headerOnly)
-	if err != nil {
-		return 0, fmt.Errorf("quarantine: %w", err)
-	}
-	id, err := r.LastInsertId()
-	if err != nil {
-		return 0, fmt.Errorf("quarantine: %w", err)
-	}
-	return id, nil
+	return tx.RecordInbound(ctx, key, store.Handled{Disposition: string(r.Disposition), CaseID: r.CaseID, Reason: r.Reason})
 }
 
 // Quarantine records a message that could not be processed, keeping its
@@ -172,7 +139,7 @@ func (e *Engine) quarantine(ctx context.Context, key string, raw []byte, reason 
 		}
 		res = Result{Disposition: Quarantined, Reason: reason}
 		var err error
-		if res.QuarantineID, err = quarantineTx(ctx, tx, key, reason, raw, headerOnly); err != nil {
+		if res.QuarantineID, err = tx.Quarantine(ctx, key, reason, raw, headerOnly); err != nil {
 			return err
 		}
 		if err := recordInbound(ctx, tx, key, res); err != nil || then == nil {
@@ -202,7 +169,7 @@ func (e *Engine) Ingest(ctx context.Context, in *Inbound) (Result, error) {
 			res, err = e.ignore(ctx, tx, in)
 		case in.From.Email == "":
 			res = Result{Disposition: Quarantined, Reason: "no usable From address"}
-			res.QuarantineID, err = quarantineTx(ctx, tx, key, res.Reason, in.Raw, false)
+			res.QuarantineID, err = tx.Quarantine(ctx, key, res.Reason, in.Raw, false)
 		default:
 			res, err = e.file(ctx, tx, in)
 		}
@@ -227,16 +194,14 @@ func (e *Engine) ignore(ctx context.Context, tx *store.Tx, in *Inbound) (Result,
 		return res, nil
 	}
 	for _, id := range in.Bounce.OriginalMessageIDs {
-		var caseID, rcpt, kind, name, role string
-		var created int64
-		err := tx.QueryRowContext(ctx, `SELECT case_id, recipient, kind, recipient_name, role, created_at FROM outbox WHERE message_id = ? AND case_id IS NOT NULL`, id).
-			Scan(&caseID, &rcpt, &kind, &name, &role, &created)
-		if errors.Is(err, sql.ErrNoRows) {
+		m, err := tx.MailByMessageID(ctx, id)
+		if errors.Is(err, store.ErrNotFound) {
 			continue
 		}
 		if err != nil {
 			return res, fmt.Errorf("bounce lookup: %w", err)
 		}
+		caseID, rcpt, kind := m.CaseID, m.Recipient, m.Kind
 		text := fmt.Sprintf("%s to %s bounced", kind, rcpt)
 		if in.Bounce.Status != "" {
 			text += " (" + in.Bounce.Status + ")"
@@ -245,8 +210,8 @@ func (e *Engine) ignore(ctx context.Context, tx *store.Tx, in *Inbound) (Result,
 		told := ""
 		if finalBounce(in.Bounce.Status) {
 			told, err = e.tellUndeliverable(ctx, tx, caseID, FailedMail{
-				Kind: kind, To: Address{Name: name, Email: rcpt}, MessageID: id, Role: role,
-				Reason: oneLine(in.Bounce.Status), Bounce: true, Queued: time.Unix(created, 0).UTC(),
+				Kind: kind, To: Address{Name: m.Name, Email: rcpt}, MessageID: id, Role: m.Role,
+				Reason: oneLine(in.Bounce.Status), Bounce: true, Queued: m.Created,
 			})
 			if err != nil {
 				return res, err
@@ -324,7 +289,7 @@ func (e *Engine) findCase(ctx context.Context, tx *store.Tx, in *Inbound) (caseI
 			continue
 		}
 		if e.minted(tx.Now, our) {
-			if ok, err := caseExists(ctx, tx, our.CaseID); err != nil || ok {
+			if ok, err := tx.CaseExists(ctx, our.CaseID); err != nil || ok {
 				return our.CaseID, false, err
 			}
 			continue
@@ -342,36 +307,26 @@ func (e *Engine) findCase(ctx context.Context, tx *store.Tx, in *Inbound) (caseI
 		if _, ours := ParseOutMessageID(mid, domain); ours {
 			continue // ours, and it did not verify above
 		}
-		var id string
-		err := tx.QueryRowContext(ctx, `SELECT case_id FROM messages WHERE message_id = ? LIMIT 1`, mid).Scan(&id)
-		if err == nil {
-			return id, false, nil
-		}
-		if !errors.Is(err, sql.ErrNoRows) {
-			return "", false, fmt.Errorf("thread by reference: %w", err)
+		id, err := tx.CaseOfMessage(ctx, mid)
+		if err != nil || id != "" {
+			return id, false, err
 		}
 	}
 	if id := SubjectCaseID(in.Subject); id != "" && from != "" {
 		if e.IsStaff(from) {
-			if ok, err := caseExists(ctx, tx, id); err != nil || ok {
+			if ok, err := tx.CaseExists(ctx, id); err != nil || ok {
 				return id, true, err
 			}
 		}
-		var n int
-		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM parties WHERE case_id = ? AND email = ?`, id, from).Scan(&n); err != nil {
+		party, err := tx.IsParty(ctx, id, from)
+		if err != nil {
 			return "", false, fmt.Errorf("thread by subject: %w", err)
 		}
-		if n > 0 {
+		if party {
 			return id, true, nil
 		}
 	}
 	return "", false, nil
-}
-
-func caseExists(ctx context.Context, tx *store.Tx, id string) (bool, error) {
-	var n int
-	err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM cases WHERE id = ?`, id).Scan(&n)
-	return n > 0, err
 }
 
 // tokenValid reports whether tok is the token of a case for the sender, or
@@ -379,28 +334,20 @@ func caseExists(ctx context.Context, tx *store.Tx, id string) (bool, error) {
 // forwarded still belongs to the case, though it proves nothing about who
 // sent it.
 func (e *Engine) tokenValid(ctx context.Context, tx *store.Tx, caseID, tok, from string) (bool, error) {
-	if ok, err := caseExists(ctx, tx, caseID); err != nil || !ok {
+	if ok, err := tx.CaseExists(ctx, caseID); err != nil || !ok {
 		return false, err
 	}
 	if from != "" && e.validToken(tx.Now, caseID, from, tok) {
 		return true, nil
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT DISTINCT email FROM parties WHERE case_id = ? AND email != ''`, caseID)
+	addrs, err := tx.PartyAddresses(ctx, caseID)
 	if err != nil {
 		return false, err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var addr string
-		if err := rows.Scan(&addr); err != nil {
-			return false, err
-		}
+	for _, addr := range addrs {
 		if e.validToken(tx.Now, caseID, addr, tok) {
 			return true, nil
 		}
-	}
-	if err := rows.Err(); err != nil {
-		return false, err
 	}
 	for _, s := range e.Staff {
 		if e.validToken(tx.Now, caseID, s.Email, tok) {
@@ -434,30 +381,22 @@ func (e *Engine) log() *slog.Logger {
 
 // nextCaseID hands out the next case number of a year.
 func nextCaseID(ctx context.Context, tx *store.Tx, year int) (string, error) {
-	var last int
-	err := tx.QueryRowContext(ctx, `INSERT INTO case_numbers (year, last) VALUES (?, 1)
-		ON CONFLICT (year) DO UPDATE SET last = last + 1 RETURNING last`, year).Scan(&last)
+	n, err := tx.NextCaseNumber(ctx, year)
 	if err != nil {
-		return "", fmt.Errorf("case number: %w", err)
+		return "", err
 	}
-	return FormatCaseID(year, last), nil
+	return FormatCaseID(year, n), nil
 }
 
 // insertMessage files an inbound message with its attachments.
 func insertMessage(ctx context.Context, tx *store.Tx, caseID string, in *Inbound) error {
-	res, err := tx.ExecContext(ctx, `INSERT INTO messages (case_id, direction, message_id, from_addr, to_addr, subject, text, raw, at)
-		VALUES (?, 'in', ?, ?, ?, ?, ?, ?, ?)`, caseID, in.MessageID, in.From.Email, recipientList(in), in.Subject, in.Text, in.Raw, tx.Now.Unix())
-	if err != nil {
-		return fmt.Errorf("file message: %w", err)
-	}
-	msgRow, _ := res.LastInsertId()
-	for _, a := range in.Attachments {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO attachments (message_id, name, type, size, sha256, content) VALUES (?, ?, ?, ?, ?, ?)`,
-			msgRow, a.Name, a.Type, a.Size, a.SHA256, a.Content); err != nil {
-			return fmt.Errorf("file attachment %q: %w", a.Name, err)
-		}
-	}
-	return nil
+	return tx.AddMessage(ctx, caseID, inboundMessage(in), in.Raw)
+}
+
+// inboundMessage is the record of an inbound message as it is filed.
+func inboundMessage(in *Inbound) store.Message {
+	return store.Message{Direction: "in", MessageID: in.MessageID, From: in.From.Email, To: recipientList(in),
+		Subject: in.Subject, Text: in.Text, Attachments: in.Attachments}
 }
 
 func recipientList(in *Inbound) string {
@@ -468,19 +407,16 @@ func recipientList(in *Inbound) string {
 	return strings.Join(parts, ", ")
 }
 
-// mergeFields fills the case's form fields from a message; a field already
-// known keeps its first value.
-func mergeFields(ctx context.Context, tx *store.Tx, caseID string, fields map[string]string) error {
+// knownFields is fields without any key that is no form field: only
+// those are kept on a case.
+func knownFields(fields map[string]string) map[string]string {
+	out := map[string]string{}
 	for _, k := range FieldKeys {
-		v, ok := fields[k]
-		if !ok {
-			continue
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO fields (case_id, key, value) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`, caseID, k, v); err != nil {
-			return fmt.Errorf("field %s: %w", k, err)
+		if v, ok := fields[k]; ok {
+			out[k] = v
 		}
 	}
-	return nil
+	return out
 }
 
 // missingFields lists the preset's required fields a case still lacks.
@@ -516,183 +452,37 @@ func attachmentRefs(in *Inbound) []AttachmentRef {
 }
 
 // openCase opens a new case for a message and queues the acknowledgement
-// and the announcement to staff.
+// and the announcement to staff. It loads what the decision needs (a
+// case number, an earlier decided complaint of the complainant about the
+// same accused, whether an automatic answer may go), decides the case
+// (decideNewCase, which reads and writes nothing) and records it.
 func (e *Engine) openCase(ctx context.Context, tx *store.Tx, in *Inbound) (Result, error) {
-	now := tx.Now
-	if !in.Received.IsZero() {
-		now = in.Received // registered by staff: received then
-	}
-	channel := in.Channel
-	if channel == "" {
-		channel = ChannelEmail
-	}
-	local := now.In(e.Org.Location)
+	received := receivedAt(in, tx.Now)
+	local := received.In(e.Org.Location)
 	id, err := nextCaseID(ctx, tx, local.Year())
 	if err != nil {
 		return Result{}, err
 	}
-	// The form's labels first; what they leave empty, the story may tell
-	// (ikworddeclarant 3.2, schakel 6: people write stories).
-	fields := ParseFields(in.Text)
-	for k, v := range ReadProse(in.Text, local) {
-		if fields[k] == "" {
-			fields[k] = v
-		}
+	f := newCaseFacts{ID: id, Now: tx.Now}
+	fields := e.complaintFields(in.Text, local)
+	if f.Earlier, err = e.earlierDecided(ctx, tx, id, fields, in.From); err != nil {
+		return Result{}, err
 	}
-	missing := e.missingFields(fields)
-	if in.Unreadable != "" {
-		// Sealed: what it holds cannot be read here, so nothing can be
-		// called missing; staff read it, and the clock runs from receipt
-		// (the reading that protects the complainant).
-		missing = nil
+	if f.NoReply, err = e.withholdAutoReply(ctx, tx, in); err != nil {
+		return Result{}, err
 	}
-	state := StateReceived
-	var complete any = now.Unix()
-	if len(missing) > 0 {
-		state = StateIncomplete
-		complete = nil
-	}
-	// A suggestion only: staff confirm or change it.
-	category, _ := e.Policy.SuggestCategory(in.Subject + "\n" + in.Text)
-	// Where the preset keeps the complainant's identity confidential by
-	// default (defence-for-children 2.1, klokkenluiders), every case starts
-	// confidential.
-	confidential := e.Policy.Anonymous == regulation.AnonymousAllowedConfidential || e.Policy.Anonymous == regulation.AnonymousConfidentialByDefault
-	// Mail to the complainant goes in the language they wrote in ("" when
-	// that is unclear: the organisation's).
-	lang := DetectLanguage(in.ContentLanguage, in.Subject, in.Text)
-	if _, err := tx.ExecContext(ctx, `INSERT INTO cases (id, state, category, language, subject, opened_at, complete_at, confidential, channel) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		id, string(state), category, lang, in.Subject, now.Unix(), complete, confidential, channel); err != nil {
-		return Result{}, fmt.Errorf("open case: %w", err)
-	}
-	name := fields[FieldName]
-	if name == "" {
-		name = in.From.Name
-	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO parties (case_id, role, name, email) VALUES (?, ?, ?, ?)`,
-		id, RoleComplainant, name, in.From.Email); err != nil {
-		return Result{}, fmt.Errorf("complainant: %w", err)
-	}
-	if acc := fields[FieldAccused]; acc != "" {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO parties (case_id, role, name, email) VALUES (?, ?, ?, '')`,
-			id, RoleAccused, acc); err != nil {
-			return Result{}, fmt.Errorf("accused: %w", err)
-		}
+	d := e.decideNewCase(in, f)
+	if err := tx.OpenCase(ctx, d.Case); err != nil {
+		return Result{}, err
 	}
 	if err := insertMessage(ctx, tx, id, in); err != nil {
 		return Result{}, err
 	}
-	if err := mergeFields(ctx, tx, id, fields); err != nil {
+	if err := recordFlags(ctx, tx, id, d.Flags); err != nil {
 		return Result{}, err
 	}
-	received := "complaint received: " + in.Subject
-	if in.RegisteredBy != "" {
-		received = fmt.Sprintf("complaint received by %s on %s, registered by %s: %s", channel, local.Format("2006-01-02"), in.RegisteredBy, in.Subject)
-	}
-	if err := addEvent(ctx, tx, id, EventReceived, in.From.Email, received); err != nil {
+	if err := e.apply(ctx, tx, id, d.Effects); err != nil {
 		return Result{}, err
-	}
-	if in.Unreadable != "" {
-		if err := addEvent(ctx, tx, id, EventUnreadable, "klachtenbus", "the complaint is sealed ("+in.Unreadable+") and cannot be read here: staff read it in a mail client that holds the organisation's key"); err != nil {
-			return Result{}, err
-		}
-	}
-	if category != "" {
-		if err := addEvent(ctx, tx, id, EventCategory, "klachtenbus", "category "+category+" suggested from the complaint's words"); err != nil {
-			return Result{}, err
-		}
-	}
-	dates := regulation.CaseDates{Received: now}
-	if len(missing) == 0 {
-		dates.Complete = now
-	}
-	for _, d := range e.caseDeadlines(dates) {
-		if dates.Complete.IsZero() && slices.Contains(e.pendingKinds(), d.Kind) {
-			// It starts once the complaint is complete (checkComplete):
-			// no date that nobody chases.
-			continue
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO deadlines (case_id, kind, due, article) VALUES (?, ?, ?, ?)`,
-			id, d.Kind, d.Due.Unix(), d.Article); err != nil {
-			return Result{}, fmt.Errorf("deadline %s: %w", d.Kind, err)
-		}
-	}
-	flags, err := e.intakeChecks(ctx, tx, id, now, fields, in.From)
-	if err != nil {
-		return Result{}, err
-	}
-	deadlines, err := openDeadlines(ctx, tx, id, e.Org.Location)
-	if err != nil {
-		return Result{}, err
-	}
-	deadlines, pending := e.pendingUntilComplete(deadlines, missing)
-
-	data := MailData{
-		Subject:       in.Subject,
-		RecipientName: name,
-		Complainant:   Address{Name: name, Email: in.From.Email},
-		From:          in.From,
-		Received:      local,
-		Deadlines:     deadlines,
-		Fields:        fieldValues(fields),
-		Missing:       missing,
-		Pending:       pending,
-		Attachments:   attachmentRefs(in),
-		Category:      category,
-		NextSteps:     e.Policy.NextSteps,
-		NextStepsEN:   e.Policy.NextStepsEN,
-		// schakel art. 6 asks for "een afschrift van de op de klacht
-		// betrekking hebbende stukken": asked for when none came. The
-		// complaint is whole without them; the clock does not wait.
-		AskDocuments: e.Policy.Requires(FieldDocuments) && len(in.Attachments) == 0,
-	}
-	if data.AskDocuments {
-		data.DocumentsArticle = e.Policy.RequiredFieldsArticle
-	}
-	if v := fields[FieldEventDate]; e.Policy.AskEventTime != "" && v != "" && !HasEventTime(v) {
-		data.AskEventTime = e.Policy.AskEventTime
-	}
-	if c, ok := e.Policy.Category(category); ok {
-		data.CategoryLabel = c.Label(e.Org.Language)
-	}
-	refs := threadRefs(in)
-
-	noReply, err := e.withholdAutoReply(ctx, tx, in)
-	if err != nil {
-		return Result{}, err
-	}
-	if noReply == "" && in.From.Email == "" {
-		noReply = "no address of the complainant is known"
-	}
-	if noReply == "" {
-		ack := data
-		if in.FromAuth == "" {
-			ack.Unverified, ack.RecipientName = true, ""
-		}
-		if _, err := e.queueMail(ctx, tx, id, MailAck, in.From.Email, in.MessageID, refs, ack); err != nil {
-			return Result{}, err
-		}
-	} else {
-		data.NoAutoReply = noReply
-		if err := addEvent(ctx, tx, id, EventNoAutoReply, "klachtenbus", "no acknowledgement sent: "+noReply); err != nil {
-			return Result{}, err
-		}
-	}
-
-	staffData := data
-	staffData.Text = in.Text
-	staffData.Unreadable = in.Unreadable
-	staffData.Flags = flags
-	staffData.Confidential = confidential
-	if lang != "" && lang != e.Org.Language {
-		staffData.ComplainantLanguage = lang
-	}
-	e.commandHelp(&staffData)
-	for _, s := range e.announceTo("") {
-		staffData.RecipientName = s.Name
-		if _, err := e.queueMail(ctx, tx, id, MailAnnounce, s.Email, in.MessageID, refs, staffData); err != nil {
-			return Result{}, err
-		}
 	}
 	return Result{Disposition: Filed, CaseID: id, New: true}, nil
 }
@@ -792,18 +582,10 @@ func (e *Engine) addToCase(ctx context.Context, tx *store.Tx, caseID string, in 
 	}
 	fromStaff := e.IsStaff(in.From.Email)
 	if !fromStaff && !unproven {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO parties (case_id, role, name, email)
-			SELECT ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM parties WHERE case_id = ? AND email = ?)`,
-			caseID, RoleOther, in.From.Name, in.From.Email, caseID, in.From.Email); err != nil {
-			return Result{}, fmt.Errorf("party: %w", err)
+		if err := tx.AddPartyOnce(ctx, caseID, Party{Role: RoleOther, Name: in.From.Name, Email: in.From.Email}); err != nil {
+			return Result{}, err
 		}
-		fields := ParseFields(in.Text)
-		for k, v := range ReadProse(in.Text, tx.Now.In(e.Org.Location)) {
-			if fields[k] == "" {
-				fields[k] = v
-			}
-		}
-		if err := mergeFields(ctx, tx, caseID, fields); err != nil {
+		if err := tx.MergeFields(ctx, caseID, knownFields(e.complaintFields(in.Text, tx.Now.In(e.Org.Location)))); err != nil {
 			return Result{}, err
 		}
 		if err := e.checkComplete(ctx, tx, caseID); err != nil {
@@ -816,11 +598,7 @@ func (e *Engine) addToCase(ctx context.Context, tx *store.Tx, caseID string, in 
 			return Result{}, err
 		}
 		if c.State.Open() {
-			fields, err := tx.Fields(ctx, caseID)
-			if err != nil {
-				return Result{}, err
-			}
-			if flags, err = e.intakeChecks(ctx, tx, caseID, c.Opened, fields, c.Complainant); err != nil {
+			if flags, err = e.intakeChecks(ctx, tx, c); err != nil {
 				return Result{}, err
 			}
 		}
@@ -868,35 +646,25 @@ func onlyCommands(text string, cmds []Command) bool {
 }
 
 // checkComplete moves an incomplete case on once every required field is
-// known: the decision clock starts now, so its deadlines are set afresh.
+// known (decideComplete): the decision clock starts now, so its
+// deadlines are set afresh.
 func (e *Engine) checkComplete(ctx context.Context, tx *store.Tx, caseID string) error {
-	var state string
-	var opened int64
-	if err := tx.QueryRowContext(ctx, `SELECT state, opened_at FROM cases WHERE id = ?`, caseID).Scan(&state, &opened); err != nil {
-		return fmt.Errorf("case %s: %w", caseID, err)
+	c, err := tx.Case(ctx, caseID)
+	if err != nil {
+		return err
 	}
-	if State(state) != StateIncomplete {
+	if c.State != StateIncomplete {
 		return nil
 	}
 	fields, err := tx.Fields(ctx, caseID)
 	if err != nil {
 		return err
 	}
-	if len(e.missingFields(fields)) > 0 {
+	f, ok := e.decideComplete(c, fields, tx.Now)
+	if !ok {
 		return nil
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE cases SET state = ?, complete_at = ? WHERE id = ?`,
-		string(StateReceived), tx.Now.Unix(), caseID); err != nil {
-		return err
-	}
-	for _, d := range e.caseDeadlines(regulation.CaseDates{Received: time.Unix(opened, 0), Complete: tx.Now}) {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO deadlines (case_id, kind, due, article) VALUES (?, ?, ?, ?)
-			ON CONFLICT (case_id, kind) DO UPDATE SET due = excluded.due, article = excluded.article`,
-			caseID, d.Kind, d.Due.Unix(), d.Article); err != nil {
-			return fmt.Errorf("deadline %s: %w", d.Kind, err)
-		}
-	}
-	return addEvent(ctx, tx, caseID, EventComplete, "klachtenbus", "every required field is known; the decision term runs from now")
+	return e.apply(ctx, tx, caseID, f)
 }
 
 // openDeadlines lists the open deadlines of a case, soonest first, in a zone.

@@ -11,13 +11,6 @@ import (
 // intakeWindow is the time over which Engine.IntakePerSender counts.
 const intakeWindow = time.Hour
 
-// newCasesFromQuery counts the cases opened since a time whose
-// complainant is one mailbox (its base address or a plus-address of it;
-// see autoRepliesSinceQuery).
-const newCasesFromQuery = `SELECT COUNT(*) FROM parties p JOIN cases c ON c.id = p.case_id
-	WHERE p.role = 'complainant' AND c.opened_at >= ?
-	AND (p.email = ? OR (p.email >= ? AND p.email < ? AND substr(p.email, -length(?)) = ?))`
-
 // overIntakeCap reports whether a message that would open a new case must
 // be held instead: its sender's mailbox opened IntakePerSender cases in
 // the last intakeWindow already. A held message is not filed; it stays
@@ -29,24 +22,23 @@ func (e *Engine) overIntakeCap(ctx context.Context, tx *store.Tx, in *Inbound) (
 	if e.IntakePerSender <= 0 {
 		return false, nil
 	}
-	local, domain := mailboxOf(in.From.Email)
-	at := "@" + domain
+	mailbox := mailboxAddr(in.From.Email)
 	since := tx.Now.Add(-intakeWindow)
-	var n int
-	if err := tx.QueryRowContext(ctx, newCasesFromQuery, since.Unix(), local+at, local+"+", local+",", at, at).Scan(&n); err != nil {
+	n, err := tx.NewCasesFrom(ctx, mailbox, since)
+	if err != nil {
 		return false, fmt.Errorf("intake cap: %w", err)
 	}
 	if n < e.IntakePerSender {
 		return false, nil
 	}
-	mailbox := local + at
-	var told int64
-	err := tx.QueryRowContext(ctx, `SELECT told_at FROM held_senders WHERE mailbox = ?`, mailbox).Scan(&told)
-	if err == nil && time.Unix(told, 0).After(since) {
+	told, err := tx.HeldToldAt(ctx, mailbox)
+	if err != nil {
+		return false, fmt.Errorf("intake cap: %w", err)
+	}
+	if told.After(since) {
 		return true, nil // the staff know
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO held_senders (mailbox, told_at) VALUES (?, ?)
-		ON CONFLICT (mailbox) DO UPDATE SET told_at = excluded.told_at`, mailbox, tx.Now.Unix()); err != nil {
+	if err := tx.MarkHeldTold(ctx, mailbox); err != nil {
 		return false, fmt.Errorf("intake cap: %w", err)
 	}
 	e.log().Warn("intake cap reached: mail from this sender is held", "from", mailbox, "cases_in_window", n)

@@ -571,29 +571,20 @@ func marshalData(d MailData) ([]byte, error) {
 	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
 }
 
-// autoRepliesSinceQuery counts the automatic answers queued to one
-// mailbox: its base address, or any plus-address of it (a range on the
-// recipient index: '+' is followed by ',' in ASCII, and the domain is
-// checked on the rows of that range). Notices to staff (MailTooLarge's
-// second half) are no answers to them and do not count.
-var autoRepliesSinceQuery = `SELECT COUNT(*) FROM outbox WHERE created_at >= ? AND kind IN (` + placeholders(len(autoKinds)) + `) AND role != 'staff'
-	AND (recipient = ? OR (recipient >= ? AND recipient < ? AND substr(recipient, -length(?)) = ?))`
-
 // autoRepliesSince counts the automatic answers queued to the mailbox of
 // an address since a time. The mailbox is the address without its
 // plus-tag, ASCII case folded, so that victim+1@, victim+2@ and
-// VICTIM@ count as one: they reach one person.
+// VICTIM@ count as one: they reach one person. Notices to staff (the
+// second half of MailTooLarge) are no answers to them and do not count.
 func autoRepliesSince(ctx context.Context, tx *store.Tx, addr string, since time.Time) (int, error) {
+	return tx.AutoRepliesSince(ctx, mailboxAddr(addr), autoKinds, since)
+}
+
+// mailboxAddr is the base address of the mailbox of an address
+// (mailboxOf): local@domain.
+func mailboxAddr(addr string) string {
 	local, domain := mailboxOf(addr)
-	args := []any{since.Unix()}
-	for _, k := range autoKinds {
-		args = append(args, k)
-	}
-	at := "@" + domain
-	args = append(args, local+at, local+"+", local+",", at, at)
-	var n int
-	err := tx.QueryRowContext(ctx, autoRepliesSinceQuery, args...).Scan(&n)
-	return n, err
+	return local + "@" + domain
 }
 
 // mailboxOf returns the local part without any plus-tag and the domain of

@@ -42,12 +42,6 @@ func TestHotQueriesUseIndexes(t *testing.T) {
 			[]string{"SEARCH d USING COVERING INDEX deadlines_open (kind=? AND due<?)"}, true},
 		{"the digest's cases", digestCasesQuery, append([]any{now}, "closed", "withdrawn", "declined"),
 			[]string{"SCAN cases USING INDEX cases_opened_id"}, false},
-		{"the new cases of a mailbox", newCasesFromQuery,
-			[]any{now, "a@example.test", "a+", "a,", "@example.test", "@example.test"},
-			[]string{"parties_email (email=?)", "parties_email (email>? AND email<?)"}, false},
-		{"the automatic answers to a mailbox", autoRepliesSinceQuery,
-			append(kindArgs(now), "a@example.test", "a+", "a,", "@example.test", "@example.test"),
-			[]string{"outbox_recipient (recipient=? AND created_at>?)", "outbox_recipient (recipient>? AND recipient<?)"}, false},
 	}
 	for _, tt := range tests {
 		plan := queryPlan(t, st, tt.q, tt.args...)

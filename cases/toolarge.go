@@ -32,9 +32,8 @@ func (e *Engine) TooLarge(ctx context.Context, key string, header []byte, in *In
 			return err
 		}
 		for _, s := range e.announceTo("") {
-			var recent int
-			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM outbox WHERE kind = ? AND recipient = ? AND role = ? AND created_at >= ?`,
-				MailTooLarge, s.Email, RecipientStaff, tx.Now.Add(-time.Hour).Unix()).Scan(&recent); err != nil {
+			recent, err := tx.MailsToSince(ctx, MailTooLarge, s.Email, RecipientStaff, tx.Now.Add(-time.Hour))
+			if err != nil {
 				return err
 			}
 			if recent > 0 {

@@ -67,9 +67,8 @@ func (e *Engine) tellUndeliverable(ctx context.Context, tx *store.Tx, caseID str
 		return "", nil
 	}
 	if f.MessageID != "" {
-		var n int
-		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM outbox WHERE case_id = ? AND kind = ? AND about = ?`,
-			caseID, MailUndeliverable, f.MessageID).Scan(&n); err != nil {
+		n, err := tx.MailsAbout(ctx, caseID, MailUndeliverable, f.MessageID)
+		if err != nil {
 			return "", fmt.Errorf("undeliverable notice: %w", err)
 		}
 		if n > 0 {

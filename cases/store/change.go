@@ -47,6 +47,10 @@ type Change struct {
 	// MoveDeadline moves the due date of an open deadline, keeping its
 	// article (an extension).
 	MoveDeadline *regulation.Deadline
+	// Redate sets deadlines like Deadlines, but one already met stays
+	// met: a term that starts afresh (the complaint became complete)
+	// does not undo what was done in it.
+	Redate []regulation.Deadline
 }
 
 // NewEvent is an event a change appends to a case's timeline.
@@ -62,7 +66,7 @@ func (c *Change) Empty() bool {
 	return c.State == nil && c.Handler == nil && c.Category == nil && c.Language == nil && c.Confidential == nil &&
 		c.Outcome == nil && c.Complete == nil && c.Decided == nil && c.Closed == nil && c.Advice == nil &&
 		c.AccusedNotified == nil && c.EscalatedTo == nil && !c.Extended && c.Accused == nil && len(c.Fields) == 0 && len(c.Events) == 0 &&
-		len(c.Meet) == 0 && !c.DropOpen && len(c.Deadlines) == 0 && c.MoveDeadline == nil
+		len(c.Meet) == 0 && !c.DropOpen && len(c.Deadlines) == 0 && c.MoveDeadline == nil && len(c.Redate) == 0
 }
 
 // Apply records a change of one case.
@@ -99,6 +103,9 @@ func (tx *Tx) Apply(ctx context.Context, caseID string, c Change) error {
 		}
 	}
 	if err := tx.SetDeadlines(ctx, caseID, c.Deadlines); err != nil {
+		return err
+	}
+	if err := tx.redate(ctx, caseID, c.Redate); err != nil {
 		return err
 	}
 	if d := c.MoveDeadline; d != nil {
