@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/klachtenbus/klachtenbus/cases/regulation"
-	"github.com/klachtenbus/klachtenbus/cases/store"
 )
 
 // decideEngine is an engine for the intake's decisions alone: a preset,
@@ -36,22 +35,6 @@ func checkCodes(flags []IntakeFlag) []string {
 	var out []string
 	for _, f := range flags {
 		out = append(out, f.Check)
-	}
-	return out
-}
-
-func deadlineKinds(ds []regulation.Deadline) []string {
-	var out []string
-	for _, d := range ds {
-		out = append(out, d.Kind)
-	}
-	return out
-}
-
-func eventKinds(evs []store.NewEvent) []string {
-	var out []string
-	for _, ev := range evs {
-		out = append(out, ev.Kind)
 	}
 	return out
 }
