@@ -56,13 +56,11 @@ func (tx *Tx) RecordInbound(ctx context.Context, key string, h Handled) error {
 // header alone, headerOnly), for an operator to release, and returns
 // its quarantine id.
 func (tx *Tx) Quarantine(ctx context.Context, key, reason string, raw []byte, headerOnly bool) (int64, error) {
-	r, err := tx.tx.ExecContext(ctx, `INSERT INTO quarantine (key, reason, raw, at, header_only) VALUES (?, ?, ?, ?, ?)`,
-		key, reason, raw, tx.Now.Unix(), headerOnly)
-	if err != nil {
-		return 0, fmt.Errorf("quarantine: %w", err)
-	}
-	id, err := r.LastInsertId()
-	if err != nil {
+	// RETURNING, not LastInsertId: both engines have it, PostgreSQL's
+	// driver has no last insert ID.
+	var id int64
+	if err := tx.tx.QueryRowContext(ctx, `INSERT INTO quarantine (key, reason, raw, at, header_only) VALUES (?, ?, ?, ?, ?) RETURNING id`,
+		key, reason, raw, tx.Now.Unix(), headerOnly).Scan(&id); err != nil {
 		return 0, fmt.Errorf("quarantine: %w", err)
 	}
 	return id, nil
@@ -74,7 +72,7 @@ func (tx *Tx) Quarantine(ctx context.Context, key, reason string, raw []byte, he
 func (tx *Tx) NextCaseNumber(ctx context.Context, year int) (int, error) {
 	var last int
 	err := tx.tx.QueryRowContext(ctx, `INSERT INTO case_numbers (year, last) VALUES (?, 1)
-		ON CONFLICT (year) DO UPDATE SET last = last + 1 RETURNING last`, year).Scan(&last)
+		ON CONFLICT (year) DO UPDATE SET last = case_numbers.last + 1 RETURNING last`, year).Scan(&last)
 	if err != nil {
 		return 0, fmt.Errorf("case number: %w", err)
 	}
@@ -119,13 +117,9 @@ func (tx *Tx) CaseExists(ctx context.Context, id string) (bool, error) {
 // AddMessage files an inbound message on a case, with its raw form and
 // attachments (m.Attachments), at the transaction's time.
 func (tx *Tx) AddMessage(ctx context.Context, caseID string, m Message, raw []byte) error {
-	res, err := tx.tx.ExecContext(ctx, `INSERT INTO messages (case_id, direction, message_id, from_addr, to_addr, subject, text, raw, at)
-		VALUES (?, 'in', ?, ?, ?, ?, ?, ?, ?)`, caseID, m.MessageID, m.From, m.To, m.Subject, m.Text, raw, tx.Now.Unix())
-	if err != nil {
-		return fmt.Errorf("case %s: file message: %w", caseID, err)
-	}
-	row, err := res.LastInsertId()
-	if err != nil {
+	var row int64
+	if err := tx.tx.QueryRowContext(ctx, `INSERT INTO messages (case_id, direction, message_id, from_addr, to_addr, subject, text, raw, at)
+		VALUES (?, 'in', ?, ?, ?, ?, ?, ?, ?) RETURNING id`, caseID, m.MessageID, m.From, m.To, m.Subject, m.Text, raw, tx.Now.Unix()).Scan(&row); err != nil {
 		return fmt.Errorf("case %s: file message: %w", caseID, err)
 	}
 	for _, a := range m.Attachments {
@@ -210,7 +204,7 @@ func (tx *Tx) EarlierDecided(ctx context.Context, complainant, accused, notID st
 
 // Flagged lists the codes of the intake checks recorded on a case.
 func (tx *Tx) Flagged(ctx context.Context, caseID string) ([]string, error) {
-	rows, err := tx.tx.QueryContext(ctx, `SELECT check_code FROM intake_flags WHERE case_id = ? ORDER BY rowid`, caseID)
+	rows, err := tx.tx.QueryContext(ctx, `SELECT check_code FROM intake_flags WHERE case_id = ? ORDER BY at, check_code`, caseID)
 	if err != nil {
 		return nil, fmt.Errorf("case %s: intake flags: %w", caseID, err)
 	}
@@ -259,7 +253,7 @@ func (tx *Tx) redate(ctx context.Context, caseID string, ds []regulation.Deadlin
 // see autoRepliesSinceQuery).
 const newCasesFromQuery = `SELECT COUNT(*) FROM parties p JOIN cases c ON c.id = p.case_id
 	WHERE p.role = 'complainant' AND c.opened_at >= ?
-	AND (p.email = ? OR (p.email >= ? AND p.email < ? AND substr(p.email, -length(?)) = ?))`
+	AND (p.email = ? OR (p.email >= ? AND p.email < ? AND substr(p.email, length(p.email) - length(?) + 1) = ?))`
 
 // mailboxArgs are the arguments that select one mailbox's addresses in
 // newCasesFromQuery and autoRepliesSinceQuery: the base address
@@ -292,7 +286,7 @@ func (tx *Tx) NewCasesFrom(ctx context.Context, mailbox string, since time.Time)
 // do not count.
 func autoRepliesSinceQuery(n int) string {
 	return `SELECT COUNT(*) FROM outbox WHERE created_at >= ? AND kind IN (` + placeholders(n) + `) AND role != 'staff'
-	AND (recipient = ? OR (recipient >= ? AND recipient < ? AND substr(recipient, -length(?)) = ?))`
+	AND (recipient = ? OR (recipient >= ? AND recipient < ? AND substr(recipient, length(recipient) - length(?) + 1) = ?))`
 }
 
 // placeholders is n comma-separated SQL parameters.
