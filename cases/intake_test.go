@@ -13,6 +13,7 @@ import (
 
 	"github.com/klachtenbus/klachtenbus/cases/regulation"
 	"github.com/klachtenbus/klachtenbus/cases/store"
+	"github.com/klachtenbus/klachtenbus/e2e/stack"
 )
 
 var ams = mustLoc("Europe/Amsterdam")
@@ -33,14 +34,29 @@ func (c *clock) Advance(d time.Duration) { c.t = c.t.Add(d) }
 
 var testSecret = []byte("test-secret")
 
-func newTestEngine(t *testing.T) (*Engine, *clock) {
+// openTestStore opens an empty store for a test: SQLite, or PostgreSQL
+// when KLACHTENBUS_TEST_STORE=postgres (a schema of its own in the
+// private cluster), so that the domain's whole suite can run on either.
+func openTestStore(t *testing.T) *store.Store {
 	t.Helper()
 	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "test.db"))
+	var st *store.Store
+	var err error
+	if os.Getenv("KLACHTENBUS_TEST_STORE") == "postgres" {
+		st, err = store.OpenURL(ctx, stack.Postgres(t))
+	} else {
+		st, err = store.Open(ctx, filepath.Join(t.TempDir(), "test.db"))
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
+	return st
+}
+
+func newTestEngine(t *testing.T) (*Engine, *clock) {
+	t.Helper()
+	st := openTestStore(t)
 	clk := &clock{t: time.Date(2026, 11, 23, 10, 0, 0, 0, ams)} // a Monday
 	st.Now = clk.Now
 	pol, err := regulation.LoadPolicy(regulation.PolicyConfig{Preset: "ikworddeclarant"}, ams)
