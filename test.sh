@@ -83,6 +83,10 @@ fi
 
 echo "== go test (with the race detector)"
 go test -race -count=1 -timeout 30m ./...
+if [ -n "${KLACHTENBUS_POSTGRES:-}" ]; then
+	echo "== the domain's suite again, on PostgreSQL"
+	KLACHTENBUS_TEST_STORE=postgres go test -race -count=1 ./cases/
+fi
 
 # A count, not a duration: a duration's deadline can fail a clean run with
 # "context deadline exceeded" (Go's fuzz coordinator, golang/go#75804,
