@@ -157,7 +157,7 @@ func TestFailoverBetweenDaemons(t *testing.T) {
 	eventually(t, "every complaint handled", 3*time.Minute, func() bool {
 		return len(cases()) >= n && folderSize(t, st.imap, acc.complaints, "INBOX") == 0
 	})
-	eventually(t, "every mail sent", time.Minute, func() bool {
+	eventually(t, "every mail sent", 2*time.Minute, func() bool {
 		counts, err := s.OutboxCounts(context.Background())
 		if err != nil {
 			t.Fatal(err)

@@ -226,6 +226,9 @@ func (m *Main) newDaemon(ctx context.Context, c *config.Config, log *slog.Logger
 	if c.Store.Postgres() {
 		d.ID = daemonID()
 		d.Sender.Claim = d.ID
+		// A claim outlasts the sending of a batch by far; a dead
+		// daemon's mail waits this long for another.
+		d.Sender.ClaimFor = max(2*c.Store.Lease.Duration(), 30*time.Second)
 	}
 	d.newWatcher()
 	d.setupOps(m.Now)
