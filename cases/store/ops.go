@@ -275,3 +275,29 @@ func (s *Store) size(ctx context.Context) (int64, error) {
 	}
 	return pages * size, nil
 }
+
+// CaseCount returns how many cases the store holds.
+func (s *Store) CaseCount(ctx context.Context) (int, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM cases`).Scan(&n)
+	return n, err
+}
+
+// OutboxByKind returns how many outbox rows there are of each kind.
+func (s *Store) OutboxByKind(ctx context.Context) (map[string]int, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT kind, COUNT(*) FROM outbox GROUP BY kind`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var kind string
+		var n int
+		if err := rows.Scan(&kind, &n); err != nil {
+			return nil, err
+		}
+		out[kind] = n
+	}
+	return out, rows.Err()
+}

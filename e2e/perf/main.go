@@ -37,11 +37,11 @@ import (
 	"bufio"
 	"cmp"
 	"context"
-	"database/sql"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -54,8 +54,8 @@ import (
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
-	_ "github.com/mattn/go-sqlite3"
 
+	"github.com/klachtenbus/klachtenbus/cases/store"
 	"github.com/klachtenbus/klachtenbus/e2e/seed"
 	"github.com/klachtenbus/klachtenbus/e2e/stack"
 )
@@ -579,26 +579,26 @@ func (r *run) throughput(ctx context.Context, n int, policy string) error {
 // not exist yet when it starts.
 func (r *run) filedAndAcked(n int, t0 time.Time) (casesDone, acked time.Duration, err error) {
 	path := filepath.Join(r.dir, "k.db")
-	var db *sql.DB
+	var st *store.Store
 	defer func() {
-		if db != nil {
-			db.Close()
+		if st != nil {
+			st.Close()
 		}
 	}()
 	err = waitFor("every case and acknowledgement", 30*time.Minute, 20*time.Millisecond, func() (bool, error) {
-		if db == nil {
+		if st == nil {
 			if _, err := os.Stat(path); err != nil {
 				return false, nil
 			}
 			var err error
-			if db, err = sql.Open("sqlite3", "file:"+path+"?mode=ro&_busy_timeout=5000"); err != nil {
-				return false, err
+			if st, err = store.Open(context.Background(), path); err != nil {
+				return false, nil // the daemon may be making it
 			}
 		}
 		if casesDone == 0 {
-			var k int
-			if err := db.QueryRow(`SELECT COUNT(*) FROM cases`).Scan(&k); err != nil {
-				return false, nil // the schema may not be there yet
+			k, err := st.CaseCount(context.Background())
+			if err != nil {
+				return false, err
 			}
 			if k < n {
 				return false, nil
@@ -661,18 +661,18 @@ func fetchAll(c *imapclient.Client, n int) (int64, error) {
 
 // rss runs the daemon on a copy of a store and samples its resident
 // memory while it sweeps, makes a digest and takes n complaints.
-func (r *run) rss(ctx context.Context, store string, n int, during time.Duration) error {
-	if store == "" {
+func (r *run) rss(ctx context.Context, seeded string, n int, during time.Duration) error {
+	if seeded == "" {
 		return errors.New("rss needs -store (make one with go run ./e2e/seed)")
 	}
 	dst := filepath.Join(r.dir, "k.db")
-	if err := seed.CopyStore(dst, store); err != nil {
+	if err := seed.CopyStore(dst, seeded); err != nil {
 		return err
 	}
 	var cases int
-	if db, err := sql.Open("sqlite3", "file:"+dst+"?mode=ro"); err == nil {
-		db.QueryRow(`SELECT COUNT(*) FROM cases`).Scan(&cases)
-		db.Close()
+	if st, err := store.Open(context.Background(), dst); err == nil {
+		cases, _ = st.CaseCount(context.Background())
+		st.Close()
 	}
 	cfg, err := r.config(dst, "", "sweep = \"@every 5s\"\ndigest = \"@every 10s\"")
 	if err != nil {
@@ -736,23 +736,18 @@ func procMem(pid int) (rss, hwm int64) {
 
 // outboxKinds says how much mail of each kind a store's outbox holds.
 func outboxKinds(path string) string {
-	db, err := sql.Open("sqlite3", "file:"+path+"?mode=ro")
+	st, err := store.Open(context.Background(), path)
 	if err != nil {
 		return err.Error()
 	}
-	defer db.Close()
-	rows, err := db.Query(`SELECT kind, COUNT(*) FROM outbox GROUP BY kind ORDER BY kind`)
+	defer st.Close()
+	by, err := st.OutboxByKind(context.Background())
 	if err != nil {
 		return err.Error()
 	}
-	defer rows.Close()
 	var out []string
-	for rows.Next() {
-		var kind string
-		var n int
-		if rows.Scan(&kind, &n) == nil {
-			out = append(out, fmt.Sprintf("%d %s", n, kind))
-		}
+	for _, kind := range slices.Sorted(maps.Keys(by)) {
+		out = append(out, fmt.Sprintf("%d %s", by[kind], kind))
 	}
 	return strings.Join(out, ", ")
 }
