@@ -177,22 +177,12 @@ func copyTable(ctx context.Context, r, w *txn, table string, cols []string) (Tab
 			return nil
 		}
 		n := len(batch) / len(cols)
-		if _, err := w.ExecContext(ctx, head+strings.TrimSuffix(strings.Repeat(row+", ", n), ", "), batch...); err != nil {
-			return fmt.Errorf("copy %s: %w", table, err)
-		}
+		_, err := w.ExecContext(ctx, head+strings.TrimSuffix(strings.Repeat(row+", ", n), ", "), batch...)
 		batch = batch[:0]
-		return nil
+		return err
 	}
 	sum := newSummer(table)
-	vals := make([]any, len(cols))
-	ptrs := make([]any, len(cols))
-	for i := range vals {
-		ptrs[i] = &vals[i]
-	}
-	for rows.Next() {
-		if err := rows.Scan(ptrs...); err != nil {
-			return TableSum{}, fmt.Errorf("copy %s: %w", table, err)
-		}
+	err = eachRow(rows, len(cols), func(vals []any) error {
 		sum.add(vals)
 		for _, v := range vals {
 			if b, ok := v.([]byte); ok {
@@ -201,16 +191,15 @@ func copyTable(ctx context.Context, r, w *txn, table string, cols []string) (Tab
 			batch = append(batch, v)
 		}
 		if len(batch)/len(cols) == copyRows {
-			if err := flush(); err != nil {
-				return TableSum{}, err
-			}
+			return flush()
 		}
-	}
-	if err := rows.Err(); err != nil {
+		return nil
+	})
+	if err != nil {
 		return TableSum{}, fmt.Errorf("copy %s: %w", table, err)
 	}
 	if err := flush(); err != nil {
-		return TableSum{}, err
+		return TableSum{}, fmt.Errorf("copy %s: %w", table, err)
 	}
 	return sum.result(), nil
 }
@@ -223,18 +212,29 @@ func tableSum(ctx context.Context, r *txn, table string, cols []string) (TableSu
 	}
 	defer rows.Close()
 	sum := newSummer(table)
-	vals := make([]any, len(cols))
-	ptrs := make([]any, len(cols))
+	if err := eachRow(rows, len(cols), func(vals []any) error { sum.add(vals); return nil }); err != nil {
+		return TableSum{}, fmt.Errorf("sum %s: %w", table, err)
+	}
+	return sum.result(), nil
+}
+
+// eachRow calls fn with the values of each row of rows, which has n
+// columns; the slice is reused from row to row.
+func eachRow(rows *sql.Rows, n int, fn func(vals []any) error) error {
+	vals := make([]any, n)
+	ptrs := make([]any, n)
 	for i := range vals {
 		ptrs[i] = &vals[i]
 	}
 	for rows.Next() {
 		if err := rows.Scan(ptrs...); err != nil {
-			return TableSum{}, fmt.Errorf("sum %s: %w", table, err)
+			return err
 		}
-		sum.add(vals)
+		if err := fn(vals); err != nil {
+			return err
+		}
 	}
-	return sum.result(), rows.Err()
+	return rows.Err()
 }
 
 // summer adds up rows into a checksum that does not depend on their

@@ -4,45 +4,51 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"io/fs"
 	"path/filepath"
-	"sort"
-	"strings"
 	"testing"
 )
+
+// oldStore writes an SQLite store of an old schema version: the
+// migrations up to and including version, then the rows of fill.
+func oldStore(t *testing.T, version int, fill ...string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "old.db")
+	db, err := sql.Open("sqlite3", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ms, err := migrationFiles("migrations")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range ms {
+		if m.n > version {
+			break
+		}
+		if _, err := db.Exec(m.body); err != nil {
+			t.Fatalf("%s: %v", m.name, err)
+		}
+	}
+	if _, err := db.Exec(fmt.Sprintf("PRAGMA user_version = %d", version)); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range fill {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	return path
+}
 
 // TestMigrationMarksHeaderOnlyQuarantine upgrades a store of schema 8
 // with two quarantined messages: the one kept without its body (too
 // large) is marked header-only, the other not, and neither is released.
 func TestMigrationMarksHeaderOnlyQuarantine(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "old.db")
-	db, err := sql.Open("sqlite3", "file:"+path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	names, _ := fs.Glob(migrations, "migrations/*.sql")
-	sort.Strings(names)
-	for _, name := range names {
-		if filepath.Base(name) >= "0009" {
-			continue
-		}
-		body, _ := migrations.ReadFile(name)
-		if _, err := db.Exec(string(body)); err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-	}
-	for _, q := range []string{
-		`PRAGMA user_version = 8`,
+	st, err := Open(ctx, oldStore(t, 8,
 		`INSERT INTO quarantine (key, reason, raw, at) VALUES ('mid:big@x', 'message of 30000000 bytes exceeds the limit of 26214400 bytes', 'Subject: big', 1)`,
-		`INSERT INTO quarantine (key, reason, raw, at) VALUES ('mid:bad@x', 'cannot parse: malformed header', 'whole', 2)`,
-	} {
-		if _, err := db.Exec(q); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-	}
-	db.Close()
-	st, err := Open(ctx, path)
+		`INSERT INTO quarantine (key, reason, raw, at) VALUES ('mid:bad@x', 'cannot parse: malformed header', 'whole', 2)`))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,30 +68,8 @@ func TestMigrationMarksHeaderOnlyQuarantine(t *testing.T) {
 // set.
 func TestMigrationClearsCaseLanguage(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "old.db")
-	db, err := sql.Open("sqlite3", "file:"+path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	names, _ := fs.Glob(migrations, "migrations/*.sql")
-	sort.Strings(names)
-	for _, name := range names {
-		if !strings.HasPrefix(filepath.Base(name), "000") || filepath.Base(name) >= "0007" {
-			continue
-		}
-		body, _ := migrations.ReadFile(name)
-		if _, err := db.Exec(string(body)); err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-	}
-	if _, err := db.Exec(fmt.Sprintf("PRAGMA user_version = %d", 6)); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.Exec(`INSERT INTO cases (id, state, language, subject, opened_at) VALUES ('K-2026-0001', 'received', 'nl', 'oud', 1)`); err != nil {
-		t.Fatal(err)
-	}
-	db.Close()
-	st, err := Open(ctx, path)
+	st, err := Open(ctx, oldStore(t, 6,
+		`INSERT INTO cases (id, state, language, subject, opened_at) VALUES ('K-2026-0001', 'received', 'nl', 'oud', 1)`))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,8 +77,8 @@ func TestMigrationClearsCaseLanguage(t *testing.T) {
 	if v, _ := st.SchemaVersion(ctx); v < 7 {
 		t.Fatalf("schema version %d after the upgrade", v)
 	}
-	var lang string
-	if err := st.DB().QueryRow(`SELECT language FROM cases WHERE id = 'K-2026-0001'`).Scan(&lang); err != nil || lang != "" {
-		t.Errorf("an existing case's language is %q (%v), want '' (the organisation's)", lang, err)
+	c, err := st.GetCase(ctx, "K-2026-0001")
+	if err != nil || c.Language != "" {
+		t.Errorf("an existing case's language is %q (%v), want '' (the organisation's)", c.Language, err)
 	}
 }
