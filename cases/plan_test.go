@@ -1,7 +1,6 @@
 package cases
 
 import (
-	"context"
 	"regexp"
 	"strings"
 	"testing"
@@ -10,20 +9,14 @@ import (
 	"github.com/klachtenbus/klachtenbus/cases/store"
 )
 
-// TestHotQueriesUseIndexes holds the queries the scheduler, the listing
-// and the digest run over every case to their plans: they reach the big
-// tables through indexes, never by reading a table whole where they need
-// only part of it.
+// TestHotQueriesUseIndexes holds the intake's queries still in package
+// cases to their plans: they reach the big tables through indexes, never
+// by reading a table whole where they need only part of it. The
+// scheduler's, the digest's and the listing's are held to theirs in
+// cases/store (TestListingUsesIndexes).
 func TestHotQueriesUseIndexes(t *testing.T) {
 	e, _ := newTestEngine(t)
 	st := e.Store
-	kinds := func(n int, more ...any) []any {
-		var args []any
-		for _, k := range chasedKinds[:n] {
-			args = append(args, k)
-		}
-		return append(args, more...)
-	}
 	now := time.Now().Unix()
 	tests := []struct {
 		name string
@@ -32,16 +25,6 @@ func TestHotQueriesUseIndexes(t *testing.T) {
 		want []string // each a substring of some line of the plan
 		sort bool     // a temporary B-tree (a sort of the rows found) is fine
 	}{
-		{"the chaser's due deadlines", chaseQuery(len(chasedKinds)), kinds(len(chasedKinds), now),
-			[]string{"SEARCH d USING COVERING INDEX deadlines_open (kind=? AND due<?)",
-				"USING COVERING INDEX sqlite_autoindex_reminders_1 (case_id=? AND kind=? AND stage=? AND due=?)",
-				"SEARCH c USING INDEX sqlite_autoindex_cases_1 (id=?)"}, true},
-		{"follow-ups and retention", dueDeadlinesQuery(1), kinds(1, now),
-			[]string{"SEARCH d USING COVERING INDEX deadlines_open (kind=? AND due<?)"}, false},
-		{"the digest's deadlines", dueDeadlinesQuery(len(chasedKinds)), kinds(len(chasedKinds), now),
-			[]string{"SEARCH d USING COVERING INDEX deadlines_open (kind=? AND due<?)"}, true},
-		{"the digest's cases", digestCasesQuery, append([]any{now}, "closed", "withdrawn", "declined"),
-			[]string{"SCAN cases USING INDEX cases_opened_id"}, false},
 		{"the new cases of a mailbox", newCasesFromQuery,
 			[]any{now, "a@example.test", "a+", "a,", "@example.test", "@example.test"},
 			[]string{"parties_email (email=?)", "parties_email (email>? AND email<?)"}, false},
@@ -66,36 +49,6 @@ func TestHotQueriesUseIndexes(t *testing.T) {
 		if !tt.sort && strings.Contains(all, "TEMP B-TREE") {
 			t.Errorf("%s: sorts what an index gives in order:\n%s", tt.name, all)
 		}
-	}
-}
-
-// TestSweepAfterDowntime: a sweep that runs long after a deadline passed
-// (the daemon was down) sends every stage due then at once, and the late
-// notice; the next sweep sends nothing, though the chaser then no longer
-// reads the deadlines it is done with.
-func TestSweepAfterDowntime(t *testing.T) {
-	e, clk := newTestEngine(t)
-	openTestCase(t, e)
-	clk.t = on(2027, 1, 20, 9, 0) // every term of the case (23 Nov) is long overdue
-	r := sweep(t, e)
-	// Taken up, accused notified, decision: each passed and overdue.
-	if r.Reminders != 6 || r.LateNotices != 1 {
-		t.Errorf("after downtime: %+v, want 6 reminders and 1 late notice", r)
-	}
-	for _, m := range sent(t, e, MailReminder) {
-		if strings.Contains(m, StageBefore+"/") {
-			t.Errorf("a reminder before a deadline long passed: %s", m)
-		}
-	}
-	if r := sweep(t, e); r != (SweepResult{}) {
-		t.Errorf("second sweep: %+v", r)
-	}
-	items, err := e.chaseItems(context.Background(), clk.t.AddDate(0, 0, 1))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(items) != 0 {
-		t.Errorf("the chaser still reads %d deadlines it is done with: %+v", len(items), items)
 	}
 }
 
