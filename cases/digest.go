@@ -16,73 +16,124 @@ const digestAhead = 5
 // opened since the last digest sent (or in the last 7 days), the open
 // cases by state and category with their handlers, the deadlines due in
 // the next 5 working days, and the overdue ones. It reads only the cases
-// it shows (not purged, and open or new) and only the columns it needs.
+// it shows (not purged, and open or new) and only the columns it needs,
+// row by row: a backlog can hold tens of thousands of overdue deadlines,
+// of which the digest keeps DigestListMax. What it shows of them is
+// digestBuilder's.
 func (e *Engine) Digest(ctx context.Context) (*Digest, error) {
 	now := e.Store.Now()
-	loc := e.Org.Location
-	d := &Digest{Now: now.In(loc), Since: now.AddDate(0, 0, -7).In(loc)}
-	var last int64
-	if err := e.Store.DB().QueryRowContext(ctx, `SELECT COALESCE(MAX(sent_at), 0) FROM digests`).Scan(&last); err != nil {
-		return nil, fmt.Errorf("digest: %w", err)
-	}
-	if last > 0 {
-		d.Since = time.Unix(last, 0).In(loc)
-	}
-	names := map[string]string{} // staff address → how the digest names them
-	name := func(addr string) string {
-		n, ok := names[addr]
-		if !ok {
-			n = e.staffName(addr)
-			names[addr] = n
-		}
-		return n
-	}
-	args := []any{d.Since.Unix()}
-	for _, s := range endedStates {
-		args = append(args, string(s))
-	}
-	rows, err := e.Store.DB().QueryContext(ctx, digestCasesQuery, args...)
+	last, err := e.Store.LastDigest(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("digest: %w", err)
 	}
-	defer rows.Close()
-	states := map[State]int{}
-	cats := map[string]int{}
-	handlers := map[string]int{}
-	for rows.Next() {
-		var c DigestCase
-		var state, handler string
-		var opened int64
-		if err := rows.Scan(&c.ID, &state, &c.Category, &handler, &c.Subject, &opened); err != nil {
-			return nil, fmt.Errorf("digest: %w", err)
-		}
-		c.State, c.Handler, c.Opened = State(state), name(handler), time.Unix(opened, 0).In(loc)
-		if !c.Opened.Before(d.Since) {
-			d.NewTotal++
-			if len(d.New) < DigestListMax {
-				d.New = append(d.New, c)
-			}
-		}
-		if c.State.Ended() {
-			continue
-		}
-		d.OpenTotal++
-		if len(d.Open) < DigestListMax {
-			d.Open = append(d.Open, c)
-		}
-		handlers[c.Handler]++
-		states[c.State]++
-		cats[c.Category]++
-	}
-	if err := rows.Err(); err != nil {
+	b := e.newDigest(now, last)
+	if err := e.Store.EachDigestCase(ctx, b.d.Since, b.addCase); err != nil {
 		return nil, fmt.Errorf("digest: %w", err)
 	}
-	for _, s := range States {
-		if states[s] > 0 {
-			d.ByState = append(d.ByState, DigestCount{Key: string(s), Label: e.stateName(s), N: states[s]})
+	if err := e.Store.EachDeadlineDue(ctx, e.digestHorizon(now), chasedKinds, b.addDeadline); err != nil {
+		return nil, fmt.Errorf("digest: %w", err)
+	}
+	return b.digest(), nil
+}
+
+// digestHorizon is the time before which a deadline must end to be in
+// the digest at now: by the end of the digestAhead-th working day.
+func (e *Engine) digestHorizon(now time.Time) time.Time {
+	return endOfDay(e.Policy.Calendar().AddWorkdays(now, digestAhead), e.Org.Location).Add(time.Second)
+}
+
+// digestBuilder composes a digest from the cases and deadlines it is
+// given one by one, reading and writing nothing: the store finds them
+// (Digest), and a test can give them as values. It keeps DigestListMax
+// of each list and counts them all.
+type digestBuilder struct {
+	e        *Engine
+	d        *Digest
+	now      time.Time
+	names    map[string]string // staff address → how the digest names them
+	states   map[State]int
+	cats     map[string]int
+	handlers map[string]int
+}
+
+// newDigest starts the digest at now: its new cases are those opened
+// since the last digest sent (last), or in the last 7 days when none was.
+func (e *Engine) newDigest(now, last time.Time) *digestBuilder {
+	loc := e.Org.Location
+	d := &Digest{Now: now.In(loc), Since: now.AddDate(0, 0, -7).In(loc)}
+	if !last.IsZero() {
+		d.Since = last.In(loc)
+	}
+	return &digestBuilder{e: e, d: d, now: now, names: map[string]string{},
+		states: map[State]int{}, cats: map[string]int{}, handlers: map[string]int{}}
+}
+
+// name is how the digest names a staff address (Engine.staffName), looked
+// up once per address.
+func (b *digestBuilder) name(addr string) string {
+	n, ok := b.names[addr]
+	if !ok {
+		n = b.e.staffName(addr)
+		b.names[addr] = n
+	}
+	return n
+}
+
+// addCase counts a case, newest first: as new when it was opened since
+// the last digest, and as open (by state, category and handler) when it
+// has not ended.
+func (b *digestBuilder) addCase(sc store.CaseSummary) error {
+	d := b.d
+	c := DigestCase{ID: sc.ID, State: sc.State, Category: sc.Category, Handler: b.name(sc.Handler),
+		Subject: sc.Subject, Opened: sc.Opened.In(b.e.Org.Location)}
+	if !c.Opened.Before(d.Since) {
+		d.NewTotal++
+		if len(d.New) < DigestListMax {
+			d.New = append(d.New, c)
 		}
 	}
-	for code, n := range cats {
+	if c.State.Ended() {
+		return nil
+	}
+	d.OpenTotal++
+	if len(d.Open) < DigestListMax {
+		d.Open = append(d.Open, c)
+	}
+	b.handlers[c.Handler]++
+	b.states[c.State]++
+	b.cats[c.Category]++
+	return nil
+}
+
+// addDeadline counts an open deadline, soonest first: as overdue when it
+// passed, else as due soon.
+func (b *digestBuilder) addDeadline(dd store.DueDeadline) error {
+	d := b.d
+	item := DigestItem{CaseID: dd.CaseID, Kind: dd.Kind, Due: dd.Due.In(b.e.Org.Location), Article: dd.Article, Handler: b.name(dd.Handler)}
+	if b.now.After(item.Due) {
+		d.OverdueTotal++
+		if len(d.Overdue) < DigestListMax {
+			d.Overdue = append(d.Overdue, item)
+		}
+	} else {
+		d.DueSoonTotal++
+		if len(d.DueSoon) < DigestListMax {
+			d.DueSoon = append(d.DueSoon, item)
+		}
+	}
+	return nil
+}
+
+// digest ends the digest: the open cases counted by state (in the order
+// of the procedure), by category (by code) and by handler.
+func (b *digestBuilder) digest() *Digest {
+	d, e := b.d, b.e
+	for _, s := range States {
+		if b.states[s] > 0 {
+			d.ByState = append(d.ByState, DigestCount{Key: string(s), Label: e.stateName(s), N: b.states[s]})
+		}
+	}
+	for code, n := range b.cats {
 		dc := DigestCount{Key: code, N: n}
 		if c, ok := e.Policy.Category(code); ok {
 			dc.Label = c.Label(e.Org.Language)
@@ -90,59 +141,9 @@ func (e *Engine) Digest(ctx context.Context) (*Digest, error) {
 		d.ByCategory = append(d.ByCategory, dc)
 	}
 	sort.Slice(d.ByCategory, func(i, j int) bool { return d.ByCategory[i].Key < d.ByCategory[j].Key })
-	d.ByHandler = CountByHandler(handlers)
-
-	horizon := endOfDay(e.Policy.Calendar().AddWorkdays(now, digestAhead), loc)
-	// Read row by row: a backlog can hold tens of thousands of overdue
-	// deadlines, of which the digest keeps DigestListMax.
-	drows, err := e.Store.DB().QueryContext(ctx, dueDeadlinesQuery(len(chasedKinds)), dueArgs(chasedKinds, horizon.Add(time.Second))...)
-	if err != nil {
-		return nil, fmt.Errorf("digest: %w", err)
-	}
-	defer drows.Close()
-	for drows.Next() {
-		var item DigestItem
-		var due int64
-		var handler string
-		if err := drows.Scan(&item.CaseID, &item.Kind, &due, &item.Article, &handler); err != nil {
-			return nil, fmt.Errorf("digest: %w", err)
-		}
-		item.Due, item.Handler = time.Unix(due, 0).In(loc), name(handler)
-		if now.After(item.Due) {
-			d.OverdueTotal++
-			if len(d.Overdue) < DigestListMax {
-				d.Overdue = append(d.Overdue, item)
-			}
-		} else {
-			d.DueSoonTotal++
-			if len(d.DueSoon) < DigestListMax {
-				d.DueSoon = append(d.DueSoon, item)
-			}
-		}
-	}
-	if err := drows.Err(); err != nil {
-		return nil, fmt.Errorf("digest: %w", err)
-	}
-	return d, nil
+	d.ByHandler = CountByHandler(b.handlers)
+	return d
 }
-
-// endedStates are the states of a finished case (State.Ended).
-var endedStates = func() []State {
-	var out []State
-	for _, s := range States {
-		if s.Ended() {
-			out = append(out, s)
-		}
-	}
-	return out
-}()
-
-// digestCasesQuery selects the cases a digest shows, newest first: not
-// purged, and open (not in one of the ended states, the arguments after
-// the first) or opened since a time (the first argument).
-var digestCasesQuery = `SELECT id, state, category, handler, subject, opened_at FROM cases
-	WHERE purged_at IS NULL AND (opened_at >= ? OR state NOT IN (` + placeholders(len(endedStates)) + `))
-	ORDER BY opened_at DESC, id DESC`
 
 // SendDigest queues the digest to the directors (else the board, else
 // the staff new cases go to) for a schedule slot, once per slot: a second
@@ -154,12 +155,9 @@ func (e *Engine) SendDigest(ctx context.Context, slot time.Time) (bool, error) {
 	}
 	queued := false
 	err = e.Store.Update(ctx, func(tx *store.Tx) error {
-		r, err := tx.ExecContext(ctx, `INSERT INTO digests (slot, sent_at) VALUES (?, ?) ON CONFLICT DO NOTHING`, slot.Unix(), tx.Now.Unix())
-		if err != nil {
-			return fmt.Errorf("digest: %w", err)
-		}
-		if n, _ := r.RowsAffected(); n == 0 {
-			return nil
+		ok, err := tx.RecordDigest(ctx, slot)
+		if err != nil || !ok {
+			return err
 		}
 		for _, s := range e.directors() {
 			if _, err := e.queueMail(ctx, tx, "", MailDigest, s.Email, "", nil, MailData{RecipientName: s.Name, Digest: d}); err != nil {

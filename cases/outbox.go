@@ -59,11 +59,12 @@ const (
 	MailUndeliverable = "undeliverable"
 )
 
-// Stages of a deadline reminder (MailData.Stage).
+// Stages of a deadline reminder (MailData.Stage), as the store records
+// them sent.
 const (
-	StageBefore  = "before"  // one working day before the deadline, to the handler
-	StagePassed  = "passed"  // the deadline passed, to the handler
-	StageOverdue = "overdue" // overdue by the configured working days, to the directors
+	StageBefore  = store.StageBefore  // one working day before the deadline, to the handler
+	StagePassed  = store.StagePassed  // the deadline passed, to the handler
+	StageOverdue = store.StageOverdue // overdue by the configured working days, to the directors
 )
 
 // The part a recipient of a duty mail plays in the case (MailData.Role).

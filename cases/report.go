@@ -2,13 +2,11 @@ package cases
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"math"
 	"sort"
 	"time"
 
-	"github.com/klachtenbus/klachtenbus/cases/regulation"
 	"github.com/klachtenbus/klachtenbus/cases/store"
 )
 
@@ -88,62 +86,75 @@ func registerOutcome(state State, outcome string) string {
 	return string(state)
 }
 
-// Register compiles the annual register of the cases opened in year, the
-// year taken in loc (the organisation's time zone). The decision deadlines
-// that are still open count as passed when their due lies before the
-// store's clock.
+// BuildRegister compiles the annual register of the cases opened in
+// year, the year taken in loc (the organisation's time zone). The
+// decision deadlines that are still open count as passed when their due
+// lies before the store's clock.
 func BuildRegister(ctx context.Context, s *store.Store, year int, loc *time.Location) (*Register, error) {
 	if loc == nil {
 		loc = time.UTC
 	}
-	from := time.Date(year, time.January, 1, 0, 0, 0, 0, loc).Unix()
-	to := time.Date(year+1, time.January, 1, 0, 0, 0, 0, loc).Unix()
-	now := s.Now().Unix()
+	from := time.Date(year, time.January, 1, 0, 0, 0, 0, loc)
+	to := time.Date(year+1, time.January, 1, 0, 0, 0, 0, loc)
+	b := newRegister(year, s.Now(), loc)
+	if err := s.EachRegisterCase(ctx, from, to, b.add); err != nil {
+		return nil, fmt.Errorf("register %d: %w", year, err)
+	}
+	return b.register(), nil
+}
 
+// registerBuilder counts the cases of a register one by one, reading and
+// writing nothing: the store finds them (BuildRegister), and a test can
+// give them as values.
+type registerBuilder struct {
+	r    *Register
+	now  time.Time // an open decision deadline due before it has passed
+	loc  *time.Location
+	days []float64 // the handling times, in days
+}
+
+// newRegister starts the register of a year as at now, its months taken
+// in loc: every standard outcome is counted, at 0 until a case has it.
+func newRegister(year int, now time.Time, loc *time.Location) *registerBuilder {
 	r := &Register{Year: year, ByCategory: map[string]int{}, ByOutcome: map[string]int{}, ByChannel: map[string]int{}}
 	for _, k := range RegisterOutcomes {
 		r.ByOutcome[k] = 0
 	}
-	rows, err := s.DB().QueryContext(ctx, `SELECT c.state, c.category, c.channel, c.outcome, c.opened_at,
-		COALESCE(c.decided_at, c.closed_at), d.due, d.met_at
-		FROM cases c LEFT JOIN deadlines d ON d.case_id = c.id AND d.kind = ?
-		WHERE c.opened_at >= ? AND c.opened_at < ?`, regulation.DeadlineDecision, from, to)
-	if err != nil {
-		return nil, fmt.Errorf("register %d: %w", year, err)
+	return &registerBuilder{r: r, now: now, loc: loc}
+}
+
+// add counts one case: by category, channel, outcome and month; its
+// handling time when it was decided or closed; and whether its decision
+// deadline was met on time, once that was met or passed.
+func (b *registerBuilder) add(c store.RegisterCase) error {
+	r := b.r
+	r.Total++
+	r.ByCategory[c.Category]++
+	r.ByChannel[c.Channel]++
+	r.ByOutcome[registerOutcome(c.State, c.Outcome)]++
+	r.ByMonth[c.Opened.In(b.loc).Month()-1]++
+	if !c.Ended.IsZero() {
+		b.days = append(b.days, float64(c.Ended.Unix()-c.Opened.Unix())/86400)
 	}
-	defer rows.Close()
-	var days []float64
-	for rows.Next() {
-		var state, category, channel, outcome string
-		var opened int64
-		var end, due, met sql.NullInt64
-		if err := rows.Scan(&state, &category, &channel, &outcome, &opened, &end, &due, &met); err != nil {
-			return nil, fmt.Errorf("register %d: %w", year, err)
-		}
-		r.Total++
-		r.ByCategory[category]++
-		r.ByChannel[channel]++
-		r.ByOutcome[registerOutcome(State(state), outcome)]++
-		r.ByMonth[time.Unix(opened, 0).In(loc).Month()-1]++
-		if end.Valid {
-			days = append(days, float64(end.Int64-opened)/86400)
-		}
-		if due.Valid && (met.Valid || due.Int64 < now) {
-			r.DeadlineCases++
-			if met.Valid && met.Int64 <= due.Int64 {
-				r.WithinDeadline++
-			}
+	if due := c.DecisionDue; !due.IsZero() && (!c.DecisionMet.IsZero() || due.Unix() < b.now.Unix()) {
+		r.DeadlineCases++
+		if !c.DecisionMet.IsZero() && c.DecisionMet.Unix() <= due.Unix() {
+			r.WithinDeadline++
 		}
 	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("register %d: %w", year, err)
-	}
-	r.Handled = len(days)
-	r.MedianDays = math.Round(median(days)*10) / 10
+	return nil
+}
+
+// register ends the register: the median handling time and the share of
+// decisions on time, rounded as the register shows them.
+func (b *registerBuilder) register() *Register {
+	r := b.r
+	r.Handled = len(b.days)
+	r.MedianDays = math.Round(median(b.days)*10) / 10
 	if r.DeadlineCases > 0 {
 		r.WithinDeadlineShare = math.Round(float64(r.WithinDeadline)/float64(r.DeadlineCases)*10000) / 10000
 	}
-	return r, nil
+	return r
 }
 
 // median returns the median of xs (0 for none); xs is sorted in place.

@@ -100,6 +100,36 @@ func TestDeadlineChaserOverACaseLifetime(t *testing.T) {
 	}
 }
 
+// TestSweepAfterDowntime: a sweep that runs long after a deadline passed
+// (the daemon was down) sends every stage due then at once, and the late
+// notice; the next sweep sends nothing, though the chaser then no longer
+// reads the deadlines it is done with.
+func TestSweepAfterDowntime(t *testing.T) {
+	e, clk := newTestEngine(t)
+	openTestCase(t, e)
+	clk.t = on(2027, 1, 20, 9, 0) // every term of the case (23 Nov) is long overdue
+	r := sweep(t, e)
+	// Taken up, accused notified, decision: each passed and overdue.
+	if r.Reminders != 6 || r.LateNotices != 1 {
+		t.Errorf("after downtime: %+v, want 6 reminders and 1 late notice", r)
+	}
+	for _, m := range sent(t, e, MailReminder) {
+		if strings.Contains(m, StageBefore+"/") {
+			t.Errorf("a reminder before a deadline long passed: %s", m)
+		}
+	}
+	if r := sweep(t, e); r != (SweepResult{}) {
+		t.Errorf("second sweep: %+v", r)
+	}
+	items, err := e.Store.DeadlinesToChase(context.Background(), clk.t.AddDate(0, 0, 1), chasedKinds...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(items) != 0 {
+		t.Errorf("the chaser still reads %d deadlines it is done with: %+v", len(items), items)
+	}
+}
+
 // TestIKWD_3_14_FollowUpWithinThreeMonthsAnd3_18_RetentionFromTheDecision
 // decides a case and follows it through the scheduler, with the store
 // closed and opened again in between, as a restart would:

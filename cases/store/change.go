@@ -33,6 +33,10 @@ type Change struct {
 	Accused *Address
 	// Fields adds form fields; a field already known keeps its value.
 	Fields map[string]string
+	// Purge erases the case's personal data (Tx.PurgeCase): the
+	// retention term ended. The events of the change are appended after
+	// it, so that their texts stay.
+	Purge bool
 	// Events are appended to the timeline, at the transaction's time.
 	Events []NewEvent
 	// Meet marks the open deadlines of these kinds met, now.
@@ -63,7 +67,7 @@ func Set[T any](v T) *T { return &v }
 
 // Empty reports whether the change changes nothing.
 func (c *Change) Empty() bool {
-	return c.State == nil && c.Handler == nil && c.Category == nil && c.Language == nil && c.Confidential == nil &&
+	return !c.Purge && c.State == nil && c.Handler == nil && c.Category == nil && c.Language == nil && c.Confidential == nil &&
 		c.Outcome == nil && c.Complete == nil && c.Decided == nil && c.Closed == nil && c.Advice == nil &&
 		c.AccusedNotified == nil && c.EscalatedTo == nil && !c.Extended && c.Accused == nil && len(c.Fields) == 0 && len(c.Events) == 0 &&
 		len(c.Meet) == 0 && !c.DropOpen && len(c.Deadlines) == 0 && c.MoveDeadline == nil && len(c.Redate) == 0
@@ -111,6 +115,11 @@ func (tx *Tx) Apply(ctx context.Context, caseID string, c Change) error {
 	if d := c.MoveDeadline; d != nil {
 		if _, err := tx.tx.ExecContext(ctx, `UPDATE deadlines SET due = ? WHERE case_id = ? AND kind = ?`, d.Due.Unix(), caseID, d.Kind); err != nil {
 			return fmt.Errorf("case %s: move deadline %s: %w", caseID, d.Kind, err)
+		}
+	}
+	if c.Purge {
+		if err := tx.PurgeCase(ctx, caseID); err != nil {
+			return err
 		}
 	}
 	for _, ev := range c.Events {

@@ -6,17 +6,24 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/klachtenbus/klachtenbus/cases/regulation"
 )
 
-// TestListingUsesIndexes holds the store's queries over every case to
-// their plans: they reach the big tables through indexes, never by
-// reading a table whole where they need only part of it.
+// TestListingUsesIndexes holds the store's queries over every case (the
+// listing's, the scheduler's, the digest's, the register's) to their
+// plans: they reach the big tables through indexes, never by reading a
+// table whole where they need only part of it.
 func TestListingUsesIndexes(t *testing.T) {
 	st, err := Open(context.Background(), filepath.Join(t.TempDir(), "k.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer st.Close()
+	// The deadlines the chaser reminds staff of (cases.chasedKinds).
+	chased := []string{regulation.DeadlineTakenUp, regulation.DeadlineAccusedNotified, regulation.DeadlineDeclineNotice, regulation.DeadlineDecision}
+	now := time.Now()
 	tests := []struct {
 		name string
 		q    string
@@ -36,6 +43,18 @@ func TestListingUsesIndexes(t *testing.T) {
 			[]string{"SEARCH outbox USING INDEX"}, false},
 		{"a mail's number", mailCountQuery, []any{"K-2026-0001"},
 			[]string{"SEARCH outbox USING COVERING INDEX"}, false},
+		{"the chaser's due deadlines", chaseQuery(len(chased)), dueArgs(chased, now),
+			[]string{"SEARCH d USING COVERING INDEX deadlines_open (kind=? AND due<?)",
+				"USING COVERING INDEX sqlite_autoindex_reminders_1 (case_id=? AND kind=? AND stage=? AND due=?)",
+				"SEARCH c USING INDEX sqlite_autoindex_cases_1 (id=?)"}, true},
+		{"follow-ups and retention", dueDeadlinesQuery(1), dueArgs(chased[:1], now),
+			[]string{"SEARCH d USING COVERING INDEX deadlines_open (kind=? AND due<?)"}, false},
+		{"the digest's deadlines", dueDeadlinesQuery(len(chased)), dueArgs(chased, now),
+			[]string{"SEARCH d USING COVERING INDEX deadlines_open (kind=? AND due<?)"}, true},
+		{"the digest's cases", digestCasesQuery, append([]any{now.Unix()}, endedStates...),
+			[]string{"SCAN cases USING INDEX cases_opened_id"}, false},
+		{"the register's cases of a year", registerQuery, []any{regulation.DeadlineDecision, now.Unix(), now.AddDate(1, 0, 0).Unix()},
+			[]string{"SEARCH c USING INDEX cases_opened_id (opened_at>? AND opened_at<?)", "SEARCH d USING INDEX sqlite_autoindex_deadlines_1 (case_id=? AND kind=?)"}, false},
 	}
 	for _, tt := range tests {
 		plan := queryPlan(t, st, tt.q, tt.args...)
