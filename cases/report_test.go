@@ -264,7 +264,9 @@ func TestRegisterHoldsNoPersonalData(t *testing.T) {
 		ids = append(ids, res.CaseID)
 	}
 	// A category code that needs escaping.
-	if _, err := e.Store.DB().Exec(`UPDATE cases SET category = 'A&<b>' WHERE id = ?`, ids[0]); err != nil {
+	if err := e.Store.Update(ctx, func(tx *store.Tx) error {
+		return tx.Apply(ctx, ids[0], store.Change{Category: store.Set("A&<b>")})
+	}); err != nil {
 		t.Fatal(err)
 	}
 	r, err := BuildRegister(ctx, e.Store, 2026, ams)

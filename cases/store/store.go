@@ -205,7 +205,6 @@ func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
 // Tx is a write transaction with the time stamps it was begun at. Its
 // methods are the store's operations within one transaction.
 type Tx struct {
-	*sql.Tx // TODO(redesign): the domain's last SQL goes through it; removed when none is left
 	tx      *txn
 	Now     time.Time // the store's Now
 	MailNow time.Time // the store's MailNow: when mail queued in it may leave
@@ -245,7 +244,7 @@ func (s *Store) update(ctx context.Context, fn func(tx *Tx) error) error {
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	tx := &Tx{Tx: stx, tx: &txn{Tx: stx, e: s.db.e}, Now: s.Now()}
+	tx := &Tx{tx: &txn{Tx: stx, e: s.db.e}, Now: s.Now()}
 	tx.MailNow = tx.Now
 	if s.MailNow != nil {
 		tx.MailNow = s.MailNow()
