@@ -371,14 +371,7 @@ func DueMail(ctx context.Context, st *store.Store, now time.Time, limit int) ([]
 	if err != nil {
 		return nil, err
 	}
-	out := make([]OutMail, len(rows))
-	for i, r := range rows {
-		out[i].Mail = r
-		if err := json.Unmarshal(r.Data, &out[i].Data); err != nil {
-			return nil, fmt.Errorf("due mail %d: bad data: %w", r.ID, err)
-		}
-	}
-	return out, nil
+	return decodeMails(rows)
 }
 
 // queueMail writes an outbox row for a mail about a case to one recipient.

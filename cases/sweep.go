@@ -55,23 +55,6 @@ func (e *Engine) Sweep(ctx context.Context) (SweepResult, error) {
 	return res, nil
 }
 
-// placeholders returns n comma-separated SQL parameters.
-// TODO(redesign): for autoRepliesSinceQuery alone; it goes when that
-// query moves to the store.
-func placeholders(n int) string {
-	if n == 0 {
-		return ""
-	}
-	b := make([]byte, 0, 2*n)
-	for i := range n {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = append(b, '?')
-	}
-	return string(b)
-}
-
 // chased kinds: the deadlines a handler acts on. The follow-up and the
 // retention are the scheduler's own deeds.
 var chasedKinds = []string{regulation.DeadlineTakenUp, regulation.DeadlineAccusedNotified, regulation.DeadlineDeclineNotice, regulation.DeadlineDecision}

@@ -289,7 +289,7 @@ func autoRepliesSinceQuery(n int) string {
 	AND (recipient = ? OR (recipient >= ? AND recipient < ? AND substr(recipient, length(recipient) - length(?) + 1) = ?))`
 }
 
-// placeholders is n comma-separated SQL parameters.
+// placeholders is n comma-separated SQL parameters, for an IN list.
 func placeholders(n int) string {
 	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
 }

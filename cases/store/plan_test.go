@@ -11,11 +11,14 @@ import (
 	"github.com/klachtenbus/klachtenbus/cases/regulation"
 )
 
-// TestListingUsesIndexes holds the store's queries over every case (the
-// listing's, the scheduler's, the digest's, the register's) to their
-// plans: they reach the big tables through indexes, never by reading a
-// table whole where they need only part of it.
-func TestListingUsesIndexes(t *testing.T) {
+// TestHotQueriesUseIndexes holds the store's queries over every case
+// (the listing's, the scheduler's, the digest's, the register's) and
+// those the intake runs on every new complaint (the caps: new cases from
+// one mailbox, automatic answers to one mailbox) to their plans: they
+// reach the big tables through indexes, never by reading a table whole
+// where they need only part of it. (SQLite's plans; PostgreSQL plans for
+// itself.)
+func TestHotQueriesUseIndexes(t *testing.T) {
 	st, err := Open(context.Background(), filepath.Join(t.TempDir(), "k.db"))
 	if err != nil {
 		t.Fatal(err)
@@ -24,6 +27,11 @@ func TestListingUsesIndexes(t *testing.T) {
 	// The deadlines the chaser reminds staff of (cases.chasedKinds).
 	chased := []string{regulation.DeadlineTakenUp, regulation.DeadlineAccusedNotified, regulation.DeadlineDeclineNotice, regulation.DeadlineDecision}
 	now := time.Now()
+	autoKinds := []string{"ack", "refusal", "confirm", "too_large"}
+	autoArgs := []any{now.Unix()}
+	for _, k := range autoKinds {
+		autoArgs = append(autoArgs, k)
+	}
 	tests := []struct {
 		name string
 		q    string
@@ -55,6 +63,10 @@ func TestListingUsesIndexes(t *testing.T) {
 			[]string{"SCAN cases USING INDEX cases_opened_id"}, false},
 		{"the register's cases of a year", registerQuery, []any{regulation.DeadlineDecision, now.Unix(), now.AddDate(1, 0, 0).Unix()},
 			[]string{"SEARCH c USING INDEX cases_opened_id (opened_at>? AND opened_at<?)", "SEARCH d USING INDEX sqlite_autoindex_deadlines_1 (case_id=? AND kind=?)"}, false},
+		{"the new cases of a mailbox", newCasesFromQuery, append([]any{now.Unix()}, mailboxArgs("a@example.test")...),
+			[]string{"parties_email (email=?)", "parties_email (email>? AND email<?)"}, false},
+		{"the automatic answers to a mailbox", autoRepliesSinceQuery(len(autoKinds)), append(autoArgs, mailboxArgs("a@example.test")...),
+			[]string{"outbox_recipient (recipient=? AND created_at>?)", "outbox_recipient (recipient>? AND recipient<?)"}, false},
 	}
 	for _, tt := range tests {
 		plan := queryPlan(t, st, tt.q, tt.args...)

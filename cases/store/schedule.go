@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/klachtenbus/klachtenbus/cases/regulation"
@@ -40,7 +39,7 @@ type DueDeadline struct {
 // the case's handler (dueArgs makes the arguments).
 func dueDeadlinesQuery(n int) string {
 	return `SELECT d.case_id, d.kind, d.due, d.article, c.handler FROM deadlines d JOIN cases c ON c.id = d.case_id
-		WHERE d.met_at IS NULL AND d.kind IN (` + paramList(n) + `) AND d.due < ? AND c.purged_at IS NULL
+		WHERE d.met_at IS NULL AND d.kind IN (` + placeholders(n) + `) AND d.due < ? AND c.purged_at IS NULL
 		AND NOT (d.kind = '` + regulation.DeadlineDecision + `' AND c.complete_at IS NULL) -- the decision term of an incomplete complaint has not started
 		ORDER BY d.due, d.case_id`
 }
@@ -96,11 +95,6 @@ func dueArgs(kinds []string, until time.Time) []any {
 	return append(args, until.Unix())
 }
 
-// paramList returns n comma-separated SQL parameters, for an IN list.
-func paramList(n int) string {
-	return strings.TrimSuffix(strings.Repeat("?,", n), ",")
-}
-
 // ChaseItem is an open deadline the chaser may have to act on, with the
 // state of its case and the stages sent about it.
 type ChaseItem struct {
@@ -130,7 +124,7 @@ func chaseQuery(n int) string {
 	return `SELECT d.case_id, d.kind, d.due, d.article, c.state,
 		` + reminderSent(StageBefore) + `, ` + reminderSent(StagePassed) + `, ` + reminderSent(StageOverdue) + `, ` + reminderSent(StageLate) + `
 		FROM deadlines d JOIN cases c ON c.id = d.case_id
-		WHERE d.met_at IS NULL AND d.kind IN (` + paramList(n) + `) AND d.due < ?
+		WHERE d.met_at IS NULL AND d.kind IN (` + placeholders(n) + `) AND d.due < ?
 		AND NOT (` + reminderSent(StageOverdue) + ` AND (d.kind != '` + regulation.DeadlineDecision + `' OR ` + reminderSent(StageLate) + `))
 		AND c.purged_at IS NULL
 		AND NOT (d.kind = '` + regulation.DeadlineDecision + `' AND c.complete_at IS NULL) -- the decision term of an incomplete complaint has not started
@@ -266,7 +260,7 @@ var endedStates = func() []any {
 // purged, and open (not in one of the ended states, the arguments after
 // the first) or opened since a time (the first argument).
 var digestCasesQuery = `SELECT id, state, category, handler, subject, opened_at FROM cases
-	WHERE purged_at IS NULL AND (opened_at >= ? OR state NOT IN (` + paramList(len(endedStates)) + `))
+	WHERE purged_at IS NULL AND (opened_at >= ? OR state NOT IN (` + placeholders(len(endedStates)) + `))
 	ORDER BY opened_at DESC, id DESC`
 
 // EachDigestCase calls fn for every case a digest shows, newest first (of
