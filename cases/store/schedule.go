@@ -188,7 +188,7 @@ var purgeStatements = []string{
 	`DELETE FROM confirmations WHERE case_id = ?`,
 	`UPDATE events SET text = '', actor = CASE WHEN actor IN ('klachtenbus', 'mailer') THEN actor ELSE '' END WHERE case_id = ?`,
 	`UPDATE outbox SET state = 'failed', last_error = 'case purged' WHERE case_id = ? AND state = 'pending'`,
-	`UPDATE outbox SET recipient = '', reply_to = '', data = '{}', last_error = '' WHERE case_id = ?`,
+	`UPDATE outbox SET recipient = '', recipient_name = '', reply_to = '', data = '{}', last_error = '' WHERE case_id = ?`,
 }
 
 // PurgeCase erases a case's personal data and marks it purged now: names,
