@@ -4,12 +4,14 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/klachtenbus/klachtenbus/cases"
 	"github.com/klachtenbus/klachtenbus/cases/store"
 	"github.com/klachtenbus/klachtenbus/e2e/seed"
+	"github.com/klachtenbus/klachtenbus/e2e/stack"
 	"github.com/klachtenbus/klachtenbus/mailout"
 )
 
@@ -18,6 +20,10 @@ import (
 // seeded once per test process; the seeding is not timed.
 //
 //	go test -run '^$' -bench 100k -benchtime 5x ./cases/
+//
+// With KLACHTENBUS_TEST_STORE=postgres (and KLACHTENBUS_POSTGRES naming a
+// database) they run on PostgreSQL: the seeded store is copied into a
+// schema of its own once (store.Copy, verified), and dropped at the end.
 
 const scaleN = 100000
 
@@ -26,7 +32,73 @@ var scaleCache = seed.NewCache("")
 func TestMain(m *testing.M) {
 	code := m.Run()
 	scaleCache.Remove()
+	for _, drop := range pgScale.drops {
+		drop()
+	}
 	os.Exit(code)
+}
+
+// pgScale holds the PostgreSQL copies of seeded stores, by file.
+var pgScale struct {
+	sync.Mutex
+	urls  map[string]string
+	drops []func()
+}
+
+// benchEngine opens the seeded store at path for a benchmark: the file,
+// or its copy in PostgreSQL when KLACHTENBUS_TEST_STORE=postgres.
+func benchEngine(b *testing.B, path string) (*cases.Engine, *time.Time) {
+	b.Helper()
+	if os.Getenv("KLACHTENBUS_TEST_STORE") != "postgres" {
+		return scaleEngine(b, path)
+	}
+	pgScale.Lock()
+	defer pgScale.Unlock()
+	url, ok := pgScale.urls[path]
+	if !ok {
+		base := os.Getenv("KLACHTENBUS_POSTGRES")
+		if base == "" {
+			b.Skip("no PostgreSQL: set KLACHTENBUS_POSTGRES (e2e/pgstack start DIR)")
+		}
+		var drop func()
+		var err error
+		if url, drop, err = stack.PostgresSchema(base); err != nil {
+			b.Fatal(err)
+		}
+		pgScale.drops = append(pgScale.drops, drop)
+		ctx := context.Background()
+		from, err := store.Open(ctx, path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		to, err := store.OpenURL(ctx, url)
+		if err != nil {
+			b.Fatal(err)
+		}
+		start := time.Now()
+		if _, _, err := store.Copy(ctx, from, to); err != nil {
+			b.Fatal(err)
+		}
+		b.Logf("copied the seeded store into PostgreSQL in %s", time.Since(start).Round(time.Second))
+		from.Close()
+		to.Close()
+		if pgScale.urls == nil {
+			pgScale.urls = map[string]string{}
+		}
+		pgScale.urls[path] = url
+	}
+	st, err := store.OpenURL(context.Background(), url)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { st.Close() })
+	now := seed.Time
+	st.Now = func() time.Time { return now }
+	e, err := seed.NewEngine(st, "")
+	if err != nil {
+		b.Fatal(err)
+	}
+	return e, &now
 }
 
 // scaleEngine opens a seeded store with its clock at the seeding time.
@@ -49,7 +121,7 @@ func scaleEngine(tb testing.TB, path string) (*cases.Engine, *time.Time) {
 // BenchmarkSweep100k is the sweep every run of the scheduler does: at the
 // seeding time nothing is newly due.
 func BenchmarkSweep100k(b *testing.B) {
-	e, _ := scaleEngine(b, scaleCache.Store(b, scaleN, ""))
+	e, _ := benchEngine(b, scaleCache.Store(b, scaleN, ""))
 	ctx := context.Background()
 	for b.Loop() {
 		r, err := e.Sweep(ctx)
@@ -67,6 +139,9 @@ func BenchmarkSweep100k(b *testing.B) {
 // day's reminders (the working day before a deadline, passed, overdue)
 // and late notices come due, and sends them.
 func BenchmarkSweepNewlyDue100k(b *testing.B) {
+	if os.Getenv("KLACHTENBUS_TEST_STORE") == "postgres" {
+		b.Skip("changes its store: SQLite only (a copy of the file each run)")
+	}
 	e, now := scaleEngine(b, scaleCache.Copy(b, scaleCache.Store(b, scaleN, "")))
 	ctx := context.Background()
 	cal := e.Policy.Calendar()
@@ -94,7 +169,7 @@ func BenchmarkSweepNewlyDue100k(b *testing.B) {
 
 // BenchmarkListCases100k lists every case, as `klachtenbus cases` does.
 func BenchmarkListCases100k(b *testing.B) {
-	e, _ := scaleEngine(b, scaleCache.Store(b, scaleN, ""))
+	e, _ := benchEngine(b, scaleCache.Store(b, scaleN, ""))
 	ctx := context.Background()
 	for b.Loop() {
 		list, err := e.Store.ListCases(ctx, "")
@@ -110,7 +185,7 @@ func BenchmarkListCases100k(b *testing.B) {
 // BenchmarkDigest100k computes the directors' digest and renders its
 // mail, text and HTML.
 func BenchmarkDigest100k(b *testing.B) {
-	e, _ := scaleEngine(b, scaleCache.Store(b, scaleN, ""))
+	e, _ := benchEngine(b, scaleCache.Store(b, scaleN, ""))
 	r, err := mailout.NewRenderer()
 	if err != nil {
 		b.Fatal(err)
@@ -135,7 +210,7 @@ func BenchmarkDigest100k(b *testing.B) {
 // BenchmarkListCasesNext100k lists every case with its next open
 // deadline only, as the table of `klachtenbus cases` does.
 func BenchmarkListCasesNext100k(b *testing.B) {
-	e, _ := scaleEngine(b, scaleCache.Store(b, scaleN, ""))
+	e, _ := benchEngine(b, scaleCache.Store(b, scaleN, ""))
 	ctx := context.Background()
 	for b.Loop() {
 		list, err := e.Store.ListCasesNext(ctx, "")

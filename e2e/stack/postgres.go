@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"net/url"
 	"os"
 	"testing"
@@ -25,28 +26,40 @@ func Postgres(t testing.TB) string {
 		}
 		t.Skip("no PostgreSQL: set KLACHTENBUS_POSTGRES (e2e/pgstack start DIR)")
 	}
+	url, drop, err := PostgresSchema(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(drop)
+	return url
+}
+
+// PostgresSchema makes a new, empty schema in the database at base and
+// returns base with it as the search path, and a function that drops it.
+func PostgresSchema(base string) (string, func(), error) {
 	ctx := context.Background()
 	conn, err := pgx.Connect(ctx, base)
 	if err != nil {
-		t.Fatalf("PostgreSQL at %s: %v", base, err)
+		return "", nil, fmt.Errorf("PostgreSQL at %s: %w", base, err)
 	}
 	b := make([]byte, 6)
 	rand.Read(b)
 	schema := "t_" + hex.EncodeToString(b)
 	if _, err := conn.Exec(ctx, `CREATE SCHEMA `+schema); err != nil {
 		conn.Close(ctx)
-		t.Fatal(err)
+		return "", nil, err
 	}
-	t.Cleanup(func() {
+	drop := func() {
 		conn.Exec(context.Background(), `DROP SCHEMA `+schema+` CASCADE`)
 		conn.Close(context.Background())
-	})
+	}
 	u, err := url.Parse(base)
 	if err != nil {
-		t.Fatal(err)
+		drop()
+		return "", nil, err
 	}
 	q := u.Query()
 	q.Set("search_path", schema)
 	u.RawQuery = q.Encode()
-	return u.String()
+	return u.String(), drop, nil
 }
