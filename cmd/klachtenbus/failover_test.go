@@ -7,6 +7,8 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
@@ -322,4 +324,119 @@ func TestCutOffDaemonStopsWatching(t *testing.T) {
 	}
 	checkNoOverlap(t, spans)
 	t.Logf("the cut-off daemon stopped at %s; the other started at %s", spans[0].end.Format(time.StampMilli), spans[1].start.Format(time.StampMilli))
+}
+
+// privatePostgres starts a PostgreSQL cluster of the test's own (a test
+// that restarts it must not take the shared one away from the others)
+// and returns its directory and the URL of its database.
+func privatePostgres(t *testing.T) (dir, url string) {
+	t.Helper()
+	if os.Getenv("KLACHTENBUS_POSTGRES") == "" && os.Getenv("KLACHTENBUS_POSTGRES_REQUIRED") == "" {
+		t.Skip("no PostgreSQL here (KLACHTENBUS_POSTGRES unset): e2e/pgstack start DIR")
+	}
+	dir = filepath.Join(os.TempDir(), fmt.Sprintf("klachtenbus-pg-%d", time.Now().UnixNano()))
+	pgstack := filepath.Join("..", "..", "e2e", "pgstack")
+	if out, err := exec.Command(pgstack, "start", dir).CombinedOutput(); err != nil {
+		t.Fatalf("pgstack start: %v\n%s", err, out)
+	}
+	t.Cleanup(func() { exec.Command(pgstack, "destroy", dir).Run() })
+	env, err := os.ReadFile(filepath.Join(dir, "env"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, url, _ = strings.Cut(strings.TrimSpace(string(env)), "=")
+	return dir, url
+}
+
+// TestPostgresRestartMidIngest: PostgreSQL is stopped while two daemons
+// take in complaints, and started again seconds later. The daemons wait
+// (the mail stays in the mailbox, the outbox waits), resume on their
+// own, and lose nothing: every complaint has exactly one case and every
+// complainant an acknowledgement.
+func TestPostgresRestartMidIngest(t *testing.T) {
+	st := privateStack(t)
+	pgDir, pgURL := privatePostgres(t)
+	acc := newAccounts(t)
+	cfg := sharedStoreConfig(t, st, acc, pgURL, "2s")
+	const n = 120
+	a := startDaemon(t, nil, "serve", "-config", cfg)
+	b := startDaemon(t, nil, "serve", "-config", cfg)
+	eventually(t, "a daemon to watch the mailbox", 20*time.Second, func() bool {
+		return strings.Contains(a.logs.String()+b.logs.String(), "watching the mailbox: this daemon holds its lease")
+	})
+	s, err := store.OpenURL(context.Background(), pgURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	count := func() int {
+		n, err := s.CaseCount(context.Background())
+		if err != nil {
+			return -1 // the database is down
+		}
+		return n
+	}
+	complainant := func(i int) string { return acc.person(fmt.Sprintf("c%04d", i)) }
+	sub := &stack.Submitter{Addr: st.smtp}
+	defer sub.Close()
+	submit := func(from, to int) {
+		for i := from; i < to; i++ {
+			raw := mailTo(complainant(i), acc.complaints, fmt.Sprintf("Klacht %d", i), fmt.Sprintf("%sk%d@example.test", acc.prefix, i),
+				"Naam: Klager\nAdres: Straat 1\nAangeklaagde: X\nDatum voorval: gisteren\nOmschrijving: iets ging mis\n")
+			if err := sub.Send(complainant(i), []string{acc.complaints}, raw); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	pgstack := filepath.Join("..", "..", "e2e", "pgstack")
+	submit(0, n/2)
+	eventually(t, "the ingest under way", time.Minute, func() bool { return count() >= n/8 })
+	filed := count()
+	if out, err := exec.Command(pgstack, "stop", pgDir).CombinedOutput(); err != nil {
+		t.Fatalf("pgstack stop: %v\n%s", err, out)
+	}
+	t.Logf("PostgreSQL stopped with %d cases filed", filed)
+	submit(n/2, n)
+	time.Sleep(3 * time.Second) // the outage (not a wait for a deadline)
+	if out, err := exec.Command(pgstack, "start", pgDir).CombinedOutput(); err != nil {
+		t.Fatalf("pgstack start: %v\n%s", err, out)
+	}
+	eventually(t, "every complaint handled after the restart", 3*time.Minute, func() bool {
+		return count() >= n && folderSize(t, st.imap, acc.complaints, "INBOX") == 0
+	})
+	eventually(t, "every mail sent", 2*time.Minute, func() bool {
+		counts, err := s.OutboxCounts(context.Background())
+		return err == nil && counts["pending"] == 0
+	})
+	a.stop(t)
+	b.stop(t)
+	checkNoOverlap(t, watchSpans(t, map[string]string{"a": a.logs.String(), "b": b.logs.String()}, nil))
+	list, err := s.ListCases(context.Background(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	per := map[string]int{}
+	for _, c := range list {
+		per[c.Complainant.Email]++
+	}
+	for i := range n {
+		if per[complainant(i)] != 1 {
+			t.Errorf("%s has %d cases, want 1", complainant(i), per[complainant(i)])
+		}
+	}
+	var missing []int
+	for i := range n {
+		missing = append(missing, i)
+	}
+	eventually(t, "every acknowledgement delivered", time.Minute, func() bool {
+		var still []int
+		for _, i := range missing {
+			if len(mailboxHeaders(t, st.imap, complainant(i), "INBOX")) == 0 {
+				still = append(still, i)
+			}
+		}
+		missing = still
+		return len(missing) == 0
+	})
+	t.Logf("%d cases after PostgreSQL was stopped for 3 s mid-ingest", len(list))
 }
