@@ -44,6 +44,7 @@ type Health struct {
 
 	watching      bool
 	watchingSince time.Time // while watching
+	standby       bool      // another daemon of a shared store watches the mailbox
 	downSince     time.Time // while not watching: since the session was lost (or the start)
 	idle          bool
 	lastPoll      time.Time
@@ -92,6 +93,21 @@ func (h *Health) stalledAfter() time.Duration {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return h.StalledAfter
+}
+
+// Standby says whether this daemon stands by while another daemon of a
+// store they share watches the mailbox (it holds the mailbox's lease):
+// then no IMAP session of its own is needed to be ready. Standing by
+// ends when this daemon takes the mailbox over.
+func (h *Health) Standby(on bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.standby && !on {
+		// Its own watch starts now: intake stalls only if no poll
+		// comes from now on.
+		h.started, h.downSince, h.lastPoll = h.now(), h.now(), time.Time{}
+	}
+	h.standby = on
 }
 
 // Watching reports that a session watches the mailbox (mailin.Monitor).
@@ -282,12 +298,14 @@ func (h *Health) State() State {
 	if lastGood.IsZero() {
 		lastGood = h.started
 	}
-	stale := now.Sub(lastGood) > max(h.StalledAfter, 2*h.PollEvery) && !h.NoIMAP
-	s.Stalled = stale || h.loginFailing
-	imapc := Check{Name: CheckIMAP, OK: (h.watching && !stale) || h.NoIMAP}
+	stale := now.Sub(lastGood) > max(h.StalledAfter, 2*h.PollEvery) && !h.NoIMAP && !h.standby
+	s.Stalled = stale || h.loginFailing && !h.standby
+	imapc := Check{Name: CheckIMAP, OK: (h.watching && !stale) || h.NoIMAP || h.standby}
 	switch {
 	case h.NoIMAP:
 		imapc.Detail = "no mailbox is watched: mail comes over LMTP"
+	case h.standby:
+		imapc.Detail = "standing by: another daemon watches the mailbox"
 	case !h.watching:
 		imapc.Since = h.downSince
 		imapc.Detail = "no IMAP session watches the mailbox"

@@ -341,3 +341,27 @@ func promtoolCheck(t *testing.T, exposition string) {
 		t.Logf("promtool: %s", out)
 	}
 }
+
+// TestStandbyNeedsNoSession: a daemon standing by on a shared store (it
+// does not hold the mailbox's lease) is ready and not stalled without an
+// IMAP session of its own, however long it stands by, and alerts nobody;
+// once it takes the mailbox over, its own watch counts from then.
+func TestStandbyNeedsNoSession(t *testing.T) {
+	f := newFixture(t)
+	f.h.Standby(true)
+	f.clk.Advance(3 * time.Hour)
+	f.a.Check(context.Background())
+	s := f.h.State()
+	if s.Stalled || !s.Ready() || len(f.take()) != 0 {
+		t.Errorf("standing by for 3 hours: stalled %v, ready %v", s.Stalled, s.Ready())
+	}
+	f.h.Standby(false)
+	s = f.h.State()
+	if s.Ready() || s.Stalled {
+		t.Errorf("took the mailbox over without a session yet: ready %v, stalled %v; want not ready, not yet stalled", s.Ready(), s.Stalled)
+	}
+	f.h.Watching(true)
+	if s := f.h.State(); !s.Ready() {
+		t.Errorf("watching after the takeover: %+v", s.Checks)
+	}
+}

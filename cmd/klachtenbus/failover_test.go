@@ -155,6 +155,11 @@ func TestFailoverBetweenDaemons(t *testing.T) {
 	eventually(t, "another daemon to take the mailbox over", 30*time.Second, func() bool { return watching() != "" })
 	takeover := time.Since(killedAt)
 	t.Logf("%s took over %.1f s after the kill", watching(), takeover.Seconds())
+	// What the operator sees: the live daemons and which one watches.
+	status, err := exec.Command(binary, "status", "-json", "-config", cfg).CombinedOutput()
+	if err != nil || !strings.Contains(string(status), "2 live") || !strings.Contains(string(status), "watches the mailbox, its lease") {
+		t.Errorf("status after the takeover (%v):\n%s", err, status)
+	}
 
 	eventually(t, "every complaint handled", 3*time.Minute, func() bool {
 		return len(cases()) >= n && folderSize(t, st.imap, acc.complaints, "INBOX") == 0

@@ -36,7 +36,8 @@ type leaseKeeper struct {
 	TTL    time.Duration
 	Watch  func(ctx context.Context) error // runs the watch until ctx ends
 	Log    *slog.Logger
-	Events func(event string) // a test's probe: "watching", "stopped"; nil: none
+	// OnWatch, if set, hears when the watch starts (true) and stops.
+	OnWatch func(watching bool)
 
 	mu      sync.Mutex
 	stop    context.CancelFunc // of the running watch; nil when none runs
@@ -124,7 +125,7 @@ func (k *leaseKeeper) start(ctx context.Context) {
 	k.stop, k.done = stop, make(chan struct{})
 	done := k.done
 	k.Log.Info("watching the mailbox: this daemon holds its lease", "lease", k.Name, "daemon", k.ID)
-	k.event("watching")
+	k.onWatch(true)
 	go func() {
 		defer close(done)
 		if err := k.Watch(wctx); err != nil && wctx.Err() == nil {
@@ -149,11 +150,11 @@ func (k *leaseKeeper) halt(why string) {
 	stop()
 	<-done
 	k.Log.Warn("stopped watching the mailbox", "lease", k.Name, "why", why)
-	k.event("stopped")
+	k.onWatch(false)
 }
 
-func (k *leaseKeeper) event(e string) {
-	if k.Events != nil {
-		k.Events(e)
+func (k *leaseKeeper) onWatch(on bool) {
+	if k.OnWatch != nil {
+		k.OnWatch(on)
 	}
 }

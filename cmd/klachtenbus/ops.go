@@ -17,8 +17,17 @@ import (
 	"github.com/klachtenbus/klachtenbus/ops"
 )
 
-// opsStateKey is the ops_state row where the daemon records its report.
+// opsStateKey is the ops_state row where the daemon records its report;
+// each of the daemons sharing a store has a row of its own, the key and
+// its ID.
 const opsStateKey = "daemon"
+
+func (d *Daemon) opsStateKey() string {
+	if d.ID == "" {
+		return opsStateKey
+	}
+	return opsStateKey + ":" + d.ID
+}
 
 // setupOps makes the daemon's health state, metrics and alerter, and
 // connects the watcher and the sender to them.
@@ -43,7 +52,7 @@ func (d *Daemon) setupOps(now func() time.Time) {
 			if err != nil {
 				return err
 			}
-			return d.Store.SetOpsState(ctx, opsStateKey, string(b))
+			return d.Store.SetOpsState(ctx, d.opsStateKey(), string(b))
 		},
 		Queue: func(ctx context.Context, a cases.Alert) error {
 			to := d.config().Operator.Email

@@ -90,7 +90,12 @@ func (m *Main) status(ctx context.Context, c *config.Config) (ops.Report, string
 		if err != nil {
 			return ops.Report{}, "", err
 		}
-		f, ok := facts[opsStateKey]
+		key := opsStateKey
+		if c.Store.Postgres() {
+			// The report of the daemon that watches the mailbox.
+			key = opsStateKey + ":" + watcherOf(ctx, c, st)
+		}
+		f, ok := facts[key]
 		if ok {
 			err = json.Unmarshal([]byte(f.Value), &rep)
 		}
@@ -99,6 +104,13 @@ func (m *Main) status(ctx context.Context, c *config.Config) (ops.Report, string
 			rep.Checks = append(rep.Checks, ops.Check{Name: "daemon", Since: f.At,
 				Detail: "a daemon runs on this store, but has recorded no report since " + f.At.Format(time.RFC3339)})
 		}
+	}
+	if c.Store.Postgres() {
+		shared, err := sharedStoreCheck(ctx, c, st)
+		if err != nil {
+			return ops.Report{}, "", err
+		}
+		rep.Checks = append(rep.Checks, shared)
 	}
 	stalled := c.Operator.StalledAfter.Duration()
 	rep.At, rep.LastMail, rep.OutboxWaiting, rep.OutboxOldest, rep.Quarantined, rep.Overdue =
@@ -378,4 +390,43 @@ func (m *Main) backupCmd(ctx context.Context, args []string) error {
 	}
 	fmt.Fprintf(m.Stdout, "store copied to %s\n", pos[0])
 	return nil
+}
+
+// watcherOf names the daemon that holds the mailbox's lease on a shared
+// store, "" when none does.
+func watcherOf(ctx context.Context, c *config.Config, st *store.Store) string {
+	leases, _ := st.Leases(ctx)
+	for _, l := range leases {
+		if l.Name == "mailbox:"+c.Organisation.Mailbox {
+			return l.Holder
+		}
+	}
+	return ""
+}
+
+// sharedStoreCheck says, for a store several daemons share, which live
+// and which of them watches the mailbox (holds its lease), and until
+// when: what an operator wants to see when a daemon died.
+func sharedStoreCheck(ctx context.Context, c *config.Config, st *store.Store) (ops.Check, error) {
+	live, err := st.LiveDaemons(ctx)
+	if err != nil {
+		return ops.Check{}, err
+	}
+	leases, err := st.Leases(ctx)
+	if err != nil {
+		return ops.Check{}, err
+	}
+	ch := ops.Check{Name: "daemons"}
+	name := "mailbox:" + c.Organisation.Mailbox
+	for _, l := range leases {
+		if l.Name == name {
+			ch.OK = true
+			ch.Detail = fmt.Sprintf("%d live (%s); %s watches the mailbox, its lease runs to %s",
+				len(live), strings.Join(live, ", "), l.Holder, l.Expires.Format(time.RFC3339))
+		}
+	}
+	if !ch.OK {
+		ch.Detail = fmt.Sprintf("%d live (%s); no daemon watches the mailbox", len(live), strings.Join(live, ", "))
+	}
+	return ch, nil
 }

@@ -60,9 +60,6 @@ type Daemon struct {
 	// ID names this daemon among those sharing a PostgreSQL store; ""
 	// on SQLite, which one daemon works alone.
 	ID string
-	// LeaseEvents, if set, hears when this daemon starts and stops
-	// watching a shared store's mailbox (the failover tests).
-	LeaseEvents func(event string)
 
 	// The configuration and engine now running: a reload replaces them.
 	// Config and Engine stay those of the start.
@@ -243,7 +240,11 @@ func (d *Daemon) watch(ctx context.Context) {
 		return
 	}
 	k := &leaseKeeper{Store: d.Store, ID: d.ID, Name: "mailbox:" + d.Config.Organisation.Mailbox,
-		TTL: d.Config.Store.Lease.Duration(), Watch: d.Watcher.Run, Log: d.Log.With("component", "lease"), Events: d.LeaseEvents}
+		TTL: d.Config.Store.Lease.Duration(), Watch: d.Watcher.Run, Log: d.Log.With("component", "lease")}
+	if d.Health != nil {
+		d.Health.Standby(true)
+		k.OnWatch = func(watching bool) { d.Health.Standby(!watching) }
+	}
 	k.Run(ctx)
 }
 
