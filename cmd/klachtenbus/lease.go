@@ -30,12 +30,12 @@ func daemonID() string {
 // half its term (cut off from the store), which is before the lease can
 // pass to another daemon: two daemons never watch one mailbox at once.
 type leaseKeeper struct {
-	Store  *store.Store
-	ID     string // this daemon
-	Name   string // the lease: "mailbox:" and the complaint address
-	TTL    time.Duration
-	Watch  func(ctx context.Context) error // runs the watch until ctx ends
-	Log    *slog.Logger
+	Store *store.Store
+	ID    string // this daemon
+	Name  string // the lease: "mailbox:" and the complaint address
+	TTL   time.Duration
+	Watch func(ctx context.Context) error // runs the watch until ctx ends
+	Log   *slog.Logger
 	// OnWatch, if set, hears when the watch starts (true) and stops.
 	OnWatch func(watching bool)
 
