@@ -94,6 +94,15 @@ func Copy(ctx context.Context, from, to *Store) (src, dst []TableSum, err error)
 	if err := wtx.Commit(); err != nil {
 		return src, dst, fmt.Errorf("copy: commit: %w", err)
 	}
+	// A store loaded whole has no statistics and no visibility map yet:
+	// PostgreSQL's planner guesses, its index-only scans visit every row,
+	// and the scheduler's queries over every deadline are several times
+	// slower until autovacuum comes by. Vacuum and analyze it now.
+	if to.db.e.postgres {
+		if _, err := to.db.ExecContext(ctx, `VACUUM (ANALYZE)`); err != nil {
+			return src, dst, fmt.Errorf("copy: vacuum: %w", err)
+		}
+	}
 	return src, dst, nil
 }
 
