@@ -140,7 +140,7 @@ func (s *Store) Import(ctx context.Context) (*Importer, error) {
 	im.attachments = mk("attachments", false, "message_id", "name", "type", "size", "sha256", "content")
 	im.events = mk("events", false, "case_id", "at", "kind", "actor", "text")
 	im.fields = mk("fields", false, "case_id", "key", "value")
-	im.deadlines = mk("deadlines", false, "case_id", "kind", "due", "article", "met_at")
+	im.deadlines = mk("deadlines", false, "case_id", "kind", "due", "article", "met_at", "chased")
 	im.inbound = mk("inbound", false, "key", "disposition", "case_id", "reason", "at")
 	im.outbox = mk("outbox", false, "case_id", "kind", "recipient", "message_id", "in_reply_to", "refs", "reply_to", "language",
 		"data", "state", "attempts", "next_at", "last_error", "created_at", "sent_at", "priority", "role", "recipient_name", "about", "data_version")
@@ -184,7 +184,13 @@ func (im *Importer) Add(f *CaseFile) error {
 		im.flags.add(c.ID, fl.Code, fl.At.Unix())
 	}
 	for _, d := range f.Deadlines {
-		im.deadlines.add(c.ID, d.Kind, d.Due.Unix(), d.Article, unix(d.Met))
+		chased := 0 // the stages reminded of about its due date
+		for _, r := range f.Reminders {
+			if r.Kind == d.Kind && r.Due.Equal(d.Due) {
+				chased |= stageBits[r.Stage]
+			}
+		}
+		im.deadlines.add(c.ID, d.Kind, d.Due.Unix(), d.Article, unix(d.Met), chased)
 	}
 	for _, in := range f.Inbound {
 		im.inbound.add(in.Key, "case", c.ID, "", in.At.Unix())

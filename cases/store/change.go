@@ -113,7 +113,7 @@ func (tx *Tx) Apply(ctx context.Context, caseID string, c Change) error {
 		return err
 	}
 	if d := c.MoveDeadline; d != nil {
-		if _, err := tx.tx.ExecContext(ctx, `UPDATE deadlines SET due = ? WHERE case_id = ? AND kind = ?`, d.Due.Unix(), caseID, d.Kind); err != nil {
+		if _, err := tx.tx.ExecContext(ctx, `UPDATE deadlines SET due = ?, chased = 0 WHERE case_id = ? AND kind = ? AND due != ?`, d.Due.Unix(), caseID, d.Kind, d.Due.Unix()); err != nil {
 			return fmt.Errorf("case %s: move deadline %s: %w", caseID, d.Kind, err)
 		}
 	}
@@ -205,7 +205,8 @@ func (tx *Tx) MergeFields(ctx context.Context, caseID string, fields map[string]
 func (tx *Tx) SetDeadlines(ctx context.Context, caseID string, ds []regulation.Deadline) error {
 	for _, d := range ds {
 		if _, err := tx.tx.ExecContext(ctx, `INSERT INTO deadlines (case_id, kind, due, article) VALUES (?, ?, ?, ?)
-			ON CONFLICT (case_id, kind) DO UPDATE SET due = excluded.due, article = excluded.article, met_at = NULL`,
+			ON CONFLICT (case_id, kind) DO UPDATE SET due = excluded.due, article = excluded.article, met_at = NULL,
+				chased = CASE WHEN deadlines.due = excluded.due THEN deadlines.chased ELSE 0 END`,
 			caseID, d.Kind, d.Due.Unix(), d.Article); err != nil {
 			return fmt.Errorf("case %s: deadline %s: %w", caseID, d.Kind, err)
 		}

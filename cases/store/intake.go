@@ -240,7 +240,8 @@ func (tx *Tx) Flag(ctx context.Context, caseID, check string) (bool, error) {
 func (tx *Tx) redate(ctx context.Context, caseID string, ds []regulation.Deadline) error {
 	for _, d := range ds {
 		if _, err := tx.tx.ExecContext(ctx, `INSERT INTO deadlines (case_id, kind, due, article) VALUES (?, ?, ?, ?)
-			ON CONFLICT (case_id, kind) DO UPDATE SET due = excluded.due, article = excluded.article`,
+			ON CONFLICT (case_id, kind) DO UPDATE SET due = excluded.due, article = excluded.article,
+				chased = CASE WHEN deadlines.due = excluded.due THEN deadlines.chased ELSE 0 END`,
 			caseID, d.Kind, d.Due.Unix(), d.Article); err != nil {
 			return fmt.Errorf("case %s: deadline %s: %w", caseID, d.Kind, err)
 		}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"testing"
+	"time"
 )
 
 // oldStore writes an SQLite store of an old schema version: the
@@ -80,5 +81,30 @@ func TestMigrationClearsCaseLanguage(t *testing.T) {
 	c, err := st.GetCase(ctx, "K-2026-0001")
 	if err != nil || c.Language != "" {
 		t.Errorf("an existing case's language is %q (%v), want '' (the organisation's)", c.Language, err)
+	}
+}
+
+// TestMigrationFillsChasedMask upgrades a store of schema 13 whose
+// reminders were sent: each deadline's mask holds the stages sent about
+// its due date (not those about an earlier one), and the chaser is done
+// with the one whose overdue stage went out.
+func TestMigrationFillsChasedMask(t *testing.T) {
+	ctx := context.Background()
+	st, err := Open(ctx, oldStore(t, 13,
+		`INSERT INTO cases (id, state, subject, opened_at, complete_at) VALUES ('K-1', 'in_progress', 'x', 1, 1)`,
+		`INSERT INTO deadlines (case_id, kind, due, article) VALUES ('K-1', 'taken_up', 100, 'a'), ('K-1', 'decision', 200, 'b')`,
+		`INSERT INTO reminders (case_id, kind, stage, due, sent_at) VALUES
+			('K-1', 'taken_up', 'before', 100, 1), ('K-1', 'taken_up', 'passed', 100, 2), ('K-1', 'taken_up', 'overdue', 100, 3),
+			('K-1', 'decision', 'before', 150, 1), ('K-1', 'decision', 'passed', 200, 2)`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	items, err := st.DeadlinesToChase(ctx, time.Unix(1000, 0), "taken_up", "decision")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(items) != 1 || items[0].Kind != "decision" || !items[0].Sent[StagePassed] || items[0].Sent[StageBefore] {
+		t.Errorf("to chase after the upgrade: %+v; want the decision alone, its passed stage sent (its before stage was about another due date)", items)
 	}
 }

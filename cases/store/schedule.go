@@ -108,24 +108,22 @@ type ChaseItem struct {
 	Sent map[string]bool
 }
 
-// reminderSent is an SQL condition: the reminder stage (a string
-// literal) of deadline d was sent.
-func reminderSent(stage string) string {
-	return `EXISTS (SELECT 1 FROM reminders r WHERE r.case_id = d.case_id AND r.kind = d.kind AND r.stage = '` + stage + `' AND r.due = d.due)`
-}
+// stageBits are the bits of the deadlines' chased mask, by stage
+// (migration 0014).
+var stageBits = map[string]int{StageBefore: 1, StagePassed: 2, StageOverdue: 4, StageLate: 8}
 
 // chaseQuery selects the open deadlines the chaser acts on (of n kinds,
-// the first n arguments) due before a time (the last), with the stages
-// sent about them, leaving out those it is done with: whose last stage,
-// overdue, was sent, and for a decision the late notice too. In a store
-// that is up to date those are nearly all the deadlines long passed, so
-// the sweep neither loads them nor opens a transaction for them.
+// the first n arguments) due before a time (the last), with the mask of
+// the stages sent about them, leaving out those it is done with: whose
+// last stage, overdue, was sent, and for a decision the late notice too.
+// In a store that is up to date those are nearly all the deadlines long
+// passed, so the sweep neither loads them nor opens a transaction for
+// them.
 func chaseQuery(n int) string {
-	return `SELECT d.case_id, d.kind, d.due, d.article, c.state,
-		` + reminderSent(StageBefore) + `, ` + reminderSent(StagePassed) + `, ` + reminderSent(StageOverdue) + `, ` + reminderSent(StageLate) + `
+	return `SELECT d.case_id, d.kind, d.due, d.article, c.state, d.chased
 		FROM deadlines d JOIN cases c ON c.id = d.case_id
 		WHERE d.met_at IS NULL AND d.kind IN (` + placeholders(n) + `) AND d.due < ?
-		AND NOT (` + reminderSent(StageOverdue) + ` AND (d.kind != '` + regulation.DeadlineDecision + `' OR ` + reminderSent(StageLate) + `))
+		AND NOT ((d.chased & 4) != 0 AND (d.kind != '` + regulation.DeadlineDecision + `' OR (d.chased & 8) != 0))
 		AND c.purged_at IS NULL
 		AND NOT (d.kind = '` + regulation.DeadlineDecision + `' AND c.complete_at IS NULL) -- the decision term of an incomplete complaint has not started
 		ORDER BY d.due, d.case_id`
@@ -151,12 +149,15 @@ func (s *Store) DeadlinesToChase(ctx context.Context, until time.Time, kinds ...
 		var d ChaseItem
 		var due int64
 		var state string
-		var before, passed, overdue, late bool
-		if err := rows.Scan(&d.CaseID, &d.Kind, &due, &d.Article, &state, &before, &passed, &overdue, &late); err != nil {
+		var chased int
+		if err := rows.Scan(&d.CaseID, &d.Kind, &due, &d.Article, &state, &chased); err != nil {
 			return nil, fmt.Errorf("deadlines to chase: %w", err)
 		}
 		d.Due, d.State = time.Unix(due, 0).UTC(), regulation.State(state)
-		d.Sent = map[string]bool{StageBefore: before, StagePassed: passed, StageOverdue: overdue, StageLate: late}
+		d.Sent = map[string]bool{}
+		for stage, bit := range stageBits {
+			d.Sent[stage] = chased&bit != 0
+		}
 		out = append(out, d)
 	}
 	if err := rows.Err(); err != nil {
@@ -176,7 +177,16 @@ func (tx *Tx) ClaimReminder(ctx context.Context, caseID, kind string, due time.T
 		return false, fmt.Errorf("case %s: %s reminder about %s: %w", caseID, stage, kind, err)
 	}
 	n, err := r.RowsAffected()
-	return n == 1, err
+	if err != nil {
+		return false, err
+	}
+	// The deadline's mask says so too, sent now or before (a deadline set
+	// again to a due date reminded of before), so the chaser moves on.
+	if _, err := tx.tx.ExecContext(ctx, `UPDATE deadlines SET chased = chased | ? WHERE case_id = ? AND kind = ? AND due = ?`,
+		stageBits[stage], caseID, kind, due.Unix()); err != nil {
+		return false, fmt.Errorf("case %s: %s reminder about %s: %w", caseID, stage, kind, err)
+	}
+	return n == 1, nil
 }
 
 // purgeStatements erase a case's personal data (the argument is its ID).

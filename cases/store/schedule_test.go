@@ -160,3 +160,59 @@ func TestPurgeKeepsTheChangesEvents(t *testing.T) {
 		}
 	})
 }
+
+// TestChasedMaskFollowsReminders: the stages sent about a deadline are
+// read from its mask, which a reminder sets (sent now or before), and a
+// new due date clears; the migration fills it from the reminders.
+func TestChasedMaskFollowsReminders(t *testing.T) {
+	engines(t, func(t *testing.T, st *Store) {
+		ctx := context.Background()
+		now := scheduleStore(t, st)
+		chased := func() map[string]bool {
+			t.Helper()
+			items, err := st.DeadlinesToChase(ctx, now.Add(time.Hour), regulation.DeadlineTakenUp)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, it := range items {
+				if it.CaseID == "K-1" {
+					return it.Sent
+				}
+			}
+			return nil
+		}
+		taken := now.Add(-time.Hour) // K-1's taken-up deadline
+		claim := func(stage string) bool {
+			var ok bool
+			if err := st.Update(ctx, func(tx *Tx) (err error) {
+				ok, err = tx.ClaimReminder(ctx, "K-1", regulation.DeadlineTakenUp, taken, stage)
+				return err
+			}); err != nil {
+				t.Fatal(err)
+			}
+			return ok
+		}
+		if !claim(StagePassed) || claim(StagePassed) {
+			t.Error("a stage claimed twice, or not at all")
+		}
+		if s := chased(); !s[StagePassed] || s[StageBefore] {
+			t.Errorf("stages sent %v, want passed only", s)
+		}
+		// A new due date: nothing was sent about it.
+		later := taken.Add(30 * time.Minute)
+		if err := st.Update(ctx, func(tx *Tx) error {
+			return tx.Apply(ctx, "K-1", Change{MoveDeadline: &regulation.Deadline{Kind: regulation.DeadlineTakenUp, Due: later}})
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if s := chased(); s[StagePassed] {
+			t.Errorf("stages sent %v after the due date moved, want none", s)
+		}
+		// The overdue stage sent: the chaser is done with it.
+		taken = later
+		claim(StageOverdue)
+		if s := chased(); s != nil {
+			t.Errorf("the chaser still reads a deadline it is done with: %v", s)
+		}
+	})
+}
