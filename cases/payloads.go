@@ -1,0 +1,657 @@
+package cases
+
+import (
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"slices"
+	"time"
+
+	"github.com/klachtenbus/klachtenbus/cases/regulation"
+)
+
+// Payload is the content of one kind of mail: what a decision writes,
+// and what the outbox row stores as JSON (data_version 2). Each mail kind
+// has its own type, carrying only what its templates and the sender use;
+// the renderer gets the MailData view built from it.
+//
+// The JSON tags of a payload are its stored layout: a field is renamed
+// or re-meant only with a new data version, and decodePayload reading the
+// old one.
+type Payload interface {
+	// MailKind is the mail kind (MailAck, ...) the payload is of.
+	MailKind() string
+	// head is the payload's envelope, to fill in when it is queued.
+	head() *Envelope
+	// prepare gives the payload's texts in the mail's language and cuts
+	// them to their bounds (MaxMailText, MaxFieldText).
+	prepare(lang string)
+	// view is the template data of the mail.
+	view() MailData
+}
+
+// Envelope is what every mail carries: who it is from, what case it is
+// about, who it goes to. Org, Mailbox and CaseID are set when the mail is
+// queued, RecipientName and Role from the Mail that queues it.
+type Envelope struct {
+	Org           string `json:"org"`
+	Mailbox       string `json:"mailbox"`
+	CaseID        string `json:"case_id,omitempty"`
+	Subject       string `json:"subject,omitempty"` // the subject of the complaint or message
+	RecipientName string `json:"recipient_name,omitempty"`
+	Role          string `json:"role,omitempty"` // RecipientComplainant, RecipientAccused, RecipientStaff or RecipientBody
+}
+
+func (e *Envelope) head() *Envelope { return e }
+
+// prepare cuts the subject; a payload with more texts prepares them too.
+func (e *Envelope) prepare(string) { e.Subject = cutText(e.Subject) }
+
+// view is the envelope's part of the template data.
+func (e *Envelope) view() MailData {
+	return MailData{Org: e.Org, Mailbox: e.Mailbox, CaseID: e.CaseID, Subject: e.Subject, RecipientName: e.RecipientName, Role: e.Role}
+}
+
+// AckMail acknowledges a complaint to the complainant (MailAck).
+type AckMail struct {
+	Envelope
+	Received    time.Time             `json:"received"`
+	Deadlines   []regulation.Deadline `json:"deadlines,omitempty"`
+	Pending     []string              `json:"pending,omitempty"` // deadline kinds that start once the complaint is complete
+	Fields      []FieldValue          `json:"fields,omitempty"`
+	Missing     []string              `json:"missing,omitempty"`
+	Attachments []AttachmentRef       `json:"attachments,omitempty"`
+	// NextSteps says what happens next (NextStepsEN in English mail).
+	NextSteps        string `json:"next_steps,omitempty"`
+	NextStepsEN      string `json:"next_steps_en,omitempty"`
+	AskDocuments     bool   `json:"ask_documents,omitempty"`
+	DocumentsArticle string `json:"documents_article,omitempty"`
+	AskEventTime     string `json:"ask_event_time,omitempty"`
+	// Unverified: nothing proves the recipient sent the complaint; the
+	// mail repeats nothing of it but the subject (MailData.Unverified).
+	Unverified bool `json:"unverified,omitempty"`
+}
+
+func (*AckMail) MailKind() string { return MailAck }
+func (p *AckMail) prepare(lang string) {
+	p.Envelope.prepare(lang)
+	p.NextSteps = localText(lang, p.NextSteps, p.NextStepsEN)
+	p.Fields = boundFields(p.Fields)
+}
+func (p *AckMail) view() MailData {
+	d := p.Envelope.view()
+	d.Received, d.Deadlines, d.Pending, d.Fields, d.Missing, d.Attachments = p.Received, p.Deadlines, p.Pending, p.Fields, p.Missing, p.Attachments
+	d.NextSteps, d.NextStepsEN, d.AskDocuments, d.DocumentsArticle, d.AskEventTime = p.NextSteps, p.NextStepsEN, p.AskDocuments, p.DocumentsArticle, p.AskEventTime
+	d.Unverified = p.Unverified
+	return d
+}
+
+// AnnounceMail announces a complaint to staff, with the case file and the
+// commands they may answer with (MailAnnounce).
+type AnnounceMail struct {
+	Envelope
+	Received            time.Time                  `json:"received"`
+	From                Address                    `json:"from"`
+	Confidential        bool                       `json:"confidential,omitempty"`
+	Text                string                     `json:"text,omitempty"`
+	Attachments         []AttachmentRef            `json:"attachments,omitempty"`
+	Deadlines           []regulation.Deadline      `json:"deadlines,omitempty"`
+	Pending             []string                   `json:"pending,omitempty"`
+	Fields              []FieldValue               `json:"fields,omitempty"`
+	Missing             []string                   `json:"missing,omitempty"`
+	NoAutoReply         string                     `json:"no_auto_reply,omitempty"`
+	Unreadable          string                     `json:"unreadable,omitempty"`
+	Category            string                     `json:"category,omitempty"`
+	CategoryLabel       string                     `json:"category_label,omitempty"`
+	ComplainantLanguage string                     `json:"complainant_language,omitempty"`
+	Flags               []IntakeFlag               `json:"flags,omitempty"`
+	Grounds             []regulation.DeclineGround `json:"grounds,omitempty"`
+	Categories          []CategoryRef              `json:"categories,omitempty"`
+	// Attach are the attachment rows of the complaint's documents, which
+	// come with the case file to a new handler.
+	Attach []int64 `json:"attach,omitempty"`
+}
+
+func (*AnnounceMail) MailKind() string { return MailAnnounce }
+func (p *AnnounceMail) prepare(lang string) {
+	p.Envelope.prepare(lang)
+	p.Text = cutText(p.Text)
+	p.Fields = boundFields(p.Fields)
+	p.Grounds = localGrounds(lang, p.Grounds)
+	p.Flags = boundFlags(lang, p.Flags)
+}
+func (p *AnnounceMail) view() MailData {
+	d := p.Envelope.view()
+	d.Received, d.From, d.Confidential, d.Text, d.Attachments = p.Received, p.From, p.Confidential, p.Text, p.Attachments
+	d.Deadlines, d.Pending, d.Fields, d.Missing = p.Deadlines, p.Pending, p.Fields, p.Missing
+	d.NoAutoReply, d.Unreadable, d.Category, d.CategoryLabel, d.ComplainantLanguage = p.NoAutoReply, p.Unreadable, p.Category, p.CategoryLabel, p.ComplainantLanguage
+	d.Flags, d.Grounds, d.Categories, d.Attach = p.Flags, p.Grounds, p.Categories, p.Attach
+	return d
+}
+
+// UpdateMail tells staff of a new message on a case (MailUpdate).
+type UpdateMail struct {
+	Envelope
+	Received    time.Time       `json:"received"`
+	From        Address         `json:"from"`
+	Text        string          `json:"text,omitempty"`
+	Attachments []AttachmentRef `json:"attachments,omitempty"`
+	Unproven    bool            `json:"unproven,omitempty"` // only the tag and From tie it to the case
+}
+
+func (*UpdateMail) MailKind() string { return MailUpdate }
+func (p *UpdateMail) prepare(lang string) {
+	p.Envelope.prepare(lang)
+	p.Text = cutText(p.Text)
+}
+func (p *UpdateMail) view() MailData {
+	d := p.Envelope.view()
+	d.Received, d.From, d.Text, d.Attachments, d.Unproven = p.Received, p.From, p.Text, p.Attachments, p.Unproven
+	return d
+}
+
+// CommandsMail is the content shared by the answers to a command mail:
+// each command with what came of it.
+type CommandsMail struct {
+	Envelope
+	Commands []CommandResult `json:"commands,omitempty"`
+}
+
+func (p *CommandsMail) prepare(lang string) {
+	p.Envelope.prepare(lang)
+	for i := range p.Commands {
+		p.Commands[i].Line = cutText(p.Commands[i].Line)
+		p.Commands[i].Result = cutText(p.Commands[i].Result)
+	}
+}
+func (p *CommandsMail) view() MailData {
+	d := p.Envelope.view()
+	d.Commands = p.Commands
+	return d
+}
+
+// TranscriptMail answers a command mail with each command and its result,
+// and the case's status when asked (MailTranscript).
+type TranscriptMail struct {
+	CommandsMail
+	Status *StatusSummary `json:"status,omitempty"`
+}
+
+func (*TranscriptMail) MailKind() string { return MailTranscript }
+func (p *TranscriptMail) view() MailData {
+	d := p.CommandsMail.view()
+	d.Status = p.Status
+	return d
+}
+
+// RefusalMail says the commands of a mail were not carried out, and why
+// (MailRefusal).
+type RefusalMail struct {
+	CommandsMail
+	Reason string `json:"reason,omitempty"`
+}
+
+func (*RefusalMail) MailKind() string { return MailRefusal }
+func (p *RefusalMail) prepare(lang string) {
+	p.CommandsMail.prepare(lang)
+	p.Reason = cutText(p.Reason)
+}
+func (p *RefusalMail) view() MailData {
+	d := p.CommandsMail.view()
+	d.Reason = p.Reason
+	return d
+}
+
+// ConfirmMail asks the complainant to confirm commands by replying
+// (MailConfirm).
+type ConfirmMail struct {
+	CommandsMail
+}
+
+func (*ConfirmMail) MailKind() string { return MailConfirm }
+
+// ConfirmStaffMail asks a staff member to confirm commands sent in their
+// name (MailConfirmStaff).
+type ConfirmStaffMail struct {
+	CommandsMail
+	HeldFrom string `json:"held_from,omitempty"` // the sender and date of the held mail
+}
+
+func (*ConfirmStaffMail) MailKind() string { return MailConfirmStaff }
+func (p *ConfirmStaffMail) view() MailData {
+	d := p.CommandsMail.view()
+	d.HeldFrom = p.HeldFrom
+	return d
+}
+
+// PartiesMail is the content shared by the duty mails to the parties:
+// the complainant (hidden from the accused of a confidential case), who
+// gave the command, and when the complaint came in.
+type PartiesMail struct {
+	Envelope
+	Complainant  Address   `json:"complainant"`
+	Confidential bool      `json:"confidential,omitempty"`
+	Actor        Address   `json:"actor,omitzero"`
+	Received     time.Time `json:"received"`
+}
+
+func (p *PartiesMail) parties() *PartiesMail { return p }
+func (p *PartiesMail) view() MailData {
+	d := p.Envelope.view()
+	d.Complainant, d.Confidential, d.Actor, d.Received = p.Complainant, p.Confidential, p.Actor, p.Received
+	return d
+}
+
+// partyMail is a payload of a duty mail told to the parties.
+type partyMail interface {
+	Payload
+	parties() *PartiesMail
+}
+
+// AccusedMail tells the accused that a complaint was made, with a copy of
+// it where the regulation says so (MailAccused).
+type AccusedMail struct {
+	PartiesMail
+	Copy        bool            `json:"copy,omitempty"` // Text and Attach come with the mail (awb 9:9)
+	Text        string          `json:"text,omitempty"`
+	Attachments []AttachmentRef `json:"attachments,omitempty"`
+	Attach      []int64         `json:"attach,omitempty"` // the attachment rows the sender attaches
+}
+
+func (*AccusedMail) MailKind() string { return MailAccused }
+func (p *AccusedMail) prepare(lang string) {
+	p.Envelope.prepare(lang)
+	p.Text = cutText(p.Text)
+}
+func (p *AccusedMail) view() MailData {
+	d := p.PartiesMail.view()
+	d.Copy, d.Text, d.Attachments, d.Attach = p.Copy, p.Text, p.Attachments, p.Attach
+	return d
+}
+
+// BodyMail is a duty mail with what staff wrote with the command.
+type BodyMail struct {
+	PartiesMail
+	Body string `json:"body,omitempty"`
+}
+
+func (p *BodyMail) prepare(lang string) {
+	p.Envelope.prepare(lang)
+	p.Body = cutText(p.Body)
+}
+func (p *BodyMail) view() MailData {
+	d := p.PartiesMail.view()
+	d.Body = p.Body
+	return d
+}
+
+// MinutesMail is the record of a conversation, to the person heard
+// (MailMinutes).
+type MinutesMail struct{ BodyMail }
+
+func (*MinutesMail) MailKind() string { return MailMinutes }
+
+// ClosedMail says the case was closed without a decision (MailClosed).
+type ClosedMail struct{ BodyMail }
+
+func (*ClosedMail) MailKind() string { return MailClosed }
+
+// WithdrawalMail says the complaint was withdrawn (MailWithdrawal).
+type WithdrawalMail struct{ PartiesMail }
+
+func (*WithdrawalMail) MailKind() string { return MailWithdrawal }
+
+// ExtensionMail says the decision term is extended, why and until when
+// (MailExtension).
+type ExtensionMail struct {
+	BodyMail
+	Due         time.Time `json:"due,omitzero"`          // the new decision date
+	PreviousDue time.Time `json:"previous_due,omitzero"` // the date before
+}
+
+func (*ExtensionMail) MailKind() string { return MailExtension }
+func (p *ExtensionMail) view() MailData {
+	d := p.BodyMail.view()
+	d.Due, d.PreviousDue = p.Due, p.PreviousDue
+	return d
+}
+
+// DecisionMail is the reasoned decision (MailDecision).
+type DecisionMail struct {
+	BodyMail
+	Outcome    string                     `json:"outcome,omitempty"`
+	NextBody   regulation.NextBody        `json:"next_body,omitzero"`
+	Escalation *regulation.EscalationStep `json:"escalation,omitempty"` // the body whose ruling the decision follows
+}
+
+func (*DecisionMail) MailKind() string { return MailDecision }
+func (p *DecisionMail) prepare(lang string) {
+	p.BodyMail.prepare(lang)
+	p.NextBody = localNextBody(lang, p.NextBody)
+	p.Escalation = localStep(lang, p.Escalation)
+}
+func (p *DecisionMail) view() MailData {
+	d := p.BodyMail.view()
+	d.Outcome, d.NextBody, d.Escalation = p.Outcome, p.NextBody, p.Escalation
+	return d
+}
+
+// DeclineMail says the complaint is not dealt with, on a ground of the
+// preset (MailDecline).
+type DeclineMail struct {
+	BodyMail
+	Ground     *regulation.DeclineGround  `json:"ground,omitempty"`
+	NextBody   regulation.NextBody        `json:"next_body,omitzero"`
+	Escalation *regulation.EscalationStep `json:"escalation,omitempty"`
+}
+
+func (*DeclineMail) MailKind() string { return MailDecline }
+func (p *DeclineMail) prepare(lang string) {
+	p.BodyMail.prepare(lang)
+	if p.Ground != nil {
+		g := *p.Ground
+		g.Text = localText(lang, g.Text, g.TextEN)
+		p.Ground = &g
+	}
+	p.NextBody = localNextBody(lang, p.NextBody)
+	p.Escalation = localStep(lang, p.Escalation)
+}
+func (p *DeclineMail) view() MailData {
+	d := p.BodyMail.view()
+	d.Ground, d.NextBody, d.Escalation = p.Ground, p.NextBody, p.Escalation
+	return d
+}
+
+// EscalationMail tells that the case goes to the next body: to the
+// parties, and with the case file to that body (MailEscalation).
+type EscalationMail struct {
+	BodyMail
+	Escalation  *regulation.EscalationStep `json:"escalation,omitempty"`
+	Appeal      bool                       `json:"appeal,omitempty"` // the complainant asked for it
+	Accused     Address                    `json:"accused,omitzero"`
+	Text        string                     `json:"text,omitempty"` // the complaint, in the case file
+	Attachments []AttachmentRef            `json:"attachments,omitempty"`
+	Attach      []int64                    `json:"attach,omitempty"`
+}
+
+func (*EscalationMail) MailKind() string { return MailEscalation }
+func (p *EscalationMail) prepare(lang string) {
+	p.BodyMail.prepare(lang)
+	p.Text = cutText(p.Text)
+	p.Escalation = localStep(lang, p.Escalation)
+}
+func (p *EscalationMail) view() MailData {
+	d := p.BodyMail.view()
+	d.Escalation, d.Appeal, d.Accused, d.Text, d.Attachments, d.Attach = p.Escalation, p.Appeal, p.Accused, p.Text, p.Attachments, p.Attach
+	return d
+}
+
+// RulingMail is the ruling or advice of the body a case went to
+// (MailRuling).
+type RulingMail struct {
+	BodyMail
+	Outcome    string                     `json:"outcome,omitempty"`
+	Escalation *regulation.EscalationStep `json:"escalation,omitempty"`
+	NextBody   regulation.NextBody        `json:"next_body,omitzero"`
+}
+
+func (*RulingMail) MailKind() string { return MailRuling }
+func (p *RulingMail) prepare(lang string) {
+	p.BodyMail.prepare(lang)
+	p.NextBody = localNextBody(lang, p.NextBody)
+	p.Escalation = localStep(lang, p.Escalation)
+}
+func (p *RulingMail) view() MailData {
+	d := p.BodyMail.view()
+	d.Outcome, d.Escalation, d.NextBody = p.Outcome, p.Escalation, p.NextBody
+	return d
+}
+
+// ReminderMail says a deadline is near, passed or overdue (MailReminder).
+type ReminderMail struct {
+	Envelope
+	Stage    string               `json:"stage,omitempty"` // StageBefore, StagePassed or StageOverdue
+	Deadline *regulation.Deadline `json:"deadline,omitempty"`
+	Handler  string               `json:"handler,omitempty"` // name or address, "" when none
+}
+
+func (*ReminderMail) MailKind() string { return MailReminder }
+func (p *ReminderMail) view() MailData {
+	d := p.Envelope.view()
+	d.Stage, d.Deadline, d.Handler = p.Stage, p.Deadline, p.Handler
+	return d
+}
+
+// LateMail tells the complainant the decision comes later than its term,
+// and when (MailLate).
+type LateMail struct {
+	Envelope
+	Received time.Time            `json:"received"`
+	Deadline *regulation.Deadline `json:"deadline,omitempty"` // the original decision term
+	Expected time.Time            `json:"expected,omitzero"`
+}
+
+func (*LateMail) MailKind() string { return MailLate }
+func (p *LateMail) view() MailData {
+	d := p.Envelope.view()
+	d.Received, d.Deadline, d.Expected = p.Received, p.Deadline, p.Expected
+	return d
+}
+
+// FollowUpMail asks the complainant, months after the decision, whether
+// the complaint is resolved (MailFollowUp).
+type FollowUpMail struct {
+	Envelope
+	Decided time.Time `json:"decided,omitzero"`
+	Outcome string    `json:"outcome,omitempty"`
+}
+
+func (*FollowUpMail) MailKind() string { return MailFollowUp }
+func (p *FollowUpMail) view() MailData {
+	d := p.Envelope.view()
+	d.Decided, d.Outcome = p.Decided, p.Outcome
+	return d
+}
+
+// DigestMail is the directors' digest (MailDigest).
+type DigestMail struct {
+	Envelope
+	Digest *Digest `json:"digest,omitempty"`
+}
+
+func (*DigestMail) MailKind() string { return MailDigest }
+func (p *DigestMail) view() MailData {
+	d := p.Envelope.view()
+	d.Digest = p.Digest
+	return d
+}
+
+// HeldMail tells staff that new complaints from one sender are held
+// (MailHeld).
+type HeldMail struct {
+	Envelope
+	From      Address   `json:"from"` // the sender's mailbox
+	HeldCount int       `json:"held_count,omitempty"`
+	HeldUntil time.Time `json:"held_until,omitzero"`
+}
+
+func (*HeldMail) MailKind() string { return MailHeld }
+func (p *HeldMail) view() MailData {
+	d := p.Envelope.view()
+	d.From, d.HeldCount, d.HeldUntil = p.From, p.HeldCount, p.HeldUntil
+	return d
+}
+
+// TooLargeMail answers a mail too large to take in, or tells staff of it
+// (MailTooLarge).
+type TooLargeMail struct {
+	Envelope
+	From  Address `json:"from"`
+	Size  int64   `json:"size,omitempty"`
+	Limit int64   `json:"limit,omitempty"`
+}
+
+func (*TooLargeMail) MailKind() string { return MailTooLarge }
+func (p *TooLargeMail) view() MailData {
+	d := p.Envelope.view()
+	d.From, d.Size, d.Limit = p.From, p.Size, p.Limit
+	return d
+}
+
+// UndeliverableMail tells staff that a mail of ours could not be
+// delivered (MailUndeliverable).
+type UndeliverableMail struct {
+	Envelope
+	Failed  *FailedMail  `json:"failed,omitempty"`
+	Handler string       `json:"handler,omitempty"`
+	Fields  []FieldValue `json:"fields,omitempty"` // another way to reach the complainant
+}
+
+func (*UndeliverableMail) MailKind() string { return MailUndeliverable }
+func (p *UndeliverableMail) prepare(lang string) {
+	p.Envelope.prepare(lang)
+	p.Fields = boundFields(p.Fields)
+}
+func (p *UndeliverableMail) view() MailData {
+	d := p.Envelope.view()
+	d.Failed, d.Handler, d.Fields = p.Failed, p.Handler, p.Fields
+	return d
+}
+
+// AlertMail is the operator's alert (MailAlert).
+type AlertMail struct {
+	Envelope
+	Alert *Alert `json:"alert,omitempty"`
+}
+
+func (*AlertMail) MailKind() string { return MailAlert }
+func (p *AlertMail) view() MailData {
+	d := p.Envelope.view()
+	d.Alert = p.Alert
+	return d
+}
+
+// payloadTypes decodes the stored payload of each mail kind.
+var payloadTypes = map[string]func([]byte) (Payload, error){
+	MailAck:           decodeAs[AckMail],
+	MailAnnounce:      decodeAs[AnnounceMail],
+	MailUpdate:        decodeAs[UpdateMail],
+	MailTranscript:    decodeAs[TranscriptMail],
+	MailRefusal:       decodeAs[RefusalMail],
+	MailConfirm:       decodeAs[ConfirmMail],
+	MailConfirmStaff:  decodeAs[ConfirmStaffMail],
+	MailAccused:       decodeAs[AccusedMail],
+	MailExtension:     decodeAs[ExtensionMail],
+	MailDecision:      decodeAs[DecisionMail],
+	MailDecline:       decodeAs[DeclineMail],
+	MailEscalation:    decodeAs[EscalationMail],
+	MailRuling:        decodeAs[RulingMail],
+	MailWithdrawal:    decodeAs[WithdrawalMail],
+	MailClosed:        decodeAs[ClosedMail],
+	MailReminder:      decodeAs[ReminderMail],
+	MailLate:          decodeAs[LateMail],
+	MailFollowUp:      decodeAs[FollowUpMail],
+	MailDigest:        decodeAs[DigestMail],
+	MailHeld:          decodeAs[HeldMail],
+	MailMinutes:       decodeAs[MinutesMail],
+	MailTooLarge:      decodeAs[TooLargeMail],
+	MailUndeliverable: decodeAs[UndeliverableMail],
+	MailAlert:         decodeAs[AlertMail],
+}
+
+func decodeAs[T any, P interface {
+	*T
+	Payload
+}](b []byte) (Payload, error) {
+	p := P(new(T))
+	if err := json.Unmarshal(b, p); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// DecodePayload reads the stored payload of a mail kind (data_version 2).
+func DecodePayload(kind string, b []byte) (Payload, error) {
+	dec, ok := payloadTypes[kind]
+	if !ok {
+		return nil, fmt.Errorf("no payload type for mail kind %q", kind)
+	}
+	return dec(b)
+}
+
+// MarshalPayload writes the stored form of a payload (data_version 2),
+// as queueMail stores it.
+func MarshalPayload(p Payload) ([]byte, error) { return marshalData(p) }
+
+// View is the template data of a payload.
+func View(p Payload) MailData { return p.view() }
+
+// copyPayload is a shallow copy of a payload, to fill in for one
+// recipient: a decision may queue one payload to several. (What prepare
+// changes in a slice it clones first, or changes alike for everyone.)
+func copyPayload(p Payload) Payload {
+	v := reflect.ValueOf(p)
+	c := reflect.New(v.Elem().Type())
+	c.Elem().Set(v.Elem())
+	return c.Interface().(Payload)
+}
+
+// localText is a text in the mail's language: English where there is
+// one, in English mail; the Dutch otherwise.
+func localText(lang, nl, en string) string {
+	if lang == LangEnglish && en != "" {
+		return en
+	}
+	return nl
+}
+
+func localNextBody(lang string, n regulation.NextBody) regulation.NextBody {
+	n.Label = localText(lang, n.Label, n.LabelEN)
+	return n
+}
+
+func localStep(lang string, s *regulation.EscalationStep) *regulation.EscalationStep {
+	if s == nil || lang != LangEnglish {
+		return s
+	}
+	c := *s
+	c.Label = localText(lang, c.Label, c.LabelEN)
+	return &c
+}
+
+func localGrounds(lang string, gs []regulation.DeclineGround) []regulation.DeclineGround {
+	if gs == nil || lang != LangEnglish {
+		return gs
+	}
+	gs = slices.Clone(gs)
+	for i := range gs {
+		gs[i].Text = localText(lang, gs[i].Text, gs[i].TextEN)
+	}
+	return gs
+}
+
+// boundFlags gives the flags' texts in the mail's language and cuts what
+// points to each.
+func boundFlags(lang string, fs []IntakeFlag) []IntakeFlag {
+	if fs == nil {
+		return nil
+	}
+	fs = slices.Clone(fs)
+	for i := range fs {
+		fs[i].Text = localText(lang, fs[i].Text, fs[i].TextEN)
+		fs[i].Why = cutText(fs[i].Why)
+	}
+	return fs
+}
+
+// boundFields cuts each form value to MaxFieldText.
+func boundFields(fs []FieldValue) []FieldValue {
+	if len(fs) == 0 {
+		return fs
+	}
+	fs = slices.Clone(fs)
+	for i := range fs {
+		fs[i].Value = cutTo(fs[i].Value, MaxFieldText)
+	}
+	return fs
+}
