@@ -46,7 +46,7 @@ func (e *Engine) apply(ctx context.Context, tx *store.Tx, caseID string, f Effec
 			}
 		}
 		d := copyPayload(m.Data)
-		d.head().Role, d.head().RecipientName = m.Role, m.To.Name
+		d.Head().Role, d.Head().RecipientName = m.Role, m.To.Name
 		if _, err := e.queueMail(ctx, tx, caseID, m.To.Email, inReplyTo, refs, d); err != nil {
 			return err
 		}

@@ -399,13 +399,13 @@ func (e *Engine) queueMail(ctx context.Context, tx *store.Tx, caseID, to string,
 		// carries no token: there is nothing to reply to.
 		msgID = fmt.Sprintf("%s.%d.%d@%s", kind, n+1, tx.Now.Unix(), domain)
 	}
-	head := data.head()
+	head := data.Head()
 	lang, err := e.mailLanguage(ctx, tx, caseID, kind, to, head.Role)
 	if err != nil {
 		return "", fmt.Errorf("queue %s: %w", kind, err)
 	}
 	data = copyPayload(data)
-	head = data.head()
+	head = data.Head()
 	head.Org = e.Org.Name
 	head.Mailbox = e.Org.Mailbox
 	head.CaseID = caseID

@@ -21,8 +21,8 @@ import (
 type Payload interface {
 	// MailKind is the mail kind (MailAck, ...) the payload is of.
 	MailKind() string
-	// head is the payload's envelope, to fill in when it is queued.
-	head() *Envelope
+	// Head is the payload's envelope, to fill in when it is queued.
+	Head() *Envelope
 	// prepare gives the payload's texts in the mail's language and cuts
 	// them to their bounds (MaxMailText, MaxFieldText).
 	prepare(lang string)
@@ -42,7 +42,7 @@ type Envelope struct {
 	Role          string `json:"role,omitempty"` // RecipientComplainant, RecipientAccused, RecipientStaff or RecipientBody
 }
 
-func (e *Envelope) head() *Envelope { return e }
+func (e *Envelope) Head() *Envelope { return e }
 
 // prepare cuts the subject; a payload with more texts prepares them too.
 func (e *Envelope) prepare(string) { e.Subject = cutText(e.Subject) }

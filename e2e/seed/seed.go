@@ -489,9 +489,7 @@ func (f *filler) caseFile(c *caseLife, st *Stats) *store.CaseFile {
 		}
 		cf.Mail = append(cf.Mail, store.SentMail{Mail: store.Mail{Kind: o.kind, Recipient: o.to, MessageID: o.messageID,
 			InReplyTo: o.inReplyTo, References: o.refs, ReplyTo: o.replyTo, Language: f.e.Org.Language, Role: o.role, Name: o.name,
-			// The seeded history is written as MailData (data version 1):
-			// mail sent long ago, by a release before typed payloads.
-			Priority: p, Data: o.data, DataVersion: cases.MailDataV1, Created: o.created}, Sent: o.sent})
+			Priority: p, Data: o.data, DataVersion: cases.MailDataVersion, Created: o.created}, Sent: o.sent})
 	}
 	sort.SliceStable(c.events, func(i, j int) bool {
 		if d := c.events[i].at.Compare(c.events[j].at); d != 0 {
