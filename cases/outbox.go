@@ -59,6 +59,12 @@ const (
 	MailUndeliverable = "undeliverable"
 )
 
+// MailKinds are all the mail kinds, each with its payload type
+// (payloads.go) and templates.
+var MailKinds = []string{MailAck, MailAnnounce, MailUpdate, MailTranscript, MailRefusal, MailConfirm, MailConfirmStaff,
+	MailAccused, MailExtension, MailDecision, MailDecline, MailEscalation, MailRuling, MailWithdrawal, MailClosed,
+	MailReminder, MailLate, MailFollowUp, MailDigest, MailHeld, MailMinutes, MailTooLarge, MailUndeliverable, MailAlert}
+
 // Stages of a deadline reminder (MailData.Stage), as the store records
 // them sent.
 const (
