@@ -194,7 +194,7 @@ func (d *decision) received() time.Time { return d.c.Opened.In(d.e.Org.Location)
 // the case was announced to while there is none. The commander is left
 // out: their transcript tells them. Each mail follows the thread its
 // recipient knows.
-func (d *decision) tell(data partyMail, who ...string) []string {
+func (d *decision) tell(data Payload, who ...string) []string {
 	var out []string
 	send := func(to Address, role string, md Payload) {
 		if to.Email == "" || slices.Contains(out, to.Email) || SameAddr(to.Email, d.by.Actor.Email) {
@@ -212,15 +212,8 @@ func (d *decision) tell(data partyMail, who ...string) []string {
 			if c.AccusedNotified.IsZero() {
 				continue
 			}
-			md := copyPayload(data).(partyMail)
-			pm := md.parties()
-			pm.Confidential = c.Confidential
-			if esc, ok := md.(*EscalationMail); ok {
-				esc.Accused = c.Accused
-			}
-			if c.Confidential {
-				pm.Complainant, pm.Subject = Address{}, ""
-			}
+			md := copyPayload(data)
+			forAccused(md, c)
 			send(c.Accused, RecipientAccused, md)
 		case RecipientStaff:
 			for _, s := range d.e.announceTo(c.Handler) {
@@ -392,8 +385,8 @@ func (d *decision) notifyAccused() (string, *cmdError) {
 		return "", d.fail(catalog.AccusedAddressUnknown)
 	}
 	file := d.e.caseFile(c)
-	data := &AccusedMail{PartiesMail: PartiesMail{Envelope: Envelope{Subject: c.Subject}, Complainant: c.Complainant,
-		Confidential: c.Confidential, Received: file.Received}}
+	data := &AccusedMail{Envelope: Envelope{Subject: c.Subject}, Parties: Parties{Complainant: c.Complainant, Confidential: c.Confidential},
+		Received: file.Received}
 	data.Copy = d.e.Policy.AccusedCopy && !c.Confidential
 	if data.Copy {
 		data.Text, data.Attachments, data.Attach = file.Text, file.Attachments, file.Attach
@@ -449,7 +442,7 @@ func (d *decision) record(cmd Command) (string, *cmdError) {
 		// The accused's part: an address, and told of the complaint.
 		return "", d.fail(catalog.AccusedAddressUnknown)
 	}
-	data := &MinutesMail{BodyMail{d.parties(), cmd.Body}}
+	data := &MinutesMail{d.about(), cmd.Body}
 	told := d.tell(data, to)
 	if len(told) == 0 {
 		return "", d.fail(catalog.MinutesNobody)
@@ -501,7 +494,7 @@ func (d *decision) extend(cmd Command) (string, *cmdError) {
 	d.eff.MoveDeadline = &regulation.Deadline{Kind: regulation.DeadlineDecision, Due: newDue}
 	d.eff.Extended = true
 	d.event(EventExtended, fmt.Sprintf("decision term extended from %s to %s: %s", due.In(loc).Format("2006-01-02"), newDue.Format("2006-01-02"), cmd.Body))
-	data := &ExtensionMail{BodyMail: BodyMail{d.parties(), cmd.Body}, Due: newDue, PreviousDue: due.In(loc)}
+	data := &ExtensionMail{Envelope: d.about(), Actor: d.by.Actor, Body: cmd.Body, Due: newDue, PreviousDue: due.In(loc)}
 	told := d.tell(data, p.Extension.Inform...)
 	if slices.Contains(p.Extension.Inform, RecipientComplainant) {
 		// Telling the complainant is contact with them.
@@ -550,9 +543,10 @@ func (d *decision) decided(outcome, body, event, kind string, step *regulation.E
 		// again (schakel 7a: the committee is next after the board).
 		next = regulation.NextBody{}
 	}
-	var data partyMail = &DecisionMail{BodyMail: BodyMail{d.parties(), body}, Outcome: outcome, NextBody: next, Escalation: step}
+	var data Payload = &DecisionMail{Envelope: d.about(), Parties: d.parties(), Received: d.received(), Outcome: outcome, Body: body,
+		NextBody: next, Escalation: step}
 	if kind == MailRuling {
-		data = &RulingMail{BodyMail: BodyMail{d.parties(), body}, Outcome: outcome, NextBody: next, Escalation: step}
+		data = &RulingMail{Envelope: d.about(), Outcome: outcome, Body: body, NextBody: next, Escalation: step}
 	}
 	// Who get the decision is the regulation's to say: the complainant
 	// and the accused, and where it says so the confidant
@@ -596,7 +590,7 @@ func (d *decision) decline(cmd Command) (string, *cmdError) {
 	if err := d.end(StateDeclined, EventDeclined, text); err != nil {
 		return "", err
 	}
-	data := &DeclineMail{BodyMail: BodyMail{d.parties(), cmd.Body}, Ground: ground, NextBody: d.e.Policy.NextBody}
+	data := &DeclineMail{Envelope: d.about(), Received: d.received(), Body: cmd.Body, Ground: ground, NextBody: d.e.Policy.NextBody}
 	told := d.tell(data, RecipientComplainant)
 	return d.say(catalog.Declined, d.list(told)), nil
 }
@@ -663,13 +657,15 @@ func (d *decision) escalate(cmd Command, appeal bool) (string, *cmdError) {
 		return "", err
 	}
 	d.eff.EscalatedTo = store.Set(step.Body)
-	data := &EscalationMail{BodyMail: BodyMail{d.parties(), cmd.Body}, Escalation: &step, Appeal: appeal}
+	data := &EscalationMail{Envelope: d.about(), Parties: d.parties(), Received: d.received(), Actor: d.by.Actor, Body: cmd.Body,
+		Escalation: &step, Appeal: appeal}
 	told := d.tell(data, RecipientComplainant, RecipientAccused)
 	// The body gets the whole file: staff who sit on it, and its address.
 	cf := d.e.caseFile(c)
 	parties := d.parties()
 	parties.Confidential = c.Confidential
-	file := &EscalationMail{BodyMail: BodyMail{parties, cmd.Body}, Escalation: &step, Appeal: appeal,
+	file := &EscalationMail{Envelope: d.about(), Parties: parties, Received: d.received(), Actor: d.by.Actor, Body: cmd.Body,
+		Escalation: &step, Appeal: appeal,
 		Accused: c.Accused, Text: cf.Text, Attachments: cf.Attachments, Attach: cf.Attach}
 	var bodyTold []string
 	if role, ok := bodyRoles[step.Body]; ok {
@@ -725,7 +721,7 @@ func (d *decision) ruling(cmd Command) (string, *cmdError) {
 	if rule, ok := d.e.Policy.Rule(regulation.DeadlineDecision); ok && rule.From == regulation.FromAdvice {
 		d.setDeadlines(regulation.DeadlineDecision)
 	}
-	data := &RulingMail{BodyMail: BodyMail{d.parties(), cmd.Body}, Outcome: outcome, Escalation: &step}
+	data := &RulingMail{Envelope: d.about(), Outcome: outcome, Body: cmd.Body, Escalation: &step}
 	told := d.tell(data, RecipientComplainant, RecipientAccused, RecipientStaff)
 	return d.say(catalog.AdviceRecorded, d.label(step), d.list(told)), nil
 }
@@ -745,7 +741,7 @@ func (d *decision) close(cmd Command) (string, *cmdError) {
 	}
 	// Closed without a decision: settled informally; the complainant gets
 	// a written notice and the accused a copy (schakel art. 9).
-	data := &ClosedMail{BodyMail{d.parties(), cmd.Body}}
+	data := &ClosedMail{d.about(), d.by.Actor, cmd.Body}
 	told := d.tell(data, RecipientComplainant, RecipientAccused)
 	return d.say(catalog.CaseClosedWithoutDecision, d.list(told)), nil
 }
@@ -832,7 +828,7 @@ func (d *decision) withdraw() (string, *cmdError) {
 	if err := d.end(StateWithdrawn, EventWithdrawn, "withdrawn by "+d.by.Actor.Email); err != nil {
 		return "", err
 	}
-	data := &WithdrawalMail{d.parties()}
+	data := &WithdrawalMail{Envelope: d.about(), Parties: d.parties(), Actor: d.by.Actor}
 	if !d.by.Staff {
 		data.Actor = Address{} // the complainant withdrew; the template says so
 	}
@@ -868,8 +864,8 @@ func (e *Engine) caseFile(f caseFacts) *AnnounceMail {
 	return data
 }
 
-// parties is the part of a duty mail about the case: its subject, the
-// complainant, who gave the command, and when the complaint came in.
-func (d *decision) parties() PartiesMail {
-	return PartiesMail{Envelope: Envelope{Subject: d.c.Subject}, Complainant: d.c.Complainant, Actor: d.by.Actor, Received: d.received()}
-}
+// about is the envelope of a duty mail about the case: its subject.
+func (d *decision) about() Envelope { return Envelope{Subject: d.c.Subject} }
+
+// parties names the complainant in a duty mail.
+func (d *decision) parties() Parties { return Parties{Complainant: d.c.Complainant} }

@@ -55,7 +55,7 @@ const (
 	MailTooLarge = "too_large"
 
 	// MailUndeliverable tells the case's staff that a mail of ours about
-	// the case could not be delivered (MailData.Failed says which).
+	// the case could not be delivered (UndeliverableMail.Failed says which).
 	MailUndeliverable = "undeliverable"
 )
 
@@ -65,7 +65,7 @@ var MailKinds = []string{MailAck, MailAnnounce, MailUpdate, MailTranscript, Mail
 	MailAccused, MailExtension, MailDecision, MailDecline, MailEscalation, MailRuling, MailWithdrawal, MailClosed,
 	MailReminder, MailLate, MailFollowUp, MailDigest, MailHeld, MailMinutes, MailTooLarge, MailUndeliverable, MailAlert}
 
-// Stages of a deadline reminder (MailData.Stage), as the store records
+// Stages of a deadline reminder (ReminderMail.Stage), as the store records
 // them sent.
 const (
 	StageBefore  = store.StageBefore  // one working day before the deadline, to the handler
@@ -73,7 +73,7 @@ const (
 	StageOverdue = store.StageOverdue // overdue by the configured working days, to the directors
 )
 
-// The part a recipient of a duty mail plays in the case (MailData.Role).
+// The part a recipient of a duty mail plays in the case (Envelope.Role).
 const (
 	RecipientComplainant = "complainant"
 	RecipientAccused     = "accused"

@@ -224,34 +224,44 @@ func (p *ConfirmStaffMail) view() MailData {
 	return d
 }
 
-// PartiesMail is the content shared by the duty mails to the parties:
-// the complainant (hidden from the accused of a confidential case), who
-// gave the command, and when the complaint came in.
-type PartiesMail struct {
-	Envelope
-	Complainant  Address   `json:"complainant"`
-	Confidential bool      `json:"confidential,omitempty"`
-	Actor        Address   `json:"actor,omitzero"`
-	Received     time.Time `json:"received"`
+// Parties is the complainant as a duty mail names them: left out of the
+// copy to the accused of a confidential case (Confidential), which the
+// templates then do not name.
+type Parties struct {
+	Complainant  Address `json:"complainant"`
+	Confidential bool    `json:"confidential,omitempty"`
 }
 
-func (p *PartiesMail) parties() *PartiesMail { return p }
-func (p *PartiesMail) view() MailData {
-	d := p.Envelope.view()
-	d.Complainant, d.Confidential, d.Actor, d.Received = p.Complainant, p.Confidential, p.Actor, p.Received
-	return d
-}
+func (p *Parties) parties() *Parties { return p }
 
-// partyMail is a payload of a duty mail told to the parties.
-type partyMail interface {
-	Payload
-	parties() *PartiesMail
+func (p *Parties) view(d *MailData) { d.Complainant, d.Confidential = p.Complainant, p.Confidential }
+
+// naming is a payload that names the complainant (Parties).
+type naming interface{ parties() *Parties }
+
+// forAccused makes a payload the copy of a duty mail to the accused of a
+// case: a confidential case's complainant and subject are left out.
+func forAccused(p Payload, c caseFacts) {
+	if n, ok := p.(naming); ok {
+		n.parties().Confidential = c.Confidential
+		if c.Confidential {
+			n.parties().Complainant = Address{}
+		}
+	}
+	if c.Confidential {
+		p.Head().Subject = ""
+	}
+	if esc, ok := p.(*EscalationMail); ok {
+		esc.Accused = c.Accused
+	}
 }
 
 // AccusedMail tells the accused that a complaint was made, with a copy of
 // it where the regulation says so (MailAccused).
 type AccusedMail struct {
-	PartiesMail
+	Envelope
+	Parties
+	Received    time.Time       `json:"received"`
 	Copy        bool            `json:"copy,omitempty"` // Text and Attach come with the mail (awb 9:9)
 	Text        string          `json:"text,omitempty"`
 	Attachments []AttachmentRef `json:"attachments,omitempty"`
@@ -264,90 +274,124 @@ func (p *AccusedMail) prepare(lang string) {
 	p.Text = cutText(p.Text)
 }
 func (p *AccusedMail) view() MailData {
-	d := p.PartiesMail.view()
-	d.Copy, d.Text, d.Attachments, d.Attach = p.Copy, p.Text, p.Attachments, p.Attach
-	return d
-}
-
-// BodyMail is a duty mail with what staff wrote with the command.
-type BodyMail struct {
-	PartiesMail
-	Body string `json:"body,omitempty"`
-}
-
-func (p *BodyMail) prepare(lang string) {
-	p.Envelope.prepare(lang)
-	p.Body = cutText(p.Body)
-}
-func (p *BodyMail) view() MailData {
-	d := p.PartiesMail.view()
-	d.Body = p.Body
+	d := p.Envelope.view()
+	p.Parties.view(&d)
+	d.Received, d.Copy, d.Text, d.Attachments, d.Attach = p.Received, p.Copy, p.Text, p.Attachments, p.Attach
 	return d
 }
 
 // MinutesMail is the record of a conversation, to the person heard
 // (MailMinutes).
-type MinutesMail struct{ BodyMail }
+type MinutesMail struct {
+	Envelope
+	Body string `json:"body,omitempty"` // the record
+}
 
 func (*MinutesMail) MailKind() string { return MailMinutes }
+func (p *MinutesMail) prepare(lang string) {
+	p.Envelope.prepare(lang)
+	p.Body = cutText(p.Body)
+}
+func (p *MinutesMail) view() MailData {
+	d := p.Envelope.view()
+	d.Body = p.Body
+	return d
+}
 
 // ClosedMail says the case was closed without a decision (MailClosed).
-type ClosedMail struct{ BodyMail }
+type ClosedMail struct {
+	Envelope
+	Actor Address `json:"actor,omitzero"` // who closed it
+	Body  string  `json:"body,omitempty"`
+}
 
 func (*ClosedMail) MailKind() string { return MailClosed }
+func (p *ClosedMail) prepare(lang string) {
+	p.Envelope.prepare(lang)
+	p.Body = cutText(p.Body)
+}
+func (p *ClosedMail) view() MailData {
+	d := p.Envelope.view()
+	d.Actor, d.Body = p.Actor, p.Body
+	return d
+}
 
 // WithdrawalMail says the complaint was withdrawn (MailWithdrawal).
-type WithdrawalMail struct{ PartiesMail }
+type WithdrawalMail struct {
+	Envelope
+	Parties
+	Actor Address `json:"actor,omitzero"` // the staff member who withdrew it; none when the complainant did
+}
 
 func (*WithdrawalMail) MailKind() string { return MailWithdrawal }
+func (p *WithdrawalMail) view() MailData {
+	d := p.Envelope.view()
+	p.Parties.view(&d)
+	d.Actor = p.Actor
+	return d
+}
 
 // ExtensionMail says the decision term is extended, why and until when
 // (MailExtension).
 type ExtensionMail struct {
-	BodyMail
+	Envelope
+	Actor       Address   `json:"actor,omitzero"`
+	Body        string    `json:"body,omitempty"`        // the reason
 	Due         time.Time `json:"due,omitzero"`          // the new decision date
 	PreviousDue time.Time `json:"previous_due,omitzero"` // the date before
 }
 
 func (*ExtensionMail) MailKind() string { return MailExtension }
+func (p *ExtensionMail) prepare(lang string) {
+	p.Envelope.prepare(lang)
+	p.Body = cutText(p.Body)
+}
 func (p *ExtensionMail) view() MailData {
-	d := p.BodyMail.view()
-	d.Due, d.PreviousDue = p.Due, p.PreviousDue
+	d := p.Envelope.view()
+	d.Actor, d.Body, d.Due, d.PreviousDue = p.Actor, p.Body, p.Due, p.PreviousDue
 	return d
 }
 
 // DecisionMail is the reasoned decision (MailDecision).
 type DecisionMail struct {
-	BodyMail
+	Envelope
+	Parties
+	Received   time.Time                  `json:"received"`
 	Outcome    string                     `json:"outcome,omitempty"`
+	Body       string                     `json:"body,omitempty"` // the reasons and measures
 	NextBody   regulation.NextBody        `json:"next_body,omitzero"`
 	Escalation *regulation.EscalationStep `json:"escalation,omitempty"` // the body whose ruling the decision follows
 }
 
 func (*DecisionMail) MailKind() string { return MailDecision }
 func (p *DecisionMail) prepare(lang string) {
-	p.BodyMail.prepare(lang)
+	p.Envelope.prepare(lang)
+	p.Body = cutText(p.Body)
 	p.NextBody = localNextBody(lang, p.NextBody)
 	p.Escalation = localStep(lang, p.Escalation)
 }
 func (p *DecisionMail) view() MailData {
-	d := p.BodyMail.view()
-	d.Outcome, d.NextBody, d.Escalation = p.Outcome, p.NextBody, p.Escalation
+	d := p.Envelope.view()
+	p.Parties.view(&d)
+	d.Received, d.Outcome, d.Body, d.NextBody, d.Escalation = p.Received, p.Outcome, p.Body, p.NextBody, p.Escalation
 	return d
 }
 
 // DeclineMail says the complaint is not dealt with, on a ground of the
 // preset (MailDecline).
 type DeclineMail struct {
-	BodyMail
+	Envelope
+	Received   time.Time                  `json:"received"`
 	Ground     *regulation.DeclineGround  `json:"ground,omitempty"`
+	Body       string                     `json:"body,omitempty"` // the reason
 	NextBody   regulation.NextBody        `json:"next_body,omitzero"`
 	Escalation *regulation.EscalationStep `json:"escalation,omitempty"`
 }
 
 func (*DeclineMail) MailKind() string { return MailDecline }
 func (p *DeclineMail) prepare(lang string) {
-	p.BodyMail.prepare(lang)
+	p.Envelope.prepare(lang)
+	p.Body = cutText(p.Body)
 	if p.Ground != nil {
 		g := *p.Ground
 		g.Text = localText(lang, g.Text, g.TextEN)
@@ -357,17 +401,21 @@ func (p *DeclineMail) prepare(lang string) {
 	p.Escalation = localStep(lang, p.Escalation)
 }
 func (p *DeclineMail) view() MailData {
-	d := p.BodyMail.view()
-	d.Ground, d.NextBody, d.Escalation = p.Ground, p.NextBody, p.Escalation
+	d := p.Envelope.view()
+	d.Received, d.Ground, d.Body, d.NextBody, d.Escalation = p.Received, p.Ground, p.Body, p.NextBody, p.Escalation
 	return d
 }
 
 // EscalationMail tells that the case goes to the next body: to the
 // parties, and with the case file to that body (MailEscalation).
 type EscalationMail struct {
-	BodyMail
+	Envelope
+	Parties
+	Received    time.Time                  `json:"received"`
+	Actor       Address                    `json:"actor,omitzero"`
 	Escalation  *regulation.EscalationStep `json:"escalation,omitempty"`
 	Appeal      bool                       `json:"appeal,omitempty"` // the complainant asked for it
+	Body        string                     `json:"body,omitempty"`   // the grounds of an appeal
 	Accused     Address                    `json:"accused,omitzero"`
 	Text        string                     `json:"text,omitempty"` // the complaint, in the case file
 	Attachments []AttachmentRef            `json:"attachments,omitempty"`
@@ -376,34 +424,39 @@ type EscalationMail struct {
 
 func (*EscalationMail) MailKind() string { return MailEscalation }
 func (p *EscalationMail) prepare(lang string) {
-	p.BodyMail.prepare(lang)
+	p.Envelope.prepare(lang)
+	p.Body = cutText(p.Body)
 	p.Text = cutText(p.Text)
 	p.Escalation = localStep(lang, p.Escalation)
 }
 func (p *EscalationMail) view() MailData {
-	d := p.BodyMail.view()
-	d.Escalation, d.Appeal, d.Accused, d.Text, d.Attachments, d.Attach = p.Escalation, p.Appeal, p.Accused, p.Text, p.Attachments, p.Attach
+	d := p.Envelope.view()
+	p.Parties.view(&d)
+	d.Received, d.Actor, d.Escalation, d.Appeal, d.Body = p.Received, p.Actor, p.Escalation, p.Appeal, p.Body
+	d.Accused, d.Text, d.Attachments, d.Attach = p.Accused, p.Text, p.Attachments, p.Attach
 	return d
 }
 
 // RulingMail is the ruling or advice of the body a case went to
 // (MailRuling).
 type RulingMail struct {
-	BodyMail
+	Envelope
+	Escalation *regulation.EscalationStep `json:"escalation,omitempty"` // the body
 	Outcome    string                     `json:"outcome,omitempty"`
-	Escalation *regulation.EscalationStep `json:"escalation,omitempty"`
+	Body       string                     `json:"body,omitempty"` // the ruling
 	NextBody   regulation.NextBody        `json:"next_body,omitzero"`
 }
 
 func (*RulingMail) MailKind() string { return MailRuling }
 func (p *RulingMail) prepare(lang string) {
-	p.BodyMail.prepare(lang)
+	p.Envelope.prepare(lang)
+	p.Body = cutText(p.Body)
 	p.NextBody = localNextBody(lang, p.NextBody)
 	p.Escalation = localStep(lang, p.Escalation)
 }
 func (p *RulingMail) view() MailData {
-	d := p.BodyMail.view()
-	d.Outcome, d.Escalation, d.NextBody = p.Outcome, p.Escalation, p.NextBody
+	d := p.Envelope.view()
+	d.Escalation, d.Outcome, d.Body, d.NextBody = p.Escalation, p.Outcome, p.Body, p.NextBody
 	return d
 }
 

@@ -223,18 +223,33 @@ func (c *caseLife) transcript(at time.Time, to cases.Address, mid, subject strin
 
 // tellComplainant queues a duty mail to the complainant (and the accused
 // once notified).
-func (c *caseLife) tellParties(at time.Time, data func() cases.Payload, parties func(cases.Payload) *cases.PartiesMail) {
-	d := data()
+func (c *caseLife) tellParties(at time.Time, data func(toAccused bool) cases.Payload) {
+	d := data(false)
 	d.Head().Role, d.Head().RecipientName = cases.RecipientComplainant, c.complainant.Name
 	c.mail(at, c.complainant.Email, "complainant", "", nil, d)
 	if c.notified && c.accused.Email != "" {
-		d := data()
+		d := data(true)
 		d.Head().Role, d.Head().RecipientName = cases.RecipientAccused, c.accused.Name
-		if c.confidential {
-			parties(d).Complainant = cases.Address{}
-		}
 		c.mail(at, c.accused.Email, "staff", "", nil, d)
 	}
+}
+
+// about is the envelope of a duty mail about the case: its subject, left
+// out to the accused of a confidential case.
+func (c *caseLife) about(toAccused bool) cases.Envelope {
+	if toAccused && c.confidential {
+		return cases.Envelope{}
+	}
+	return cases.Envelope{Subject: c.subject}
+}
+
+// parties names the complainant in a duty mail, but not to the accused of
+// a confidential case.
+func (c *caseLife) parties(toAccused bool) cases.Parties {
+	if toAccused && c.confidential {
+		return cases.Parties{Confidential: true}
+	}
+	return cases.Parties{Complainant: c.complainant}
 }
 
 func (c *caseLife) staffOf(addr string) cases.Address {
@@ -382,13 +397,13 @@ func (c *caseLife) live() {
 		}
 		m := c.commandMail(at, c.complainant, "Ik trek mijn klacht in.\n\n#intrekken\n")
 		c.end(at, cases.StateWithdrawn, c.complainant.Email, cases.EventWithdrawn, "withdrawn by "+c.complainant.Email)
-		withdrawal := func() *cases.WithdrawalMail {
-			return &cases.WithdrawalMail{PartiesMail: cases.PartiesMail{Envelope: cases.Envelope{Subject: c.subject}, Complainant: c.complainant, Received: c.opened.In(loc)}}
+		withdrawal := func(toAccused bool) cases.Payload {
+			return &cases.WithdrawalMail{Envelope: c.about(toAccused), Parties: c.parties(toAccused)}
 		}
-		c.tellParties(at, func() cases.Payload { return withdrawal() }, func(p cases.Payload) *cases.PartiesMail { return &p.(*cases.WithdrawalMail).PartiesMail })
+		c.tellParties(at, withdrawal)
 		for _, s := range f.announce {
-			w := withdrawal()
-			w.Role, w.RecipientName = cases.RecipientStaff, s.Name
+			w := withdrawal(false)
+			w.Head().Role, w.Head().RecipientName = cases.RecipientStaff, s.Name
 			c.mail(at, s.Email, "staff", "", nil, w)
 		}
 		c.transcript(at, c.complainant, m, c.subject, "#intrekken", "klacht ingetrokken; bericht aan "+c.complainant.Email)
@@ -442,10 +457,10 @@ func (c *caseLife) live() {
 		m := c.commandMail(at, handler, "#niet-behandelen 1\nDe klacht valt buiten de termijn.\n")
 		c.meet(regulation.DeadlineDeclineNotice, at)
 		c.end(at, cases.StateDeclined, handler.Email, cases.EventDeclined, ground)
-		c.tellParties(at, func() cases.Payload {
-			return &cases.DeclineMail{BodyMail: cases.BodyMail{PartiesMail: c.parties(handler), Body: "De klacht valt buiten de termijn."},
+		c.tellParties(at, func(toAccused bool) cases.Payload {
+			return &cases.DeclineMail{Envelope: c.about(toAccused), Received: c.opened.In(loc), Body: "De klacht valt buiten de termijn.",
 				NextBody: e.Policy.NextBody}
-		}, func(p cases.Payload) *cases.PartiesMail { return &p.(*cases.DeclineMail).PartiesMail })
+		})
 		c.transcript(at, handler, m, c.subject, "#niet-behandelen 1", "niet in behandeling genomen; bericht aan "+c.complainant.Email)
 		c.purgeIfDue()
 		return
@@ -460,9 +475,9 @@ func (c *caseLife) live() {
 	if notify {
 		c.accused.Email = f.accusedAddr(c)
 		c.event(contact, cases.EventAccused, handler.Email, "accused: "+c.accused.String())
-		d := &cases.AccusedMail{PartiesMail: cases.PartiesMail{Envelope: cases.Envelope{Subject: c.subject, Role: cases.RecipientAccused,
-			RecipientName: c.accused.Name}, Complainant: c.complainant, Received: c.opened.In(loc), Confidential: c.confidential},
-			Copy: e.Policy.AccusedCopy && !c.confidential}
+		d := &cases.AccusedMail{Envelope: cases.Envelope{Subject: c.subject, Role: cases.RecipientAccused, RecipientName: c.accused.Name},
+			Parties:  cases.Parties{Complainant: c.complainant, Confidential: c.confidential},
+			Received: c.opened.In(loc), Copy: e.Policy.AccusedCopy && !c.confidential}
 		if d.Copy {
 			d.Text = ct.text
 		}
@@ -506,9 +521,10 @@ func (c *caseLife) live() {
 	// The follow-up, and the retention where it counts from the end of the
 	// handling (Engine.decided).
 	c.setDeadlines(decide, regulation.DeadlineFollowUp, regulation.DeadlineRetention)
-	c.tellParties(decide, func() cases.Payload {
-		return &cases.DecisionMail{BodyMail: cases.BodyMail{PartiesMail: c.parties(handler), Body: body}, Outcome: c.outcome, NextBody: e.Policy.NextBody}
-	}, func(p cases.Payload) *cases.PartiesMail { return &p.(*cases.DecisionMail).PartiesMail })
+	c.tellParties(decide, func(toAccused bool) cases.Payload {
+		return &cases.DecisionMail{Envelope: c.about(toAccused), Parties: c.parties(toAccused), Received: c.opened.In(loc),
+			Outcome: c.outcome, Body: body, NextBody: e.Policy.NextBody}
+	})
 	c.transcript(decide, handler, m, c.subject, "#besluit "+c.outcome, "besluit ("+c.outcome+") verstuurd aan "+c.complainant.Email)
 
 	// The follow-up, sent by the scheduler on the last day of its term
@@ -544,9 +560,14 @@ func (c *caseLife) live() {
 		m := c.commandMail(at, handler, "#escaleren "+step.Body+"\n")
 		c.state, c.escalatedTo = cases.StateEscalated, step.Body
 		c.event(at, cases.EventEscalated, handler.Email, "escalated to "+step.Label)
-		c.tellParties(at, func() cases.Payload {
-			return &cases.EscalationMail{BodyMail: cases.BodyMail{PartiesMail: c.parties(handler)}, Escalation: &step}
-		}, func(p cases.Payload) *cases.PartiesMail { return &p.(*cases.EscalationMail).PartiesMail })
+		c.tellParties(at, func(toAccused bool) cases.Payload {
+			esc := &cases.EscalationMail{Envelope: c.about(toAccused), Parties: c.parties(toAccused), Received: c.opened.In(loc),
+				Actor: handler, Escalation: &step}
+			if toAccused {
+				esc.Accused = c.accused
+			}
+			return esc
+		})
 		c.transcript(at, handler, m, c.subject, "#escaleren "+step.Body, "doorgezet naar "+step.Label+"; bericht aan "+c.complainant.Email)
 		return
 	case fateDecided:
@@ -681,13 +702,6 @@ func (c *caseLife) lateNotice(d *deadlineRow, at time.Time, loc *time.Location) 
 		&cases.LateMail{Envelope: cases.Envelope{Subject: c.subject, RecipientName: c.complainant.Name, Role: cases.RecipientComplainant},
 			Received: c.opened.In(loc), Deadline: &regulation.Deadline{Kind: d.kind, Due: d.due.In(loc), Article: d.article}, Expected: expected})
 	c.event(at, cases.EventLateNotice, "klachtenbus", "the complainant was told the decision comes late; expected by "+expected.Format("2006-01-02"))
-}
-
-// parties is the part of a duty mail about the case (cases'
-// decision.parties).
-func (c *caseLife) parties(actor cases.Address) cases.PartiesMail {
-	return cases.PartiesMail{Envelope: cases.Envelope{Subject: c.subject}, Complainant: c.complainant, Actor: actor,
-		Received: c.opened.In(c.f.e.Org.Location)}
 }
 
 // outRow is an outbox row.
