@@ -235,7 +235,7 @@ func (e *Engine) refuse(ctx context.Context, tx *store.Tx, caseID string, in *In
 	for _, c := range cmds {
 		results = append(results, CommandResult{Line: keywordOf(c), Result: reason})
 	}
-	data := &RefusalMail{CommandsMail: CommandsMail{Envelope{Subject: in.Subject}, results}, Reason: reason}
+	data := &RefusalMail{CommandsMail: CommandsMail{Subject: in.Subject, Commands: results}, Reason: reason}
 	_, err := e.queueMail(ctx, tx, caseID, in.From.Email, in.MessageID, threadRefs(in), data)
 	return err
 }
@@ -279,11 +279,11 @@ func (e *Engine) askConfirmation(ctx context.Context, tx *store.Tx, c Case, in *
 		}
 		results = append(results, CommandResult{Line: line})
 	}
-	var data Payload = &ConfirmMail{CommandsMail{Envelope{Subject: in.Subject}, results}}
+	var data Payload = &ConfirmMail{CommandsMail{Subject: in.Subject, Commands: results}}
 	if staff {
 		// Who else could have sent it: a forged From usually comes with
 		// the staff member's reply address from a forwarded mail.
-		data = &ConfirmStaffMail{CommandsMail: CommandsMail{Envelope{Subject: in.Subject, RecipientName: to.Name}, results}, HeldFrom: heldFrom(in)}
+		data = &ConfirmStaffMail{CommandsMail: CommandsMail{Envelope: Envelope{RecipientName: to.Name}, Subject: in.Subject, Commands: results}, HeldFrom: heldFrom(in)}
 	}
 	msgID, err := e.queueMail(ctx, tx, c.ID, to.Email, in.MessageID, threadRefs(in), data)
 	if err != nil {
@@ -366,7 +366,7 @@ func (e *Engine) runAll(ctx context.Context, tx *store.Tx, caseID string, in *In
 	if by.Staff {
 		role = RecipientStaff
 	}
-	data := &TranscriptMail{CommandsMail: CommandsMail{Envelope{Subject: in.Subject, RecipientName: by.Actor.Name, Role: role}, results}, Status: status}
+	data := &TranscriptMail{CommandsMail: CommandsMail{Envelope: Envelope{RecipientName: by.Actor.Name, Role: role}, Subject: in.Subject, Commands: results}, Status: status}
 	_, err := e.queueMail(ctx, tx, caseID, by.Actor.Email, in.MessageID, threadRefs(in), data)
 	return err
 }

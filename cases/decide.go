@@ -385,7 +385,7 @@ func (d *decision) notifyAccused() (string, *cmdError) {
 		return "", d.fail(catalog.AccusedAddressUnknown)
 	}
 	file := d.e.caseFile(c)
-	data := &AccusedMail{Envelope: Envelope{Subject: c.Subject}, Parties: Parties{Complainant: c.Complainant, Confidential: c.Confidential},
+	data := &AccusedMail{Subject: c.Subject, Parties: Parties{Complainant: c.Complainant, Confidential: c.Confidential},
 		Received: file.Received}
 	data.Copy = d.e.Policy.AccusedCopy && !c.Confidential
 	if data.Copy {
@@ -442,7 +442,7 @@ func (d *decision) record(cmd Command) (string, *cmdError) {
 		// The accused's part: an address, and told of the complaint.
 		return "", d.fail(catalog.AccusedAddressUnknown)
 	}
-	data := &MinutesMail{d.about(), cmd.Body}
+	data := &MinutesMail{Body: cmd.Body}
 	told := d.tell(data, to)
 	if len(told) == 0 {
 		return "", d.fail(catalog.MinutesNobody)
@@ -494,7 +494,7 @@ func (d *decision) extend(cmd Command) (string, *cmdError) {
 	d.eff.MoveDeadline = &regulation.Deadline{Kind: regulation.DeadlineDecision, Due: newDue}
 	d.eff.Extended = true
 	d.event(EventExtended, fmt.Sprintf("decision term extended from %s to %s: %s", due.In(loc).Format("2006-01-02"), newDue.Format("2006-01-02"), cmd.Body))
-	data := &ExtensionMail{Envelope: d.about(), Actor: d.by.Actor, Body: cmd.Body, Due: newDue, PreviousDue: due.In(loc)}
+	data := &ExtensionMail{Actor: d.by.Actor, Body: cmd.Body, Due: newDue, PreviousDue: due.In(loc)}
 	told := d.tell(data, p.Extension.Inform...)
 	if slices.Contains(p.Extension.Inform, RecipientComplainant) {
 		// Telling the complainant is contact with them.
@@ -543,10 +543,10 @@ func (d *decision) decided(outcome, body, event, kind string, step *regulation.E
 		// again (schakel 7a: the committee is next after the board).
 		next = regulation.NextBody{}
 	}
-	var data Payload = &DecisionMail{Envelope: d.about(), Parties: d.parties(), Received: d.received(), Outcome: outcome, Body: body,
+	var data Payload = &DecisionMail{Parties: d.parties(), Received: d.received(), Outcome: outcome, Body: body,
 		NextBody: next, Escalation: step}
 	if kind == MailRuling {
-		data = &RulingMail{Envelope: d.about(), Outcome: outcome, Body: body, NextBody: next, Escalation: step}
+		data = &RulingMail{Outcome: outcome, Body: body, NextBody: next, Escalation: step}
 	}
 	// Who get the decision is the regulation's to say: the complainant
 	// and the accused, and where it says so the confidant
@@ -590,7 +590,7 @@ func (d *decision) decline(cmd Command) (string, *cmdError) {
 	if err := d.end(StateDeclined, EventDeclined, text); err != nil {
 		return "", err
 	}
-	data := &DeclineMail{Envelope: d.about(), Received: d.received(), Body: cmd.Body, Ground: ground, NextBody: d.e.Policy.NextBody}
+	data := &DeclineMail{Received: d.received(), Body: cmd.Body, Ground: ground, NextBody: d.e.Policy.NextBody}
 	told := d.tell(data, RecipientComplainant)
 	return d.say(catalog.Declined, d.list(told)), nil
 }
@@ -657,14 +657,14 @@ func (d *decision) escalate(cmd Command, appeal bool) (string, *cmdError) {
 		return "", err
 	}
 	d.eff.EscalatedTo = store.Set(step.Body)
-	data := &EscalationMail{Envelope: d.about(), Parties: d.parties(), Received: d.received(), Actor: d.by.Actor, Body: cmd.Body,
+	data := &EscalationMail{Subject: d.c.Subject, Parties: d.parties(), Received: d.received(), Actor: d.by.Actor, Body: cmd.Body,
 		Escalation: &step, Appeal: appeal}
 	told := d.tell(data, RecipientComplainant, RecipientAccused)
 	// The body gets the whole file: staff who sit on it, and its address.
 	cf := d.e.caseFile(c)
 	parties := d.parties()
 	parties.Confidential = c.Confidential
-	file := &EscalationMail{Envelope: d.about(), Parties: parties, Received: d.received(), Actor: d.by.Actor, Body: cmd.Body,
+	file := &EscalationMail{Subject: d.c.Subject, Parties: parties, Received: d.received(), Actor: d.by.Actor, Body: cmd.Body,
 		Escalation: &step, Appeal: appeal,
 		Accused: c.Accused, Text: cf.Text, Attachments: cf.Attachments, Attach: cf.Attach}
 	var bodyTold []string
@@ -721,7 +721,7 @@ func (d *decision) ruling(cmd Command) (string, *cmdError) {
 	if rule, ok := d.e.Policy.Rule(regulation.DeadlineDecision); ok && rule.From == regulation.FromAdvice {
 		d.setDeadlines(regulation.DeadlineDecision)
 	}
-	data := &RulingMail{Envelope: d.about(), Outcome: outcome, Body: cmd.Body, Escalation: &step}
+	data := &RulingMail{Outcome: outcome, Body: cmd.Body, Escalation: &step}
 	told := d.tell(data, RecipientComplainant, RecipientAccused, RecipientStaff)
 	return d.say(catalog.AdviceRecorded, d.label(step), d.list(told)), nil
 }
@@ -741,7 +741,7 @@ func (d *decision) close(cmd Command) (string, *cmdError) {
 	}
 	// Closed without a decision: settled informally; the complainant gets
 	// a written notice and the accused a copy (schakel art. 9).
-	data := &ClosedMail{d.about(), d.by.Actor, cmd.Body}
+	data := &ClosedMail{Actor: d.by.Actor, Body: cmd.Body}
 	told := d.tell(data, RecipientComplainant, RecipientAccused)
 	return d.say(catalog.CaseClosedWithoutDecision, d.list(told)), nil
 }
@@ -828,7 +828,7 @@ func (d *decision) withdraw() (string, *cmdError) {
 	if err := d.end(StateWithdrawn, EventWithdrawn, "withdrawn by "+d.by.Actor.Email); err != nil {
 		return "", err
 	}
-	data := &WithdrawalMail{Envelope: d.about(), Parties: d.parties(), Actor: d.by.Actor}
+	data := &WithdrawalMail{Parties: d.parties(), Actor: d.by.Actor}
 	if !d.by.Staff {
 		data.Actor = Address{} // the complainant withdrew; the template says so
 	}
@@ -842,7 +842,7 @@ func (d *decision) withdraw() (string, *cmdError) {
 func (e *Engine) caseFile(f caseFacts) *AnnounceMail {
 	loc := e.Org.Location
 	c := f.Case
-	data := &AnnounceMail{Envelope: Envelope{Subject: c.Subject}, From: c.Complainant, Received: c.Opened.In(loc),
+	data := &AnnounceMail{Subject: c.Subject, From: c.Complainant, Received: c.Opened.In(loc),
 		Category: c.Category, Confidential: c.Confidential, Text: f.Complaint.Text}
 	if cat, ok := e.Policy.Category(c.Category); ok {
 		data.CategoryLabel = cat.Label(e.Org.Language)
@@ -863,9 +863,6 @@ func (e *Engine) caseFile(f caseFacts) *AnnounceMail {
 	e.commandHelp(&data.Grounds, &data.Categories)
 	return data
 }
-
-// about is the envelope of a duty mail about the case: its subject.
-func (d *decision) about() Envelope { return Envelope{Subject: d.c.Subject} }
 
 // parties names the complainant in a duty mail.
 func (d *decision) parties() Parties { return Parties{Complainant: d.c.Complainant} }

@@ -443,7 +443,7 @@ func decideCases() []decideCase {
 				if d := out.Mails[0].view(); d.NextBody.Label == "" || d.Body != "De vragen zijn niet beantwoord." {
 					t.Errorf("the decision names no next body or lacks its reasons: %+v", d)
 				}
-				if d := out.Mails[1].view(); d.Confidential || d.Subject == "" || d.Complainant.Email == "" {
+				if d := out.Mails[1].view(); d.Confidential || d.Complainant.Email == "" {
 					t.Errorf("the accused's decision hides what is not confidential: %+v", d)
 				}
 			}},

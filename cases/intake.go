@@ -616,7 +616,7 @@ func (e *Engine) addToCase(ctx context.Context, tx *store.Tx, caseID string, in 
 			return Result{}, err
 		}
 		refs := threadRefs(in)
-		data := &UpdateMail{Envelope: Envelope{Subject: c.Subject}, From: in.From, Text: in.Text, Attachments: attachmentRefs(in), Received: tx.Now.In(e.Org.Location), Unproven: unproven}
+		data := &UpdateMail{Subject: c.Subject, From: in.From, Text: in.Text, Attachments: attachmentRefs(in), Received: tx.Now.In(e.Org.Location), Unproven: unproven}
 		for _, s := range e.announceTo(c.Handler) {
 			data.RecipientName = s.Name
 			if _, err := e.queueMail(ctx, tx, caseID, s.Email, in.MessageID, refs, data); err != nil {

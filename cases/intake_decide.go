@@ -144,7 +144,7 @@ func (e *Engine) decideNewCase(in *Inbound, f newCaseFacts) newCaseDecision {
 	deadlines, pending := e.pendingUntilComplete(deadlines, missing)
 
 	ack := &AckMail{
-		Envelope:    Envelope{Subject: in.Subject},
+		Subject:     in.Subject,
 		Received:    local,
 		Deadlines:   deadlines,
 		Fields:      fieldValues(fields),
@@ -165,7 +165,7 @@ func (e *Engine) decideNewCase(in *Inbound, f newCaseFacts) newCaseDecision {
 		ack.AskEventTime = e.Policy.AskEventTime
 	}
 	staffData := &AnnounceMail{
-		Envelope:    Envelope{Subject: in.Subject},
+		Subject:     in.Subject,
 		Received:    local,
 		From:        in.From,
 		Deadlines:   deadlines,

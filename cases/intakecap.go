@@ -42,7 +42,7 @@ func (e *Engine) overIntakeCap(ctx context.Context, tx *store.Tx, in *Inbound) (
 		return false, fmt.Errorf("intake cap: %w", err)
 	}
 	e.log().Warn("intake cap reached: mail from this sender is held", "from", mailbox, "cases_in_window", n)
-	data := &HeldMail{Envelope: Envelope{Subject: in.Subject}, From: Address{Name: in.From.Name, Email: mailbox},
+	data := &HeldMail{From: Address{Name: in.From.Name, Email: mailbox},
 		HeldCount: n, HeldUntil: tx.Now.Add(intakeWindow).In(e.Org.Location)}
 	for _, s := range e.announceTo("") {
 		data.RecipientName = s.Name

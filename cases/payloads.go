@@ -37,24 +37,24 @@ type Envelope struct {
 	Org           string `json:"org"`
 	Mailbox       string `json:"mailbox"`
 	CaseID        string `json:"case_id,omitempty"`
-	Subject       string `json:"subject,omitempty"` // the subject of the complaint or message
 	RecipientName string `json:"recipient_name,omitempty"`
 	Role          string `json:"role,omitempty"` // RecipientComplainant, RecipientAccused, RecipientStaff or RecipientBody
 }
 
 func (e *Envelope) Head() *Envelope { return e }
 
-// prepare cuts the subject; a payload with more texts prepares them too.
-func (e *Envelope) prepare(string) { e.Subject = cutText(e.Subject) }
+// prepare does nothing: a payload with texts prepares them.
+func (e *Envelope) prepare(string) {}
 
 // view is the envelope's part of the template data.
 func (e *Envelope) view() MailData {
-	return MailData{Org: e.Org, Mailbox: e.Mailbox, CaseID: e.CaseID, Subject: e.Subject, RecipientName: e.RecipientName, Role: e.Role}
+	return MailData{Org: e.Org, Mailbox: e.Mailbox, CaseID: e.CaseID, RecipientName: e.RecipientName, Role: e.Role}
 }
 
 // AckMail acknowledges a complaint to the complainant (MailAck).
 type AckMail struct {
 	Envelope
+	Subject     string                `json:"subject,omitempty"` // of the complaint
 	Received    time.Time             `json:"received"`
 	Deadlines   []regulation.Deadline `json:"deadlines,omitempty"`
 	Pending     []string              `json:"pending,omitempty"` // deadline kinds that start once the complaint is complete
@@ -74,7 +74,7 @@ type AckMail struct {
 
 func (*AckMail) MailKind() string { return MailAck }
 func (p *AckMail) prepare(lang string) {
-	p.Envelope.prepare(lang)
+	p.Subject = cutText(p.Subject)
 	p.NextSteps = localText(lang, p.NextSteps, p.NextStepsEN)
 	p.Fields = boundFields(p.Fields)
 }
@@ -82,7 +82,7 @@ func (p *AckMail) view() MailData {
 	d := p.Envelope.view()
 	d.Received, d.Deadlines, d.Pending, d.Fields, d.Missing, d.Attachments = p.Received, p.Deadlines, p.Pending, p.Fields, p.Missing, p.Attachments
 	d.NextSteps, d.NextStepsEN, d.AskDocuments, d.DocumentsArticle, d.AskEventTime = p.NextSteps, p.NextStepsEN, p.AskDocuments, p.DocumentsArticle, p.AskEventTime
-	d.Unverified = p.Unverified
+	d.Subject, d.Unverified = p.Subject, p.Unverified
 	return d
 }
 
@@ -90,6 +90,7 @@ func (p *AckMail) view() MailData {
 // commands they may answer with (MailAnnounce).
 type AnnounceMail struct {
 	Envelope
+	Subject             string                     `json:"subject,omitempty"` // of the complaint
 	Received            time.Time                  `json:"received"`
 	From                Address                    `json:"from"`
 	Confidential        bool                       `json:"confidential,omitempty"`
@@ -114,7 +115,7 @@ type AnnounceMail struct {
 
 func (*AnnounceMail) MailKind() string { return MailAnnounce }
 func (p *AnnounceMail) prepare(lang string) {
-	p.Envelope.prepare(lang)
+	p.Subject = cutText(p.Subject)
 	p.Text = cutText(p.Text)
 	p.Fields = boundFields(p.Fields)
 	p.Grounds = localGrounds(lang, p.Grounds)
@@ -122,7 +123,7 @@ func (p *AnnounceMail) prepare(lang string) {
 }
 func (p *AnnounceMail) view() MailData {
 	d := p.Envelope.view()
-	d.Received, d.From, d.Confidential, d.Text, d.Attachments = p.Received, p.From, p.Confidential, p.Text, p.Attachments
+	d.Subject, d.Received, d.From, d.Confidential, d.Text, d.Attachments = p.Subject, p.Received, p.From, p.Confidential, p.Text, p.Attachments
 	d.Deadlines, d.Pending, d.Fields, d.Missing = p.Deadlines, p.Pending, p.Fields, p.Missing
 	d.NoAutoReply, d.Unreadable, d.Category, d.CategoryLabel, d.ComplainantLanguage = p.NoAutoReply, p.Unreadable, p.Category, p.CategoryLabel, p.ComplainantLanguage
 	d.Flags, d.Grounds, d.Categories, d.Attach = p.Flags, p.Grounds, p.Categories, p.Attach
@@ -132,6 +133,7 @@ func (p *AnnounceMail) view() MailData {
 // UpdateMail tells staff of a new message on a case (MailUpdate).
 type UpdateMail struct {
 	Envelope
+	Subject     string          `json:"subject,omitempty"` // of the case
 	Received    time.Time       `json:"received"`
 	From        Address         `json:"from"`
 	Text        string          `json:"text,omitempty"`
@@ -141,12 +143,12 @@ type UpdateMail struct {
 
 func (*UpdateMail) MailKind() string { return MailUpdate }
 func (p *UpdateMail) prepare(lang string) {
-	p.Envelope.prepare(lang)
+	p.Subject = cutText(p.Subject)
 	p.Text = cutText(p.Text)
 }
 func (p *UpdateMail) view() MailData {
 	d := p.Envelope.view()
-	d.Received, d.From, d.Text, d.Attachments, d.Unproven = p.Received, p.From, p.Text, p.Attachments, p.Unproven
+	d.Subject, d.Received, d.From, d.Text, d.Attachments, d.Unproven = p.Subject, p.Received, p.From, p.Text, p.Attachments, p.Unproven
 	return d
 }
 
@@ -154,11 +156,12 @@ func (p *UpdateMail) view() MailData {
 // each command with what came of it.
 type CommandsMail struct {
 	Envelope
+	Subject  string          `json:"subject,omitempty"` // of the command mail
 	Commands []CommandResult `json:"commands,omitempty"`
 }
 
 func (p *CommandsMail) prepare(lang string) {
-	p.Envelope.prepare(lang)
+	p.Subject = cutText(p.Subject)
 	for i := range p.Commands {
 		p.Commands[i].Line = cutText(p.Commands[i].Line)
 		p.Commands[i].Result = cutText(p.Commands[i].Result)
@@ -166,7 +169,7 @@ func (p *CommandsMail) prepare(lang string) {
 }
 func (p *CommandsMail) view() MailData {
 	d := p.Envelope.view()
-	d.Commands = p.Commands
+	d.Subject, d.Commands = p.Subject, p.Commands
 	return d
 }
 
@@ -249,7 +252,10 @@ func forAccused(p Payload, c caseFacts) {
 		}
 	}
 	if c.Confidential {
-		p.Head().Subject = ""
+		// Whatever kind carries the subject.
+		if f := reflect.ValueOf(p).Elem().FieldByName("Subject"); f.IsValid() && f.Kind() == reflect.String {
+			f.SetString("")
+		}
 	}
 	if esc, ok := p.(*EscalationMail); ok {
 		esc.Accused = c.Accused
@@ -261,6 +267,7 @@ func forAccused(p Payload, c caseFacts) {
 type AccusedMail struct {
 	Envelope
 	Parties
+	Subject     string          `json:"subject,omitempty"` // of the case; none in a confidential case
 	Received    time.Time       `json:"received"`
 	Copy        bool            `json:"copy,omitempty"` // Text and Attach come with the mail (awb 9:9)
 	Text        string          `json:"text,omitempty"`
@@ -270,13 +277,13 @@ type AccusedMail struct {
 
 func (*AccusedMail) MailKind() string { return MailAccused }
 func (p *AccusedMail) prepare(lang string) {
-	p.Envelope.prepare(lang)
+	p.Subject = cutText(p.Subject)
 	p.Text = cutText(p.Text)
 }
 func (p *AccusedMail) view() MailData {
 	d := p.Envelope.view()
 	p.Parties.view(&d)
-	d.Received, d.Copy, d.Text, d.Attachments, d.Attach = p.Received, p.Copy, p.Text, p.Attachments, p.Attach
+	d.Subject, d.Received, d.Copy, d.Text, d.Attachments, d.Attach = p.Subject, p.Received, p.Copy, p.Text, p.Attachments, p.Attach
 	return d
 }
 
@@ -289,7 +296,6 @@ type MinutesMail struct {
 
 func (*MinutesMail) MailKind() string { return MailMinutes }
 func (p *MinutesMail) prepare(lang string) {
-	p.Envelope.prepare(lang)
 	p.Body = cutText(p.Body)
 }
 func (p *MinutesMail) view() MailData {
@@ -307,7 +313,6 @@ type ClosedMail struct {
 
 func (*ClosedMail) MailKind() string { return MailClosed }
 func (p *ClosedMail) prepare(lang string) {
-	p.Envelope.prepare(lang)
 	p.Body = cutText(p.Body)
 }
 func (p *ClosedMail) view() MailData {
@@ -343,7 +348,6 @@ type ExtensionMail struct {
 
 func (*ExtensionMail) MailKind() string { return MailExtension }
 func (p *ExtensionMail) prepare(lang string) {
-	p.Envelope.prepare(lang)
 	p.Body = cutText(p.Body)
 }
 func (p *ExtensionMail) view() MailData {
@@ -365,7 +369,6 @@ type DecisionMail struct {
 
 func (*DecisionMail) MailKind() string { return MailDecision }
 func (p *DecisionMail) prepare(lang string) {
-	p.Envelope.prepare(lang)
 	p.Body = cutText(p.Body)
 	p.NextBody = localNextBody(lang, p.NextBody)
 	p.Escalation = localStep(lang, p.Escalation)
@@ -390,7 +393,6 @@ type DeclineMail struct {
 
 func (*DeclineMail) MailKind() string { return MailDecline }
 func (p *DeclineMail) prepare(lang string) {
-	p.Envelope.prepare(lang)
 	p.Body = cutText(p.Body)
 	if p.Ground != nil {
 		g := *p.Ground
@@ -411,6 +413,7 @@ func (p *DeclineMail) view() MailData {
 type EscalationMail struct {
 	Envelope
 	Parties
+	Subject     string                     `json:"subject,omitempty"` // of the case; none to the accused of a confidential case
 	Received    time.Time                  `json:"received"`
 	Actor       Address                    `json:"actor,omitzero"`
 	Escalation  *regulation.EscalationStep `json:"escalation,omitempty"`
@@ -424,7 +427,7 @@ type EscalationMail struct {
 
 func (*EscalationMail) MailKind() string { return MailEscalation }
 func (p *EscalationMail) prepare(lang string) {
-	p.Envelope.prepare(lang)
+	p.Subject = cutText(p.Subject)
 	p.Body = cutText(p.Body)
 	p.Text = cutText(p.Text)
 	p.Escalation = localStep(lang, p.Escalation)
@@ -432,7 +435,7 @@ func (p *EscalationMail) prepare(lang string) {
 func (p *EscalationMail) view() MailData {
 	d := p.Envelope.view()
 	p.Parties.view(&d)
-	d.Received, d.Actor, d.Escalation, d.Appeal, d.Body = p.Received, p.Actor, p.Escalation, p.Appeal, p.Body
+	d.Subject, d.Received, d.Actor, d.Escalation, d.Appeal, d.Body = p.Subject, p.Received, p.Actor, p.Escalation, p.Appeal, p.Body
 	d.Accused, d.Text, d.Attachments, d.Attach = p.Accused, p.Text, p.Attachments, p.Attach
 	return d
 }
@@ -449,7 +452,6 @@ type RulingMail struct {
 
 func (*RulingMail) MailKind() string { return MailRuling }
 func (p *RulingMail) prepare(lang string) {
-	p.Envelope.prepare(lang)
 	p.Body = cutText(p.Body)
 	p.NextBody = localNextBody(lang, p.NextBody)
 	p.Escalation = localStep(lang, p.Escalation)
@@ -463,15 +465,17 @@ func (p *RulingMail) view() MailData {
 // ReminderMail says a deadline is near, passed or overdue (MailReminder).
 type ReminderMail struct {
 	Envelope
-	Stage    string               `json:"stage,omitempty"` // StageBefore, StagePassed or StageOverdue
+	Subject  string               `json:"subject,omitempty"` // of the case
+	Stage    string               `json:"stage,omitempty"`   // StageBefore, StagePassed or StageOverdue
 	Deadline *regulation.Deadline `json:"deadline,omitempty"`
 	Handler  string               `json:"handler,omitempty"` // name or address, "" when none
 }
 
 func (*ReminderMail) MailKind() string { return MailReminder }
+func (p *ReminderMail) prepare(string) { p.Subject = cutText(p.Subject) }
 func (p *ReminderMail) view() MailData {
 	d := p.Envelope.view()
-	d.Stage, d.Deadline, d.Handler = p.Stage, p.Deadline, p.Handler
+	d.Subject, d.Stage, d.Deadline, d.Handler = p.Subject, p.Stage, p.Deadline, p.Handler
 	return d
 }
 
@@ -539,15 +543,17 @@ func (p *HeldMail) view() MailData {
 // (MailTooLarge).
 type TooLargeMail struct {
 	Envelope
-	From  Address `json:"from"`
-	Size  int64   `json:"size,omitempty"`
-	Limit int64   `json:"limit,omitempty"`
+	Subject string  `json:"subject,omitempty"` // of the mail too large
+	From    Address `json:"from"`
+	Size    int64   `json:"size,omitempty"`
+	Limit   int64   `json:"limit,omitempty"`
 }
 
 func (*TooLargeMail) MailKind() string { return MailTooLarge }
+func (p *TooLargeMail) prepare(string) { p.Subject = cutText(p.Subject) }
 func (p *TooLargeMail) view() MailData {
 	d := p.Envelope.view()
-	d.From, d.Size, d.Limit = p.From, p.Size, p.Limit
+	d.Subject, d.From, d.Size, d.Limit = p.Subject, p.From, p.Size, p.Limit
 	return d
 }
 
@@ -555,6 +561,7 @@ func (p *TooLargeMail) view() MailData {
 // delivered (MailUndeliverable).
 type UndeliverableMail struct {
 	Envelope
+	Subject string       `json:"subject,omitempty"` // of the case
 	Failed  *FailedMail  `json:"failed,omitempty"`
 	Handler string       `json:"handler,omitempty"`
 	Fields  []FieldValue `json:"fields,omitempty"` // another way to reach the complainant
@@ -562,12 +569,12 @@ type UndeliverableMail struct {
 
 func (*UndeliverableMail) MailKind() string { return MailUndeliverable }
 func (p *UndeliverableMail) prepare(lang string) {
-	p.Envelope.prepare(lang)
+	p.Subject = cutText(p.Subject)
 	p.Fields = boundFields(p.Fields)
 }
 func (p *UndeliverableMail) view() MailData {
 	d := p.Envelope.view()
-	d.Failed, d.Handler, d.Fields = p.Failed, p.Handler, p.Fields
+	d.Subject, d.Failed, d.Handler, d.Fields = p.Subject, p.Failed, p.Handler, p.Fields
 	return d
 }
 

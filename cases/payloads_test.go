@@ -192,3 +192,35 @@ func TestQueuedMailOfEveryVersion(t *testing.T) {
 		t.Errorf("a version 2 row of an unknown kind: %v", err)
 	}
 }
+
+// TestForAccused: the copy of a duty mail to the accused of a
+// confidential case names neither the complainant nor the subject, of
+// whatever kind it is; of a case not confidential, both.
+func TestForAccused(t *testing.T) {
+	jan := Address{Name: "Jan", Email: "jan@example.test"}
+	piet := Address{Name: "Piet", Email: "piet@example.test"}
+	for _, confidential := range []bool{false, true} {
+		f := caseFacts{Case: Case{Subject: "Klacht", Complainant: jan, Confidential: confidential}, Accused: piet}
+		for _, k := range MailKinds {
+			p, err := DecodePayload(k, []byte(`{"subject":"Klacht","complainant":{"name":"Jan","email":"jan@example.test"}}`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			before := p.view()
+			forAccused(p, f)
+			d := p.view()
+			if confidential && (d.Subject != "" || d.Complainant != (Address{})) {
+				t.Errorf("%s to the accused of a confidential case: subject %q, complainant %v", k, d.Subject, d.Complainant)
+			}
+			if !confidential && (d.Subject != before.Subject || d.Complainant != before.Complainant) {
+				t.Errorf("%s to the accused: subject %q, complainant %v", k, d.Subject, d.Complainant)
+			}
+			if _, ok := p.(naming); ok && d.Confidential != confidential {
+				t.Errorf("%s to the accused: confidential %v", k, d.Confidential)
+			}
+			if k == MailEscalation && d.Accused != piet {
+				t.Errorf("the escalation to the accused names them as %v", d.Accused)
+			}
+		}
+	}
+}

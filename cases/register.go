@@ -141,8 +141,8 @@ func (e *Engine) openOnBehalf(ctx context.Context, tx *store.Tx, in *Inbound, li
 	if b.who.Email == "" {
 		result += e.say(catalog.RegisterNoAddress)
 	}
-	data := &TranscriptMail{CommandsMail: CommandsMail{Envelope{Subject: in.Subject, RecipientName: staff.Name, Role: RecipientStaff},
-		[]CommandResult{{Line: line, OK: true, Result: result}}}}
+	data := &TranscriptMail{CommandsMail: CommandsMail{Envelope: Envelope{RecipientName: staff.Name, Role: RecipientStaff}, Subject: in.Subject,
+		Commands: []CommandResult{{Line: line, OK: true, Result: result}}}}
 	if _, err := e.queueMail(ctx, tx, res.CaseID, in.From.Email, in.MessageID, threadRefs(in), data); err != nil {
 		return res, err
 	}

@@ -89,7 +89,7 @@ func (e *Engine) decideChase(d store.ChaseItem, now time.Time) (stages []string,
 func (e *Engine) decideReminder(c Case, d regulation.Deadline, stage string) Effects {
 	loc := e.Org.Location
 	d.Due = d.Due.In(loc)
-	data := &ReminderMail{Envelope: Envelope{Subject: c.Subject}, Stage: stage, Deadline: &d, Handler: e.staffName(c.Handler)}
+	data := &ReminderMail{Subject: c.Subject, Stage: stage, Deadline: &d, Handler: e.staffName(c.Handler)}
 	to := e.announceTo(c.Handler)
 	if stage == StageOverdue {
 		to = e.directors()
@@ -121,7 +121,7 @@ func (e *Engine) decideLateNotice(c Case, d regulation.Deadline, now time.Time) 
 	expected := endOfDay(e.Policy.Calendar().AddWorkdays(now, lateExtra), loc)
 	var f Effects
 	f.Mails = []Mail{{To: c.Complainant, Role: RecipientComplainant, FollowThread: true,
-		Data: &LateMail{Envelope: Envelope{Subject: c.Subject}, Received: c.Opened.In(loc), Deadline: &d, Expected: expected}}}
+		Data: &LateMail{Received: c.Opened.In(loc), Deadline: &d, Expected: expected}}}
 	f.Events = []store.NewEvent{{Kind: EventLateNotice, Actor: "klachtenbus",
 		Text: "the complainant was told the decision comes late; expected by " + expected.Format("2006-01-02")}}
 	return f, true
@@ -160,7 +160,7 @@ func (e *Engine) decideFollowUp(c Case, now time.Time) (Effects, bool) {
 	} else {
 		loc := e.Org.Location
 		f.Mails = []Mail{{To: c.Complainant, Role: RecipientComplainant, FollowThread: true,
-			Data: &FollowUpMail{Envelope: Envelope{Subject: c.Subject}, Decided: c.Decided.In(loc), Outcome: c.Outcome}}}
+			Data: &FollowUpMail{Decided: c.Decided.In(loc), Outcome: c.Outcome}}}
 		f.Events = append(f.Events, store.NewEvent{Kind: EventFollowUp, Actor: "klachtenbus",
 			Text: "the complainant was asked whether the complaint is resolved"})
 	}

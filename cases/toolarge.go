@@ -27,7 +27,7 @@ func (e *Engine) TooLarge(ctx context.Context, key string, header []byte, in *In
 		if withheld, err := e.answerWithheld(ctx, tx, in, "answer to a mail too large"); err != nil || withheld {
 			return err
 		}
-		data := &TooLargeMail{Envelope: Envelope{Subject: in.Subject, Role: RecipientComplainant}, From: in.From, Size: size, Limit: limit}
+		data := &TooLargeMail{Envelope: Envelope{Role: RecipientComplainant}, Subject: in.Subject, From: in.From, Size: size, Limit: limit}
 		if _, err := e.queueMail(ctx, tx, "", in.From.Email, in.MessageID, threadRefs(in), data); err != nil {
 			return err
 		}

@@ -105,7 +105,7 @@ func (e *Engine) tellUndeliverable(ctx context.Context, tx *store.Tx, caseID str
 	}
 	loc := e.Org.Location
 	f.Queued = f.Queued.In(loc)
-	data := &UndeliverableMail{Envelope: Envelope{Subject: c.Subject, Role: RecipientStaff},
+	data := &UndeliverableMail{Envelope: Envelope{Role: RecipientStaff}, Subject: c.Subject,
 		Handler: e.staffName(c.Handler), Failed: &f}
 	if f.Role == RecipientComplainant {
 		// Another way to reach them, if the form gave one.

@@ -218,7 +218,7 @@ func (c *caseLife) transcript(at time.Time, to cases.Address, mid, subject strin
 		rs = append(rs, cases.CommandResult{Line: results[i], OK: true, Result: results[i+1]})
 	}
 	c.mail(at, to.Email, "", mid, []string{mid},
-		&cases.TranscriptMail{CommandsMail: cases.CommandsMail{Envelope: cases.Envelope{Subject: "Re: [" + c.id + "] " + c.subject, RecipientName: to.Name}, Commands: rs}})
+		&cases.TranscriptMail{CommandsMail: cases.CommandsMail{Envelope: cases.Envelope{RecipientName: to.Name}, Subject: "Re: [" + c.id + "] " + c.subject, Commands: rs}})
 }
 
 // tellComplainant queues a duty mail to the complainant (and the accused
@@ -234,13 +234,13 @@ func (c *caseLife) tellParties(at time.Time, data func(toAccused bool) cases.Pay
 	}
 }
 
-// about is the envelope of a duty mail about the case: its subject, left
+// subjectFor is the subject of the case as a duty mail shows it, left
 // out to the accused of a confidential case.
-func (c *caseLife) about(toAccused bool) cases.Envelope {
+func (c *caseLife) subjectFor(toAccused bool) string {
 	if toAccused && c.confidential {
-		return cases.Envelope{}
+		return ""
 	}
-	return cases.Envelope{Subject: c.subject}
+	return c.subject
 }
 
 // parties names the complainant in a duty mail, but not to the accused of
@@ -361,10 +361,10 @@ func (c *caseLife) live() {
 		}
 	}
 	// As openCase: nothing proves the sender, who is not named.
-	ack := &cases.AckMail{Envelope: cases.Envelope{Subject: ct.subject}, Received: c.opened.In(loc), Deadlines: c.openDeadlines(loc),
+	ack := &cases.AckMail{Subject: ct.subject, Received: c.opened.In(loc), Deadlines: c.openDeadlines(loc),
 		Fields: fieldValues, Missing: missing, Attachments: attRefs, Unverified: true}
 	c.mail(c.opened, p.email, "", mid, []string{mid}, ack)
-	staffData := &cases.AnnounceMail{Envelope: cases.Envelope{Subject: ct.subject}, From: c.from,
+	staffData := &cases.AnnounceMail{Subject: ct.subject, From: c.from,
 		Received: c.opened.In(loc), Deadlines: c.openDeadlines(loc), Fields: fieldValues, Missing: missing,
 		Attachments: attRefs, Category: c.category, Text: ct.text, Flags: flags, Confidential: c.confidential,
 		Grounds: f.grounds, Categories: f.categories}
@@ -398,7 +398,7 @@ func (c *caseLife) live() {
 		m := c.commandMail(at, c.complainant, "Ik trek mijn klacht in.\n\n#intrekken\n")
 		c.end(at, cases.StateWithdrawn, c.complainant.Email, cases.EventWithdrawn, "withdrawn by "+c.complainant.Email)
 		withdrawal := func(toAccused bool) cases.Payload {
-			return &cases.WithdrawalMail{Envelope: c.about(toAccused), Parties: c.parties(toAccused)}
+			return &cases.WithdrawalMail{Parties: c.parties(toAccused)}
 		}
 		c.tellParties(at, withdrawal)
 		for _, s := range f.announce {
@@ -458,7 +458,7 @@ func (c *caseLife) live() {
 		c.meet(regulation.DeadlineDeclineNotice, at)
 		c.end(at, cases.StateDeclined, handler.Email, cases.EventDeclined, ground)
 		c.tellParties(at, func(toAccused bool) cases.Payload {
-			return &cases.DeclineMail{Envelope: c.about(toAccused), Received: c.opened.In(loc), Body: "De klacht valt buiten de termijn.",
+			return &cases.DeclineMail{Received: c.opened.In(loc), Body: "De klacht valt buiten de termijn.",
 				NextBody: e.Policy.NextBody}
 		})
 		c.transcript(at, handler, m, c.subject, "#niet-behandelen 1", "niet in behandeling genomen; bericht aan "+c.complainant.Email)
@@ -475,7 +475,7 @@ func (c *caseLife) live() {
 	if notify {
 		c.accused.Email = f.accusedAddr(c)
 		c.event(contact, cases.EventAccused, handler.Email, "accused: "+c.accused.String())
-		d := &cases.AccusedMail{Envelope: cases.Envelope{Subject: c.subject, Role: cases.RecipientAccused, RecipientName: c.accused.Name},
+		d := &cases.AccusedMail{Envelope: cases.Envelope{Role: cases.RecipientAccused, RecipientName: c.accused.Name}, Subject: c.subject,
 			Parties:  cases.Parties{Complainant: c.complainant, Confidential: c.confidential},
 			Received: c.opened.In(loc), Copy: e.Policy.AccusedCopy && !c.confidential}
 		if d.Copy {
@@ -522,7 +522,7 @@ func (c *caseLife) live() {
 	// handling (Engine.decided).
 	c.setDeadlines(decide, regulation.DeadlineFollowUp, regulation.DeadlineRetention)
 	c.tellParties(decide, func(toAccused bool) cases.Payload {
-		return &cases.DecisionMail{Envelope: c.about(toAccused), Parties: c.parties(toAccused), Received: c.opened.In(loc),
+		return &cases.DecisionMail{Parties: c.parties(toAccused), Received: c.opened.In(loc),
 			Outcome: c.outcome, Body: body, NextBody: e.Policy.NextBody}
 	})
 	c.transcript(decide, handler, m, c.subject, "#besluit "+c.outcome, "besluit ("+c.outcome+") verstuurd aan "+c.complainant.Email)
@@ -535,7 +535,7 @@ func (c *caseLife) live() {
 		if happened(at) {
 			fu.met = at
 			c.mail(at, c.complainant.Email, "complainant", "", nil,
-				&cases.FollowUpMail{Envelope: cases.Envelope{Subject: c.subject, RecipientName: c.complainant.Name, Role: cases.RecipientComplainant},
+				&cases.FollowUpMail{Envelope: cases.Envelope{RecipientName: c.complainant.Name, Role: cases.RecipientComplainant},
 					Decided: decide.In(loc), Outcome: c.outcome})
 			c.event(at, cases.EventFollowUp, "klachtenbus", "the complainant was asked whether the complaint is resolved")
 			if fate != fateEscalated { // an escalated case is no longer decided by then
@@ -561,7 +561,7 @@ func (c *caseLife) live() {
 		c.state, c.escalatedTo = cases.StateEscalated, step.Body
 		c.event(at, cases.EventEscalated, handler.Email, "escalated to "+step.Label)
 		c.tellParties(at, func(toAccused bool) cases.Payload {
-			esc := &cases.EscalationMail{Envelope: c.about(toAccused), Parties: c.parties(toAccused), Received: c.opened.In(loc),
+			esc := &cases.EscalationMail{Subject: c.subjectFor(toAccused), Parties: c.parties(toAccused), Received: c.opened.In(loc),
 				Actor: handler, Escalation: &step}
 			if toAccused {
 				esc.Accused = c.accused
@@ -681,7 +681,7 @@ func (c *caseLife) remind(d *deadlineRow, stage string, at time.Time) {
 	if stage == cases.StageOverdue {
 		to = f.directors
 	}
-	data := &cases.ReminderMail{Envelope: cases.Envelope{Subject: c.subject}, Stage: stage,
+	data := &cases.ReminderMail{Subject: c.subject, Stage: stage,
 		Deadline: &regulation.Deadline{Kind: d.kind, Due: d.due.In(loc), Article: d.article}, Handler: f.staffName(handler)}
 	var addrs []string
 	for _, s := range to {
@@ -699,7 +699,7 @@ func (c *caseLife) lateNotice(d *deadlineRow, at time.Time, loc *time.Location) 
 	c.reminders = append(c.reminders, reminderRow{kind: d.kind, stage: "late", due: d.due, sent: at})
 	expected := endOfDay(c.f.e.Policy.Calendar().AddWorkdays(at, 10), loc)
 	c.mail(at, c.complainant.Email, "complainant", "", nil,
-		&cases.LateMail{Envelope: cases.Envelope{Subject: c.subject, RecipientName: c.complainant.Name, Role: cases.RecipientComplainant},
+		&cases.LateMail{Envelope: cases.Envelope{RecipientName: c.complainant.Name, Role: cases.RecipientComplainant},
 			Received: c.opened.In(loc), Deadline: &regulation.Deadline{Kind: d.kind, Due: d.due.In(loc), Article: d.article}, Expected: expected})
 	c.event(at, cases.EventLateNotice, "klachtenbus", "the complainant was told the decision comes late; expected by "+expected.Format("2006-01-02"))
 }
