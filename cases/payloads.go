@@ -16,8 +16,9 @@ import (
 // the renderer gets the MailData view built from it.
 //
 // The JSON tags of a payload are its stored layout: a field is renamed
-// or re-meant only with a new data version, and decodePayload reading the
-// old one.
+// or re-meant only with a new data version (MailDataVersion), and
+// decodeMailData reading the old one. The methods but MailKind and Head
+// are unexported: the payload types are this package's.
 type Payload interface {
 	// MailKind is the mail kind (MailAck, ...) the payload is of.
 	MailKind() string
@@ -30,9 +31,10 @@ type Payload interface {
 	view() MailData
 }
 
-// Envelope is what every mail carries: who it is from, what case it is
-// about, who it goes to. Org, Mailbox and CaseID are set when the mail is
-// queued, RecipientName and Role from the Mail that queues it.
+// Envelope is what every mail carries: who it is from (Org, Mailbox),
+// what case it is about, who it goes to. Org, Mailbox and CaseID are set
+// when the mail is queued, RecipientName and Role from the Mail that
+// queues it. The subject is a field of the kinds that show it.
 type Envelope struct {
 	Org           string `json:"org"`
 	Mailbox       string `json:"mailbox"`
@@ -41,6 +43,7 @@ type Envelope struct {
 	Role          string `json:"role,omitempty"` // RecipientComplainant, RecipientAccused, RecipientStaff or RecipientBody
 }
 
+// Head is the envelope itself, for the payloads that embed it.
 func (e *Envelope) Head() *Envelope { return e }
 
 // prepare does nothing: a payload with texts prepares them.
