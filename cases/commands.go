@@ -235,8 +235,8 @@ func (e *Engine) refuse(ctx context.Context, tx *store.Tx, caseID string, in *In
 	for _, c := range cmds {
 		results = append(results, CommandResult{Line: keywordOf(c), Result: reason})
 	}
-	data := MailData{Subject: in.Subject, From: in.From, Reason: reason, Commands: results, Unverified: true}
-	_, err := e.queueMail(ctx, tx, caseID, MailRefusal, in.From.Email, in.MessageID, threadRefs(in), data)
+	data := &RefusalMail{CommandsMail: CommandsMail{Subject: in.Subject, Commands: results}, Reason: reason}
+	_, err := e.queueMail(ctx, tx, caseID, in.From.Email, in.MessageID, threadRefs(in), data)
 	return err
 }
 
@@ -263,9 +263,7 @@ func (e *Engine) askConfirmation(ctx context.Context, tx *store.Tx, c Case, in *
 	if err := addEvent(ctx, tx, c.ID, EventConfirmAsked, in.From.Email, "confirmation asked for: "+commandLines(cmds)); err != nil {
 		return err
 	}
-	kind := MailConfirmStaff
 	if !staff {
-		kind = MailConfirm
 		withheld, err := e.withholdAutoReply(ctx, tx, in)
 		if err != nil || withheld != "" {
 			return err
@@ -281,16 +279,13 @@ func (e *Engine) askConfirmation(ctx context.Context, tx *store.Tx, c Case, in *
 		}
 		results = append(results, CommandResult{Line: line})
 	}
-	data := MailData{Subject: in.Subject, RecipientName: to.Name, Commands: results}
-	if !staff {
-		data.RecipientName, data.Unverified = "", true
-	}
+	var data Payload = &ConfirmMail{CommandsMail{Subject: in.Subject, Commands: results}}
 	if staff {
 		// Who else could have sent it: a forged From usually comes with
 		// the staff member's reply address from a forwarded mail.
-		data.HeldFrom = heldFrom(in)
+		data = &ConfirmStaffMail{CommandsMail: CommandsMail{Envelope: Envelope{RecipientName: to.Name}, Subject: in.Subject, Commands: results}, HeldFrom: heldFrom(in)}
 	}
-	msgID, err := e.queueMail(ctx, tx, c.ID, kind, to.Email, in.MessageID, threadRefs(in), data)
+	msgID, err := e.queueMail(ctx, tx, c.ID, to.Email, in.MessageID, threadRefs(in), data)
 	if err != nil {
 		return err
 	}
@@ -371,8 +366,8 @@ func (e *Engine) runAll(ctx context.Context, tx *store.Tx, caseID string, in *In
 	if by.Staff {
 		role = RecipientStaff
 	}
-	data := MailData{Subject: in.Subject, RecipientName: by.Actor.Name, Role: role, Commands: results, Status: status}
-	_, err := e.queueMail(ctx, tx, caseID, MailTranscript, by.Actor.Email, in.MessageID, threadRefs(in), data)
+	data := &TranscriptMail{CommandsMail: CommandsMail{Envelope: Envelope{RecipientName: by.Actor.Name, Role: role}, Subject: in.Subject, Commands: results}, Status: status}
+	_, err := e.queueMail(ctx, tx, caseID, by.Actor.Email, in.MessageID, threadRefs(in), data)
 	return err
 }
 
@@ -420,10 +415,10 @@ func (e *Engine) threadTo(ctx context.Context, tx *store.Tx, caseID, role, to st
 }
 
 // commandHelp fills what the announcement's command help lists.
-func (e *Engine) commandHelp(data *MailData) {
-	data.Grounds = e.Policy.DeclineGrounds
-	data.Categories = nil
+func (e *Engine) commandHelp(grounds *[]regulation.DeclineGround, categories *[]CategoryRef) {
+	*grounds = e.Policy.DeclineGrounds
+	*categories = nil
 	for _, c := range e.Policy.Categories {
-		data.Categories = append(data.Categories, CategoryRef{Code: c.Code, Label: c.Label(e.Org.Language)})
+		*categories = append(*categories, CategoryRef{Code: c.Code, Label: c.Label(e.Org.Language)})
 	}
 }

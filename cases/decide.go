@@ -194,13 +194,13 @@ func (d *decision) received() time.Time { return d.c.Opened.In(d.e.Org.Location)
 // the case was announced to while there is none. The commander is left
 // out: their transcript tells them. Each mail follows the thread its
 // recipient knows.
-func (d *decision) tell(kind string, data MailData, who ...string) []string {
+func (d *decision) tell(data Payload, who ...string) []string {
 	var out []string
-	send := func(to Address, role string, md MailData) {
+	send := func(to Address, role string, md Payload) {
 		if to.Email == "" || slices.Contains(out, to.Email) || SameAddr(to.Email, d.by.Actor.Email) {
 			return
 		}
-		d.eff.Mails = append(d.eff.Mails, Mail{Kind: kind, To: to, Role: role, Data: md, FollowThread: true})
+		d.eff.Mails = append(d.eff.Mails, Mail{To: to, Role: role, Data: md, FollowThread: true})
 		out = append(out, to.Email)
 	}
 	c := d.c
@@ -212,12 +212,8 @@ func (d *decision) tell(kind string, data MailData, who ...string) []string {
 			if c.AccusedNotified.IsZero() {
 				continue
 			}
-			md := data
-			md.Confidential = c.Confidential
-			md.Accused = c.Accused
-			if c.Confidential {
-				md.Complainant, md.Subject = Address{}, ""
-			}
+			md := copyPayload(data)
+			forAccused(md, c)
 			send(c.Accused, RecipientAccused, md)
 		case RecipientStaff:
 			for _, s := range d.e.announceTo(c.Handler) {
@@ -319,7 +315,7 @@ func (d *decision) assign(cmd Command) (string, *cmdError) {
 		// The new handler gets the case file, with a reply address of
 		// their own so that their commands just work. It answers the
 		// command mail, as it always did, and plays no role of the case.
-		d.eff.Mails = append(d.eff.Mails, Mail{Kind: MailAnnounce, To: Address{Name: s.Name, Email: s.Email},
+		d.eff.Mails = append(d.eff.Mails, Mail{To: Address{Name: s.Name, Email: s.Email},
 			Data: d.e.caseFile(d.c), InReplyTo: d.by.MessageID, References: d.by.Refs})
 	}
 	return d.say(catalog.HandlerSet, s.Email), nil
@@ -388,18 +384,17 @@ func (d *decision) notifyAccused() (string, *cmdError) {
 	if acc.Email == "" {
 		return "", d.fail(catalog.AccusedAddressUnknown)
 	}
-	data := d.e.caseFile(c)
-	data.Accused = acc
-	data.Confidential = c.Confidential
+	file := d.e.caseFile(c)
+	data := &AccusedMail{Subject: c.Subject, Parties: Parties{Complainant: c.Complainant, Confidential: c.Confidential},
+		Received: file.Received}
 	data.Copy = d.e.Policy.AccusedCopy && !c.Confidential
-	if !data.Copy {
-		data.Text, data.Attachments, data.Attach = "", nil, nil
+	if data.Copy {
+		data.Text, data.Attachments, data.Attach = file.Text, file.Attachments, file.Attach
 	}
 	if c.Confidential {
-		data.Complainant, data.From, data.Subject, data.Fields = Address{}, Address{}, "", nil
+		data.Complainant, data.Subject = Address{}, ""
 	}
-	data.Deadlines, data.Flags, data.Grounds, data.Categories = nil, nil, nil, nil
-	d.eff.Mails = append(d.eff.Mails, Mail{Kind: MailAccused, To: acc, Role: RecipientAccused, Data: data})
+	d.eff.Mails = append(d.eff.Mails, Mail{To: acc, Role: RecipientAccused, Data: data})
 	d.meet(regulation.DeadlineAccusedNotified)
 	d.eff.AccusedNotified = store.Set(d.now)
 	d.event(EventAccusedNotified, "accused notified: "+acc.Email)
@@ -447,8 +442,8 @@ func (d *decision) record(cmd Command) (string, *cmdError) {
 		// The accused's part: an address, and told of the complaint.
 		return "", d.fail(catalog.AccusedAddressUnknown)
 	}
-	data := MailData{Subject: d.c.Subject, Complainant: d.c.Complainant, Actor: d.by.Actor, Body: cmd.Body, Received: d.received()}
-	told := d.tell(MailMinutes, data, to)
+	data := &MinutesMail{Body: cmd.Body}
+	told := d.tell(data, to)
 	if len(told) == 0 {
 		return "", d.fail(catalog.MinutesNobody)
 	}
@@ -499,8 +494,8 @@ func (d *decision) extend(cmd Command) (string, *cmdError) {
 	d.eff.MoveDeadline = &regulation.Deadline{Kind: regulation.DeadlineDecision, Due: newDue}
 	d.eff.Extended = true
 	d.event(EventExtended, fmt.Sprintf("decision term extended from %s to %s: %s", due.In(loc).Format("2006-01-02"), newDue.Format("2006-01-02"), cmd.Body))
-	data := MailData{Subject: c.Subject, Complainant: c.Complainant, Actor: d.by.Actor, Body: cmd.Body, Due: newDue, PreviousDue: due.In(loc), Received: d.received()}
-	told := d.tell(MailExtension, data, p.Extension.Inform...)
+	data := &ExtensionMail{Actor: d.by.Actor, Body: cmd.Body, Due: newDue, PreviousDue: due.In(loc)}
+	told := d.tell(data, p.Extension.Inform...)
 	if slices.Contains(p.Extension.Inform, RecipientComplainant) {
 		// Telling the complainant is contact with them.
 		d.meet(regulation.DeadlineTakenUp)
@@ -548,13 +543,15 @@ func (d *decision) decided(outcome, body, event, kind string, step *regulation.E
 		// again (schakel 7a: the committee is next after the board).
 		next = regulation.NextBody{}
 	}
-	c := d.c
-	data := MailData{Subject: c.Subject, Complainant: c.Complainant, Actor: d.by.Actor, Outcome: outcome, Body: body,
-		NextBody: next, Escalation: step, Received: d.received()}
+	var data Payload = &DecisionMail{Parties: d.parties(), Received: d.received(), Outcome: outcome, Body: body,
+		NextBody: next, Escalation: step}
+	if kind == MailRuling {
+		data = &RulingMail{Outcome: outcome, Body: body, NextBody: next, Escalation: step}
+	}
 	// Who get the decision is the regulation's to say: the complainant
 	// and the accused, and where it says so the confidant
 	// (ikworddeclarant 3.13) or the complaints committee (schakel 6b).
-	told := d.tell(kind, data, d.e.Policy.DecisionInform...)
+	told := d.tell(data, d.e.Policy.DecisionInform...)
 	if step != nil {
 		return d.say(catalog.RulingRecorded, d.label(*step), d.list(told))
 	}
@@ -593,10 +590,8 @@ func (d *decision) decline(cmd Command) (string, *cmdError) {
 	if err := d.end(StateDeclined, EventDeclined, text); err != nil {
 		return "", err
 	}
-	c := d.c
-	data := MailData{Subject: c.Subject, Complainant: c.Complainant, Actor: d.by.Actor, Body: cmd.Body, Ground: ground,
-		NextBody: d.e.Policy.NextBody, Received: d.received()}
-	told := d.tell(MailDecline, data, RecipientComplainant)
+	data := &DeclineMail{Received: d.received(), Body: cmd.Body, Ground: ground, NextBody: d.e.Policy.NextBody}
+	told := d.tell(data, RecipientComplainant)
 	return d.say(catalog.Declined, d.list(told)), nil
 }
 
@@ -662,24 +657,27 @@ func (d *decision) escalate(cmd Command, appeal bool) (string, *cmdError) {
 		return "", err
 	}
 	d.eff.EscalatedTo = store.Set(step.Body)
-	data := MailData{Subject: c.Subject, Complainant: c.Complainant, Actor: d.by.Actor, Escalation: &step, Appeal: appeal,
-		Body: cmd.Body, Received: d.received()}
-	told := d.tell(MailEscalation, data, RecipientComplainant, RecipientAccused)
+	data := &EscalationMail{Subject: d.c.Subject, Parties: d.parties(), Received: d.received(), Actor: d.by.Actor, Body: cmd.Body,
+		Escalation: &step, Appeal: appeal}
+	told := d.tell(data, RecipientComplainant, RecipientAccused)
 	// The body gets the whole file: staff who sit on it, and its address.
-	file := d.e.caseFile(c)
-	file.Escalation, file.Appeal, file.Body, file.Actor = &step, appeal, cmd.Body, d.by.Actor
-	file.Flags, file.Grounds, file.Categories = nil, nil, nil
+	cf := d.e.caseFile(c)
+	parties := d.parties()
+	parties.Confidential = c.Confidential
+	file := &EscalationMail{Subject: d.c.Subject, Parties: parties, Received: d.received(), Actor: d.by.Actor, Body: cmd.Body,
+		Escalation: &step, Appeal: appeal,
+		Accused: c.Accused, Text: cf.Text, Attachments: cf.Attachments, Attach: cf.Attach}
 	var bodyTold []string
 	if role, ok := bodyRoles[step.Body]; ok {
-		bodyTold = append(bodyTold, d.tell(MailEscalation, file, role)...)
+		bodyTold = append(bodyTold, d.tell(file, role)...)
 	}
 	if step.Email != "" {
-		d.eff.Mails = append(d.eff.Mails, Mail{Kind: MailEscalation, To: Address{Email: step.Email}, Role: RecipientBody, Data: file})
+		d.eff.Mails = append(d.eff.Mails, Mail{To: Address{Email: step.Email}, Role: RecipientBody, Data: file})
 		bodyTold = append(bodyTold, step.Email)
 	}
 	if appeal {
 		// Staff learn of the appeal too.
-		d.tell(MailEscalation, file, RecipientStaff)
+		d.tell(file, RecipientStaff)
 	}
 	res := d.say(catalog.Referred, d.label(step), d.list(append(told, bodyTold...)))
 	if len(bodyTold) == 0 {
@@ -723,9 +721,8 @@ func (d *decision) ruling(cmd Command) (string, *cmdError) {
 	if rule, ok := d.e.Policy.Rule(regulation.DeadlineDecision); ok && rule.From == regulation.FromAdvice {
 		d.setDeadlines(regulation.DeadlineDecision)
 	}
-	data := MailData{Subject: c.Subject, Complainant: c.Complainant, Actor: d.by.Actor, Outcome: outcome, Body: cmd.Body,
-		Escalation: &step, Received: d.received()}
-	told := d.tell(MailRuling, data, RecipientComplainant, RecipientAccused, RecipientStaff)
+	data := &RulingMail{Outcome: outcome, Body: cmd.Body, Escalation: &step}
+	told := d.tell(data, RecipientComplainant, RecipientAccused, RecipientStaff)
 	return d.say(catalog.AdviceRecorded, d.label(step), d.list(told)), nil
 }
 
@@ -744,9 +741,8 @@ func (d *decision) close(cmd Command) (string, *cmdError) {
 	}
 	// Closed without a decision: settled informally; the complainant gets
 	// a written notice and the accused a copy (schakel art. 9).
-	c := d.c
-	data := MailData{Subject: c.Subject, Complainant: c.Complainant, Actor: d.by.Actor, Body: cmd.Body, Received: d.received()}
-	told := d.tell(MailClosed, data, RecipientComplainant, RecipientAccused)
+	data := &ClosedMail{Actor: d.by.Actor, Body: cmd.Body}
+	told := d.tell(data, RecipientComplainant, RecipientAccused)
 	return d.say(catalog.CaseClosedWithoutDecision, d.list(told)), nil
 }
 
@@ -832,22 +828,22 @@ func (d *decision) withdraw() (string, *cmdError) {
 	if err := d.end(StateWithdrawn, EventWithdrawn, "withdrawn by "+d.by.Actor.Email); err != nil {
 		return "", err
 	}
-	data := MailData{Subject: c.Subject, Complainant: c.Complainant, Actor: d.by.Actor, Received: d.received()}
+	data := &WithdrawalMail{Parties: d.parties(), Actor: d.by.Actor}
 	if !d.by.Staff {
 		data.Actor = Address{} // the complainant withdrew; the template says so
 	}
-	told := d.tell(MailWithdrawal, data, RecipientComplainant, RecipientAccused, RecipientStaff)
+	told := d.tell(data, RecipientComplainant, RecipientAccused, RecipientStaff)
 	return d.say(catalog.ComplaintWithdrawn, d.list(told)), nil
 }
 
-// caseFile is the template data of a mail that carries the case file: the
-// case as it goes to a new handler or to the next body, the complaint as
-// the accused may see it.
-func (e *Engine) caseFile(f caseFacts) MailData {
+// caseFile is the payload of a mail that carries the case file: the
+// case as it goes to a new handler (announce), of which the accused or
+// the next body get a part.
+func (e *Engine) caseFile(f caseFacts) *AnnounceMail {
 	loc := e.Org.Location
 	c := f.Case
-	data := MailData{Subject: c.Subject, Complainant: c.Complainant, From: c.Complainant, Received: c.Opened.In(loc),
-		Category: c.Category, Confidential: c.Confidential, Accused: f.Accused, Text: f.Complaint.Text}
+	data := &AnnounceMail{Subject: c.Subject, From: c.Complainant, Received: c.Opened.In(loc),
+		Category: c.Category, Confidential: c.Confidential, Text: f.Complaint.Text}
 	if cat, ok := e.Policy.Category(c.Category); ok {
 		data.CategoryLabel = cat.Label(e.Org.Language)
 	}
@@ -864,6 +860,9 @@ func (e *Engine) caseFile(f caseFacts) MailData {
 		}
 	}
 	data.Deadlines, data.Pending = e.pendingUntilComplete(data.Deadlines, data.Missing)
-	e.commandHelp(&data)
+	e.commandHelp(&data.Grounds, &data.Categories)
 	return data
 }
+
+// parties names the complainant in a duty mail.
+func (d *decision) parties() Parties { return Parties{Complainant: d.c.Complainant} }

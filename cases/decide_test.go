@@ -136,7 +136,7 @@ func opening(id catalog.ID) string {
 func mailLines(ms []Mail) []string {
 	var out []string
 	for _, m := range ms {
-		out = append(out, fmt.Sprintf("%s→%s (%s)", m.Kind, m.To.Email, m.Role))
+		out = append(out, fmt.Sprintf("%s→%s (%s)", m.Kind(), m.To.Email, m.Role))
 	}
 	return out
 }
@@ -160,7 +160,7 @@ func deadlineKinds(ds []regulation.Deadline) []string {
 func mailTo(t *testing.T, ms []Mail, kind, to string) Mail {
 	t.Helper()
 	for _, m := range ms {
-		if m.Kind == kind && m.To.Email == to {
+		if m.Kind() == kind && m.To.Email == to {
 			return m
 		}
 	}
@@ -299,10 +299,10 @@ func decideCases() []decideCase {
 				if m.To.Name != "D. Recteur" || m.InReplyTo != byHandler.MessageID || m.FollowThread {
 					t.Errorf("the case file answers the command mail: %+v", m)
 				}
-				if m.Data.Text == "" || !slices.Equal(m.Data.Attach, []int64{7}) || len(m.Data.Fields) != 4 || len(m.Data.Categories) != 2 {
-					t.Errorf("the case file lacks the complaint: %+v", m.Data)
+				if m.view().Text == "" || !slices.Equal(m.view().Attach, []int64{7}) || len(m.view().Fields) != 4 || len(m.view().Categories) != 2 {
+					t.Errorf("the case file lacks the complaint: %+v", m.view())
 				}
-				if kinds := deadlineKinds(m.Data.Deadlines); !slices.Equal(kinds, []string{regulation.DeadlineAccusedNotified, regulation.DeadlineDecision}) {
+				if kinds := deadlineKinds(m.view().Deadlines); !slices.Equal(kinds, []string{regulation.DeadlineAccusedNotified, regulation.DeadlineDecision}) {
 					t.Errorf("the case file shows deadlines %v, want the open ones", kinds)
 				}
 			}},
@@ -348,7 +348,7 @@ func decideCases() []decideCase {
 				if out.AccusedNotified == nil || !out.AccusedNotified.Equal(decideNow) {
 					t.Errorf("accused notified at %v", out.AccusedNotified)
 				}
-				if d := out.Mails[0].Data; d.Copy || d.Text != "" || d.Attach != nil || d.Complainant.Email != jan {
+				if d := out.Mails[0].view(); d.Copy || d.Text != "" || d.Attach != nil || d.Complainant.Email != jan {
 					t.Errorf("without a copy the notice carries no complaint but names the complainant: %+v", d)
 				}
 			}},
@@ -356,7 +356,7 @@ func decideCases() []decideCase {
 			events: []string{EventAccusedNotified}, mails: []string{"accused→" + piet + " (accused)"},
 			meet: []string{regulation.DeadlineAccusedNotified}, result: nl(catalog.AccusedNotified, piet) + nl(catalog.NotifiedWithCopy),
 			check: func(t *testing.T, out cmdEffects) {
-				if d := out.Mails[0].Data; !d.Copy || d.Text == "" || !slices.Equal(d.Attach, []int64{7}) {
+				if d := out.Mails[0].view(); !d.Copy || d.Text == "" || !slices.Equal(d.Attach, []int64{7}) {
 					t.Errorf("the copy lacks the complaint: %+v", d)
 				}
 			}},
@@ -364,7 +364,7 @@ func decideCases() []decideCase {
 			text: "#informeer-aangeklaagde", events: []string{EventAccusedNotified}, mails: []string{"accused→" + piet + " (accused)"},
 			meet: []string{regulation.DeadlineAccusedNotified}, result: nl(catalog.AccusedNotified, piet) + nl(catalog.NotifiedConfidentially),
 			check: func(t *testing.T, out cmdEffects) {
-				if d := out.Mails[0].Data; d.Copy || d.Text != "" || d.Complainant != (Address{}) || d.From != (Address{}) || d.Subject != "" || d.Fields != nil {
+				if d := out.Mails[0].view(); d.Copy || d.Text != "" || d.Complainant != (Address{}) || d.From != (Address{}) || d.Subject != "" || d.Fields != nil {
 					t.Errorf("a confidential notice names the complainant: %+v", d)
 				}
 			}},
@@ -382,7 +382,7 @@ func decideCases() []decideCase {
 			mails: []string{"minutes→" + jan + " (complainant)"}, meet: []string{regulation.DeadlineTakenUp},
 			result: nl(catalog.MinutesSent, jan),
 			check: func(t *testing.T, out cmdEffects) {
-				if m := out.Mails[0]; !m.FollowThread || m.Data.Body != "Gesprek met Jan." {
+				if m := out.Mails[0]; !m.FollowThread || m.view().Body != "Gesprek met Jan." {
 					t.Errorf("minutes mail %+v", m)
 				}
 			}},
@@ -403,7 +403,7 @@ func decideCases() []decideCase {
 				if !out.Extended || out.MoveDeadline == nil || out.MoveDeadline.Kind != regulation.DeadlineDecision || !out.MoveDeadline.Due.Equal(want) {
 					t.Errorf("extended %v, moved %+v, want the decision to %v", out.Extended, out.MoveDeadline, want)
 				}
-				if d := out.Mails[0].Data; !d.Due.Equal(want) || !d.PreviousDue.Equal(decisionDue) {
+				if d := out.Mails[0].view(); !d.Due.Equal(want) || !d.PreviousDue.Equal(decisionDue) {
 					t.Errorf("extension mail dates %v, %v", d.Due, d.PreviousDue)
 				}
 			}},
@@ -440,10 +440,10 @@ func decideCases() []decideCase {
 				if out.Outcome == nil || *out.Outcome != OutcomeUpheld || out.Decided == nil || !out.Decided.Equal(decideNow) {
 					t.Errorf("outcome %v at %v", out.Outcome, out.Decided)
 				}
-				if d := out.Mails[0].Data; d.NextBody.Label == "" || d.Body != "De vragen zijn niet beantwoord." {
+				if d := out.Mails[0].view(); d.NextBody.Label == "" || d.Body != "De vragen zijn niet beantwoord." {
 					t.Errorf("the decision names no next body or lacks its reasons: %+v", d)
 				}
-				if d := out.Mails[1].Data; d.Confidential || d.Subject == "" || d.Accused.Email != piet {
+				if d := out.Mails[1].view(); d.Confidential || d.Complainant.Email == "" {
 					t.Errorf("the accused's decision hides what is not confidential: %+v", d)
 				}
 			}},
@@ -453,7 +453,7 @@ func decideCases() []decideCase {
 			meet:      []string{regulation.DeadlineDecision, regulation.DeadlineTakenUp},
 			deadlines: []string{regulation.DeadlineFollowUp, regulation.DeadlineRetention},
 			check: func(t *testing.T, out cmdEffects) {
-				if d := out.Mails[1].Data; !d.Confidential || d.Complainant != (Address{}) || d.Subject != "" {
+				if d := out.Mails[1].view(); !d.Confidential || d.Complainant != (Address{}) || d.Subject != "" {
 					t.Errorf("the accused learns who complained: %+v", d)
 				}
 			}},
@@ -463,8 +463,8 @@ func decideCases() []decideCase {
 			mails: []string{"decision→" + jan + " (complainant)", "decision→" + committee + " (staff)"},
 			meet:  []string{regulation.DeadlineDecision, regulation.DeadlineTakenUp},
 			check: func(t *testing.T, out cmdEffects) {
-				if *out.Outcome != OutcomePartially || out.Mails[0].Data.NextBody != (regulation.NextBody{}) {
-					t.Errorf("outcome %q, next body %+v", *out.Outcome, out.Mails[0].Data.NextBody)
+				if *out.Outcome != OutcomePartially || out.Mails[0].view().NextBody != (regulation.NextBody{}) {
+					t.Errorf("outcome %q, next body %+v", *out.Outcome, out.Mails[0].view().NextBody)
 				}
 			}},
 		{name: "decide without outcome", text: "#besluit\nOmdat.", refusal: nl(catalog.GiveJudgement)},
@@ -481,7 +481,7 @@ func decideCases() []decideCase {
 				if out.Closed == nil || !out.Closed.Equal(decideNow) || !out.DropOpen || !slices.Equal(out.DropOpenKeep, []string{regulation.DeadlineFollowUp}) {
 					t.Errorf("an ended case keeps its open deadlines: closed %v, drop %v keep %v", out.Closed, out.DropOpen, out.DropOpenKeep)
 				}
-				if g := out.Mails[0].Data.Ground; g == nil || g.Article != "inleiding" {
+				if g := out.Mails[0].view().Ground; g == nil || g.Article != "inleiding" {
 					t.Errorf("ground %+v", g)
 				}
 				if !strings.Contains(out.Events[0].Text, "half jaar") {
@@ -502,11 +502,11 @@ func decideCases() []decideCase {
 					t.Errorf("escalated to %v", out.EscalatedTo)
 				}
 				body := out.Mails[2]
-				if body.FollowThread || body.Data.Text == "" || !slices.Equal(body.Data.Attach, []int64{7}) || body.Data.Grounds != nil || body.Data.Categories != nil {
+				if body.FollowThread || body.view().Text == "" || !slices.Equal(body.view().Attach, []int64{7}) || body.view().Grounds != nil || body.view().Categories != nil {
 					t.Errorf("the body's case file: %+v", body)
 				}
-				if body.Data.Escalation == nil || body.Data.Escalation.Body != regulation.BodyThirdParty || body.Data.Actor.Email != handler {
-					t.Errorf("the body's case file says not why: %+v", body.Data)
+				if body.view().Escalation == nil || body.view().Escalation.Body != regulation.BodyThirdParty || body.view().Actor.Email != handler {
+					t.Errorf("the body's case file says not why: %+v", body.view())
 				}
 			}},
 		{name: "escalate to a committee of staff (schakel)", preset: "schakel", text: "#escaleren commissie",
@@ -529,8 +529,8 @@ func decideCases() []decideCase {
 			state: StateEscalated, events: []string{EventAppeal},
 			mails: []string{"escalation→" + thirdIKW + " (body)", "escalation→" + handler + " (staff)"},
 			check: func(t *testing.T, out cmdEffects) {
-				if *out.EscalatedTo != regulation.BodyThirdParty || !out.Mails[0].Data.Appeal {
-					t.Errorf("appeal to %v: %+v", *out.EscalatedTo, out.Mails[0].Data)
+				if *out.EscalatedTo != regulation.BodyThirdParty || !out.Mails[0].view().Appeal {
+					t.Errorf("appeal to %v: %+v", *out.EscalatedTo, out.Mails[0].view())
 				}
 			}},
 		{name: "appeal before the decision", by: byJan, text: "#beroep\nHet duurt te lang.",
@@ -548,8 +548,8 @@ func decideCases() []decideCase {
 			meet:      []string{regulation.DeadlineDecision, regulation.DeadlineTakenUp},
 			deadlines: []string{regulation.DeadlineFollowUp, regulation.DeadlineRetention},
 			check: func(t *testing.T, out cmdEffects) {
-				if *out.Outcome != OutcomeRejected || out.Mails[0].Data.Escalation == nil {
-					t.Errorf("ruling %q, %+v", *out.Outcome, out.Mails[0].Data)
+				if *out.Outcome != OutcomeRejected || out.Mails[0].view().Escalation == nil {
+					t.Errorf("ruling %q, %+v", *out.Outcome, out.Mails[0].view())
 				}
 			}},
 		{name: "advice hands the case back (schakel 6b)", preset: "schakel",
@@ -644,15 +644,15 @@ func decideCases() []decideCase {
 			state: StateWithdrawn, events: []string{EventWithdrawn}, deadlines: []string{regulation.DeadlineRetention},
 			mails: []string{"withdrawal→" + piet + " (accused)", "withdrawal→" + handler + " (staff)"},
 			check: func(t *testing.T, out cmdEffects) {
-				if out.Mails[0].Data.Actor != (Address{}) || out.Closed == nil || !out.DropOpen {
+				if out.Mails[0].view().Actor != (Address{}) || out.Closed == nil || !out.DropOpen {
 					t.Errorf("withdrawal: %+v", out)
 				}
 			}},
 		{name: "withdrawn by staff", text: "#intrekken", state: StateWithdrawn, events: []string{EventWithdrawn},
 			deadlines: []string{regulation.DeadlineRetention}, mails: []string{"withdrawal→" + jan + " (complainant)"},
 			check: func(t *testing.T, out cmdEffects) {
-				if out.Mails[0].Data.Actor.Email != handler {
-					t.Errorf("the withdrawal names not who withdrew: %+v", out.Mails[0].Data)
+				if out.Mails[0].view().Actor.Email != handler {
+					t.Errorf("the withdrawal names not who withdrew: %+v", out.Mails[0].view())
 				}
 			}},
 		{name: "withdraw a decided case", by: byJan, facts: decidedBefore, text: "#intrekken",

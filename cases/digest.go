@@ -160,7 +160,7 @@ func (e *Engine) SendDigest(ctx context.Context, slot time.Time) (bool, error) {
 			return err
 		}
 		for _, s := range e.directors() {
-			if _, err := e.queueMail(ctx, tx, "", MailDigest, s.Email, "", nil, MailData{RecipientName: s.Name, Digest: d}); err != nil {
+			if _, err := e.queueMail(ctx, tx, "", s.Email, "", nil, &DigestMail{Envelope{RecipientName: s.Name}, d}); err != nil {
 				return err
 			}
 			queued = true

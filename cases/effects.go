@@ -16,12 +16,12 @@ type Effects struct {
 	Mails []Mail
 }
 
-// Mail is a mail a decision queues about its case.
+// Mail is a mail a decision queues about its case; its kind is its
+// payload's.
 type Mail struct {
-	Kind string
 	To   Address
-	Role string   // RecipientComplainant, RecipientAccused or RecipientStaff
-	Data MailData // its Role and RecipientName are set from Role and To
+	Role string  // RecipientComplainant, RecipientAccused or RecipientStaff
+	Data Payload // of the mail's kind; its Role and RecipientName are set from Role and To
 	// InReplyTo and References thread the mail. With FollowThread they
 	// are found when the mail is queued: it answers the complaint (to the
 	// complainant) or follows the last mail its recipient got about the
@@ -45,11 +45,14 @@ func (e *Engine) apply(ctx context.Context, tx *store.Tx, caseID string, f Effec
 				return err
 			}
 		}
-		d := m.Data
-		d.Role, d.RecipientName = m.Role, m.To.Name
-		if _, err := e.queueMail(ctx, tx, caseID, m.Kind, m.To.Email, inReplyTo, refs, d); err != nil {
+		d := copyPayload(m.Data)
+		d.Head().Role, d.Head().RecipientName = m.Role, m.To.Name
+		if _, err := e.queueMail(ctx, tx, caseID, m.To.Email, inReplyTo, refs, d); err != nil {
 			return err
 		}
 	}
 	return nil
 }
+
+// Kind is the mail's kind, its payload's.
+func (m Mail) Kind() string { return m.Data.MailKind() }

@@ -569,7 +569,6 @@ func (e *Engine) announceTo(handler string) []Staff {
 // party, no form field; and staff hear of it, whoever it claims to be
 // from, with a warning that its sender is not proven.
 func (e *Engine) addToCase(ctx context.Context, tx *store.Tx, caseID string, in *Inbound, unproven bool) (Result, error) {
-	var flags []IntakeFlag
 	if err := insertMessage(ctx, tx, caseID, in); err != nil {
 		return Result{}, err
 	}
@@ -598,7 +597,9 @@ func (e *Engine) addToCase(ctx context.Context, tx *store.Tx, caseID string, in 
 			return Result{}, err
 		}
 		if c.State.Open() {
-			if flags, err = e.intakeChecks(ctx, tx, c); err != nil {
+			// The flags are recorded with the case; the update mail
+			// does not show them.
+			if _, err = e.intakeChecks(ctx, tx, c); err != nil {
 				return Result{}, err
 			}
 		}
@@ -615,10 +616,10 @@ func (e *Engine) addToCase(ctx context.Context, tx *store.Tx, caseID string, in 
 			return Result{}, err
 		}
 		refs := threadRefs(in)
-		data := MailData{Subject: c.Subject, From: in.From, Text: in.Text, Attachments: attachmentRefs(in), Received: tx.Now.In(e.Org.Location), Flags: flags, Unproven: unproven}
+		data := &UpdateMail{Subject: c.Subject, From: in.From, Text: in.Text, Attachments: attachmentRefs(in), Received: tx.Now.In(e.Org.Location), Unproven: unproven}
 		for _, s := range e.announceTo(c.Handler) {
 			data.RecipientName = s.Name
-			if _, err := e.queueMail(ctx, tx, caseID, MailUpdate, s.Email, in.MessageID, refs, data); err != nil {
+			if _, err := e.queueMail(ctx, tx, caseID, s.Email, in.MessageID, refs, data); err != nil {
 				return Result{}, err
 			}
 		}

@@ -143,33 +143,40 @@ func (e *Engine) decideNewCase(in *Inbound, f newCaseFacts) newCaseDecision {
 	slices.SortStableFunc(deadlines, func(a, b regulation.Deadline) int { return a.Due.Compare(b.Due) })
 	deadlines, pending := e.pendingUntilComplete(deadlines, missing)
 
-	data := MailData{
-		Subject:       in.Subject,
-		RecipientName: name,
-		Complainant:   Address{Name: name, Email: in.From.Email},
-		From:          in.From,
-		Received:      local,
-		Deadlines:     deadlines,
-		Fields:        fieldValues(fields),
-		Missing:       missing,
-		Pending:       pending,
-		Attachments:   attachmentRefs(in),
-		Category:      category,
-		NextSteps:     e.Policy.NextSteps,
-		NextStepsEN:   e.Policy.NextStepsEN,
+	ack := &AckMail{
+		Subject:     in.Subject,
+		Received:    local,
+		Deadlines:   deadlines,
+		Fields:      fieldValues(fields),
+		Missing:     missing,
+		Pending:     pending,
+		Attachments: attachmentRefs(in),
+		NextSteps:   e.Policy.NextSteps,
+		NextStepsEN: e.Policy.NextStepsEN,
 		// schakel art. 6 asks for "een afschrift van de op de klacht
 		// betrekking hebbende stukken": asked for when none came. The
 		// complaint is whole without them; the clock does not wait.
 		AskDocuments: e.Policy.Requires(FieldDocuments) && len(in.Attachments) == 0,
 	}
-	if data.AskDocuments {
-		data.DocumentsArticle = e.Policy.RequiredFieldsArticle
+	if ack.AskDocuments {
+		ack.DocumentsArticle = e.Policy.RequiredFieldsArticle
 	}
 	if v := fields[FieldEventDate]; e.Policy.AskEventTime != "" && v != "" && !HasEventTime(v) {
-		data.AskEventTime = e.Policy.AskEventTime
+		ack.AskEventTime = e.Policy.AskEventTime
+	}
+	staffData := &AnnounceMail{
+		Subject:     in.Subject,
+		Received:    local,
+		From:        in.From,
+		Deadlines:   deadlines,
+		Fields:      ack.Fields,
+		Missing:     missing,
+		Pending:     pending,
+		Attachments: ack.Attachments,
+		Category:    category,
 	}
 	if c, ok := e.Policy.Category(category); ok {
-		data.CategoryLabel = c.Label(e.Org.Language)
+		staffData.CategoryLabel = c.Label(e.Org.Language)
 	}
 	refs := threadRefs(in)
 
@@ -181,17 +188,15 @@ func (e *Engine) decideNewCase(in *Inbound, f newCaseFacts) newCaseDecision {
 		// An acknowledgement to a sender nothing proves is not addressed
 		// by the name they gave.
 		to := Address{Name: name, Email: in.From.Email}
-		ack := data
 		if in.FromAuth == "" {
 			ack.Unverified, to.Name = true, ""
 		}
-		fx.Mails = append(fx.Mails, Mail{Kind: MailAck, To: to, Data: ack, InReplyTo: in.MessageID, References: refs})
+		fx.Mails = append(fx.Mails, Mail{To: to, Data: ack, InReplyTo: in.MessageID, References: refs})
 	} else {
-		data.NoAutoReply = noReply
+		staffData.NoAutoReply = noReply
 		event(EventNoAutoReply, "klachtenbus", "no acknowledgement sent: "+noReply)
 	}
 
-	staffData := data
 	staffData.Text = in.Text
 	staffData.Unreadable = in.Unreadable
 	staffData.Flags = d.Flags
@@ -199,9 +204,9 @@ func (e *Engine) decideNewCase(in *Inbound, f newCaseFacts) newCaseDecision {
 	if lang != "" && lang != e.Org.Language {
 		staffData.ComplainantLanguage = lang
 	}
-	e.commandHelp(&staffData)
+	e.commandHelp(&staffData.Grounds, &staffData.Categories)
 	for _, s := range e.announceTo("") {
-		fx.Mails = append(fx.Mails, Mail{Kind: MailAnnounce, To: Address{Name: s.Name, Email: s.Email}, Data: staffData, InReplyTo: in.MessageID, References: refs})
+		fx.Mails = append(fx.Mails, Mail{To: Address{Name: s.Name, Email: s.Email}, Data: staffData, InReplyTo: in.MessageID, References: refs})
 	}
 	return d
 }

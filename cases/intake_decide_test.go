@@ -146,7 +146,7 @@ func TestDeclineNoticeTerm(t *testing.T) {
 func mailsOf(fx Effects, kind string) []Mail {
 	var out []Mail
 	for _, m := range fx.Mails {
-		if m.Kind == kind {
+		if m.Kind() == kind {
 			out = append(out, m)
 		}
 	}
@@ -188,18 +188,18 @@ func TestDecideNewCase(t *testing.T) {
 					t.Errorf("fields %v, confidential %v", d.Effects.Fields, d.Case.Confidential)
 				}
 				ann := mailsOf(d.Effects, MailAnnounce)
-				if len(ann) != 2 || ann[0].To.Email != "behandelaar@example.test" || ann[1].To.Email != "directeur@example.test" || ann[0].Data.Text == "" {
+				if len(ann) != 2 || ann[0].To.Email != "behandelaar@example.test" || ann[1].To.Email != "directeur@example.test" || ann[0].view().Text == "" {
 					t.Errorf("announcements %+v, want the handler and the director with the text", ann)
 				}
 				ack := mailsOf(d.Effects, MailAck)[0]
 				if ack.InReplyTo != "m1@mail.example.test" || !slices.Equal(ack.References, []string{"m0@mail.example.test", "m1@mail.example.test"}) {
 					t.Errorf("ack threads as %q %v", ack.InReplyTo, ack.References)
 				}
-				if !ack.Data.Unverified || ack.To.Name != "" || len(ack.Data.Missing) > 0 || len(ack.Data.Pending) > 0 {
-					t.Errorf("ack to an unproven sender: %+v %+v", ack.To, ack.Data)
+				if !ack.view().Unverified || ack.To.Name != "" || len(ack.view().Missing) > 0 || len(ack.view().Pending) > 0 {
+					t.Errorf("ack to an unproven sender: %+v %+v", ack.To, ack.view())
 				}
-				if !slices.IsSortedFunc(ack.Data.Deadlines, func(a, b regulation.Deadline) int { return a.Due.Compare(b.Due) }) {
-					t.Errorf("ack's deadlines not soonest first: %v", ack.Data.Deadlines)
+				if !slices.IsSortedFunc(ack.view().Deadlines, func(a, b regulation.Deadline) int { return a.Due.Compare(b.Due) }) {
+					t.Errorf("ack's deadlines not soonest first: %v", ack.view().Deadlines)
 				}
 			}},
 		{name: "incomplete", preset: "ikworddeclarant",
@@ -211,8 +211,8 @@ func TestDecideNewCase(t *testing.T) {
 					t.Errorf("an incomplete case is complete at %v", d.Case.Complete)
 				}
 				ack := mailsOf(d.Effects, MailAck)[0]
-				if len(ack.Data.Missing) == 0 || !slices.Contains(ack.Data.Pending, regulation.DeadlineDecision) {
-					t.Errorf("ack: missing %v, pending %v", ack.Data.Missing, ack.Data.Pending)
+				if len(ack.view().Missing) == 0 || !slices.Contains(ack.view().Pending, regulation.DeadlineDecision) {
+					t.Errorf("ack: missing %v, pending %v", ack.view().Missing, ack.view().Pending)
 				}
 			}},
 		{name: "sealed", preset: "ikworddeclarant",
@@ -224,8 +224,8 @@ func TestDecideNewCase(t *testing.T) {
 			state: StateReceived, ack: true, decided: true,
 			events: []string{EventReceived, EventUnreadable},
 			check: func(t *testing.T, d newCaseDecision) {
-				if ann := mailsOf(d.Effects, MailAnnounce); ann[0].Data.Unreadable != "S/MIME" {
-					t.Errorf("staff are not told the complaint is sealed: %+v", ann[0].Data)
+				if ann := mailsOf(d.Effects, MailAnnounce); ann[0].view().Unreadable != "S/MIME" {
+					t.Errorf("staff are not told the complaint is sealed: %+v", ann[0].view())
 				}
 			}},
 		{name: "anonymous", preset: "ikworddeclarant",
@@ -238,8 +238,8 @@ func TestDecideNewCase(t *testing.T) {
 				if !slices.Contains(deadlineKinds(d.Effects.Deadlines), regulation.DeadlineDeclineNotice) {
 					t.Errorf("no decline-notice term: %v", deadlineKinds(d.Effects.Deadlines))
 				}
-				if ann := mailsOf(d.Effects, MailAnnounce); len(ann[0].Data.Flags) != 1 {
-					t.Errorf("staff are not told of the flag: %+v", ann[0].Data.Flags)
+				if ann := mailsOf(d.Effects, MailAnnounce); len(ann[0].view().Flags) != 1 {
+					t.Errorf("staff are not told of the flag: %+v", ann[0].view().Flags)
 				}
 			}},
 		{name: "late", preset: "ikworddeclarant",
@@ -266,7 +266,7 @@ func TestDecideNewCase(t *testing.T) {
 				if !d.Case.Confidential {
 					t.Errorf("a case under klokkenluiders does not start confidential")
 				}
-				if ann := mailsOf(d.Effects, MailAnnounce); len(ann) == 0 || !ann[0].Data.Confidential {
+				if ann := mailsOf(d.Effects, MailAnnounce); len(ann) == 0 || !ann[0].view().Confidential {
 					t.Errorf("staff are not told the case is confidential: %+v", ann)
 				}
 			}},
@@ -298,7 +298,7 @@ func TestDecideNewCase(t *testing.T) {
 			state: StateReceived, decided: true,
 			events: []string{EventReceived, EventNoAutoReply},
 			check: func(t *testing.T, d newCaseDecision) {
-				if ann := mailsOf(d.Effects, MailAnnounce); ann[0].Data.NoAutoReply == "" {
+				if ann := mailsOf(d.Effects, MailAnnounce); ann[0].view().NoAutoReply == "" {
 					t.Errorf("staff are not told no acknowledgement went")
 				}
 			}},

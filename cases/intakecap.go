@@ -42,11 +42,11 @@ func (e *Engine) overIntakeCap(ctx context.Context, tx *store.Tx, in *Inbound) (
 		return false, fmt.Errorf("intake cap: %w", err)
 	}
 	e.log().Warn("intake cap reached: mail from this sender is held", "from", mailbox, "cases_in_window", n)
-	data := MailData{Subject: in.Subject, From: Address{Name: in.From.Name, Email: mailbox},
-		Received: tx.Now.In(e.Org.Location), HeldCount: n, HeldUntil: tx.Now.Add(intakeWindow).In(e.Org.Location)}
+	data := &HeldMail{From: Address{Name: in.From.Name, Email: mailbox},
+		HeldCount: n, HeldUntil: tx.Now.Add(intakeWindow).In(e.Org.Location)}
 	for _, s := range e.announceTo("") {
 		data.RecipientName = s.Name
-		if _, err := e.queueMail(ctx, tx, "", MailHeld, s.Email, "", nil, data); err != nil {
+		if _, err := e.queueMail(ctx, tx, "", s.Email, "", nil, data); err != nil {
 			return false, err
 		}
 	}

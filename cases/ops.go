@@ -21,7 +21,7 @@ const (
 )
 
 // MailAlert tells the operator that a problem started or ended
-// (MailData.Alert).
+// (AlertMail).
 const MailAlert = "alert"
 
 // Alert is the content of an alert mail.
@@ -59,7 +59,7 @@ func (e *Engine) QueueAlert(ctx context.Context, to string, a Alert) error {
 		}
 	}
 	return e.Store.Update(ctx, func(tx *store.Tx) error {
-		_, err := e.queueMail(ctx, tx, "", MailAlert, to, "", nil, MailData{Role: RecipientStaff, Alert: &a})
+		_, err := e.queueMail(ctx, tx, "", to, "", nil, &AlertMail{Envelope{Role: RecipientStaff}, &a})
 		return err
 	})
 }

@@ -55,11 +55,17 @@ const (
 	MailTooLarge = "too_large"
 
 	// MailUndeliverable tells the case's staff that a mail of ours about
-	// the case could not be delivered (MailData.Failed says which).
+	// the case could not be delivered (UndeliverableMail.Failed says which).
 	MailUndeliverable = "undeliverable"
 )
 
-// Stages of a deadline reminder (MailData.Stage), as the store records
+// MailKinds are all the mail kinds, each with its payload type
+// (payloads.go) and templates.
+var MailKinds = []string{MailAck, MailAnnounce, MailUpdate, MailTranscript, MailRefusal, MailConfirm, MailConfirmStaff,
+	MailAccused, MailExtension, MailDecision, MailDecline, MailEscalation, MailRuling, MailWithdrawal, MailClosed,
+	MailReminder, MailLate, MailFollowUp, MailDigest, MailHeld, MailMinutes, MailTooLarge, MailUndeliverable, MailAlert}
+
+// Stages of a deadline reminder (ReminderMail.Stage), as the store records
 // them sent.
 const (
 	StageBefore  = store.StageBefore  // one working day before the deadline, to the handler
@@ -67,7 +73,7 @@ const (
 	StageOverdue = store.StageOverdue // overdue by the configured working days, to the directors
 )
 
-// The part a recipient of a duty mail plays in the case (MailData.Role).
+// The part a recipient of a duty mail plays in the case (Envelope.Role).
 const (
 	RecipientComplainant = "complainant"
 	RecipientAccused     = "accused"
@@ -79,9 +85,12 @@ const (
 // cap of SPEC section 4.
 var autoKinds = []string{MailAck, MailRefusal, MailConfirm, MailTooLarge}
 
-// MailData is the template data of an outbound mail. It is stored as JSON
-// with the outbox row, so that rendering later yields what was meant when
-// the mail was queued, whatever changed since.
+// MailData is the template data of an outbound mail: the view the
+// renderer executes the templates on. It is built from the mail's typed
+// payload (Payload, data_version 2), which is what decisions write and
+// the outbox stores. Mail queued by a release before typed payloads was
+// stored as MailData's JSON (data_version 1), and is still read as such:
+// the JSON tags of MailData must stay as they are.
 type MailData struct {
 	Org           string                `json:"org"`
 	Mailbox       string                `json:"mailbox"`
@@ -380,7 +389,8 @@ func DueMail(ctx context.Context, st *store.Store, now time.Time, limit int) ([]
 // the Reply-To carries the recipient's token. The mail may leave at once
 // by the outbox's clock (Tx.MailNow), whatever time the cases are worked
 // as at.
-func (e *Engine) queueMail(ctx context.Context, tx *store.Tx, caseID, kind, to string, inReplyTo string, refs []string, data MailData) (string, error) {
+func (e *Engine) queueMail(ctx context.Context, tx *store.Tx, caseID, to string, inReplyTo string, refs []string, data Payload) (string, error) {
+	kind := data.MailKind()
 	n, err := tx.MailCount(ctx, caseID)
 	if err != nil {
 		return "", fmt.Errorf("queue %s: %w", kind, err)
@@ -395,15 +405,17 @@ func (e *Engine) queueMail(ctx context.Context, tx *store.Tx, caseID, kind, to s
 		// carries no token: there is nothing to reply to.
 		msgID = fmt.Sprintf("%s.%d.%d@%s", kind, n+1, tx.Now.Unix(), domain)
 	}
-	lang, err := e.mailLanguage(ctx, tx, caseID, kind, to, data.Role)
+	head := data.Head()
+	lang, err := e.mailLanguage(ctx, tx, caseID, kind, to, head.Role)
 	if err != nil {
 		return "", fmt.Errorf("queue %s: %w", kind, err)
 	}
-	data = data.Localised(lang)
-	data.Org = e.Org.Name
-	data.Mailbox = e.Org.Mailbox
-	data.CaseID = caseID
-	data.bound()
+	data = copyPayload(data)
+	head = data.Head()
+	head.Org = e.Org.Name
+	head.Mailbox = e.Org.Mailbox
+	head.CaseID = caseID
+	data.prepare(lang)
 	js, err := marshalData(data)
 	if err != nil {
 		return "", fmt.Errorf("queue %s: %w", kind, err)
@@ -413,11 +425,11 @@ func (e *Engine) queueMail(ctx context.Context, tx *store.Tx, caseID, kind, to s
 		priority = 0 // an answer goes first (migration 0006)
 	}
 	var about string
-	if data.Failed != nil {
-		about = data.Failed.MessageID
+	if u, ok := data.(*UndeliverableMail); ok && u.Failed != nil {
+		about = u.Failed.MessageID
 	}
 	err = tx.QueueMail(ctx, store.Mail{CaseID: caseID, Kind: kind, Recipient: CanonAddr(to), MessageID: msgID,
-		InReplyTo: inReplyTo, References: refs, ReplyTo: replyTo, Language: lang, Role: data.Role, Name: data.RecipientName,
+		InReplyTo: inReplyTo, References: refs, ReplyTo: replyTo, Language: lang, Role: head.Role, Name: head.RecipientName,
 		About: about, Priority: priority, Data: js, DataVersion: MailDataVersion})
 	if err != nil {
 		return "", err
@@ -501,12 +513,19 @@ func caseLanguage(ctx context.Context, tx *store.Tx, caseID string) (lang, compl
 	return c.Language, c.Complainant.Email, err
 }
 
-// MailDataVersion is the version of MailData's stored layout, kept with
-// each outbox row (data_version). A change that renames or re-means a
-// field raises it, and DueMail reads each row as the version it was
-// written by; a row of a newer version than this binary knows waits for
-// that binary rather than being read wrong.
-const MailDataVersion = 1
+// MailDataVersion is the version of the stored layout of mail payloads,
+// kept with each outbox row (data_version). A change that renames or
+// re-means a field raises it, and DueMail reads each row as the version
+// it was written by; a row of a newer version than this binary knows
+// waits for that binary rather than being read wrong.
+//
+// Version 1 is MailData's JSON, one layout for every kind; version 2 is
+// the typed payload of the row's kind (Payload).
+const MailDataVersion = 2
+
+// MailDataV1 is the version of rows queued as MailData (before typed
+// payloads), still read.
+const MailDataV1 = 1
 
 // MaxMailText bounds each text a mail quotes or carries (a message's text,
 // a decision's reasons, a command line): whatever a sender wrote, a mail
@@ -516,30 +535,6 @@ const MaxMailText = 20000
 
 // cutMark ends a text that bound cut short.
 const cutMark = "\n[...]"
-
-// bound cuts the texts of d to MaxMailText.
-func (d *MailData) bound() {
-	d.Text = cutText(d.Text)
-	d.Body = cutText(d.Body)
-	d.Subject = cutText(d.Subject)
-	d.Reason = cutText(d.Reason)
-	for i := range d.Commands {
-		d.Commands[i].Line = cutText(d.Commands[i].Line)
-		d.Commands[i].Result = cutText(d.Commands[i].Result)
-	}
-	// The form's values come from the sender too (a description may be
-	// the whole story, which the mail quotes as its text anyway): a form
-	// shows the start of each.
-	if len(d.Fields) > 0 {
-		d.Fields = slices.Clone(d.Fields)
-		for i := range d.Fields {
-			d.Fields[i].Value = cutTo(d.Fields[i].Value, MaxFieldText)
-		}
-	}
-	for i := range d.Flags {
-		d.Flags[i].Why = cutText(d.Flags[i].Why)
-	}
-}
 
 // MaxFieldText bounds each form value a mail shows.
 const MaxFieldText = 2000
@@ -553,9 +548,9 @@ func cutTo(s string, max int) string {
 	return strings.ToValidUTF8(s[:max-len(cutMark)], "") + cutMark
 }
 
-// marshalData writes the stored form of d. HTML escaping is off: it would
+// marshalData writes the stored form of a payload. HTML escaping is off: it would
 // write each '<' of a message as six bytes, for no reader that needs it.
-func marshalData(d MailData) ([]byte, error) {
+func marshalData(d any) ([]byte, error) {
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)

@@ -141,9 +141,9 @@ func (e *Engine) openOnBehalf(ctx context.Context, tx *store.Tx, in *Inbound, li
 	if b.who.Email == "" {
 		result += e.say(catalog.RegisterNoAddress)
 	}
-	data := MailData{Subject: in.Subject, RecipientName: staff.Name, Role: RecipientStaff,
-		Commands: []CommandResult{{Line: line, OK: true, Result: result}}}
-	if _, err := e.queueMail(ctx, tx, res.CaseID, MailTranscript, in.From.Email, in.MessageID, threadRefs(in), data); err != nil {
+	data := &TranscriptMail{CommandsMail: CommandsMail{Envelope: Envelope{RecipientName: staff.Name, Role: RecipientStaff}, Subject: in.Subject,
+		Commands: []CommandResult{{Line: line, OK: true, Result: result}}}}
+	if _, err := e.queueMail(ctx, tx, res.CaseID, in.From.Email, in.MessageID, threadRefs(in), data); err != nil {
 		return res, err
 	}
 	e.log().Info("complaint registered", "case", res.CaseID, "by", in.From.Email, "channel", b.channel)

@@ -89,7 +89,7 @@ func (e *Engine) decideChase(d store.ChaseItem, now time.Time) (stages []string,
 func (e *Engine) decideReminder(c Case, d regulation.Deadline, stage string) Effects {
 	loc := e.Org.Location
 	d.Due = d.Due.In(loc)
-	data := MailData{Subject: c.Subject, Stage: stage, Received: c.Opened.In(loc), Deadline: &d, Handler: e.staffName(c.Handler)}
+	data := &ReminderMail{Subject: c.Subject, Stage: stage, Deadline: &d, Handler: e.staffName(c.Handler)}
 	to := e.announceTo(c.Handler)
 	if stage == StageOverdue {
 		to = e.directors()
@@ -97,7 +97,7 @@ func (e *Engine) decideReminder(c Case, d regulation.Deadline, stage string) Eff
 	var f Effects
 	var addrs []string
 	for _, s := range to {
-		f.Mails = append(f.Mails, Mail{Kind: MailReminder, To: Address{Name: s.Name, Email: s.Email}, Data: data, FollowThread: true})
+		f.Mails = append(f.Mails, Mail{To: Address{Name: s.Name, Email: s.Email}, Data: data, FollowThread: true})
 		addrs = append(addrs, s.Email)
 	}
 	f.Events = []store.NewEvent{{Kind: EventReminder, Actor: "klachtenbus",
@@ -120,8 +120,8 @@ func (e *Engine) decideLateNotice(c Case, d regulation.Deadline, now time.Time) 
 	d.Due = d.Due.In(loc)
 	expected := endOfDay(e.Policy.Calendar().AddWorkdays(now, lateExtra), loc)
 	var f Effects
-	f.Mails = []Mail{{Kind: MailLate, To: c.Complainant, Role: RecipientComplainant, FollowThread: true,
-		Data: MailData{Subject: c.Subject, Complainant: c.Complainant, Received: c.Opened.In(loc), Deadline: &d, Expected: expected}}}
+	f.Mails = []Mail{{To: c.Complainant, Role: RecipientComplainant, FollowThread: true,
+		Data: &LateMail{Received: c.Opened.In(loc), Deadline: &d, Expected: expected}}}
 	f.Events = []store.NewEvent{{Kind: EventLateNotice, Actor: "klachtenbus",
 		Text: "the complainant was told the decision comes late; expected by " + expected.Format("2006-01-02")}}
 	return f, true
@@ -159,8 +159,8 @@ func (e *Engine) decideFollowUp(c Case, now time.Time) (Effects, bool) {
 			Text: "no follow-up: the complainant's address is not known"})
 	} else {
 		loc := e.Org.Location
-		f.Mails = []Mail{{Kind: MailFollowUp, To: c.Complainant, Role: RecipientComplainant, FollowThread: true,
-			Data: MailData{Subject: c.Subject, Complainant: c.Complainant, Received: c.Opened.In(loc), Decided: c.Decided.In(loc), Outcome: c.Outcome}}}
+		f.Mails = []Mail{{To: c.Complainant, Role: RecipientComplainant, FollowThread: true,
+			Data: &FollowUpMail{Decided: c.Decided.In(loc), Outcome: c.Outcome}}}
 		f.Events = append(f.Events, store.NewEvent{Kind: EventFollowUp, Actor: "klachtenbus",
 			Text: "the complainant was asked whether the complaint is resolved"})
 	}

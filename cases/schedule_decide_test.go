@@ -46,7 +46,7 @@ func scheduledCase(state State) Case {
 func mailsTo(f Effects) []string {
 	var out []string
 	for _, m := range f.Mails {
-		out = append(out, m.To.Email+" "+m.Kind)
+		out = append(out, m.To.Email+" "+m.Kind())
 	}
 	return out
 }
@@ -145,11 +145,11 @@ func TestDecideReminder(t *testing.T) {
 			var to []string
 			for _, m := range f.Mails {
 				to = append(to, m.To.Email)
-				if m.Kind != MailReminder || !m.FollowThread || m.Role != "" || m.Data.Stage != tt.stage || m.Data.Handler != tt.handlerName ||
-					m.Data.Subject != tt.c.Subject || !m.Data.Received.Equal(tt.c.Opened) || m.Data.Received.Location() != ams {
+				if m.Kind() != MailReminder || !m.FollowThread || m.Role != "" || m.view().Stage != tt.stage || m.view().Handler != tt.handlerName ||
+					m.view().Subject != tt.c.Subject {
 					t.Errorf("mail %+v", m)
 				}
-				if d := m.Data.Deadline; d == nil || d.Kind != dl.Kind || !d.Due.Equal(dl.Due) || d.Due.Location() != ams || d.Article != dl.Article {
+				if d := m.view().Deadline; d == nil || d.Kind != dl.Kind || !d.Due.Equal(dl.Due) || d.Due.Location() != ams || d.Article != dl.Article {
 					t.Errorf("deadline of the reminder %+v, want %+v in Amsterdam", d, dl)
 				}
 			}
@@ -203,8 +203,8 @@ func TestDecideLateNotice(t *testing.T) {
 			}
 			m := f.Mails[0]
 			if m.Role != RecipientComplainant || !m.FollowThread || m.To != tt.c.Complainant ||
-				m.Data.Expected.Format("2006-01-02 15:04:05") != "2027-01-07 23:59:59" || m.Data.Expected.Location() != ams ||
-				m.Data.Deadline == nil || !m.Data.Deadline.Due.Equal(dl.Due) || m.Data.Complainant != tt.c.Complainant {
+				m.view().Expected.Format("2006-01-02 15:04:05") != "2027-01-07 23:59:59" || m.view().Expected.Location() != ams ||
+				m.view().Deadline == nil || !m.view().Deadline.Due.Equal(dl.Due) {
 				t.Errorf("late notice %+v", m)
 			}
 			if got := events(f); !slices.Equal(got, []string{"late_notice: the complainant was told the decision comes late; expected by 2027-01-07"}) {
@@ -268,8 +268,8 @@ func TestDecideFollowUpThenClose(t *testing.T) {
 				t.Errorf("closed %v (%+v), want %v", closed, f.Change, tt.closed)
 			}
 			for _, m := range f.Mails {
-				if m.Role != RecipientComplainant || !m.FollowThread || m.Data.Outcome != OutcomeUpheld ||
-					!m.Data.Decided.Equal(tt.c.Decided) || m.Data.Decided.Location() != ams {
+				if m.Role != RecipientComplainant || !m.FollowThread || m.view().Outcome != OutcomeUpheld ||
+					!m.view().Decided.Equal(tt.c.Decided) || m.view().Decided.Location() != ams {
 					t.Errorf("follow-up %+v", m)
 				}
 			}

@@ -27,8 +27,8 @@ func (e *Engine) TooLarge(ctx context.Context, key string, header []byte, in *In
 		if withheld, err := e.answerWithheld(ctx, tx, in, "answer to a mail too large"); err != nil || withheld {
 			return err
 		}
-		data := MailData{Subject: in.Subject, From: in.From, Role: RecipientComplainant, Unverified: true, Size: size, Limit: limit}
-		if _, err := e.queueMail(ctx, tx, "", MailTooLarge, in.From.Email, in.MessageID, threadRefs(in), data); err != nil {
+		data := &TooLargeMail{Envelope: Envelope{Role: RecipientComplainant}, Subject: in.Subject, From: in.From, Size: size, Limit: limit}
+		if _, err := e.queueMail(ctx, tx, "", in.From.Email, in.MessageID, threadRefs(in), data); err != nil {
 			return err
 		}
 		for _, s := range e.announceTo("") {
@@ -39,9 +39,9 @@ func (e *Engine) TooLarge(ctx context.Context, key string, header []byte, in *In
 			if recent > 0 {
 				continue
 			}
-			staff := data
-			staff.Role, staff.RecipientName, staff.Unverified = RecipientStaff, s.Name, false
-			if _, err := e.queueMail(ctx, tx, "", MailTooLarge, s.Email, "", nil, staff); err != nil {
+			staff := *data
+			staff.Role, staff.RecipientName = RecipientStaff, s.Name
+			if _, err := e.queueMail(ctx, tx, "", s.Email, "", nil, &staff); err != nil {
 				return err
 			}
 		}

@@ -33,7 +33,7 @@ func TestTooLarge(t *testing.T) {
 	}
 	ms := outbox(t, e)
 	ans, ok := findMail(ms, MailTooLarge, "jan@example.test")
-	if !ok || ans.Data.Size != 38<<20 || ans.Data.Limit != 25<<20 || ans.Data.Role != RecipientComplainant || !ans.Data.Unverified {
+	if !ok || ans.Data.Size != 38<<20 || ans.Data.Limit != 25<<20 || ans.Data.Role != RecipientComplainant {
 		t.Fatalf("answer to the sender: %v %+v", ok, ans.Data)
 	}
 	if st, ok := findMail(ms, MailTooLarge, "behandelaar@example.test"); !ok || st.Data.Role != RecipientStaff {

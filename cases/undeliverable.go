@@ -105,7 +105,7 @@ func (e *Engine) tellUndeliverable(ctx context.Context, tx *store.Tx, caseID str
 	}
 	loc := e.Org.Location
 	f.Queued = f.Queued.In(loc)
-	data := MailData{Subject: c.Subject, Complainant: c.Complainant, Received: c.Opened.In(loc), Role: RecipientStaff,
+	data := &UndeliverableMail{Envelope: Envelope{Role: RecipientStaff}, Subject: c.Subject,
 		Handler: e.staffName(c.Handler), Failed: &f}
 	if f.Role == RecipientComplainant {
 		// Another way to reach them, if the form gave one.
@@ -124,7 +124,7 @@ func (e *Engine) tellUndeliverable(ctx context.Context, tx *store.Tx, caseID str
 		if err != nil {
 			return "", err
 		}
-		if _, err := e.queueMail(ctx, tx, caseID, MailUndeliverable, s.Email, inReplyTo, refs, data); err != nil {
+		if _, err := e.queueMail(ctx, tx, caseID, s.Email, inReplyTo, refs, data); err != nil {
 			return "", err
 		}
 		addrs = append(addrs, s.Email)

@@ -218,7 +218,7 @@ func (m *Main) digestCmd(ctx context.Context, args []string) error {
 		return err
 	}
 	out, err := d.Sender.Renderer.Render(cases.OutMail{Mail: store.Mail{Kind: cases.MailDigest, Language: d.Config.Organisation.Language},
-		Data: cases.MailData{Org: d.Config.Organisation.Name, Mailbox: d.Config.Organisation.Mailbox, Digest: dg}})
+		Data: cases.View(&cases.DigestMail{Envelope: cases.Envelope{Org: d.Config.Organisation.Name, Mailbox: d.Config.Organisation.Mailbox}, Digest: dg})})
 	if err != nil {
 		return err
 	}

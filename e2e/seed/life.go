@@ -3,7 +3,6 @@ package seed
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"sort"
@@ -39,11 +38,13 @@ type (
 	mailRow struct {
 		kind, to  string
 		at        time.Time
-		data      cases.MailData
+		data      []byte // the payload's JSON, as queueMail stores it
 		thread    string // "complainant", "staff" (the last mail to the recipient) or "" (inReplyTo given)
 		inReplyTo string
 		refs      []string
 		seq       int
+		role      string
+		name      string
 	}
 	reminderRow struct {
 		kind, stage string
@@ -130,9 +131,16 @@ func (c *caseLife) event(at time.Time, kind, actor, text string) {
 	c.events = append(c.events, eventRow{at: at, kind: kind, actor: actor, text: text, seq: c.seq})
 }
 
-func (c *caseLife) mail(at time.Time, kind, to, thread, inReplyTo string, refs []string, data cases.MailData) {
+func (c *caseLife) mail(at time.Time, to, thread, inReplyTo string, refs []string, data cases.Payload) {
 	c.seq++
-	c.mails = append(c.mails, mailRow{kind: kind, to: to, at: at, data: data, thread: thread, inReplyTo: inReplyTo, refs: refs, seq: c.seq})
+	h := data.Head()
+	h.Org, h.Mailbox, h.CaseID = c.f.e.Org.Name, c.f.e.Org.Mailbox, c.id
+	js, err := cases.MarshalPayload(data)
+	if err != nil {
+		panic(err) // a payload of plain data always marshals
+	}
+	c.mails = append(c.mails, mailRow{kind: data.MailKind(), to: to, at: at, data: js, role: h.Role, name: h.RecipientName,
+		thread: thread, inReplyTo: inReplyTo, refs: refs, seq: c.seq})
 }
 
 // open returns the open deadline of a kind.
@@ -209,24 +217,39 @@ func (c *caseLife) transcript(at time.Time, to cases.Address, mid, subject strin
 	for i := 0; i+1 < len(results); i += 2 {
 		rs = append(rs, cases.CommandResult{Line: results[i], OK: true, Result: results[i+1]})
 	}
-	c.mail(at, cases.MailTranscript, to.Email, "", mid, []string{mid},
-		cases.MailData{Subject: "Re: [" + c.id + "] " + c.subject, RecipientName: to.Name, Commands: rs})
+	c.mail(at, to.Email, "", mid, []string{mid},
+		&cases.TranscriptMail{CommandsMail: cases.CommandsMail{Envelope: cases.Envelope{RecipientName: to.Name}, Subject: "Re: [" + c.id + "] " + c.subject, Commands: rs}})
 }
 
 // tellComplainant queues a duty mail to the complainant (and the accused
 // once notified).
-func (c *caseLife) tellParties(at time.Time, kind string, data cases.MailData) {
-	d := data
-	d.Role, d.RecipientName = cases.RecipientComplainant, c.complainant.Name
-	c.mail(at, kind, c.complainant.Email, "complainant", "", nil, d)
+func (c *caseLife) tellParties(at time.Time, data func(toAccused bool) cases.Payload) {
+	d := data(false)
+	d.Head().Role, d.Head().RecipientName = cases.RecipientComplainant, c.complainant.Name
+	c.mail(at, c.complainant.Email, "complainant", "", nil, d)
 	if c.notified && c.accused.Email != "" {
-		d := data
-		d.Role, d.RecipientName = cases.RecipientAccused, c.accused.Name
-		if c.confidential {
-			d.Complainant = cases.Address{}
-		}
-		c.mail(at, kind, c.accused.Email, "staff", "", nil, d)
+		d := data(true)
+		d.Head().Role, d.Head().RecipientName = cases.RecipientAccused, c.accused.Name
+		c.mail(at, c.accused.Email, "staff", "", nil, d)
 	}
+}
+
+// subjectFor is the subject of the case as a duty mail shows it, left
+// out to the accused of a confidential case.
+func (c *caseLife) subjectFor(toAccused bool) string {
+	if toAccused && c.confidential {
+		return ""
+	}
+	return c.subject
+}
+
+// parties names the complainant in a duty mail, but not to the accused of
+// a confidential case.
+func (c *caseLife) parties(toAccused bool) cases.Parties {
+	if toAccused && c.confidential {
+		return cases.Parties{Confidential: true}
+	}
+	return cases.Parties{Complainant: c.complainant}
 }
 
 func (c *caseLife) staffOf(addr string) cases.Address {
@@ -337,21 +360,20 @@ func (c *caseLife) live() {
 			fieldValues = append(fieldValues, cases.FieldValue{Key: k, Value: v})
 		}
 	}
-	data := cases.MailData{Subject: ct.subject, RecipientName: name, Complainant: c.complainant, From: c.from,
+	// As openCase: nothing proves the sender, who is not named.
+	ack := &cases.AckMail{Subject: ct.subject, Received: c.opened.In(loc), Deadlines: c.openDeadlines(loc),
+		Fields: fieldValues, Missing: missing, Attachments: attRefs, Unverified: true}
+	c.mail(c.opened, p.email, "", mid, []string{mid}, ack)
+	staffData := &cases.AnnounceMail{Subject: ct.subject, From: c.from,
 		Received: c.opened.In(loc), Deadlines: c.openDeadlines(loc), Fields: fieldValues, Missing: missing,
-		Attachments: attRefs, Category: c.category}
+		Attachments: attRefs, Category: c.category, Text: ct.text, Flags: flags, Confidential: c.confidential,
+		Grounds: f.grounds, Categories: f.categories}
 	if cat, ok := e.Policy.Category(c.category); ok {
-		data.CategoryLabel = cat.Label(e.Org.Language)
+		staffData.CategoryLabel = cat.Label(e.Org.Language)
 	}
-	ack := data
-	ack.Unverified, ack.RecipientName = true, "" // as openCase: nothing proves the sender
-	c.mail(c.opened, cases.MailAck, p.email, "", mid, []string{mid}, ack)
-	staffData := data
-	staffData.Text, staffData.Flags, staffData.Confidential = ct.text, flags, c.confidential
-	staffData.Grounds, staffData.Categories = f.grounds, f.categories
 	for _, s := range f.announce {
 		staffData.RecipientName = s.Name
-		c.mail(c.opened, cases.MailAnnounce, s.Email, "", mid, []string{mid}, staffData)
+		c.mail(c.opened, s.Email, "", mid, []string{mid}, staffData)
 	}
 
 	// What staff and the complainant did since.
@@ -375,10 +397,14 @@ func (c *caseLife) live() {
 		}
 		m := c.commandMail(at, c.complainant, "Ik trek mijn klacht in.\n\n#intrekken\n")
 		c.end(at, cases.StateWithdrawn, c.complainant.Email, cases.EventWithdrawn, "withdrawn by "+c.complainant.Email)
-		c.tellParties(at, cases.MailWithdrawal, cases.MailData{Subject: c.subject, Complainant: c.complainant, Received: c.opened.In(loc)})
+		withdrawal := func(toAccused bool) cases.Payload {
+			return &cases.WithdrawalMail{Parties: c.parties(toAccused)}
+		}
+		c.tellParties(at, withdrawal)
 		for _, s := range f.announce {
-			c.mail(at, cases.MailWithdrawal, s.Email, "staff", "", nil,
-				cases.MailData{Subject: c.subject, Complainant: c.complainant, Received: c.opened.In(loc), Role: cases.RecipientStaff, RecipientName: s.Name})
+			w := withdrawal(false)
+			w.Head().Role, w.Head().RecipientName = cases.RecipientStaff, s.Name
+			c.mail(at, s.Email, "staff", "", nil, w)
 		}
 		c.transcript(at, c.complainant, m, c.subject, "#intrekken", "klacht ingetrokken; bericht aan "+c.complainant.Email)
 		c.purgeIfDue()
@@ -431,8 +457,10 @@ func (c *caseLife) live() {
 		m := c.commandMail(at, handler, "#niet-behandelen 1\nDe klacht valt buiten de termijn.\n")
 		c.meet(regulation.DeadlineDeclineNotice, at)
 		c.end(at, cases.StateDeclined, handler.Email, cases.EventDeclined, ground)
-		c.tellParties(at, cases.MailDecline, cases.MailData{Subject: c.subject, Complainant: c.complainant, Actor: handler,
-			Body: "De klacht valt buiten de termijn.", NextBody: e.Policy.NextBody, Received: c.opened.In(loc)})
+		c.tellParties(at, func(toAccused bool) cases.Payload {
+			return &cases.DeclineMail{Received: c.opened.In(loc), Body: "De klacht valt buiten de termijn.",
+				NextBody: e.Policy.NextBody}
+		})
 		c.transcript(at, handler, m, c.subject, "#niet-behandelen 1", "niet in behandeling genomen; bericht aan "+c.complainant.Email)
 		c.purgeIfDue()
 		return
@@ -447,16 +475,16 @@ func (c *caseLife) live() {
 	if notify {
 		c.accused.Email = f.accusedAddr(c)
 		c.event(contact, cases.EventAccused, handler.Email, "accused: "+c.accused.String())
-		d := cases.MailData{Subject: c.subject, Complainant: c.complainant, From: c.from, Received: c.opened.In(loc),
-			Category: c.category, Confidential: c.confidential, Accused: c.accused, Role: cases.RecipientAccused,
-			RecipientName: c.accused.Name, Copy: e.Policy.AccusedCopy && !c.confidential, Fields: fieldValues}
+		d := &cases.AccusedMail{Envelope: cases.Envelope{Role: cases.RecipientAccused, RecipientName: c.accused.Name}, Subject: c.subject,
+			Parties:  cases.Parties{Complainant: c.complainant, Confidential: c.confidential},
+			Received: c.opened.In(loc), Copy: e.Policy.AccusedCopy && !c.confidential}
 		if d.Copy {
 			d.Text = ct.text
 		}
 		if c.confidential {
-			d.Complainant, d.From, d.Subject, d.Fields = cases.Address{}, cases.Address{}, "", nil
+			d.Complainant, d.Subject = cases.Address{}, ""
 		}
-		c.mail(contact, cases.MailAccused, c.accused.Email, "", "", nil, d)
+		c.mail(contact, c.accused.Email, "", "", nil, d)
 		c.meet(regulation.DeadlineAccusedNotified, contact)
 		c.notified, c.notifiedAt = true, contact
 		c.event(contact, cases.EventAccusedNotified, handler.Email, "accused notified: "+c.accused.Email)
@@ -493,8 +521,10 @@ func (c *caseLife) live() {
 	// The follow-up, and the retention where it counts from the end of the
 	// handling (Engine.decided).
 	c.setDeadlines(decide, regulation.DeadlineFollowUp, regulation.DeadlineRetention)
-	c.tellParties(decide, cases.MailDecision, cases.MailData{Subject: c.subject, Complainant: c.complainant, Actor: handler,
-		Outcome: c.outcome, Body: body, NextBody: e.Policy.NextBody, Received: c.opened.In(loc)})
+	c.tellParties(decide, func(toAccused bool) cases.Payload {
+		return &cases.DecisionMail{Parties: c.parties(toAccused), Received: c.opened.In(loc),
+			Outcome: c.outcome, Body: body, NextBody: e.Policy.NextBody}
+	})
 	c.transcript(decide, handler, m, c.subject, "#besluit "+c.outcome, "besluit ("+c.outcome+") verstuurd aan "+c.complainant.Email)
 
 	// The follow-up, sent by the scheduler on the last day of its term
@@ -504,9 +534,9 @@ func (c *caseLife) live() {
 		at := nextSweep(fu.due.Add(time.Second - 15*time.Hour))
 		if happened(at) {
 			fu.met = at
-			c.mail(at, cases.MailFollowUp, c.complainant.Email, "complainant", "", nil,
-				cases.MailData{Subject: c.subject, RecipientName: c.complainant.Name, Role: cases.RecipientComplainant,
-					Complainant: c.complainant, Received: c.opened.In(loc), Decided: decide.In(loc), Outcome: c.outcome})
+			c.mail(at, c.complainant.Email, "complainant", "", nil,
+				&cases.FollowUpMail{Envelope: cases.Envelope{RecipientName: c.complainant.Name, Role: cases.RecipientComplainant},
+					Decided: decide.In(loc), Outcome: c.outcome})
 			c.event(at, cases.EventFollowUp, "klachtenbus", "the complainant was asked whether the complaint is resolved")
 			if fate != fateEscalated { // an escalated case is no longer decided by then
 				c.state, c.closed = cases.StateClosed, at
@@ -530,8 +560,14 @@ func (c *caseLife) live() {
 		m := c.commandMail(at, handler, "#escaleren "+step.Body+"\n")
 		c.state, c.escalatedTo = cases.StateEscalated, step.Body
 		c.event(at, cases.EventEscalated, handler.Email, "escalated to "+step.Label)
-		c.tellParties(at, cases.MailEscalation, cases.MailData{Subject: c.subject, Complainant: c.complainant, Actor: handler,
-			Escalation: &step, Received: c.opened.In(loc)})
+		c.tellParties(at, func(toAccused bool) cases.Payload {
+			esc := &cases.EscalationMail{Subject: c.subjectFor(toAccused), Parties: c.parties(toAccused), Received: c.opened.In(loc),
+				Actor: handler, Escalation: &step}
+			if toAccused {
+				esc.Accused = c.accused
+			}
+			return esc
+		})
 		c.transcript(at, handler, m, c.subject, "#escaleren "+step.Body, "doorgezet naar "+step.Label+"; bericht aan "+c.complainant.Email)
 		return
 	case fateDecided:
@@ -645,12 +681,12 @@ func (c *caseLife) remind(d *deadlineRow, stage string, at time.Time) {
 	if stage == cases.StageOverdue {
 		to = f.directors
 	}
-	data := cases.MailData{Subject: c.subject, Stage: stage, Received: c.opened.In(loc),
+	data := &cases.ReminderMail{Subject: c.subject, Stage: stage,
 		Deadline: &regulation.Deadline{Kind: d.kind, Due: d.due.In(loc), Article: d.article}, Handler: f.staffName(handler)}
 	var addrs []string
 	for _, s := range to {
 		data.RecipientName = s.Name
-		c.mail(at, cases.MailReminder, s.Email, "staff", "", nil, data)
+		c.mail(at, s.Email, "staff", "", nil, data)
 		addrs = append(addrs, s.Email)
 	}
 	c.event(at, cases.EventReminder, "klachtenbus",
@@ -662,8 +698,8 @@ func (c *caseLife) remind(d *deadlineRow, stage string, at time.Time) {
 func (c *caseLife) lateNotice(d *deadlineRow, at time.Time, loc *time.Location) {
 	c.reminders = append(c.reminders, reminderRow{kind: d.kind, stage: "late", due: d.due, sent: at})
 	expected := endOfDay(c.f.e.Policy.Calendar().AddWorkdays(at, 10), loc)
-	c.mail(at, cases.MailLate, c.complainant.Email, "complainant", "", nil,
-		cases.MailData{Subject: c.subject, RecipientName: c.complainant.Name, Role: cases.RecipientComplainant, Complainant: c.complainant,
+	c.mail(at, c.complainant.Email, "complainant", "", nil,
+		&cases.LateMail{Envelope: cases.Envelope{RecipientName: c.complainant.Name, Role: cases.RecipientComplainant},
 			Received: c.opened.In(loc), Deadline: &regulation.Deadline{Kind: d.kind, Due: d.due.In(loc), Article: d.article}, Expected: expected})
 	c.event(at, cases.EventLateNotice, "klachtenbus", "the complainant was told the decision comes late; expected by "+expected.Format("2006-01-02"))
 }
@@ -703,14 +739,8 @@ func (c *caseLife) outbox() ([]outRow, error) {
 				inReplyTo, refs = l, []string{l}
 			}
 		}
-		data := m.data
-		data.Org, data.Mailbox, data.CaseID = e.Org.Name, e.Org.Mailbox, c.id
-		js, err := json.Marshal(data)
-		if err != nil {
-			return nil, err
-		}
 		out = append(out, outRow{kind: m.kind, to: to, messageID: mid, inReplyTo: inReplyTo, refs: refs,
-			replyTo: cases.ReplyAddress(e.Org.Mailbox, c.id, token), role: data.Role, name: data.RecipientName, data: js,
+			replyTo: cases.ReplyAddress(e.Org.Mailbox, c.id, token), role: m.role, name: m.name, data: m.data,
 			created: m.at, sent: m.at.Add(time.Duration(1+i%3) * time.Second)})
 		last[to] = mid
 	}
