@@ -38,6 +38,25 @@ func sharedStoreConfig(t *testing.T, s *mailstack, a accounts, pgURL, lease stri
 	return cfg
 }
 
+// complaintSubmitter returns the address of the i-th complainant of a
+// test and a function that submits complaints from..to through Postfix,
+// each with a Message-ID of its own.
+func complaintSubmitter(t *testing.T, st *mailstack, acc accounts) (func(int) string, func(from, to int)) {
+	complainant := func(i int) string { return acc.person(fmt.Sprintf("c%04d", i)) }
+	sub := &stack.Submitter{Addr: st.smtp}
+	t.Cleanup(sub.Close)
+	return complainant, func(from, to int) {
+		t.Helper()
+		for i := from; i < to; i++ {
+			raw := mailTo(complainant(i), acc.complaints, fmt.Sprintf("Klacht %d", i), fmt.Sprintf("%sk%d@example.test", acc.prefix, i),
+				"Naam: Klager\nAdres: Straat 1\nAangeklaagde: X\nDatum voorval: gisteren\nOmschrijving: iets ging mis\n")
+			if err := sub.Send(complainant(i), []string{acc.complaints}, raw); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}
+
 // watchSpan is a time a daemon watched the mailbox, as its log tells.
 type watchSpan struct {
 	daemon     string
@@ -118,18 +137,7 @@ func TestFailoverBetweenDaemons(t *testing.T) {
 	}
 	eventually(t, "one daemon to watch the mailbox", 20*time.Second, func() bool { return watching() != "" })
 
-	complainant := func(i int) string { return acc.person(fmt.Sprintf("c%04d", i)) }
-	sub := &stack.Submitter{Addr: st.smtp}
-	defer sub.Close()
-	submit := func(from, to int) {
-		for i := from; i < to; i++ {
-			raw := mailTo(complainant(i), acc.complaints, fmt.Sprintf("Klacht %d", i), fmt.Sprintf("%sk%d@example.test", acc.prefix, i),
-				"Naam: Klager\nAdres: Straat 1\nAangeklaagde: X\nDatum voorval: gisteren\nOmschrijving: iets ging mis\n")
-			if err := sub.Send(complainant(i), []string{acc.complaints}, raw); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
+	complainant, submit := complaintSubmitter(t, st, acc)
 	s, err := store.OpenURL(context.Background(), pgURL)
 	if err != nil {
 		t.Fatal(err)
@@ -381,18 +389,7 @@ func TestPostgresRestartMidIngest(t *testing.T) {
 		}
 		return n
 	}
-	complainant := func(i int) string { return acc.person(fmt.Sprintf("c%04d", i)) }
-	sub := &stack.Submitter{Addr: st.smtp}
-	defer sub.Close()
-	submit := func(from, to int) {
-		for i := from; i < to; i++ {
-			raw := mailTo(complainant(i), acc.complaints, fmt.Sprintf("Klacht %d", i), fmt.Sprintf("%sk%d@example.test", acc.prefix, i),
-				"Naam: Klager\nAdres: Straat 1\nAangeklaagde: X\nDatum voorval: gisteren\nOmschrijving: iets ging mis\n")
-			if err := sub.Send(complainant(i), []string{acc.complaints}, raw); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
+	complainant, submit := complaintSubmitter(t, st, acc)
 	pgstack := filepath.Join("..", "..", "e2e", "pgstack")
 	submit(0, n/2)
 	eventually(t, "the ingest under way", time.Minute, func() bool { return count() >= n/8 })
