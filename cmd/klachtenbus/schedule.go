@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"sync"
 	"syscall"
 	"time"
 
@@ -90,9 +91,12 @@ func (d *Daemon) startScheduler(ctx context.Context, conf *config.Config) (stop 
 			return nil, fmt.Errorf("schedule.digest: %w", err)
 		}
 	}
-	go sweep()
+	// The sweep at once is a job in hand too: stopping waits for it, so
+	// that it neither outlives the store nor logs after the daemon stopped.
+	var first sync.WaitGroup
+	first.Go(sweep)
 	c.Start()
-	return func() { <-c.Stop().Done() }, nil
+	return func() { <-c.Stop().Done(); first.Wait() }, nil
 }
 
 // claim reports whether this daemon runs a scheduled job now: always on
