@@ -854,12 +854,7 @@ func (e *Engine) caseFile(f caseFacts) *AnnounceMail {
 	}
 	data.Fields = fieldValues(f.Fields)
 	data.Missing = e.missingFields(f.Fields)
-	for _, dl := range c.Deadlines {
-		if dl.Met.IsZero() {
-			data.Deadlines = append(data.Deadlines, regulation.Deadline{Kind: dl.Kind, Due: dl.Due.In(loc), Article: dl.Article})
-		}
-	}
-	data.Deadlines, data.Pending = e.pendingUntilComplete(data.Deadlines, data.Missing)
+	data.Deadlines, data.Pending = e.pendingUntilComplete(openDeadlines(c.Deadlines, loc), data.Missing)
 	e.commandHelp(&data.Grounds, &data.Categories)
 	return data
 }

@@ -157,17 +157,6 @@ func deadlineKinds(ds []regulation.Deadline) []string {
 	return out
 }
 
-func mailTo(t *testing.T, ms []Mail, kind, to string) Mail {
-	t.Helper()
-	for _, m := range ms {
-		if m.Kind() == kind && m.To.Email == to {
-			return m
-		}
-	}
-	t.Fatalf("no %s to %s in %v", kind, to, mailLines(ms))
-	return Mail{}
-}
-
 // decideCase is one command decided on one case.
 type decideCase struct {
 	name   string

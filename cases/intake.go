@@ -668,17 +668,14 @@ func (e *Engine) checkComplete(ctx context.Context, tx *store.Tx, caseID string)
 	return e.apply(ctx, tx, caseID, f)
 }
 
-// openDeadlines lists the open deadlines of a case, soonest first, in a zone.
-func openDeadlines(ctx context.Context, tx *store.Tx, caseID string, loc *time.Location) ([]regulation.Deadline, error) {
-	ds, err := tx.Deadlines(ctx, caseID)
-	if err != nil {
-		return nil, err
-	}
+// openDeadlines lists the deadlines of a case that are still open, in
+// their order (soonest first), their due times in a zone.
+func openDeadlines(ds []CaseDeadline, loc *time.Location) []regulation.Deadline {
 	var out []regulation.Deadline
 	for _, d := range ds {
 		if d.Met.IsZero() {
 			out = append(out, regulation.Deadline{Kind: d.Kind, Due: d.Due.In(loc), Article: d.Article})
 		}
 	}
-	return out, nil
+	return out
 }

@@ -49,20 +49,6 @@ func (a *Alerter) log() *slog.Logger {
 	return a.Log
 }
 
-// Run checks every interval until ctx is done.
-func (a *Alerter) Run(ctx context.Context, every time.Duration) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		a.Check(ctx)
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
-}
-
 // Check looks once: it probes the store, compares the problems with what
 // it saw last and queues the alerts that follow. It returns the report.
 func (a *Alerter) Check(ctx context.Context) Report {

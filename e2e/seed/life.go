@@ -252,15 +252,6 @@ func (c *caseLife) parties(toAccused bool) cases.Parties {
 	return cases.Parties{Complainant: c.complainant}
 }
 
-func (c *caseLife) staffOf(addr string) cases.Address {
-	for _, s := range c.f.e.Staff {
-		if s.Email == addr {
-			return cases.Address{Name: s.Name, Email: s.Email}
-		}
-	}
-	return cases.Address{Email: addr}
-}
-
 // end moves the case to an ended state: open deadlines lapse, except a
 // follow-up, and the retention term starts (cmdRun.end).
 func (c *caseLife) end(at time.Time, to cases.State, actor, event, text string) {
