@@ -56,12 +56,12 @@ func Copy(ctx context.Context, from, to *Store) (src, dst []TableSum, err error)
 	}
 	defer wtx.Rollback()
 	w := &txn{Tx: wtx, e: to.db.e}
-	for _, t := range copyTables {
-		cols, err := from.columns(ctx, r, t.name)
-		if err != nil {
+	cols := make([][]string, len(copyTables))
+	for i, t := range copyTables {
+		if cols[i], err = from.columns(ctx, r, t.name); err != nil {
 			return nil, nil, err
 		}
-		sum, err := copyTable(ctx, r, w, t.name, cols)
+		sum, err := copyTable(ctx, r, w, t.name, cols[i])
 		if err != nil {
 			return nil, nil, err
 		}
@@ -74,12 +74,8 @@ func Copy(ctx context.Context, from, to *Store) (src, dst []TableSum, err error)
 	}
 	// Verify what the destination holds now, in the transaction that
 	// wrote it, before it is committed.
-	for _, t := range copyTables {
-		cols, err := from.columns(ctx, r, t.name)
-		if err != nil {
-			return nil, nil, err
-		}
-		sum, err := tableSum(ctx, w, t.name, cols)
+	for i, t := range copyTables {
+		sum, err := tableSum(ctx, w, t.name, cols[i])
 		if err != nil {
 			return nil, nil, err
 		}

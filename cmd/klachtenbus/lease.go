@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/klachtenbus/klachtenbus/cases/store"
+	"github.com/klachtenbus/klachtenbus/config"
 )
 
 // daemonID names this daemon among those sharing a store: the host, the
@@ -22,6 +23,9 @@ func daemonID() string {
 	return fmt.Sprintf("%s-%d-%s", host, os.Getpid(), hex.EncodeToString(b))
 }
 
+// mailboxLease names the lease of a configuration's mailbox.
+func mailboxLease(c *config.Config) string { return "mailbox:" + c.Organisation.Mailbox }
+
 // leaseKeeper runs the watch of a mailbox on a store that several daemons
 // share, only while this daemon holds the mailbox's lease: it takes the
 // lease when the mailbox is free and this daemon has less than its share
@@ -32,7 +36,7 @@ func daemonID() string {
 type leaseKeeper struct {
 	Store *store.Store
 	ID    string // this daemon
-	Name  string // the lease: "mailbox:" and the complaint address
+	Name  string // the lease (mailboxLease)
 	TTL   time.Duration
 	Watch func(ctx context.Context) error // runs the watch until ctx ends
 	Log   *slog.Logger
@@ -73,8 +77,7 @@ func (k *leaseKeeper) round(ctx context.Context) {
 	start := time.Now()
 	cctx, cancel := context.WithTimeout(ctx, k.TTL/4)
 	defer cancel()
-	live, err := k.Store.Heartbeat(cctx, k.ID, k.TTL)
-	if err != nil {
+	if _, err := k.Store.Heartbeat(cctx, k.ID, k.TTL); err != nil {
 		k.Log.Warn("cannot reach the store", "err", err)
 		return // the timer stops the watch in time
 	}
@@ -94,8 +97,8 @@ func (k *leaseKeeper) round(ctx context.Context) {
 		return
 	}
 	// One mailbox per daemon for now: a daemon takes it when free. (With
-	// several organisations each takes at most its share of them.)
-	_ = live
+	// several organisations each will take at most its share of them,
+	// by the count of live daemons Heartbeat returns.)
 	ok, err := k.Store.AcquireLease(cctx, k.Name, k.ID, k.TTL)
 	if err != nil || !ok {
 		return

@@ -37,13 +37,7 @@ func (m *Main) migrateStoreCmd(ctx context.Context, args []string) error {
 	}
 	defer src.Close()
 	// No daemon may change the source while it is copied.
-	var release func()
-	var free bool
-	if path, ok := strings.CutPrefix(*from, "sqlite:"); ok {
-		release, free, err = lockStore(path)
-	} else {
-		release, free, err = noDaemon(ctx, src)
-	}
+	release, free, err := lockDaemon(ctx, src, strings.TrimPrefix(*from, "sqlite:"))
 	if err != nil {
 		return err
 	}

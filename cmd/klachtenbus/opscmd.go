@@ -78,12 +78,26 @@ func (m *Main) status(ctx context.Context, c *config.Config) (ops.Report, string
 		return ops.Report{}, "", err
 	}
 	var rep ops.Report
-	release, free, err := lockDaemon(ctx, c, st)
-	if err != nil {
-		return ops.Report{}, "", err
+	// Whether a daemon runs: the lock beside an SQLite store; on a shared
+	// one, the daemons that say they live, and which watches the mailbox.
+	var shared sharedState
+	free := false
+	if c.Store.Postgres() {
+		if shared, err = readShared(ctx, c, st); err != nil {
+			return ops.Report{}, "", err
+		}
+		free = len(shared.live) == 0
+	} else {
+		release, ok, err := lockStore(c.Store.Path)
+		if err != nil {
+			return ops.Report{}, "", err
+		}
+		if ok {
+			release()
+			free = true
+		}
 	}
 	if free {
-		release()
 		rep.Checks = []ops.Check{{Name: "daemon", Detail: "no klachtenbus daemon runs on this store"}}
 	} else {
 		facts, err := st.OpsState(ctx)
@@ -93,7 +107,7 @@ func (m *Main) status(ctx context.Context, c *config.Config) (ops.Report, string
 		key := opsStateKey
 		if c.Store.Postgres() {
 			// The report of the daemon that watches the mailbox.
-			key = opsStateKey + ":" + watcherOf(ctx, c, st)
+			key = opsStateKey + ":" + shared.lease.Holder
 		}
 		f, ok := facts[key]
 		if ok {
@@ -106,11 +120,7 @@ func (m *Main) status(ctx context.Context, c *config.Config) (ops.Report, string
 		}
 	}
 	if c.Store.Postgres() {
-		shared, err := sharedStoreCheck(ctx, c, st)
-		if err != nil {
-			return ops.Report{}, "", err
-		}
-		rep.Checks = append(rep.Checks, shared)
+		rep.Checks = append(rep.Checks, shared.check())
 	}
 	stalled := c.Operator.StalledAfter.Duration()
 	rep.At, rep.LastMail, rep.OutboxWaiting, rep.OutboxOldest, rep.Quarantined, rep.Overdue =
@@ -392,41 +402,41 @@ func (m *Main) backupCmd(ctx context.Context, args []string) error {
 	return nil
 }
 
-// watcherOf names the daemon that holds the mailbox's lease on a shared
-// store, "" when none does.
-func watcherOf(ctx context.Context, c *config.Config, st *store.Store) string {
-	leases, _ := st.Leases(ctx)
-	for _, l := range leases {
-		if l.Name == "mailbox:"+c.Organisation.Mailbox {
-			return l.Holder
-		}
-	}
-	return ""
+// sharedState is what a store several daemons share says of them: the
+// daemons that live, and the lease of the mailbox (none held when its
+// Holder is "").
+type sharedState struct {
+	live  []string
+	lease store.Lease
 }
 
-// sharedStoreCheck says, for a store several daemons share, which live
-// and which of them watches the mailbox (holds its lease), and until
-// when: what an operator wants to see when a daemon died.
-func sharedStoreCheck(ctx context.Context, c *config.Config, st *store.Store) (ops.Check, error) {
-	live, err := st.LiveDaemons(ctx)
-	if err != nil {
-		return ops.Check{}, err
+// readShared reads the live daemons and the mailbox's lease.
+func readShared(ctx context.Context, c *config.Config, st *store.Store) (sharedState, error) {
+	var s sharedState
+	var err error
+	if s.live, err = st.LiveDaemons(ctx); err != nil {
+		return s, err
 	}
 	leases, err := st.Leases(ctx)
 	if err != nil {
-		return ops.Check{}, err
+		return s, err
 	}
-	ch := ops.Check{Name: "daemons"}
-	name := "mailbox:" + c.Organisation.Mailbox
 	for _, l := range leases {
-		if l.Name == name {
-			ch.OK = true
-			ch.Detail = fmt.Sprintf("%d live (%s); %s watches the mailbox, its lease runs to %s",
-				len(live), strings.Join(live, ", "), l.Holder, l.Expires.Format(time.RFC3339))
+		if l.Name == mailboxLease(c) {
+			s.lease = l
 		}
 	}
-	if !ch.OK {
-		ch.Detail = fmt.Sprintf("%d live (%s); no daemon watches the mailbox", len(live), strings.Join(live, ", "))
+	return s, nil
+}
+
+// check says which daemons live and which of them watches the mailbox
+// (holds its lease), and until when: what an operator wants to see when
+// a daemon died.
+func (s sharedState) check() ops.Check {
+	live := fmt.Sprintf("%d live (%s)", len(s.live), strings.Join(s.live, ", "))
+	if s.lease.Holder == "" {
+		return ops.Check{Name: "daemons", Detail: live + "; no daemon watches the mailbox"}
 	}
-	return ch, nil
+	return ops.Check{Name: "daemons", OK: true, Detail: fmt.Sprintf("%s; %s watches the mailbox, its lease runs to %s",
+		live, s.lease.Holder, s.lease.Expires.Format(time.RFC3339))}
 }

@@ -138,7 +138,7 @@ func (m *Main) oneShot(ctx context.Context, c *config.Config, asAt func() time.T
 // runs on the store, else it leaves the mail to the daemon's sender, which
 // picks it up within its poll interval.
 func (m *Main) deliver(ctx context.Context, d *Daemon) error {
-	release, free, err := lockDaemon(ctx, d.Config, d.Store)
+	release, free, err := lockDaemon(ctx, d.Store, d.Config.Store.Path)
 	if err != nil {
 		return err
 	}

@@ -239,7 +239,7 @@ func (d *Daemon) watch(ctx context.Context) {
 		d.Watcher.Run(ctx)
 		return
 	}
-	k := &leaseKeeper{Store: d.Store, ID: d.ID, Name: "mailbox:" + d.Config.Organisation.Mailbox,
+	k := &leaseKeeper{Store: d.Store, ID: d.ID, Name: mailboxLease(d.Config),
 		TTL: d.Config.Store.Lease.Duration(), Watch: d.Watcher.Run, Log: d.Log.With("component", "lease")}
 	if d.Health != nil {
 		d.Health.Standby(true)

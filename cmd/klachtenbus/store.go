@@ -27,17 +27,13 @@ func openConfiguredStore(ctx context.Context, c *config.Config) (*store.Store, e
 
 // lockDaemon reports whether no daemon works a store, and keeps it so
 // until release: on SQLite it takes the one daemon's lock, a file beside
-// the store (lockStore); a PostgreSQL store is shared by daemons that
-// say they live (store.Store.Heartbeat), and there it only looks.
-func lockDaemon(ctx context.Context, c *config.Config, st *store.Store) (release func(), ok bool, err error) {
-	if c.Store.Postgres() {
-		return noDaemon(ctx, st)
+// the store at sqlitePath (lockStore); a PostgreSQL store is shared by
+// daemons that say they live (store.Store.Heartbeat), and there it only
+// looks.
+func lockDaemon(ctx context.Context, st *store.Store, sqlitePath string) (release func(), ok bool, err error) {
+	if !st.Postgres() {
+		return lockStore(sqlitePath)
 	}
-	return lockStore(c.Store.Path)
-}
-
-// noDaemon reports whether no daemon lives on a shared store.
-func noDaemon(ctx context.Context, st *store.Store) (release func(), ok bool, err error) {
 	live, err := st.LiveDaemons(ctx)
 	if err != nil || len(live) > 0 {
 		return nil, false, err
