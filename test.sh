@@ -51,14 +51,23 @@ echo "== go vet"
 go vet ./...
 go vet -tags crashtest ./cmd/... # the crash tests' hook
 
-echo "== private mail stack (Postfix + Dovecot on loopback)"
+# The private servers this run starts, removed again however it ends.
+stackdir="" pgdir=""
+cleanup() {
+	[ -n "$pgdir" ] && { e2e/pgstack destroy "$pgdir" || true; }
+	[ -n "$stackdir" ] && { e2e/mailstack destroy "$stackdir" || true; }
+}
+trap cleanup EXIT
+can_run_servers() { [ "$(id -u)" -eq 0 ] || sudo -n true 2>/dev/null; }
 if [ -n "${CI:-}" ]; then
-	export KLACHTENBUS_MAILSTACK_REQUIRED=1 # skipping is failing
+	# Skipping is failing.
+	export KLACHTENBUS_MAILSTACK_REQUIRED=1 KLACHTENBUS_POSTGRES_REQUIRED=1
 fi
+
+echo "== private mail stack (Postfix + Dovecot on loopback)"
 if [ -z "${KLACHTENBUS_MAILSTACK:-}" ]; then
-	if [ "$(id -u)" -eq 0 ] || sudo -n true 2>/dev/null; then
+	if can_run_servers; then
 		stackdir=$(mktemp -d /tmp/klachtenbus-mailstack.XXXXXX)
-		trap 'e2e/mailstack destroy "$stackdir" || true' EXIT
 		e2e/mailstack start "$stackdir"
 		export KLACHTENBUS_MAILSTACK=$stackdir
 	else
@@ -67,13 +76,9 @@ if [ -z "${KLACHTENBUS_MAILSTACK:-}" ]; then
 fi
 
 echo "== private PostgreSQL (on loopback)"
-if [ -n "${CI:-}" ]; then
-	export KLACHTENBUS_POSTGRES_REQUIRED=1 # skipping is failing
-fi
 if [ -z "${KLACHTENBUS_POSTGRES:-}" ]; then
-	if [ "$(id -u)" -eq 0 ] || sudo -n true 2>/dev/null; then
+	if can_run_servers; then
 		pgdir=$(mktemp -d /tmp/klachtenbus-pgstack.XXXXXX)
-		trap 'e2e/pgstack destroy "$pgdir" || true; [ -n "${stackdir:-}" ] && e2e/mailstack destroy "$stackdir" || true' EXIT
 		e2e/pgstack start "$pgdir"
 		export "$(cat "$pgdir"/env)"
 	else
