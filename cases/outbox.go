@@ -439,43 +439,19 @@ func (e *Engine) queueMail(ctx context.Context, tx *store.Tx, caseID, to string,
 
 // Localised gives the regulation's texts in a mail (grounds, bodies) in
 // the mail's language: the preset's English where it has one. The Dutch
-// stays in every other case.
+// stays in every other case. (The payloads localise themselves with the
+// same helpers, in prepare; this serves a MailData built whole, as the
+// golden tests build theirs.)
 func (d MailData) Localised(lang string) MailData {
 	if lang != LangEnglish {
 		return d
 	}
-	en := func(nl, en string) string {
-		if en != "" {
-			return en
-		}
-		return nl
-	}
-	if d.Ground != nil {
-		g := *d.Ground
-		g.Text = en(g.Text, g.TextEN)
-		d.Ground = &g
-	}
-	if d.Escalation != nil {
-		s := *d.Escalation
-		s.Label = en(s.Label, s.LabelEN)
-		d.Escalation = &s
-	}
-	d.NextBody.Label = en(d.NextBody.Label, d.NextBody.LabelEN)
-	if d.Grounds != nil {
-		gs := slices.Clone(d.Grounds)
-		for i := range gs {
-			gs[i].Text = en(gs[i].Text, gs[i].TextEN)
-		}
-		d.Grounds = gs
-	}
-	d.NextSteps = en(d.NextSteps, d.NextStepsEN)
-	if d.Flags != nil {
-		fs := slices.Clone(d.Flags)
-		for i := range fs {
-			fs[i].Text = en(fs[i].Text, fs[i].TextEN)
-		}
-		d.Flags = fs
-	}
+	d.Ground = localGround(lang, d.Ground)
+	d.Escalation = localStep(lang, d.Escalation)
+	d.NextBody = localNextBody(lang, d.NextBody)
+	d.Grounds = localGrounds(lang, d.Grounds)
+	d.NextSteps = localText(lang, d.NextSteps, d.NextStepsEN)
+	d.Flags = localFlags(lang, d.Flags)
 	return d
 }
 

@@ -397,11 +397,7 @@ type DeclineMail struct {
 func (*DeclineMail) MailKind() string { return MailDecline }
 func (p *DeclineMail) prepare(lang string) {
 	p.Body = cutText(p.Body)
-	if p.Ground != nil {
-		g := *p.Ground
-		g.Text = localText(lang, g.Text, g.TextEN)
-		p.Ground = &g
-	}
+	p.Ground = localGround(lang, p.Ground)
 	p.NextBody = localNextBody(lang, p.NextBody)
 	p.Escalation = localStep(lang, p.Escalation)
 }
@@ -682,6 +678,15 @@ func localStep(lang string, s *regulation.EscalationStep) *regulation.Escalation
 	return &c
 }
 
+func localGround(lang string, g *regulation.DeclineGround) *regulation.DeclineGround {
+	if g == nil || lang != LangEnglish {
+		return g
+	}
+	c := *g
+	c.Text = localText(lang, c.Text, c.TextEN)
+	return &c
+}
+
 func localGrounds(lang string, gs []regulation.DeclineGround) []regulation.DeclineGround {
 	if gs == nil || lang != LangEnglish {
 		return gs
@@ -693,15 +698,23 @@ func localGrounds(lang string, gs []regulation.DeclineGround) []regulation.Decli
 	return gs
 }
 
-// boundFlags gives the flags' texts in the mail's language and cuts what
-// points to each.
-func boundFlags(lang string, fs []IntakeFlag) []IntakeFlag {
+// localFlags gives the flags' texts in the mail's language.
+func localFlags(lang string, fs []IntakeFlag) []IntakeFlag {
 	if fs == nil {
 		return nil
 	}
 	fs = slices.Clone(fs)
 	for i := range fs {
 		fs[i].Text = localText(lang, fs[i].Text, fs[i].TextEN)
+	}
+	return fs
+}
+
+// boundFlags gives the flags' texts in the mail's language and cuts what
+// points to each.
+func boundFlags(lang string, fs []IntakeFlag) []IntakeFlag {
+	fs = localFlags(lang, fs)
+	for i := range fs {
 		fs[i].Why = cutText(fs[i].Why)
 	}
 	return fs
