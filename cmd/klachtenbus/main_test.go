@@ -121,6 +121,11 @@ func TestCasesAfterDevDemo(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("dev -demo output:\n%s", logs.String())
+		}
+	})
 	eventually(t, "the demo to be handled", 15*time.Second, func() bool {
 		return strings.Count(logs.String(), "mail sent") >= 4
 	})
