@@ -163,10 +163,20 @@ func TestFailoverBetweenDaemons(t *testing.T) {
 	eventually(t, "another daemon to take the mailbox over", 30*time.Second, func() bool { return watching() != "" })
 	takeover := time.Since(killedAt)
 	t.Logf("%s took over %.1f s after the kill", watching(), takeover.Seconds())
-	// What the operator sees: the live daemons and which one watches.
-	status, err := exec.Command(binary, "status", "-json", "-config", cfg).CombinedOutput()
-	if err != nil || !strings.Contains(string(status), "2 live") || !strings.Contains(string(status), "watches the mailbox, its lease") {
-		t.Errorf("status after the takeover (%v):\n%s", err, status)
+	// What the operator sees: the live daemons and which one watches, and
+	// all well once the new watcher's IMAP session is in (its report says
+	// so within a few seconds of the takeover).
+	var status []byte
+	var statusErr error
+	shown := func() bool {
+		status, statusErr = exec.Command(binary, "status", "-json", "-config", cfg).CombinedOutput()
+		return statusErr == nil && strings.Contains(string(status), "2 live") && strings.Contains(string(status), "watches the mailbox, its lease")
+	}
+	for deadline := time.Now().Add(20 * time.Second); !shown(); time.Sleep(200 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Errorf("status 20 s after the takeover (%v):\n%s", statusErr, status)
+			break
+		}
 	}
 
 	eventually(t, "every complaint handled", 3*time.Minute, func() bool {
