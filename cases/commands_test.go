@@ -37,7 +37,7 @@ func reply(caseID, addr, text string) *Inbound {
 // withToken sends the reply to the reply address carrying addr's token,
 // as a reply to our mail would be.
 func withToken(in *Inbound, caseID, addr string) *Inbound {
-	in.Recipients = []Address{{Email: ReplyAddress("klachten@example.test", caseID, Token(testSecret, caseID, addr))}}
+	in.Recipients = []Address{{Email: ReplyAddress("klachten@example.test", caseID, Token(testKey, caseID, addr))}}
 	return in
 }
 
@@ -210,12 +210,12 @@ func TestAuthorisationOfCommands(t *testing.T) {
 		}, want{true, MailTranscript}, want{true, MailTranscript}},
 		{"a Message-ID of ours in In-Reply-To proves nobody", func(id, _ string) *Inbound {
 			in := reply(id, handler, "#categorie B")
-			in.InReplyTo = []string{OutMessageID(testSecret, id, MailAnnounce, 2, "example.test")}
+			in.InReplyTo = []string{OutMessageID(testKey, id, MailAnnounce, 2, "example.test")}
 			return in
 		}, want{false, MailConfirmStaff}, want{false, MailRefusal}},
 		{"an old Message-ID with the staff token in In-Reply-To proves nobody", func(id, _ string) *Inbound {
 			in := reply(id, handler, "#categorie B")
-			in.InReplyTo = []string{id + ".announce.2." + Token(testSecret, id, handler) + "@example.test"}
+			in.InReplyTo = []string{id + ".announce.2." + Token(testKey, id, handler) + "@example.test"}
 			return in
 		}, want{false, MailConfirmStaff}, want{false, MailRefusal}},
 		{"staff with trusted authentication", func(id, _ string) *Inbound {
@@ -233,7 +233,7 @@ func TestAuthorisationOfCommands(t *testing.T) {
 		}, want{false, MailConfirmStaff}, want{false, MailRefusal}},
 		{"token of another case", func(id, other string) *Inbound {
 			in := reply(id, handler, "#categorie B")
-			in.Recipients = []Address{{Email: ReplyAddress("klachten@example.test", id, Token(testSecret, other, handler))}}
+			in.Recipients = []Address{{Email: ReplyAddress("klachten@example.test", id, Token(testKey, other, handler))}}
 			return in
 		}, want{false, MailConfirmStaff}, want{false, MailRefusal}},
 		{"token of another person (the complainant's) under a staff From", func(id, _ string) *Inbound {
@@ -317,7 +317,7 @@ func TestComplainantCommandNeedsTokenOrConfirmation(t *testing.T) {
 	}
 	// A stranger cannot confirm by replying with a forged From: the
 	// confirmation's Message-ID is not to be guessed.
-	for _, guess := range []string{"not-ours@example.test", OutMessageID([]byte("guess"), id, MailConfirm, 4, "example.test"), id + ".confirm.4." + Token(testSecret, id, jan) + "@example.test"} {
+	for _, guess := range []string{"not-ours@example.test", OutMessageID([]byte("guess"), id, MailConfirm, 4, "example.test"), id + ".confirm.4." + Token(testKey, id, jan) + "@example.test"} {
 		forged := reply(id, jan, "ja")
 		forged.InReplyTo = []string{guess}
 		ingest(t, e, forged)
@@ -325,7 +325,7 @@ func TestComplainantCommandNeedsTokenOrConfirmation(t *testing.T) {
 			t.Fatalf("a reply to %s confirmed", guess)
 		}
 	}
-	if want := OutMessageID(testSecret, id, MailConfirm, 4, "example.test"); conf.MessageID != want {
+	if want := OutMessageID(testKey, id, MailConfirm, 4, "example.test"); conf.MessageID != want {
 		t.Fatalf("confirmation Message-ID %s, want %s (the guesses above must be near misses)", conf.MessageID, want)
 	}
 	// The complainant replies to the confirmation: now it is done.
@@ -880,7 +880,7 @@ func TestCommandSecretRotation(t *testing.T) {
 		t.Fatalf("old Message-ID in the grace period: %+v", r)
 	}
 	// New mail carries the new secret's token.
-	if m := outbox(t, e); !strings.Contains(m[len(m)-1].ReplyTo, Token(e.Secret, id, m[len(m)-1].Recipient)) {
+	if m := outbox(t, e); !strings.Contains(m[len(m)-1].ReplyTo, Token(e.orgKey(e.Secret), id, m[len(m)-1].Recipient)) {
 		t.Errorf("new mail's Reply-To %q is not under the new secret", m[len(m)-1].ReplyTo)
 	}
 

@@ -34,6 +34,10 @@ func (c *clock) Advance(d time.Duration) { c.t = c.t.Add(d) }
 
 var testSecret = []byte("test-secret")
 
+// testKey is the key the test engine's tokens and message tags are made
+// with: of the organisation the tests run as (KLACHTENBUS_TEST_ORG).
+var testKey = orgKey(testSecret, os.Getenv("KLACHTENBUS_TEST_ORG"))
+
 // openTestStore opens an empty store for a test: SQLite, or PostgreSQL
 // when KLACHTENBUS_TEST_STORE=postgres (a schema of its own in the
 // private cluster), so that the domain's whole suite can run on either.
@@ -51,6 +55,30 @@ func openTestStore(t *testing.T) *store.Store {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
+	if org := os.Getenv("KLACHTENBUS_TEST_ORG"); org != "" {
+		// The store holds another organisation's case of the numbers
+		// the tests' cases get, which the tests must never see.
+		other := st.ForOrg("neighbour")
+		if err := other.Update(ctx, func(tx *store.Tx) error {
+			for i := 1; i <= 3; i++ {
+				id := fmt.Sprintf("K-2026-%04d", i)
+				if _, err := tx.NextCaseNumber(ctx, 2026); err != nil {
+					return err
+				}
+				if err := tx.OpenCase(ctx, store.NewCase{ID: id, State: regulation.StateInProgress, Opened: time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC),
+					Complainant: store.Address{Email: "jan@example.test"}}); err != nil {
+					return err
+				}
+				if err := tx.Apply(ctx, id, store.Change{Deadlines: []regulation.Deadline{{Kind: regulation.DeadlineDecision, Due: time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)}}}); err != nil {
+					return err
+				}
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return st.ForOrg(org)
+	}
 	return st
 }
 
@@ -131,7 +159,29 @@ func TestDueMailSendsAnswersFirst(t *testing.T) {
 func countRows(t *testing.T, e *Engine, table string) int {
 	t.Helper()
 	var n int
-	if err := e.Store.DB().QueryRow("SELECT COUNT(*) FROM " + table).Scan(&n); err != nil {
+	// The rows of the engine's organisation of a table, or of "table
+	// WHERE ..." (by the org column of the tables that
+	// carry it; the rows of the others by their case's key).
+	q := "SELECT COUNT(*) FROM " + table
+	if strings.Contains(table, " WHERE ") {
+		q += " AND "
+	} else {
+		q += " WHERE "
+	}
+	name, _, _ := strings.Cut(table, " ")
+	arg := e.Store.Org()
+	switch {
+	case name == "cases" || name == "outbox":
+		q += "org = ?"
+	case arg == "":
+		q, arg = q+"case_id NOT LIKE ?", "%/%"
+	default:
+		q, arg = q+"case_id LIKE ?", arg+"/%"
+	}
+	if e.Store.Postgres() {
+		q = strings.Replace(q, "?", "$1", 1) // the raw database's placeholder
+	}
+	if err := e.Store.DB().QueryRow(q, arg).Scan(&n); err != nil {
 		t.Fatal(err)
 	}
 	return n
@@ -193,14 +243,14 @@ func TestIngestOpensCaseAndQueuesMail(t *testing.T) {
 	// The Reply-To carries the recipient's token; the Message-ID a message
 	// tag of ours that names nobody.
 	id, tok, ok := ParseReplyAddress(ann.ReplyTo, e.Org.Mailbox)
-	if !ok || id != res.CaseID || !ValidToken(testSecret, id, "behandelaar@example.test", tok) {
+	if !ok || id != res.CaseID || !ValidToken(testKey, id, "behandelaar@example.test", tok) {
 		t.Errorf("announce Reply-To %q does not carry the handler's token", ann.ReplyTo)
 	}
 	our, ok := ParseOutMessageID(ack.MessageID, "example.test")
-	if !ok || our.CaseID != res.CaseID || our.Kind != MailAck || !our.Minted(testSecret) {
+	if !ok || our.CaseID != res.CaseID || our.Kind != MailAck || !our.Minted(testKey) {
 		t.Errorf("ack Message-ID %q is not one of ours for the case", ack.MessageID)
 	}
-	if strings.Contains(ack.MessageID, Token(testSecret, res.CaseID, "jan@example.test")) {
+	if strings.Contains(ack.MessageID, Token(testKey, res.CaseID, "jan@example.test")) {
 		t.Errorf("ack Message-ID %q carries the complainant's token", ack.MessageID)
 	}
 }
@@ -267,7 +317,7 @@ func TestThreading(t *testing.T) {
 	}
 	caseID := res.CaseID
 	ack := outbox(t, e)[0]
-	janTok := Token(testSecret, caseID, "jan@example.test")
+	janTok := Token(testKey, caseID, "jan@example.test")
 	otherRes, _ := e.Ingest(ctx, complaint("other@example.test", "Andere klacht", completeForm))
 
 	tests := []struct {
@@ -304,21 +354,21 @@ func TestThreading(t *testing.T) {
 		}, "new", ""},
 		{"a Message-ID of ours in In-Reply-To threads, whoever sends it", func(in *Inbound) {
 			in.From = Address{Email: "stranger@example.test"}
-			in.InReplyTo = []string{OutMessageID(testSecret, caseID, "ack", 1, "example.test")}
+			in.InReplyTo = []string{OutMessageID(testKey, caseID, "ack", 1, "example.test")}
 		}, caseID, ""},
 		{"a Message-ID of ours made under another secret is not trusted", func(in *Inbound) {
 			in.From = Address{Email: "stranger@example.test"}
 			in.InReplyTo = []string{OutMessageID([]byte("other"), caseID, "ack", 1, "example.test")}
 		}, "new", ""},
 		{"an old Message-ID carrying a party's token still threads", func(in *Inbound) {
-			in.InReplyTo = []string{caseID + ".ack.1." + Token(testSecret, caseID, "jan@example.test") + "@example.test"}
+			in.InReplyTo = []string{caseID + ".ack.1." + Token(testKey, caseID, "jan@example.test") + "@example.test"}
 		}, caseID, ""},
 		{"token of another case does not join this one", func(in *Inbound) {
 			in.From = Address{Email: "stranger@example.test"}
-			in.Recipients = []Address{{Email: ReplyAddress("klachten@example.test", caseID, Token(testSecret, otherRes.CaseID, "other@example.test"))}}
+			in.Recipients = []Address{{Email: ReplyAddress("klachten@example.test", caseID, Token(testKey, otherRes.CaseID, "other@example.test"))}}
 		}, "new", ""},
 		{"token for an unknown case", func(in *Inbound) {
-			in.Recipients = []Address{{Email: ReplyAddress("klachten@example.test", "K-2026-0999", Token(testSecret, "K-2026-0999", "jan@example.test"))}}
+			in.Recipients = []Address{{Email: ReplyAddress("klachten@example.test", "K-2026-0999", Token(testKey, "K-2026-0999", "jan@example.test"))}}
 		}, "new", ""},
 		{"token under another secret", func(in *Inbound) {
 			in.Recipients = []Address{{Email: ReplyAddress("klachten@example.test", caseID, Token([]byte("other"), caseID, "jan@example.test"))}}

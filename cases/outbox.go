@@ -398,8 +398,9 @@ func (e *Engine) queueMail(ctx context.Context, tx *store.Tx, caseID, to string,
 	domain := Domain(e.Org.Mailbox)
 	var msgID, replyTo string
 	if caseID != "" {
-		msgID = OutMessageID(e.Secret, caseID, kind, n+1, domain)
-		replyTo = ReplyAddress(e.Org.Mailbox, caseID, Token(e.Secret, caseID, to))
+		key := e.orgKey(e.Secret)
+		msgID = OutMessageID(key, caseID, kind, n+1, domain)
+		replyTo = ReplyAddress(e.Org.Mailbox, caseID, Token(key, caseID, to))
 	} else {
 		// A mail about no case (a refusal of commands that named none)
 		// carries no token: there is nothing to reply to.

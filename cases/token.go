@@ -162,13 +162,34 @@ func Domain(addr string) string {
 	return asciiLower(d)
 }
 
-// secrets are the command secrets a token or tag may be made with at
-// now: the current one, and the previous one until its time is up.
+// secrets are the keys a token or tag may be made with at now: of the
+// current command secret, and of the previous one until its time is up.
 func (e *Engine) secrets(now time.Time) [][]byte {
 	if len(e.PreviousSecret) > 0 && !now.After(e.PreviousUntil) {
-		return [][]byte{e.Secret, e.PreviousSecret}
+		return [][]byte{e.orgKey(e.Secret), e.orgKey(e.PreviousSecret)}
 	}
-	return [][]byte{e.Secret}
+	return [][]byte{e.orgKey(e.Secret)}
+}
+
+// orgKey is the key of the engine's organisation made from a command
+// secret: the secret itself for the default organisation (tokens of mail
+// sent before there were several stay valid), else an HMAC of the
+// organisation's id under it. Every organisation numbers its cases from
+// K-YYYY-0001, so without it a token of one organisation's case would be
+// valid for the case of the same number of another that was given the
+// same secret; with it, tokens and message tags of one organisation are
+// worth nothing to any other.
+func (e *Engine) orgKey(secret []byte) []byte { return orgKey(secret, e.Store.Org()) }
+
+// orgKey is the key of an organisation made from a command secret (see
+// Engine.orgKey).
+func orgKey(secret []byte, org string) []byte {
+	if org == "" {
+		return secret
+	}
+	mac := hmac.New(sha256.New, secret)
+	mac.Write([]byte("organisation\x00" + org))
+	return mac.Sum(nil)
 }
 
 // validToken reports whether token is addr's token for a case under one

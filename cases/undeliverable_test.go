@@ -74,7 +74,7 @@ func TestUndeliverableAnnouncementIsToldToTheOtherStaff(t *testing.T) {
 	// It threads like the other staff mail: it follows the last mail the
 	// director got about the case and carries the director's token, so a
 	// reply joins the case.
-	if n.InReplyTo != lastToDirector.MessageID || n.ReplyTo != ReplyAddress("klachten@example.test", id, Token(testSecret, id, director)) {
+	if n.InReplyTo != lastToDirector.MessageID || n.ReplyTo != ReplyAddress("klachten@example.test", id, Token(testKey, id, director)) {
 		t.Errorf("notice In-Reply-To %q, Reply-To %q", n.InReplyTo, n.ReplyTo)
 	}
 	answer := complaint(director, "Re: Bericht onbestelbaar", "Ik bel de behandelaar.")

@@ -69,6 +69,7 @@ type Importer struct {
 	conn   *sql.Conn
 	tx     *txn
 	tables []*bulkTable
+	org    scope // the organisation the cases are of
 	nextID int64 // the next messages row ID
 	files  int   // case files added
 	undo   []string
@@ -105,7 +106,7 @@ func (s *Store) Import(ctx context.Context) (*Importer, error) {
 	if err != nil {
 		return nil, err
 	}
-	im := &Importer{ctx: ctx, e: s.db.e, conn: conn}
+	im := &Importer{ctx: ctx, e: s.db.e, conn: conn, org: s.org}
 	// On SQLite, a big page cache while importing: the indexes take rows
 	// all over, and with the default 2 MB SQLite would write dirty pages
 	// out again and again. Nor need the import wait for the disk at each
@@ -132,7 +133,7 @@ func (s *Store) Import(ctx context.Context) (*Importer, error) {
 		return t
 	}
 	// In the order the foreign keys need.
-	im.cases = mk("cases", true, "id", "state", "category", "handler", "language", "channel", "confidential", "subject",
+	im.cases = mk("cases", true, "id", "org", "state", "category", "handler", "language", "channel", "confidential", "subject",
 		"opened_at", "complete_at", "decided_at", "closed_at", "outcome", "purged_at", "advice_at", "escalated_to",
 		"extensions", "accused_notified_at")
 	im.parties = mk("parties", false, "case_id", "role", "name", "email")
@@ -141,9 +142,9 @@ func (s *Store) Import(ctx context.Context) (*Importer, error) {
 	im.events = mk("events", false, "case_id", "at", "kind", "actor", "text")
 	im.fields = mk("fields", false, "case_id", "key", "value")
 	im.deadlines = mk("deadlines", false, "case_id", "kind", "due", "article", "met_at", "chased")
-	im.inbound = mk("inbound", false, "key", "disposition", "case_id", "reason", "at")
+	im.inbound = mk("inbound", false, "key", "disposition", "case_id", "reason", "at", "org")
 	im.outbox = mk("outbox", false, "case_id", "kind", "recipient", "message_id", "in_reply_to", "refs", "reply_to", "language",
-		"data", "state", "attempts", "next_at", "last_error", "created_at", "sent_at", "priority", "role", "recipient_name", "about", "data_version")
+		"data", "state", "attempts", "next_at", "last_error", "created_at", "sent_at", "priority", "role", "recipient_name", "about", "data_version", "org")
 	im.reminders = mk("reminders", false, "case_id", "kind", "stage", "due", "sent_at")
 	im.flags = mk("intake_flags", false, "case_id", "check_code", "at")
 	if err := conn.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) + 1 FROM messages`).Scan(&im.nextID); err != nil {
@@ -160,7 +161,8 @@ func (s *Store) Import(ctx context.Context) (*Importer, error) {
 // Add writes one case file (in part later: rows wait for a full statement).
 func (im *Importer) Add(f *CaseFile) error {
 	c := f.Case
-	im.cases.add(c.ID, string(c.State), c.Category, c.Handler, c.Language, c.Channel, c.Confidential, c.Subject,
+	c.ID = im.org.key(c.ID)
+	im.cases.add(c.ID, string(im.org), string(c.State), c.Category, c.Handler, c.Language, c.Channel, c.Confidential, c.Subject,
 		c.Opened.Unix(), unix(c.Complete), unix(c.Decided), unix(c.Closed), c.Outcome, unix(c.Purged), unix(c.Advice), c.EscalatedTo,
 		c.Extensions, unix(c.AccusedNotified))
 	for _, p := range f.Parties {
@@ -193,11 +195,11 @@ func (im *Importer) Add(f *CaseFile) error {
 		im.deadlines.add(c.ID, d.Kind, d.Due.Unix(), d.Article, unix(d.Met), chased)
 	}
 	for _, in := range f.Inbound {
-		im.inbound.add(in.Key, "case", c.ID, "", in.At.Unix())
+		im.inbound.add(im.org.name(in.Key), "case", c.ID, "", in.At.Unix(), string(im.org))
 	}
 	for _, m := range f.Mail {
 		im.outbox.add(c.ID, m.Kind, m.Recipient, m.MessageID, m.InReplyTo, strings.Join(m.References, " "), m.ReplyTo, m.Language,
-			string(m.Data), "sent", 1, m.Created.Unix(), "", m.Created.Unix(), m.Sent.Unix(), m.Priority, m.Role, m.Name, m.About, m.DataVersion)
+			string(m.Data), "sent", 1, m.Created.Unix(), "", m.Created.Unix(), m.Sent.Unix(), m.Priority, m.Role, m.Name, m.About, m.DataVersion, string(im.org))
 	}
 	for _, r := range f.Reminders {
 		im.reminders.add(c.ID, r.Kind, r.Stage, r.Due.Unix(), r.Sent.Unix())
@@ -222,8 +224,8 @@ func (im *Importer) Add(f *CaseFile) error {
 // where it is above the store's.
 func (im *Importer) SetCaseNumbers(last map[int]int) error {
 	for y, n := range last {
-		if _, err := im.tx.ExecContext(im.ctx, `INSERT INTO case_numbers (year, last) VALUES (?, ?)
-			ON CONFLICT (year) DO UPDATE SET last = CASE WHEN excluded.last > case_numbers.last THEN excluded.last ELSE case_numbers.last END`, y, n); err != nil {
+		if _, err := im.tx.ExecContext(im.ctx, `INSERT INTO case_numbers (org, year, last) VALUES (?, ?, ?)
+			ON CONFLICT (org, year) DO UPDATE SET last = CASE WHEN excluded.last > case_numbers.last THEN excluded.last ELSE case_numbers.last END`, string(im.org), y, n); err != nil {
 			return fmt.Errorf("import: case numbers: %w", err)
 		}
 	}
@@ -284,7 +286,7 @@ func (im *Importer) Abort() {
 
 // CaseNumbers returns the last case number handed out in each year.
 func (s *Store) CaseNumbers(ctx context.Context) (map[int]int, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT year, last FROM case_numbers`)
+	rows, err := s.db.QueryContext(ctx, `SELECT year, last FROM case_numbers WHERE org = ?`, string(s.org))
 	if err != nil {
 		return nil, err
 	}

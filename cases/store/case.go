@@ -8,8 +8,9 @@ import (
 )
 
 // caseByID reads one case with its complainant.
-func caseByID(ctx context.Context, q querier, id string) (Case, error) {
-	c, err := scanCase(q.QueryRowContext(ctx, selectCase+` WHERE c.id = ? LIMIT 1`, id))
+func caseByID(ctx context.Context, q querier, o scope, id string) (Case, error) {
+	c, err := scanCase(q.QueryRowContext(ctx, selectCase+` WHERE c.id = ? LIMIT 1`, o.key(id)))
+	c.ID = o.unkey(c.ID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return c, fmt.Errorf("case %s: %w", id, ErrNotFound)
 	}
@@ -20,7 +21,9 @@ func caseByID(ctx context.Context, q querier, id string) (Case, error) {
 }
 
 // Case reads one case with its complainant; ErrNotFound when there is none.
-func (tx *Tx) Case(ctx context.Context, id string) (Case, error) { return caseByID(ctx, tx.tx, id) }
+func (tx *Tx) Case(ctx context.Context, id string) (Case, error) {
+	return caseByID(ctx, tx.tx, tx.org, id)
+}
 
 // caseFields reads the form fields of a case.
 func caseFields(ctx context.Context, q querier, caseID string) (map[string]string, error) {
@@ -42,13 +45,13 @@ func caseFields(ctx context.Context, q querier, caseID string) (map[string]strin
 
 // Fields reads the form fields of a case.
 func (tx *Tx) Fields(ctx context.Context, caseID string) (map[string]string, error) {
-	return caseFields(ctx, tx.tx, caseID)
+	return caseFields(ctx, tx.tx, tx.org.key(caseID))
 }
 
 // AddEvent appends an event to a case's timeline at the transaction's time.
 func (tx *Tx) AddEvent(ctx context.Context, caseID, kind, actor, text string) error {
 	_, err := tx.tx.ExecContext(ctx, `INSERT INTO events (case_id, at, kind, actor, text) VALUES (?, ?, ?, ?, ?)`,
-		caseID, tx.Now.Unix(), kind, actor, text)
+		tx.org.key(caseID), tx.Now.Unix(), kind, actor, text)
 	if err != nil {
 		return fmt.Errorf("event %s on %s: %w", kind, caseID, err)
 	}
@@ -57,7 +60,7 @@ func (tx *Tx) AddEvent(ctx context.Context, caseID, kind, actor, text string) er
 
 // Deadlines lists the deadlines of a case, met or open, soonest first.
 func (tx *Tx) Deadlines(ctx context.Context, caseID string) ([]CaseDeadline, error) {
-	rows, err := tx.tx.QueryContext(ctx, `SELECT case_id, kind, due, article, met_at FROM deadlines WHERE case_id = ? ORDER BY due, rowid`, caseID)
+	rows, err := tx.tx.QueryContext(ctx, `SELECT case_id, kind, due, article, met_at FROM deadlines WHERE case_id = ? ORDER BY due, rowid`, tx.org.key(caseID))
 	if err != nil {
 		return nil, err
 	}
@@ -77,7 +80,7 @@ func (tx *Tx) Deadlines(ctx context.Context, caseID string) ([]CaseDeadline, err
 // Accused returns the accused of a case; the zero Address when none is known.
 func (tx *Tx) Accused(ctx context.Context, caseID string) (Address, error) {
 	var a Address
-	err := tx.tx.QueryRowContext(ctx, `SELECT name, email FROM parties WHERE case_id = ? AND role = ? ORDER BY id DESC LIMIT 1`, caseID, RoleAccused).
+	err := tx.tx.QueryRowContext(ctx, `SELECT name, email FROM parties WHERE case_id = ? AND role = ? ORDER BY id DESC LIMIT 1`, tx.org.key(caseID), RoleAccused).
 		Scan(&a.Name, &a.Email)
 	if errors.Is(err, sql.ErrNoRows) {
 		return a, nil
@@ -89,7 +92,7 @@ func (tx *Tx) Accused(ctx context.Context, caseID string) (Address, error) {
 // case (the complaint), "" when it had none.
 func (tx *Tx) ComplaintMessageID(ctx context.Context, caseID string) (string, error) {
 	var mid string
-	err := tx.tx.QueryRowContext(ctx, `SELECT message_id FROM messages WHERE case_id = ? AND direction = 'in' AND message_id != '' ORDER BY id LIMIT 1`, caseID).Scan(&mid)
+	err := tx.tx.QueryRowContext(ctx, `SELECT message_id FROM messages WHERE case_id = ? AND direction = 'in' AND message_id != '' ORDER BY id LIMIT 1`, tx.org.key(caseID)).Scan(&mid)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", nil
 	}
@@ -100,7 +103,7 @@ func (tx *Tx) ComplaintMessageID(ctx context.Context, caseID string) (string, er
 // about a case, "" when there was none.
 func (tx *Tx) LastMailTo(ctx context.Context, caseID, addr string) (string, error) {
 	var mid string
-	err := tx.tx.QueryRowContext(ctx, lastMailToQuery, caseID, addr).Scan(&mid)
+	err := tx.tx.QueryRowContext(ctx, lastMailToQuery, tx.org.key(caseID), addr).Scan(&mid)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", nil
 	}

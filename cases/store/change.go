@@ -75,6 +75,7 @@ func (c *Change) Empty() bool {
 
 // Apply records a change of one case.
 func (tx *Tx) Apply(ctx context.Context, caseID string, c Change) error {
+	caseID = tx.org.key(caseID)
 	if err := tx.applyCase(ctx, caseID, c); err != nil {
 		return fmt.Errorf("case %s: %w", caseID, err)
 	}
@@ -183,7 +184,7 @@ func (tx *Tx) applyCase(ctx context.Context, caseID string, c Change) error {
 // AddParty adds a person to a case.
 func (tx *Tx) AddParty(ctx context.Context, caseID string, p Party) error {
 	if _, err := tx.tx.ExecContext(ctx, `INSERT INTO parties (case_id, role, name, email) VALUES (?, ?, ?, ?)`,
-		caseID, p.Role, p.Name, p.Email); err != nil {
+		tx.org.key(caseID), p.Role, p.Name, p.Email); err != nil {
 		return fmt.Errorf("case %s: %s: %w", caseID, p.Role, err)
 	}
 	return nil
@@ -193,7 +194,7 @@ func (tx *Tx) AddParty(ctx context.Context, caseID string, p Party) error {
 // its first value.
 func (tx *Tx) MergeFields(ctx context.Context, caseID string, fields map[string]string) error {
 	for k, v := range fields {
-		if _, err := tx.tx.ExecContext(ctx, `INSERT INTO fields (case_id, key, value) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`, caseID, k, v); err != nil {
+		if _, err := tx.tx.ExecContext(ctx, `INSERT INTO fields (case_id, key, value) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`, tx.org.key(caseID), k, v); err != nil {
 			return fmt.Errorf("case %s: field %s: %w", caseID, k, err)
 		}
 	}
@@ -207,7 +208,7 @@ func (tx *Tx) SetDeadlines(ctx context.Context, caseID string, ds []regulation.D
 		if _, err := tx.tx.ExecContext(ctx, `INSERT INTO deadlines (case_id, kind, due, article) VALUES (?, ?, ?, ?)
 			ON CONFLICT (case_id, kind) DO UPDATE SET due = excluded.due, article = excluded.article, met_at = NULL,
 				chased = CASE WHEN deadlines.due = excluded.due THEN deadlines.chased ELSE 0 END`,
-			caseID, d.Kind, d.Due.Unix(), d.Article); err != nil {
+			tx.org.key(caseID), d.Kind, d.Due.Unix(), d.Article); err != nil {
 			return fmt.Errorf("case %s: deadline %s: %w", caseID, d.Kind, err)
 		}
 	}

@@ -18,7 +18,7 @@ import (
 // name it again as the next place to turn to.
 func (tx *Tx) EscalatedTo(ctx context.Context, caseID string) (string, error) {
 	var body string
-	if err := tx.tx.QueryRowContext(ctx, `SELECT escalated_to FROM cases WHERE id = ?`, caseID).Scan(&body); err != nil {
+	if err := tx.tx.QueryRowContext(ctx, `SELECT escalated_to FROM cases WHERE id = ?`, tx.org.key(caseID)).Scan(&body); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return "", fmt.Errorf("case %s: %w", caseID, ErrNotFound)
 		}
@@ -46,6 +46,7 @@ type Document struct {
 // mail, and the attachments of every inbound mail from complainant (the
 // complainant's address), in the order they came.
 func (tx *Tx) Complaint(ctx context.Context, caseID, complainant string) (Complaint, error) {
+	caseID = tx.org.key(caseID)
 	var c Complaint
 	err := tx.tx.QueryRowContext(ctx, `SELECT text FROM messages WHERE case_id = ? AND direction = 'in' ORDER BY id LIMIT 1`, caseID).Scan(&c.Text)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
@@ -83,7 +84,7 @@ type Confirmation struct {
 // AddConfirmation keeps held commands, from the transaction's time on.
 func (tx *Tx) AddConfirmation(ctx context.Context, c Confirmation) error {
 	if _, err := tx.tx.ExecContext(ctx, `INSERT INTO confirmations (case_id, sender, message_id, subject, commands, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
-		c.CaseID, c.Sender, c.MessageID, c.Subject, string(c.Commands), tx.Now.Unix()); err != nil {
+		tx.org.key(c.CaseID), c.Sender, c.MessageID, c.Subject, string(c.Commands), tx.Now.Unix()); err != nil {
 		return fmt.Errorf("case %s: confirmation: %w", c.CaseID, err)
 	}
 	return nil
@@ -100,7 +101,7 @@ func (tx *Tx) WaitingConfirmation(ctx context.Context, caseID, sender string, me
 		var cmds string
 		err := tx.tx.QueryRowContext(ctx, `SELECT id, commands, subject FROM confirmations
 			WHERE message_id = ? AND case_id = ? AND sender = ? AND done_at IS NULL AND created_at >= ?`,
-			mid, caseID, sender, since.Unix()).Scan(&c.ID, &cmds, &c.Subject)
+			mid, tx.org.key(caseID), sender, since.Unix()).Scan(&c.ID, &cmds, &c.Subject)
 		if errors.Is(err, sql.ErrNoRows) {
 			continue
 		}

@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"errors"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -12,36 +14,43 @@ import (
 // commandStore is a store holding one case with a complaint of two mails
 // from the complainant (the first with a document) and one from someone
 // else, with a document too.
-func commandFixture(t *testing.T, st *Store) {
+func commandFixture(t *testing.T, st *Store) (base int64) {
 	t.Helper()
 	st.Now = func() time.Time { return time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC) }
+	// The rows' IDs follow those of an organisation before in the store.
+	if err := st.db.QueryRowContext(context.Background(), `SELECT COALESCE(MAX(id), 0) FROM attachments`).Scan(&base); err != nil {
+		t.Fatal(err)
+	}
+	k := st.org.key("K-2026-0001")
 	for _, q := range []string{
-		`INSERT INTO cases (id, state, language, subject, opened_at) VALUES ('K-2026-0001', 'in_progress', 'nl', 'klacht', 1)`,
-		`INSERT INTO messages (id, case_id, direction, message_id, from_addr, text, at) VALUES (1, 'K-2026-0001', 'in', 'a@x', 'jan@example.test', 'de klacht', 1)`,
-		`INSERT INTO messages (id, case_id, direction, message_id, from_addr, text, at) VALUES (2, 'K-2026-0001', 'in', 'b@x', 'piet@example.test', 'een antwoord', 2)`,
-		`INSERT INTO messages (id, case_id, direction, message_id, from_addr, text, at) VALUES (3, 'K-2026-0001', 'in', 'c@x', 'jan@example.test', 'nog iets', 3)`,
-		`INSERT INTO attachments (id, message_id, name, type, size, sha256) VALUES (10, 1, 'brief.pdf', 'application/pdf', 5, 'aa')`,
-		`INSERT INTO attachments (id, message_id, name, type, size, sha256) VALUES (11, 2, 'verweer.pdf', 'application/pdf', 6, 'bb')`,
-		`INSERT INTO attachments (id, message_id, name, type, size, sha256) VALUES (12, 3, 'foto.jpg', 'image/jpeg', 7, 'cc')`,
+		`INSERT INTO cases (id, org, state, language, subject, opened_at) VALUES ('K', 'ORG', 'in_progress', 'nl', 'klacht', 1)`,
+		`INSERT INTO messages (id, case_id, direction, message_id, from_addr, text, at) VALUES (1+B, 'K', 'in', 'a@x', 'jan@example.test', 'de klacht', 1)`,
+		`INSERT INTO messages (id, case_id, direction, message_id, from_addr, text, at) VALUES (2+B, 'K', 'in', 'b@x', 'piet@example.test', 'een antwoord', 2)`,
+		`INSERT INTO messages (id, case_id, direction, message_id, from_addr, text, at) VALUES (3+B, 'K', 'in', 'c@x', 'jan@example.test', 'nog iets', 3)`,
+		`INSERT INTO attachments (id, message_id, name, type, size, sha256) VALUES (10+B, 1+B, 'brief.pdf', 'application/pdf', 5, 'aa')`,
+		`INSERT INTO attachments (id, message_id, name, type, size, sha256) VALUES (11+B, 2+B, 'verweer.pdf', 'application/pdf', 6, 'bb')`,
+		`INSERT INTO attachments (id, message_id, name, type, size, sha256) VALUES (12+B, 3+B, 'foto.jpg', 'image/jpeg', 7, 'cc')`,
 	} {
+		q = strings.NewReplacer("'K'", "'"+k+"'", "'ORG'", "'"+st.Org()+"'", "+B", "+"+strconv.FormatInt(base, 10)).Replace(q)
 		if _, err := st.db.ExecContext(context.Background(), q); err != nil {
 			t.Fatalf("%s: %v", q, err)
 		}
 	}
+	return base
 }
 
 // TestComplaintIsTheComplainantsFile: the case file carries the first
 // text and the complainant's documents, not those of others.
 func TestComplaintIsTheComplainantsFile(t *testing.T) {
 	engines(t, func(t *testing.T, st *Store) {
-		commandFixture(t, st)
+		base := commandFixture(t, st)
 		ctx := context.Background()
 		err := st.Update(ctx, func(tx *Tx) error {
 			c, err := tx.Complaint(ctx, "K-2026-0001", "jan@example.test")
 			if err != nil {
 				return err
 			}
-			if c.Text != "de klacht" || len(c.Documents) != 2 || c.Documents[0].ID != 10 || c.Documents[1].ID != 12 ||
+			if c.Text != "de klacht" || len(c.Documents) != 2 || c.Documents[0].ID != 10+base || c.Documents[1].ID != 12+base ||
 				c.Documents[0].Name != "brief.pdf" || c.Documents[1].Size != 7 {
 				t.Errorf("complaint %+v", c)
 			}

@@ -19,7 +19,7 @@ func fillStore(t *testing.T, st *Store, n int) {
 		t.Fatal(err)
 	}
 	for i := range n {
-		f := sampleCase()
+		f := sampleCase(st)
 		f.Case.ID = fmt.Sprintf("K-2026-%04d", i+1)
 		f.Case.Opened = at.Add(time.Duration(i) * time.Hour)
 		f.Messages[0].MessageID = fmt.Sprintf("m%d@example.test", i)

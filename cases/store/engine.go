@@ -94,6 +94,15 @@ func (e *engine) args(args []any) []any {
 type db struct {
 	*sql.DB
 	e *engine
+
+	// writeMu lets one transaction of this process write at a time,
+	// whichever organisation's handle began it. SQLite allows one writer
+	// anyway, and its busy handler sleeps in steps of milliseconds;
+	// waiting here wakes the next writer the moment the last commits,
+	// which keeps each write short. That matters most to the sender,
+	// whose record of a sent mail should follow the SMTP server's
+	// acceptance as closely as it can.
+	writeMu sync.Mutex
 }
 
 func (d *db) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {

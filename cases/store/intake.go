@@ -29,7 +29,7 @@ type Handled struct {
 func (tx *Tx) Seen(ctx context.Context, key string) (Handled, bool, error) {
 	var h Handled
 	var caseID sql.NullString
-	err := tx.tx.QueryRowContext(ctx, `SELECT disposition, case_id, reason FROM inbound WHERE key = ?`, key).
+	err := tx.tx.QueryRowContext(ctx, `SELECT disposition, case_id, reason FROM inbound WHERE key = ?`, tx.org.name(key)).
 		Scan(&h.Disposition, &caseID, &h.Reason)
 	if errors.Is(err, sql.ErrNoRows) {
 		return h, false, nil
@@ -37,15 +37,15 @@ func (tx *Tx) Seen(ctx context.Context, key string) (Handled, bool, error) {
 	if err != nil {
 		return h, false, fmt.Errorf("seen %s: %w", key, err)
 	}
-	h.CaseID = caseID.String
+	h.CaseID = tx.org.unkey(caseID.String)
 	return h, true, nil
 }
 
 // RecordInbound records what became of a message, so that Seen finds it;
 // it fails when the key was recorded before.
 func (tx *Tx) RecordInbound(ctx context.Context, key string, h Handled) error {
-	_, err := tx.tx.ExecContext(ctx, `INSERT INTO inbound (key, disposition, case_id, reason, at) VALUES (?, ?, ?, ?, ?)`,
-		key, h.Disposition, nullString(h.CaseID), h.Reason, tx.Now.Unix())
+	_, err := tx.tx.ExecContext(ctx, `INSERT INTO inbound (key, disposition, case_id, reason, at, org) VALUES (?, ?, ?, ?, ?, ?)`,
+		tx.org.name(key), h.Disposition, tx.org.nullKey(h.CaseID), h.Reason, tx.Now.Unix(), string(tx.org))
 	if err != nil {
 		return fmt.Errorf("record inbound %s: %w", key, err)
 	}
@@ -59,8 +59,8 @@ func (tx *Tx) Quarantine(ctx context.Context, key, reason string, raw []byte, he
 	// RETURNING, not LastInsertId: both engines have it, PostgreSQL's
 	// driver has no last insert ID.
 	var id int64
-	if err := tx.tx.QueryRowContext(ctx, `INSERT INTO quarantine (key, reason, raw, at, header_only) VALUES (?, ?, ?, ?, ?) RETURNING id`,
-		key, reason, raw, tx.Now.Unix(), headerOnly).Scan(&id); err != nil {
+	if err := tx.tx.QueryRowContext(ctx, `INSERT INTO quarantine (key, reason, raw, at, header_only, org) VALUES (?, ?, ?, ?, ?, ?) RETURNING id`,
+		key, reason, raw, tx.Now.Unix(), headerOnly, string(tx.org)).Scan(&id); err != nil {
 		return 0, fmt.Errorf("quarantine: %w", err)
 	}
 	return id, nil
@@ -71,8 +71,8 @@ func (tx *Tx) Quarantine(ctx context.Context, key, reason string, raw []byte, he
 // was for is not committed.
 func (tx *Tx) NextCaseNumber(ctx context.Context, year int) (int, error) {
 	var last int
-	err := tx.tx.QueryRowContext(ctx, `INSERT INTO case_numbers (year, last) VALUES (?, 1)
-		ON CONFLICT (year) DO UPDATE SET last = case_numbers.last + 1 RETURNING last`, year).Scan(&last)
+	err := tx.tx.QueryRowContext(ctx, `INSERT INTO case_numbers (org, year, last) VALUES (?, ?, 1)
+		ON CONFLICT (org, year) DO UPDATE SET last = case_numbers.last + 1 RETURNING last`, string(tx.org), year).Scan(&last)
 	if err != nil {
 		return 0, fmt.Errorf("case number: %w", err)
 	}
@@ -98,8 +98,8 @@ type NewCase struct {
 // OpenCase creates a case with its complainant. It fails when the ID is
 // taken.
 func (tx *Tx) OpenCase(ctx context.Context, c NewCase) error {
-	if _, err := tx.tx.ExecContext(ctx, `INSERT INTO cases (id, state, category, language, subject, opened_at, complete_at, confidential, channel) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		c.ID, string(c.State), c.Category, c.Language, c.Subject, c.Opened.Unix(), unix(c.Complete), c.Confidential, c.Channel); err != nil {
+	if _, err := tx.tx.ExecContext(ctx, `INSERT INTO cases (id, org, state, category, language, subject, opened_at, complete_at, confidential, channel) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		tx.org.key(c.ID), string(tx.org), string(c.State), c.Category, c.Language, c.Subject, c.Opened.Unix(), unix(c.Complete), c.Confidential, c.Channel); err != nil {
 		return fmt.Errorf("open case %s: %w", c.ID, err)
 	}
 	return tx.AddParty(ctx, c.ID, Party{Role: RoleComplainant, Name: c.Complainant.Name, Email: c.Complainant.Email})
@@ -108,7 +108,7 @@ func (tx *Tx) OpenCase(ctx context.Context, c NewCase) error {
 // CaseExists reports whether a case of this ID exists.
 func (tx *Tx) CaseExists(ctx context.Context, id string) (bool, error) {
 	var n int
-	if err := tx.tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM cases WHERE id = ?`, id).Scan(&n); err != nil {
+	if err := tx.tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM cases WHERE id = ?`, tx.org.key(id)).Scan(&n); err != nil {
 		return false, fmt.Errorf("case %s: %w", id, err)
 	}
 	return n > 0, nil
@@ -119,7 +119,7 @@ func (tx *Tx) CaseExists(ctx context.Context, id string) (bool, error) {
 func (tx *Tx) AddMessage(ctx context.Context, caseID string, m Message, raw []byte) error {
 	var row int64
 	if err := tx.tx.QueryRowContext(ctx, `INSERT INTO messages (case_id, direction, message_id, from_addr, to_addr, subject, text, raw, at)
-		VALUES (?, 'in', ?, ?, ?, ?, ?, ?, ?) RETURNING id`, caseID, m.MessageID, m.From, m.To, m.Subject, m.Text, raw, tx.Now.Unix()).Scan(&row); err != nil {
+		VALUES (?, 'in', ?, ?, ?, ?, ?, ?, ?) RETURNING id`, tx.org.key(caseID), m.MessageID, m.From, m.To, m.Subject, m.Text, raw, tx.Now.Unix()).Scan(&row); err != nil {
 		return fmt.Errorf("case %s: file message: %w", caseID, err)
 	}
 	for _, a := range m.Attachments {
@@ -135,20 +135,21 @@ func (tx *Tx) AddMessage(ctx context.Context, caseID string, m Message, raw []by
 // on, "" when none was.
 func (tx *Tx) CaseOfMessage(ctx context.Context, messageID string) (string, error) {
 	var id string
-	err := tx.tx.QueryRowContext(ctx, `SELECT case_id FROM messages WHERE message_id = ? LIMIT 1`, messageID).Scan(&id)
+	err := tx.tx.QueryRowContext(ctx, `SELECT m.case_id FROM messages m JOIN cases c ON c.id = m.case_id
+		WHERE m.message_id = ? AND c.org = ? LIMIT 1`, messageID, string(tx.org)).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", nil
 	}
 	if err != nil {
 		return "", fmt.Errorf("thread by reference: %w", err)
 	}
-	return id, nil
+	return tx.org.unkey(id), nil
 }
 
 // IsParty reports whether an address is that of a party of a case.
 func (tx *Tx) IsParty(ctx context.Context, caseID, email string) (bool, error) {
 	var n int
-	if err := tx.tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM parties WHERE case_id = ? AND email = ?`, caseID, email).Scan(&n); err != nil {
+	if err := tx.tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM parties WHERE case_id = ? AND email = ?`, tx.org.key(caseID), email).Scan(&n); err != nil {
 		return false, fmt.Errorf("case %s: parties: %w", caseID, err)
 	}
 	return n > 0, nil
@@ -156,7 +157,7 @@ func (tx *Tx) IsParty(ctx context.Context, caseID, email string) (bool, error) {
 
 // PartyAddresses lists the distinct mail addresses of a case's parties.
 func (tx *Tx) PartyAddresses(ctx context.Context, caseID string) ([]string, error) {
-	rows, err := tx.tx.QueryContext(ctx, `SELECT DISTINCT email FROM parties WHERE case_id = ? AND email != ''`, caseID)
+	rows, err := tx.tx.QueryContext(ctx, `SELECT DISTINCT email FROM parties WHERE case_id = ? AND email != ''`, tx.org.key(caseID))
 	if err != nil {
 		return nil, fmt.Errorf("case %s: parties: %w", caseID, err)
 	}
@@ -177,7 +178,7 @@ func (tx *Tx) PartyAddresses(ctx context.Context, caseID string) ([]string, erro
 func (tx *Tx) AddPartyOnce(ctx context.Context, caseID string, p Party) error {
 	if _, err := tx.tx.ExecContext(ctx, `INSERT INTO parties (case_id, role, name, email)
 		SELECT ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM parties WHERE case_id = ? AND email = ?)`,
-		caseID, p.Role, p.Name, p.Email, caseID, p.Email); err != nil {
+		tx.org.key(caseID), p.Role, p.Name, p.Email, tx.org.key(caseID), p.Email); err != nil {
 		return fmt.Errorf("case %s: party: %w", caseID, err)
 	}
 	return nil
@@ -192,19 +193,20 @@ func (tx *Tx) EarlierDecided(ctx context.Context, complainant, accused, notID st
 	err := tx.tx.QueryRowContext(ctx, `SELECT c.id FROM cases c
 		JOIN parties pc ON pc.case_id = c.id AND pc.role = 'complainant' AND pc.email = ?
 		JOIN parties pa ON pa.case_id = c.id AND pa.role = 'accused' AND lower(trim(pa.name)) = lower(?)
-		WHERE c.id != ? AND c.decided_at IS NOT NULL ORDER BY c.opened_at LIMIT 1`, complainant, accused, notID).Scan(&id)
+		WHERE c.id != ? AND c.org = ? AND c.decided_at IS NOT NULL ORDER BY c.opened_at LIMIT 1`,
+		complainant, accused, tx.org.key(notID), string(tx.org)).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", nil
 	}
 	if err != nil {
 		return "", fmt.Errorf("earlier complaints: %w", err)
 	}
-	return id, nil
+	return tx.org.unkey(id), nil
 }
 
 // Flagged lists the codes of the intake checks recorded on a case.
 func (tx *Tx) Flagged(ctx context.Context, caseID string) ([]string, error) {
-	rows, err := tx.tx.QueryContext(ctx, `SELECT check_code FROM intake_flags WHERE case_id = ? ORDER BY at, check_code`, caseID)
+	rows, err := tx.tx.QueryContext(ctx, `SELECT check_code FROM intake_flags WHERE case_id = ? ORDER BY at, check_code`, tx.org.key(caseID))
 	if err != nil {
 		return nil, fmt.Errorf("case %s: intake flags: %w", caseID, err)
 	}
@@ -224,7 +226,7 @@ func (tx *Tx) Flagged(ctx context.Context, caseID string) ([]string, error) {
 // once: it reports false when that check was recorded on the case before.
 func (tx *Tx) Flag(ctx context.Context, caseID, check string) (bool, error) {
 	res, err := tx.tx.ExecContext(ctx, `INSERT INTO intake_flags (case_id, check_code, at) VALUES (?, ?, ?)
-		ON CONFLICT (case_id, check_code) DO NOTHING`, caseID, check, tx.Now.Unix())
+		ON CONFLICT (case_id, check_code) DO NOTHING`, tx.org.key(caseID), check, tx.Now.Unix())
 	if err != nil {
 		return false, fmt.Errorf("case %s: intake flag: %w", caseID, err)
 	}
@@ -242,7 +244,7 @@ func (tx *Tx) redate(ctx context.Context, caseID string, ds []regulation.Deadlin
 		if _, err := tx.tx.ExecContext(ctx, `INSERT INTO deadlines (case_id, kind, due, article) VALUES (?, ?, ?, ?)
 			ON CONFLICT (case_id, kind) DO UPDATE SET due = excluded.due, article = excluded.article,
 				chased = CASE WHEN deadlines.due = excluded.due THEN deadlines.chased ELSE 0 END`,
-			caseID, d.Kind, d.Due.Unix(), d.Article); err != nil {
+			tx.org.key(caseID), d.Kind, d.Due.Unix(), d.Article); err != nil {
 			return fmt.Errorf("case %s: deadline %s: %w", caseID, d.Kind, err)
 		}
 	}
@@ -253,7 +255,7 @@ func (tx *Tx) redate(ctx context.Context, caseID string, ds []regulation.Deadlin
 // complainant is one mailbox (its base address or a plus-address of it;
 // see autoRepliesSinceQuery).
 const newCasesFromQuery = `SELECT COUNT(*) FROM parties p JOIN cases c ON c.id = p.case_id
-	WHERE p.role = 'complainant' AND c.opened_at >= ?
+	WHERE p.role = 'complainant' AND c.org = ? AND c.opened_at >= ?
 	AND (p.email = ? OR (p.email >= ? AND p.email < ? AND substr(p.email, length(p.email) - length(?) + 1) = ?))`
 
 // mailboxArgs are the arguments that select one mailbox's addresses in
@@ -274,7 +276,7 @@ func mailboxArgs(mailbox string) []any {
 // any plus-address of it.
 func (tx *Tx) NewCasesFrom(ctx context.Context, mailbox string, since time.Time) (int, error) {
 	var n int
-	args := append([]any{since.Unix()}, mailboxArgs(mailbox)...)
+	args := append([]any{string(tx.org), since.Unix()}, mailboxArgs(mailbox)...)
 	if err := tx.tx.QueryRowContext(ctx, newCasesFromQuery, args...).Scan(&n); err != nil {
 		return 0, fmt.Errorf("new cases from %s: %w", mailbox, err)
 	}
@@ -286,7 +288,7 @@ func (tx *Tx) NewCasesFrom(ctx context.Context, mailbox string, since time.Time)
 // on the recipient index). Notices to staff are no answers to them and
 // do not count.
 func autoRepliesSinceQuery(n int) string {
-	return `SELECT COUNT(*) FROM outbox WHERE created_at >= ? AND kind IN (` + placeholders(n) + `) AND role != 'staff'
+	return `SELECT COUNT(*) FROM outbox WHERE org = ? AND created_at >= ? AND kind IN (` + placeholders(n) + `) AND role != 'staff'
 	AND (recipient = ? OR (recipient >= ? AND recipient < ? AND substr(recipient, length(recipient) - length(?) + 1) = ?))`
 }
 
@@ -300,7 +302,7 @@ func placeholders(n int) string {
 // base address (local@domain, lower case, no plus-tag) or any
 // plus-address of it, which all reach one person.
 func (tx *Tx) AutoRepliesSince(ctx context.Context, mailbox string, kinds []string, since time.Time) (int, error) {
-	args := []any{since.Unix()}
+	args := []any{string(tx.org), since.Unix()}
 	for _, k := range kinds {
 		args = append(args, k)
 	}
@@ -316,7 +318,7 @@ func (tx *Tx) AutoRepliesSince(ctx context.Context, mailbox string, kinds []stri
 // is held by the intake cap; the zero time when never.
 func (tx *Tx) HeldToldAt(ctx context.Context, mailbox string) (time.Time, error) {
 	var told int64
-	err := tx.tx.QueryRowContext(ctx, `SELECT told_at FROM held_senders WHERE mailbox = ?`, mailbox).Scan(&told)
+	err := tx.tx.QueryRowContext(ctx, `SELECT told_at FROM held_senders WHERE mailbox = ?`, tx.org.name(mailbox)).Scan(&told)
 	if errors.Is(err, sql.ErrNoRows) {
 		return time.Time{}, nil
 	}
@@ -330,7 +332,7 @@ func (tx *Tx) HeldToldAt(ctx context.Context, mailbox string) (time.Time, error)
 // is held.
 func (tx *Tx) MarkHeldTold(ctx context.Context, mailbox string) error {
 	if _, err := tx.tx.ExecContext(ctx, `INSERT INTO held_senders (mailbox, told_at) VALUES (?, ?)
-		ON CONFLICT (mailbox) DO UPDATE SET told_at = excluded.told_at`, mailbox, tx.Now.Unix()); err != nil {
+		ON CONFLICT (mailbox) DO UPDATE SET told_at = excluded.told_at`, tx.org.name(mailbox), tx.Now.Unix()); err != nil {
 		return fmt.Errorf("held sender %s: %w", mailbox, err)
 	}
 	return nil
@@ -342,7 +344,7 @@ func (tx *Tx) MarkHeldTold(ctx context.Context, mailbox string) error {
 func (tx *Tx) MailByMessageID(ctx context.Context, messageID string) (Mail, error) {
 	m := Mail{MessageID: messageID}
 	var created int64
-	err := tx.tx.QueryRowContext(ctx, `SELECT case_id, recipient, kind, recipient_name, role, created_at FROM outbox WHERE message_id = ? AND case_id IS NOT NULL`, messageID).
+	err := tx.tx.QueryRowContext(ctx, `SELECT case_id, recipient, kind, recipient_name, role, created_at FROM outbox WHERE message_id = ? AND org = ? AND case_id IS NOT NULL`, messageID, string(tx.org)).
 		Scan(&m.CaseID, &m.Recipient, &m.Kind, &m.Name, &m.Role, &created)
 	if errors.Is(err, sql.ErrNoRows) {
 		return m, fmt.Errorf("mail %s: %w", messageID, ErrNotFound)
@@ -351,6 +353,7 @@ func (tx *Tx) MailByMessageID(ctx context.Context, messageID string) (Mail, erro
 		return m, fmt.Errorf("mail %s: %w", messageID, err)
 	}
 	m.Created = time.Unix(created, 0).UTC()
+	m.CaseID = tx.org.unkey(m.CaseID)
 	return m, nil
 }
 
@@ -358,8 +361,8 @@ func (tx *Tx) MailByMessageID(ctx context.Context, messageID string) (Mail, erro
 // role since a time.
 func (tx *Tx) MailsToSince(ctx context.Context, kind, recipient, role string, since time.Time) (int, error) {
 	var n int
-	if err := tx.tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM outbox WHERE kind = ? AND recipient = ? AND role = ? AND created_at >= ?`,
-		kind, recipient, role, since.Unix()).Scan(&n); err != nil {
+	if err := tx.tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM outbox WHERE kind = ? AND recipient = ? AND role = ? AND created_at >= ? AND org = ?`,
+		kind, recipient, role, since.Unix(), string(tx.org)).Scan(&n); err != nil {
 		return 0, fmt.Errorf("%s mails to %s: %w", kind, recipient, err)
 	}
 	return n, nil
@@ -370,7 +373,7 @@ func (tx *Tx) MailsToSince(ctx context.Context, kind, recipient, role string, si
 func (tx *Tx) MailsAbout(ctx context.Context, caseID, kind, about string) (int, error) {
 	var n int
 	if err := tx.tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM outbox WHERE case_id = ? AND kind = ? AND about = ?`,
-		caseID, kind, about).Scan(&n); err != nil {
+		tx.org.key(caseID), kind, about).Scan(&n); err != nil {
 		return 0, fmt.Errorf("case %s: %s mails: %w", caseID, kind, err)
 	}
 	return n, nil

@@ -210,12 +210,12 @@ func TestIntakeCapCounts(t *testing.T) {
 					return err
 				}
 				for _, role := range []string{"complainant", "staff"} {
-					if err := tx.QueueMail(ctx, Mail{CaseID: id, Kind: "ack", Recipient: addr, MessageID: id + role, Role: role}); err != nil {
+					if err := tx.QueueMail(ctx, Mail{CaseID: id, Kind: "ack", Recipient: addr, MessageID: mid(st, id+role), Role: role}); err != nil {
 						return err
 					}
 				}
 			}
-			if err := tx.QueueMail(ctx, Mail{Kind: "reminder", Recipient: "a@example.test", MessageID: "r", Role: "complainant"}); err != nil {
+			if err := tx.QueueMail(ctx, Mail{Kind: "reminder", Recipient: "a@example.test", MessageID: mid(st, "r"), Role: "complainant"}); err != nil {
 				return err
 			}
 			if n, err := tx.NewCasesFrom(ctx, "a@example.test", now.Add(-time.Hour)); err != nil || n != 2 {
@@ -253,20 +253,20 @@ func TestMailLookups(t *testing.T) {
 			if err := tx.OpenCase(ctx, NewCase{ID: "K-2026-0001", State: regulation.StateReceived, Opened: now}); err != nil {
 				return err
 			}
-			if err := tx.QueueMail(ctx, Mail{CaseID: "K-2026-0001", Kind: "ack", Recipient: "jan@example.test", MessageID: "m1", Role: "complainant", Name: "Jan"}); err != nil {
+			if err := tx.QueueMail(ctx, Mail{CaseID: "K-2026-0001", Kind: "ack", Recipient: "jan@example.test", MessageID: mid(st, "m1"), Role: "complainant", Name: "Jan"}); err != nil {
 				return err
 			}
-			if err := tx.QueueMail(ctx, Mail{CaseID: "K-2026-0001", Kind: "undeliverable", Recipient: "b@example.test", MessageID: "m2", Role: "staff", About: "m1"}); err != nil {
+			if err := tx.QueueMail(ctx, Mail{CaseID: "K-2026-0001", Kind: "undeliverable", Recipient: "b@example.test", MessageID: mid(st, "m2"), Role: "staff", About: "m1"}); err != nil {
 				return err
 			}
-			if err := tx.QueueMail(ctx, Mail{Kind: "refusal", Recipient: "x@example.test", MessageID: "m3"}); err != nil {
+			if err := tx.QueueMail(ctx, Mail{Kind: "refusal", Recipient: "x@example.test", MessageID: mid(st, "m3")}); err != nil {
 				return err
 			}
-			m, err := tx.MailByMessageID(ctx, "m1")
+			m, err := tx.MailByMessageID(ctx, mid(st, "m1"))
 			if err != nil || m.CaseID != "K-2026-0001" || m.Kind != "ack" || m.Recipient != "jan@example.test" || m.Name != "Jan" || m.Role != "complainant" || !m.Created.Equal(now) {
 				t.Errorf("mail m1: %+v %v", m, err)
 			}
-			if _, err := tx.MailByMessageID(ctx, "m3"); !errors.Is(err, ErrNotFound) {
+			if _, err := tx.MailByMessageID(ctx, mid(st, "m3")); !errors.Is(err, ErrNotFound) {
 				t.Errorf("mail about no case found: %v", err)
 			}
 			if n, err := tx.MailsAbout(ctx, "K-2026-0001", "undeliverable", "m1"); err != nil || n != 1 {

@@ -135,6 +135,7 @@ func (s *Store) Farewell(ctx context.Context, daemon string) error {
 // holder. It reports false when another daemon claimed it first: every
 // slot runs once, whatever the number of daemons.
 func (s *Store) ClaimSlot(ctx context.Context, job string, slot time.Time, holder string) (bool, error) {
+	job = s.org.name(job)
 	if slot.Minute() == 0 {
 		// Once an hour, the slots of days ago go: a slot is claimed in
 		// its minute or not at all.
@@ -168,10 +169,10 @@ func (s *Store) ClaimMail(ctx context.Context, now time.Time, limit, maxVersion 
 	// default isolation: the queue's usual form on PostgreSQL, where a
 	// serializable transaction would fail on the rows others lock.
 	rows, err := s.db.QueryContext(ctx, `UPDATE outbox SET claimed_by = ?, claimed_until = `+clock+` + ?
-		WHERE id IN (SELECT id FROM outbox WHERE state = 'pending' AND next_at <= ? AND data_version <= ?
+		WHERE id IN (SELECT id FROM outbox WHERE state = 'pending' AND org = ? AND next_at <= ? AND data_version <= ?
 			AND (claimed_by = '' OR claimed_by = ? OR claimed_until < `+clock+`)
 			ORDER BY priority, id LIMIT ?`+lock+`)
-		RETURNING `+mailColumns, holder, ttl.Milliseconds(), now.Unix(), maxVersion, holder, limit)
+		RETURNING `+mailColumns, holder, ttl.Milliseconds(), string(s.org), now.Unix(), maxVersion, holder, limit)
 	if err != nil {
 		return nil, fmt.Errorf("claim mail: %w", err)
 	}
@@ -182,6 +183,7 @@ func (s *Store) ClaimMail(ctx context.Context, now time.Time, limit, maxVersion 
 		if err != nil {
 			return nil, fmt.Errorf("claim mail: %w", err)
 		}
+		m.CaseID = s.org.unkey(m.CaseID)
 		out = append(out, m)
 	}
 	if err := rows.Err(); err != nil {

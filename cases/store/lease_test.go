@@ -117,7 +117,7 @@ func queueMails(t *testing.T, st *Store, n int) {
 	ctx := context.Background()
 	err := st.Update(ctx, func(tx *Tx) error {
 		for i := range n {
-			if err := tx.QueueMail(ctx, Mail{Kind: "alert", Recipient: "ops@example.test", MessageID: fmt.Sprintf("alert.%d@example.test", i),
+			if err := tx.QueueMail(ctx, Mail{Kind: "alert", Recipient: "ops@example.test", MessageID: mid(st, fmt.Sprintf("alert.%d@example.test", i)),
 				Language: "nl", Priority: i % 2, Data: []byte(`{}`), DataVersion: 1}); err != nil {
 				return err
 			}

@@ -35,7 +35,7 @@ func importCase(t *testing.T, st *Store, f *CaseFile) {
 }
 
 // sampleCase is a case with one of everything.
-func sampleCase() *CaseFile {
+func sampleCase(st *Store) *CaseFile {
 	return &CaseFile{
 		Case: Case{ID: "K-2026-0001", State: regulation.StateInProgress, Category: "A", Channel: "email", Handler: "h@example.test",
 			Language: "nl", Confidential: true, Subject: "Klacht", Opened: at, Complete: at, AccusedNotified: at.Add(time.Hour), Extensions: 1},
@@ -48,7 +48,7 @@ func sampleCase() *CaseFile {
 		Events:    []Event{{At: at, Kind: "received", Actor: "jan@example.test", Text: "complaint received"}},
 		Deadlines: []CaseDeadline{{Kind: "decision", Due: at.AddDate(0, 0, 42), Article: "9:11"}, {Kind: "taken_up", Due: at.AddDate(0, 0, 5), Met: at.Add(time.Hour)}},
 		Inbound:   []InboundKey{{Key: "mid:m1@example.test", At: at}},
-		Mail: []SentMail{{Mail: Mail{Kind: "ack", Recipient: "jan@example.test", MessageID: "ack.1@example.test", Language: "nl",
+		Mail: []SentMail{{Mail: Mail{Kind: "ack", Recipient: "jan@example.test", MessageID: mid(st, "ack.1@example.test"), Language: "nl",
 			Role: "complainant", Name: "Jan", Data: []byte(`{"subject":"Klacht"}`), DataVersion: 1, Created: at}, Sent: at.Add(time.Second)}},
 		Reminders: []Reminder{{Kind: "taken_up", Stage: "before", Due: at.AddDate(0, 0, 5), Sent: at.Add(time.Minute)}},
 		Flags:     []Flag{{Code: "window", At: at}},
@@ -60,7 +60,7 @@ func sampleCase() *CaseFile {
 func TestImportedCaseReadsBack(t *testing.T) {
 	engines(t, func(t *testing.T, st *Store) {
 		ctx := context.Background()
-		f := sampleCase()
+		f := sampleCase(st)
 		importCase(t, st, f)
 		d, err := st.GetCase(ctx, f.Case.ID)
 		if err != nil {
@@ -95,7 +95,7 @@ func TestImportedCaseReadsBack(t *testing.T) {
 func TestApplyChangesACase(t *testing.T) {
 	engines(t, func(t *testing.T, st *Store) {
 		ctx := context.Background()
-		f := sampleCase()
+		f := sampleCase(st)
 		importCase(t, st, f)
 		later := at.Add(48 * time.Hour)
 		st.Now = func() time.Time { return later }
@@ -155,7 +155,7 @@ func TestApplyChangesACase(t *testing.T) {
 func TestOutboxRoundTrip(t *testing.T) {
 	engines(t, func(t *testing.T, st *Store) {
 		ctx := context.Background()
-		importCase(t, st, sampleCase())
+		importCase(t, st, sampleCase(st))
 		st.Now = func() time.Time { return at }
 		queue := func(kind, to string, priority int) {
 			t.Helper()
@@ -164,7 +164,7 @@ func TestOutboxRoundTrip(t *testing.T) {
 				if err != nil {
 					return err
 				}
-				return tx.QueueMail(ctx, Mail{CaseID: "K-2026-0001", Kind: kind, Recipient: to, MessageID: kind + "." + to + "." + string(rune('a'+n)),
+				return tx.QueueMail(ctx, Mail{CaseID: "K-2026-0001", Kind: kind, Recipient: to, MessageID: mid(st, kind+"."+to+"."+string(rune('a'+n))),
 					References: []string{"m1@example.test"}, Language: "nl", Role: "staff", Priority: priority, Data: []byte(`{}`), DataVersion: 1})
 			})
 			if err != nil {
@@ -219,7 +219,7 @@ func TestOutboxRoundTrip(t *testing.T) {
 func TestOpsFigures(t *testing.T) {
 	engines(t, func(t *testing.T, st *Store) {
 		ctx := context.Background()
-		importCase(t, st, sampleCase())
+		importCase(t, st, sampleCase(st))
 		st.Now = func() time.Time { return at }
 		o, err := st.OpsSnapshot(ctx, at.AddDate(0, 0, 50))
 		if err != nil {
@@ -245,9 +245,18 @@ func TestOpsFigures(t *testing.T) {
 			t.Errorf("releasing an unknown message: %v, want ErrNotFound", err)
 		}
 		d, _ := st.GetCase(ctx, "K-2026-0001")
-		a, err := st.Attachment(ctx, 1)
+		var last int64
+		if err := st.db.QueryRowContext(ctx, `SELECT MAX(id) FROM attachments`).Scan(&last); err != nil {
+			t.Fatal(err)
+		}
+		a, err := st.Attachment(ctx, last)
 		if err != nil || a.Name != "a.pdf" || len(a.Content) != 3 || len(d.Messages[0].Attachments) != 1 {
 			t.Errorf("attachment %+v (%v)", a, err)
+		}
+		if last > 1 { // the first is another organisation's
+			if _, err := st.Attachment(ctx, 1); !errors.Is(err, ErrNotFound) {
+				t.Errorf("another organisation's attachment: %v, want ErrNotFound", err)
+			}
 		}
 	})
 }

@@ -51,24 +51,28 @@ func (o OpsSnapshot) Overdue() int {
 func (s *Store) OpsSnapshot(ctx context.Context, now time.Time) (OpsSnapshot, error) {
 	var o OpsSnapshot
 	var oldest, last sql.NullInt64
-	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*), MIN(created_at) FROM outbox WHERE state = 'pending'`).
+	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*), MIN(created_at) FROM outbox WHERE state = 'pending' AND org = ?`, string(s.org)).
 		Scan(&o.OutboxWaiting, &oldest); err != nil {
 		return o, fmt.Errorf("outbox: %w", err)
 	}
 	if oldest.Valid {
 		o.OutboxOldest = time.Unix(oldest.Int64, 0).UTC()
 	}
-	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM quarantine WHERE released_at IS NULL`).Scan(&o.Quarantined); err != nil {
+	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM quarantine WHERE released_at IS NULL AND org = ?`, string(s.org)).Scan(&o.Quarantined); err != nil {
 		return o, fmt.Errorf("quarantine: %w", err)
 	}
-	if err := s.db.QueryRowContext(ctx, `SELECT MAX(at) FROM inbound`).Scan(&last); err != nil {
+	if err := s.db.QueryRowContext(ctx, `SELECT MAX(at) FROM inbound WHERE org = ?`, string(s.org)).Scan(&last); err != nil {
 		return o, fmt.Errorf("inbound: %w", err)
 	}
 	if last.Valid {
 		o.LastMail = time.Unix(last.Int64, 0).UTC()
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT kind, SUM(CASE WHEN due >= ? THEN 1 ELSE 0 END), SUM(CASE WHEN due < ? THEN 1 ELSE 0 END) FROM deadlines
-		WHERE met_at IS NULL GROUP BY kind ORDER BY kind`, now.Unix(), now.Unix())
+	q, args := s.org.ofCases(`SELECT kind, SUM(CASE WHEN due >= ? THEN 1 ELSE 0 END), SUM(CASE WHEN due < ? THEN 1 ELSE 0 END) FROM deadlines
+		WHERE met_at IS NULL`, "case_id", []any{now.Unix(), now.Unix()})
+	if s.org == "" {
+		q += ` AND case_id NOT LIKE '%/%'` // the default organisation's cases: no prefix
+	}
+	rows, err := s.db.QueryContext(ctx, q+` GROUP BY kind ORDER BY kind`, args...)
 	if err != nil {
 		return o, fmt.Errorf("deadlines: %w", err)
 	}
@@ -102,7 +106,7 @@ func (s *Store) Probe(ctx context.Context) error {
 func (s *Store) SetOpsState(ctx context.Context, key, value string) error {
 	return s.Update(ctx, func(tx *Tx) error {
 		_, err := tx.tx.ExecContext(ctx, `INSERT INTO ops_state (key, value, at) VALUES (?, ?, ?)
-			ON CONFLICT (key) DO UPDATE SET value = excluded.value, at = excluded.at`, key, value, tx.Now.Unix())
+			ON CONFLICT (key) DO UPDATE SET value = excluded.value, at = excluded.at`, s.org.name(key), value, tx.Now.Unix())
 		if err != nil {
 			return fmt.Errorf("ops state %s: %w", key, err)
 		}
@@ -130,7 +134,9 @@ func (s *Store) OpsState(ctx context.Context) (map[string]OpsFact, error) {
 		if err := rows.Scan(&k, &v, &at); err != nil {
 			return nil, fmt.Errorf("ops state: %w", err)
 		}
-		out[k] = OpsFact{Value: v, At: time.Unix(at, 0).UTC()}
+		if k, ok := s.org.own(k); ok {
+			out[k] = OpsFact{Value: v, At: time.Unix(at, 0).UTC()}
+		}
 	}
 	return out, rows.Err()
 }
@@ -152,11 +158,11 @@ type QuarantineEntry struct {
 // Quarantined lists the quarantined messages, oldest first; all includes
 // the released ones.
 func (s *Store) Quarantined(ctx context.Context, all bool) ([]QuarantineEntry, error) {
-	q := `SELECT id, key, reason, at, LENGTH(raw), header_only, released_at, released_as FROM quarantine`
+	q := `SELECT id, key, reason, at, LENGTH(raw), header_only, released_at, released_as FROM quarantine WHERE org = ?`
 	if !all {
-		q += ` WHERE released_at IS NULL`
+		q += ` AND released_at IS NULL`
 	}
-	rows, err := s.db.QueryContext(ctx, q+` ORDER BY id`)
+	rows, err := s.db.QueryContext(ctx, q+` ORDER BY id`, string(s.org))
 	if err != nil {
 		return nil, fmt.Errorf("quarantine: %w", err)
 	}
@@ -198,7 +204,7 @@ func (s *Store) Unquarantine(ctx context.Context, id int64) (QuarantineEntry, []
 	var raw []byte
 	err := s.Update(ctx, func(tx *Tx) error {
 		row := tx.tx.QueryRowContext(ctx, `SELECT id, key, reason, at, LENGTH(raw), header_only, released_at, released_as
-			FROM quarantine WHERE id = ?`, id)
+			FROM quarantine WHERE id = ? AND org = ?`, id, string(s.org))
 		var err error
 		if e, err = scanQuarantine(row); err != nil {
 			if errors.Is(err, sql.ErrNoRows) {
@@ -212,7 +218,7 @@ func (s *Store) Unquarantine(ctx context.Context, id int64) (QuarantineEntry, []
 		if err := tx.tx.QueryRowContext(ctx, `SELECT raw FROM quarantine WHERE id = ?`, id).Scan(&raw); err != nil {
 			return fmt.Errorf("quarantine %d: %w", id, err)
 		}
-		if _, err := tx.tx.ExecContext(ctx, `DELETE FROM inbound WHERE key = ? AND disposition = ?`, e.Key, dispositionQuarantined); err != nil {
+		if _, err := tx.tx.ExecContext(ctx, `DELETE FROM inbound WHERE key = ? AND disposition = ?`, s.org.name(e.Key), dispositionQuarantined); err != nil {
 			return fmt.Errorf("quarantine %d: %w", id, err)
 		}
 		return nil
@@ -223,7 +229,7 @@ func (s *Store) Unquarantine(ctx context.Context, id int64) (QuarantineEntry, []
 // MarkReleased records what became of a released message.
 func (s *Store) MarkReleased(ctx context.Context, id int64, as string) error {
 	return s.Update(ctx, func(tx *Tx) error {
-		_, err := tx.tx.ExecContext(ctx, `UPDATE quarantine SET released_at = ?, released_as = ? WHERE id = ?`, tx.Now.Unix(), as, id)
+		_, err := tx.tx.ExecContext(ctx, `UPDATE quarantine SET released_at = ?, released_as = ? WHERE id = ? AND org = ?`, tx.Now.Unix(), as, id, string(s.org))
 		if err != nil {
 			return fmt.Errorf("quarantine %d: %w", id, err)
 		}
@@ -235,7 +241,7 @@ func (s *Store) MarkReleased(ctx context.Context, id int64, as string) error {
 // when there is none.
 func (s *Store) LastQuarantined(ctx context.Context) (int64, error) {
 	var id sql.NullInt64
-	err := s.db.QueryRowContext(ctx, `SELECT MAX(id) FROM quarantine`).Scan(&id)
+	err := s.db.QueryRowContext(ctx, `SELECT MAX(id) FROM quarantine WHERE org = ?`, string(s.org)).Scan(&id)
 	return id.Int64, err
 }
 
@@ -279,13 +285,13 @@ func (s *Store) size(ctx context.Context) (int64, error) {
 // CaseCount returns how many cases the store holds.
 func (s *Store) CaseCount(ctx context.Context) (int, error) {
 	var n int
-	err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM cases`).Scan(&n)
+	err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM cases WHERE org = ?`, string(s.org)).Scan(&n)
 	return n, err
 }
 
 // OutboxByKind returns how many outbox rows there are of each kind.
 func (s *Store) OutboxByKind(ctx context.Context) (map[string]int, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT kind, COUNT(*) FROM outbox GROUP BY kind`)
+	rows, err := s.db.QueryContext(ctx, `SELECT kind, COUNT(*) FROM outbox WHERE org = ? GROUP BY kind`, string(s.org))
 	if err != nil {
 		return nil, err
 	}

@@ -41,12 +41,12 @@ type Mail struct {
 func (tx *Tx) QueueMail(ctx context.Context, m Mail) error {
 	_, err := tx.tx.ExecContext(ctx, `INSERT INTO outbox
 		(case_id, kind, recipient, message_id, in_reply_to, refs, reply_to, language, data, next_at, created_at, priority,
-		 role, recipient_name, about, data_version)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		nullString(m.CaseID), m.Kind, m.Recipient, m.MessageID, m.InReplyTo, strings.Join(m.References, " "),
+		 role, recipient_name, about, data_version, org)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		tx.org.nullKey(m.CaseID), m.Kind, m.Recipient, m.MessageID, m.InReplyTo, strings.Join(m.References, " "),
 		m.ReplyTo, m.Language, string(m.Data),
 		tx.MailNow.Unix(), tx.MailNow.Unix(), m.Priority,
-		m.Role, m.Name, m.About, m.DataVersion)
+		m.Role, m.Name, m.About, m.DataVersion, string(tx.org))
 	if err != nil {
 		return fmt.Errorf("queue %s: %w", m.Kind, err)
 	}
@@ -57,9 +57,9 @@ func (tx *Tx) QueueMail(ctx context.Context, m Mail) error {
 // case), which numbers the next one's Message-ID.
 func (tx *Tx) MailCount(ctx context.Context, caseID string) (int, error) {
 	// (`case_id IS ?` would not use the index.)
-	q, args := mailCountQuery, []any{caseID}
+	q, args := mailCountQuery, []any{tx.org.key(caseID)}
 	if caseID == "" {
-		q, args = `SELECT COUNT(*) FROM outbox WHERE case_id IS NULL`, nil
+		q, args = `SELECT COUNT(*) FROM outbox WHERE case_id IS NULL AND org = ?`, []any{string(tx.org)}
 	}
 	var n int
 	err := tx.tx.QueryRowContext(ctx, q, args...).Scan(&n)
@@ -72,7 +72,8 @@ func (tx *Tx) MailCount(ctx context.Context, caseID string) (int, error) {
 // are left for it.
 func (s *Store) DueMail(ctx context.Context, now time.Time, limit, maxVersion int) ([]Mail, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT `+mailColumns+`
-		FROM outbox WHERE state = 'pending' AND next_at <= ? AND data_version <= ? ORDER BY priority, id LIMIT ?`, now.Unix(), maxVersion, limit)
+		FROM outbox WHERE state = 'pending' AND org = ? AND next_at <= ? AND data_version <= ? ORDER BY priority, id LIMIT ?`,
+		string(s.org), now.Unix(), maxVersion, limit)
 	if err != nil {
 		return nil, fmt.Errorf("due mail: %w", err)
 	}
@@ -83,6 +84,7 @@ func (s *Store) DueMail(ctx context.Context, now time.Time, limit, maxVersion in
 		if err != nil {
 			return nil, fmt.Errorf("due mail: %w", err)
 		}
+		m.CaseID = s.org.unkey(m.CaseID)
 		out = append(out, m)
 	}
 	return out, rows.Err()
@@ -124,7 +126,7 @@ func sortDue(ms []Mail) {
 // there is none.
 func (s *Store) NextMailAt(ctx context.Context) (time.Time, bool, error) {
 	var next sql.NullInt64
-	err := s.db.QueryRowContext(ctx, `SELECT MIN(next_at) FROM outbox WHERE state = 'pending'`).Scan(&next)
+	err := s.db.QueryRowContext(ctx, `SELECT MIN(next_at) FROM outbox WHERE state = 'pending' AND org = ?`, string(s.org)).Scan(&next)
 	if err != nil || !next.Valid {
 		return time.Time{}, false, err
 	}
@@ -157,7 +159,7 @@ func (s *Store) MarkSent(ctx context.Context, m Mail, from, subject, text string
 			return nil
 		}
 		_, err = tx.tx.ExecContext(ctx, `INSERT INTO messages (case_id, direction, message_id, from_addr, to_addr, subject, text, raw, at)
-			VALUES (?, 'out', ?, ?, ?, ?, ?, ?, ?)`, m.CaseID, m.MessageID, from, m.Recipient, subject, text, raw, tx.Now.Unix())
+			VALUES (?, 'out', ?, ?, ?, ?, ?, ?, ?)`, tx.org.key(m.CaseID), m.MessageID, from, m.Recipient, subject, text, raw, tx.Now.Unix())
 		return err
 	})
 }
@@ -186,7 +188,7 @@ func (tx *Tx) MarkFailed(ctx context.Context, id int64, reason string) (bool, er
 
 // OutboxCounts returns the number of outbox rows per state.
 func (s *Store) OutboxCounts(ctx context.Context) (map[string]int, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT state, COUNT(*) FROM outbox GROUP BY state`)
+	rows, err := s.db.QueryContext(ctx, `SELECT state, COUNT(*) FROM outbox WHERE org = ? GROUP BY state`, string(s.org))
 	if err != nil {
 		return nil, err
 	}

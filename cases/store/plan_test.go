@@ -28,7 +28,7 @@ func TestHotQueriesUseIndexes(t *testing.T) {
 	chased := []string{regulation.DeadlineTakenUp, regulation.DeadlineAccusedNotified, regulation.DeadlineDeclineNotice, regulation.DeadlineDecision}
 	now := time.Now()
 	autoKinds := []string{"ack", "refusal", "confirm", "too_large"}
-	autoArgs := []any{now.Unix()}
+	autoArgs := []any{"", now.Unix()}
 	for _, k := range autoKinds {
 		autoArgs = append(autoArgs, k)
 	}
@@ -39,31 +39,31 @@ func TestHotQueriesUseIndexes(t *testing.T) {
 		want []string // each a substring of some line of the plan
 		sort bool     // a temporary B-tree (a sort of the rows found) is fine
 	}{
-		{"the listing", listQuery(false), nil,
-			[]string{"SCAN c USING INDEX cases_opened_id", "SEARCH p USING INDEX sqlite_autoindex_parties_1 (case_id=? AND role=?)"}, false},
-		{"the listing of a state", listQuery(true), []any{"received"},
-			[]string{"SEARCH c USING INDEX cases_state_opened (state=?)"}, false},
+		{"the listing", listQuery(false), []any{""},
+			[]string{"SEARCH c USING INDEX cases_opened_id (org=?)", "SEARCH p USING INDEX sqlite_autoindex_parties_1 (case_id=? AND role=?)"}, false},
+		{"the listing of a state", listQuery(true), []any{"", "received"},
+			[]string{"SEARCH c USING INDEX cases_state_opened (org=? AND state=?)"}, false},
 		{"the listing's next deadlines", nextDeadlinesQuery, nil,
 			[]string{"SCAN d USING COVERING INDEX deadlines_open"}, false},
-		{"the next deadlines of a state", nextDeadlinesOfStateQuery, []any{"received"},
-			[]string{"SEARCH c USING COVERING INDEX cases_state_opened (state=?)", "SEARCH d USING INDEX sqlite_autoindex_deadlines_1 (case_id=?)"}, false},
+		{"the next deadlines of a state", nextDeadlinesOfStateQuery, []any{"", "received"},
+			[]string{"SEARCH c USING COVERING INDEX cases_state_opened (org=? AND state=?)", "SEARCH d USING INDEX sqlite_autoindex_deadlines_1 (case_id=?)"}, false},
 		{"a reminder's thread", lastMailToQuery, []any{"K-2026-0001", "a@example.test"},
 			[]string{"SEARCH outbox USING INDEX"}, false},
 		{"a mail's number", mailCountQuery, []any{"K-2026-0001"},
 			[]string{"SEARCH outbox USING COVERING INDEX"}, false},
-		{"the chaser's due deadlines", chaseQuery(len(chased)), dueArgs(chased, now),
+		{"the chaser's due deadlines", chaseQuery(len(chased)), append(dueArgs(chased, now), ""),
 			[]string{"SEARCH d USING COVERING INDEX deadlines_open (kind=? AND due<?)",
 				"SEARCH c USING INDEX sqlite_autoindex_cases_1 (id=?)"}, true},
-		{"follow-ups and retention", dueDeadlinesQuery(1), dueArgs(chased[:1], now),
+		{"follow-ups and retention", dueDeadlinesQuery(1), append(dueArgs(chased[:1], now), ""),
 			[]string{"SEARCH d USING COVERING INDEX deadlines_open (kind=? AND due<?)"}, false},
-		{"the digest's deadlines", dueDeadlinesQuery(len(chased)), dueArgs(chased, now),
+		{"the digest's deadlines", dueDeadlinesQuery(len(chased)), append(dueArgs(chased, now), ""),
 			[]string{"SEARCH d USING COVERING INDEX deadlines_open (kind=? AND due<?)"}, true},
-		{"the digest's cases", digestCasesQuery, append([]any{now.Unix()}, endedStates...),
-			[]string{"SCAN cases USING INDEX cases_opened_id"}, false},
-		{"the register's cases of a year", registerQuery, []any{regulation.DeadlineDecision, now.Unix(), now.AddDate(1, 0, 0).Unix()},
-			[]string{"SEARCH c USING INDEX cases_opened_id (opened_at>? AND opened_at<?)", "SEARCH d USING INDEX sqlite_autoindex_deadlines_1 (case_id=? AND kind=?)"}, false},
-		{"the new cases of a mailbox", newCasesFromQuery, append([]any{now.Unix()}, mailboxArgs("a@example.test")...),
-			[]string{"parties_email (email=?)", "parties_email (email>? AND email<?)"}, false},
+		{"the digest's cases", digestCasesQuery, append([]any{"", now.Unix()}, endedStates...),
+			[]string{"SEARCH cases USING INDEX cases_opened_id (org=?)"}, false},
+		{"the register's cases of a year", registerQuery, []any{regulation.DeadlineDecision, "", now.Unix(), now.AddDate(1, 0, 0).Unix()},
+			[]string{"SEARCH c USING INDEX cases_opened_id (org=? AND opened_at>? AND opened_at<?)", "SEARCH d USING INDEX sqlite_autoindex_deadlines_1 (case_id=? AND kind=?)"}, false},
+		{"the new cases of a mailbox", newCasesFromQuery, append([]any{"", now.Unix()}, mailboxArgs("a@example.test")...),
+			[]string{"cases_opened_id (org=? AND opened_at>?)", "sqlite_autoindex_parties_1 (case_id=? AND role=?)"}, false},
 		{"the automatic answers to a mailbox", autoRepliesSinceQuery(len(autoKinds)), append(autoArgs, mailboxArgs("a@example.test")...),
 			[]string{"outbox_recipient (recipient=? AND created_at>?)", "outbox_recipient (recipient>? AND recipient<?)"}, false},
 	}

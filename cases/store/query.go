@@ -29,14 +29,14 @@ func (s *Store) ListCasesNext(ctx context.Context, state regulation.State) ([]Ca
 // it (its argument).
 func listQuery(byState bool) string {
 	if byState {
-		return selectCase + ` WHERE c.state = ? ORDER BY c.opened_at DESC, c.id DESC`
+		return selectCase + ` WHERE c.org = ? AND c.state = ? ORDER BY c.opened_at DESC, c.id DESC`
 	}
-	return selectCase + ` ORDER BY c.opened_at DESC, c.id DESC`
+	return selectCase + ` WHERE c.org = ? ORDER BY c.opened_at DESC, c.id DESC`
 }
 
 func (s *Store) listCases(ctx context.Context, state regulation.State, deadlines func(context.Context, regulation.State) (map[string][]CaseDeadline, error)) ([]Case, error) {
 	q := listQuery(state != "")
-	var args []any
+	args := []any{string(s.org)}
 	if state != "" {
 		args = append(args, string(state))
 	}
@@ -79,6 +79,7 @@ func (s *Store) listCases(ctx context.Context, state regulation.State, deadlines
 	}
 	for i := range out {
 		out[i].Deadlines = d.byCase[out[i].ID]
+		out[i].ID = s.org.unkey(out[i].ID)
 	}
 	return out, nil
 }
@@ -88,7 +89,7 @@ func (s *Store) listCases(ctx context.Context, state regulation.State, deadlines
 const (
 	nextDeadlinesQuery        = `SELECT d.case_id, d.kind, d.due, d.article, d.rowid FROM deadlines d WHERE d.met_at IS NULL`
 	nextDeadlinesOfStateQuery = `SELECT d.case_id, d.kind, d.due, d.article, d.rowid FROM deadlines d JOIN cases c ON c.id = d.case_id
-		WHERE d.met_at IS NULL AND c.state = ?`
+		WHERE d.met_at IS NULL AND c.org = ? AND c.state = ?`
 )
 
 // nextDeadlines returns the next open deadline of every case that has
@@ -100,7 +101,9 @@ func (s *Store) nextDeadlines(ctx context.Context, state regulation.State) (map[
 	var args []any
 	if state != "" {
 		q = nextDeadlinesOfStateQuery
-		args = append(args, string(state))
+		args = append(args, string(s.org), string(state))
+	} else {
+		q, args = s.org.ofCases(q, "d.case_id", args)
 	}
 	rows, err := s.db.QueryContext(ctx, q, args...)
 	if err != nil {
@@ -140,11 +143,13 @@ func (s *Store) nextDeadlines(ctx context.Context, state regulation.State) (map[
 // once, the one set first). It reads them in one pass over the table and
 // sorts them per case: cheaper than having SQLite sort them all.
 func (s *Store) deadlinesByCase(ctx context.Context, state regulation.State) (map[string][]CaseDeadline, error) {
-	q := `SELECT case_id, kind, due, article, met_at, rowid FROM deadlines`
+	q := `SELECT d.case_id, d.kind, d.due, d.article, d.met_at, d.rowid FROM deadlines d WHERE 1 = 1`
 	var args []any
 	if state != "" {
-		q = `SELECT d.case_id, d.kind, d.due, d.article, d.met_at, d.rowid FROM deadlines d JOIN cases c ON c.id = d.case_id WHERE c.state = ?`
-		args = append(args, string(state))
+		q = `SELECT d.case_id, d.kind, d.due, d.article, d.met_at, d.rowid FROM deadlines d JOIN cases c ON c.id = d.case_id WHERE c.org = ? AND c.state = ?`
+		args = append(args, string(s.org), string(state))
+	} else {
+		q, args = s.org.ofCases(q, "d.case_id", args)
 	}
 	rows, err := s.db.QueryContext(ctx, q, args...)
 	if err != nil {
@@ -226,7 +231,7 @@ func scanDeadline(r scanner, caseID *string) (CaseDeadline, error) {
 
 // GetCase returns the whole file of one case.
 func (s *Store) GetCase(ctx context.Context, id string) (*Dossier, error) {
-	c, err := caseByID(ctx, s.db, id)
+	c, err := caseByID(ctx, s.db, s.org, id)
 	if err != nil {
 		return nil, err
 	}
@@ -238,7 +243,7 @@ func (s *Store) GetCase(ctx context.Context, id string) (*Dossier, error) {
 }
 
 func (s *Store) fillDossier(ctx context.Context, d *Dossier) error {
-	rows, err := s.db.QueryContext(ctx, `SELECT case_id, kind, due, article, met_at FROM deadlines WHERE case_id = ? ORDER BY due, rowid`, d.ID)
+	rows, err := s.db.QueryContext(ctx, `SELECT case_id, kind, due, article, met_at FROM deadlines WHERE case_id = ? ORDER BY due, rowid`, s.org.key(d.ID))
 	if err != nil {
 		return err
 	}
@@ -253,7 +258,7 @@ func (s *Store) fillDossier(ctx context.Context, d *Dossier) error {
 	}
 	rows.Close()
 
-	rows, err = s.db.QueryContext(ctx, `SELECT role, name, email FROM parties WHERE case_id = ? ORDER BY id`, d.ID)
+	rows, err = s.db.QueryContext(ctx, `SELECT role, name, email FROM parties WHERE case_id = ? ORDER BY id`, s.org.key(d.ID))
 	if err != nil {
 		return err
 	}
@@ -267,7 +272,7 @@ func (s *Store) fillDossier(ctx context.Context, d *Dossier) error {
 	}
 	rows.Close()
 
-	rows, err = s.db.QueryContext(ctx, `SELECT at, kind, actor, text FROM events WHERE case_id = ? ORDER BY at, id`, d.ID)
+	rows, err = s.db.QueryContext(ctx, `SELECT at, kind, actor, text FROM events WHERE case_id = ? ORDER BY at, id`, s.org.key(d.ID))
 	if err != nil {
 		return err
 	}
@@ -284,7 +289,7 @@ func (s *Store) fillDossier(ctx context.Context, d *Dossier) error {
 	rows.Close()
 
 	rows, err = s.db.QueryContext(ctx, `SELECT id, message_id, direction, from_addr, to_addr, subject, text, at
-		FROM messages WHERE case_id = ? ORDER BY at, id`, d.ID)
+		FROM messages WHERE case_id = ? ORDER BY at, id`, s.org.key(d.ID))
 	if err != nil {
 		return err
 	}
@@ -303,7 +308,7 @@ func (s *Store) fillDossier(ctx context.Context, d *Dossier) error {
 	rows.Close()
 
 	rows, err = s.db.QueryContext(ctx, `SELECT a.message_id, a.name, a.type, a.size, a.sha256 FROM attachments a
-		JOIN messages m ON m.id = a.message_id WHERE m.case_id = ? ORDER BY a.id`, d.ID)
+		JOIN messages m ON m.id = a.message_id WHERE m.case_id = ? ORDER BY a.id`, s.org.key(d.ID))
 	if err != nil {
 		return err
 	}
@@ -320,21 +325,22 @@ func (s *Store) fillDossier(ctx context.Context, d *Dossier) error {
 	}
 	rows.Close()
 
-	d.Fields, err = caseFields(ctx, s.db, d.ID)
+	d.Fields, err = caseFields(ctx, s.db, s.org.key(d.ID))
 	return err
 }
 
 // QuarantineCount returns how many messages were quarantined.
 func (s *Store) QuarantineCount(ctx context.Context) (int, error) {
 	var n int
-	err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM quarantine`).Scan(&n)
+	err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM quarantine WHERE org = ?`, string(s.org)).Scan(&n)
 	return n, err
 }
 
 // Attachment returns one attachment with its content, by its row ID.
 func (s *Store) Attachment(ctx context.Context, id int64) (Attachment, error) {
 	var a Attachment
-	err := s.db.QueryRowContext(ctx, `SELECT name, type, size, sha256, content FROM attachments WHERE id = ?`, id).
+	err := s.db.QueryRowContext(ctx, `SELECT a.name, a.type, a.size, a.sha256, a.content FROM attachments a
+		JOIN messages m ON m.id = a.message_id JOIN cases c ON c.id = m.case_id WHERE a.id = ? AND c.org = ?`, id, string(s.org)).
 		Scan(&a.Name, &a.Type, &a.Size, &a.SHA256, &a.Content)
 	if errors.Is(err, sql.ErrNoRows) {
 		return a, fmt.Errorf("attachment %d: %w", id, ErrNotFound)

@@ -32,14 +32,14 @@ type RegisterCase struct {
 const registerQuery = `SELECT c.state, c.category, c.channel, c.outcome, c.opened_at,
 	COALESCE(c.decided_at, c.closed_at), d.due, d.met_at
 	FROM cases c LEFT JOIN deadlines d ON d.case_id = c.id AND d.kind = ?
-	WHERE c.opened_at >= ? AND c.opened_at < ?`
+	WHERE c.org = ? AND c.opened_at >= ? AND c.opened_at < ?`
 
 // EachRegisterCase calls fn for every case opened from from until
 // before to, purged or not, in no particular order: the register counts
 // them all, and holds none of them longer than fn does. It stops at the
 // first error of fn and returns it; else the database's.
 func (s *Store) EachRegisterCase(ctx context.Context, from, to time.Time, fn func(RegisterCase) error) error {
-	rows, err := s.db.QueryContext(ctx, registerQuery, regulation.DeadlineDecision, from.Unix(), to.Unix())
+	rows, err := s.db.QueryContext(ctx, registerQuery, regulation.DeadlineDecision, string(s.org), from.Unix(), to.Unix())
 	if err != nil {
 		return fmt.Errorf("register cases: %w", err)
 	}

@@ -41,6 +41,7 @@ func dueDeadlinesQuery(n int) string {
 	return `SELECT d.case_id, d.kind, d.due, d.article, c.handler FROM deadlines d JOIN cases c ON c.id = d.case_id
 		WHERE d.met_at IS NULL AND d.kind IN (` + placeholders(n) + `) AND d.due < ? AND c.purged_at IS NULL
 		AND NOT (d.kind = '` + regulation.DeadlineDecision + `' AND c.complete_at IS NULL) -- the decision term of an incomplete complaint has not started
+		AND c.org = ?
 		ORDER BY d.due, d.case_id`
 }
 
@@ -63,7 +64,7 @@ func (s *Store) DeadlinesDue(ctx context.Context, until time.Time, kinds ...stri
 // overdue deadlines). It stops at the first error of fn and returns it;
 // else the database's.
 func (s *Store) EachDeadlineDue(ctx context.Context, until time.Time, kinds []string, fn func(DueDeadline) error) error {
-	rows, err := s.db.QueryContext(ctx, dueDeadlinesQuery(len(kinds)), dueArgs(kinds, until)...)
+	rows, err := s.db.QueryContext(ctx, dueDeadlinesQuery(len(kinds)), append(dueArgs(kinds, until), string(s.org))...)
 	if err != nil {
 		return fmt.Errorf("due deadlines: %w", err)
 	}
@@ -74,7 +75,7 @@ func (s *Store) EachDeadlineDue(ctx context.Context, until time.Time, kinds []st
 		if err := rows.Scan(&d.CaseID, &d.Kind, &due, &d.Article, &d.Handler); err != nil {
 			return fmt.Errorf("due deadlines: %w", err)
 		}
-		d.Due = time.Unix(due, 0).UTC()
+		d.Due, d.CaseID = time.Unix(due, 0).UTC(), s.org.unkey(d.CaseID)
 		if err := fn(d); err != nil {
 			return err
 		}
@@ -126,6 +127,7 @@ func chaseQuery(n int) string {
 		AND NOT ((d.chased & 4) != 0 AND (d.kind != '` + regulation.DeadlineDecision + `' OR (d.chased & 8) != 0))
 		AND c.purged_at IS NULL
 		AND NOT (d.kind = '` + regulation.DeadlineDecision + `' AND c.complete_at IS NULL) -- the decision term of an incomplete complaint has not started
+		AND c.org = ?
 		ORDER BY d.due, d.case_id`
 }
 
@@ -139,7 +141,7 @@ func chaseQuery(n int) string {
 // that is not complete has not started and is left out. The error is
 // the database's.
 func (s *Store) DeadlinesToChase(ctx context.Context, until time.Time, kinds ...string) ([]ChaseItem, error) {
-	rows, err := s.db.QueryContext(ctx, chaseQuery(len(kinds)), dueArgs(kinds, until)...)
+	rows, err := s.db.QueryContext(ctx, chaseQuery(len(kinds)), append(dueArgs(kinds, until), string(s.org))...)
 	if err != nil {
 		return nil, fmt.Errorf("deadlines to chase: %w", err)
 	}
@@ -153,7 +155,7 @@ func (s *Store) DeadlinesToChase(ctx context.Context, until time.Time, kinds ...
 		if err := rows.Scan(&d.CaseID, &d.Kind, &due, &d.Article, &state, &chased); err != nil {
 			return nil, fmt.Errorf("deadlines to chase: %w", err)
 		}
-		d.Due, d.State = time.Unix(due, 0).UTC(), regulation.State(state)
+		d.Due, d.State, d.CaseID = time.Unix(due, 0).UTC(), regulation.State(state), s.org.unkey(d.CaseID)
 		d.Sent = map[string]bool{}
 		for stage, bit := range stageBits {
 			d.Sent[stage] = chased&bit != 0
@@ -171,6 +173,7 @@ func (s *Store) DeadlinesToChase(ctx context.Context, until time.Time, kinds ...
 // was recorded before: of two sweeps that reach it, one sends it. The
 // error is the database's.
 func (tx *Tx) ClaimReminder(ctx context.Context, caseID, kind string, due time.Time, stage string) (bool, error) {
+	caseID = tx.org.key(caseID)
 	r, err := tx.tx.ExecContext(ctx, `INSERT INTO reminders (case_id, kind, stage, due, sent_at) VALUES (?, ?, ?, ?, ?)
 		ON CONFLICT DO NOTHING`, caseID, kind, stage, due.Unix(), tx.Now.Unix())
 	if err != nil {
@@ -209,6 +212,7 @@ var purgeStatements = []string{
 // outcome, channel and dates, the deadlines and the kinds and times of
 // events. Change.Purge calls it; the error is the database's.
 func (tx *Tx) PurgeCase(ctx context.Context, caseID string) error {
+	caseID = tx.org.key(caseID)
 	for _, q := range purgeStatements {
 		if _, err := tx.tx.ExecContext(ctx, q, caseID); err != nil {
 			return fmt.Errorf("purge %s: %w", caseID, err)
@@ -224,7 +228,7 @@ func (tx *Tx) PurgeCase(ctx context.Context, caseID string) error {
 // none was. The error is the database's.
 func (s *Store) LastDigest(ctx context.Context) (time.Time, error) {
 	var last sql.NullInt64
-	if err := s.db.QueryRowContext(ctx, `SELECT MAX(sent_at) FROM digests`).Scan(&last); err != nil {
+	if err := s.db.QueryRowContext(ctx, `SELECT MAX(sent_at) FROM digests WHERE org = ?`, string(s.org)).Scan(&last); err != nil {
 		return time.Time{}, fmt.Errorf("last digest: %w", err)
 	}
 	if !last.Valid || last.Int64 == 0 {
@@ -237,7 +241,7 @@ func (s *Store) LastDigest(ctx context.Context) (time.Time, error) {
 // It reports false when that slot's digest was recorded before: a second
 // run for the same slot sends nothing. The error is the database's.
 func (tx *Tx) RecordDigest(ctx context.Context, slot time.Time) (bool, error) {
-	r, err := tx.tx.ExecContext(ctx, `INSERT INTO digests (slot, sent_at) VALUES (?, ?) ON CONFLICT DO NOTHING`, slot.Unix(), tx.Now.Unix())
+	r, err := tx.tx.ExecContext(ctx, `INSERT INTO digests (org, slot, sent_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`, string(tx.org), slot.Unix(), tx.Now.Unix())
 	if err != nil {
 		return false, fmt.Errorf("digest: %w", err)
 	}
@@ -270,7 +274,7 @@ var endedStates = func() []any {
 // purged, and open (not in one of the ended states, the arguments after
 // the first) or opened since a time (the first argument).
 var digestCasesQuery = `SELECT id, state, category, handler, subject, opened_at FROM cases
-	WHERE purged_at IS NULL AND (opened_at >= ? OR state NOT IN (` + placeholders(len(endedStates)) + `))
+	WHERE org = ? AND purged_at IS NULL AND (opened_at >= ? OR state NOT IN (` + placeholders(len(endedStates)) + `))
 	ORDER BY opened_at DESC, id DESC`
 
 // EachDigestCase calls fn for every case a digest shows, newest first (of
@@ -279,7 +283,7 @@ var digestCasesQuery = `SELECT id, state, category, handler, subject, opened_at 
 // since. It reads only the columns the digest needs. It stops at the
 // first error of fn and returns it; else the database's.
 func (s *Store) EachDigestCase(ctx context.Context, since time.Time, fn func(CaseSummary) error) error {
-	rows, err := s.db.QueryContext(ctx, digestCasesQuery, append([]any{since.Unix()}, endedStates...)...)
+	rows, err := s.db.QueryContext(ctx, digestCasesQuery, append([]any{string(s.org), since.Unix()}, endedStates...)...)
 	if err != nil {
 		return fmt.Errorf("digest cases: %w", err)
 	}
@@ -291,7 +295,7 @@ func (s *Store) EachDigestCase(ctx context.Context, since time.Time, fn func(Cas
 		if err := rows.Scan(&c.ID, &state, &c.Category, &c.Handler, &c.Subject, &opened); err != nil {
 			return fmt.Errorf("digest cases: %w", err)
 		}
-		c.State, c.Opened = regulation.State(state), time.Unix(opened, 0).UTC()
+		c.State, c.Opened, c.ID = regulation.State(state), time.Unix(opened, 0).UTC(), s.org.unkey(c.ID)
 		if err := fn(c); err != nil {
 			return err
 		}

@@ -25,12 +25,12 @@ func scheduleStore(t *testing.T, st *Store) time.Time {
 		{"K-2", "received", "", nil, nil},
 		{"K-3", "closed", "", now.Add(-48 * time.Hour).Unix(), now.Add(-time.Hour).Unix()},
 	} {
-		if _, err := st.db.ExecContext(context.Background(), `INSERT INTO cases (id, state, handler, subject, opened_at, complete_at, purged_at) VALUES (?, ?, ?, 'x', ?, ?, ?)`,
-			c.id, c.state, c.handler, now.Add(-72*time.Hour).Unix(), c.complete, c.purged); err != nil {
+		if _, err := st.db.ExecContext(context.Background(), `INSERT INTO cases (id, org, state, handler, subject, opened_at, complete_at, purged_at) VALUES (?, ?, ?, ?, 'x', ?, ?, ?)`,
+			st.org.key(c.id), st.Org(), c.state, c.handler, now.Add(-72*time.Hour).Unix(), c.complete, c.purged); err != nil {
 			t.Fatal(err)
 		}
 		for kind, due := range map[string]time.Time{regulation.DeadlineTakenUp: now.Add(-time.Hour), regulation.DeadlineDecision: now} {
-			if _, err := st.db.ExecContext(context.Background(), `INSERT INTO deadlines (case_id, kind, due, article) VALUES (?, ?, ?, 'a')`, c.id, kind, due.Unix()); err != nil {
+			if _, err := st.db.ExecContext(context.Background(), `INSERT INTO deadlines (case_id, kind, due, article) VALUES (?, ?, ?, 'a')`, st.org.key(c.id), kind, due.Unix()); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -16,7 +16,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	_ "github.com/mattn/go-sqlite3" // the SQLite driver, registered as "sqlite3"
@@ -44,13 +43,7 @@ type Store struct {
 	// another time (`sweep -now T`), whose mail must still leave at once.
 	MailNow func() time.Time
 
-	// writeMu lets one transaction of this process write at a time.
-	// SQLite allows one writer anyway, and its busy handler sleeps in
-	// steps of milliseconds; waiting here wakes the next writer the moment
-	// the last commits, which keeps each write short. That matters most
-	// to the sender, whose record of a sent mail should follow the SMTP
-	// server's acceptance as closely as it can.
-	writeMu sync.Mutex
+	org scope // the organisation this handle works on (ForOrg)
 }
 
 // Open opens (creating if needed) the store at path and brings its schema
@@ -206,6 +199,7 @@ func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
 // methods are the store's operations within one transaction.
 type Tx struct {
 	tx      *txn
+	org     scope
 	Now     time.Time // the store's Now
 	MailNow time.Time // the store's MailNow: when mail queued in it may leave
 }
@@ -217,8 +211,8 @@ type Tx struct {
 // another daemon's (a serialization failure or a deadlock) is run again
 // from the start, fn included, a few times.
 func (s *Store) Update(ctx context.Context, fn func(tx *Tx) error) error {
-	s.writeMu.Lock()
-	defer s.writeMu.Unlock()
+	s.db.writeMu.Lock()
+	defer s.db.writeMu.Unlock()
 	for attempt := 1; ; attempt++ {
 		err := s.update(ctx, fn)
 		if err == nil || !s.db.e.retry(err) || attempt == maxAttempts {
@@ -244,7 +238,7 @@ func (s *Store) update(ctx context.Context, fn func(tx *Tx) error) error {
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	tx := &Tx{tx: &txn{Tx: stx, e: s.db.e}, Now: s.Now()}
+	tx := &Tx{tx: &txn{Tx: stx, e: s.db.e}, org: s.org, Now: s.Now()}
 	tx.MailNow = tx.Now
 	if s.MailNow != nil {
 		tx.MailNow = s.MailNow()
