@@ -127,6 +127,9 @@ type Config struct {
 
 // Organisation is the [organisation] section.
 type Organisation struct {
+	// ID names the organisation in a store that holds several (SPEC
+	// 2c); "" is the default organisation of a store that holds one.
+	ID       string `toml:"id"`
 	Name     string `toml:"name"`     // name used in outgoing mail
 	Mailbox  string `toml:"mailbox"`  // the complaint address
 	Timezone string `toml:"timezone"` // IANA zone; default Europe/Amsterdam

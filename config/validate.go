@@ -13,6 +13,7 @@ import (
 	"github.com/robfig/cron/v3"
 
 	"github.com/klachtenbus/klachtenbus/cases"
+	"github.com/klachtenbus/klachtenbus/cases/store"
 	"github.com/klachtenbus/klachtenbus/oauth"
 )
 
@@ -34,6 +35,11 @@ func (c *Config) Validate() error {
 
 	// [organisation]
 	o := &c.Organisation
+	if o.ID != "" {
+		if err := store.CheckOrgID(o.ID); err != nil {
+			add("organisation.id", "%v", err)
+		}
+	}
 	if o.Mailbox != "" {
 		if err := checkAddress(o.Mailbox); err != nil {
 			add("organisation.mailbox", "%v", err)

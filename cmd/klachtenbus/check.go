@@ -164,7 +164,7 @@ func (m *Main) deadlines(ctx context.Context, args []string) error {
 // and the templates must parse. serve and check both call it, so that
 // check says ok exactly when serve would start. The problems of the file
 // are reported together, each with its line.
-func loadServeConfig(cfgFlag string) (*config.Config, *regulation.Policy, error) {
+func loadServeConfig(cfgFlag configFlag) (*config.Config, *regulation.Policy, error) {
 	c, err := loadConfig(cfgFlag)
 	if c == nil {
 		return nil, nil, err // the file did not decode

@@ -57,13 +57,14 @@ func complaintSubmitter(t *testing.T, st *mailstack, acc accounts) (func(int) st
 	}
 }
 
-// watchSpan is a time a daemon watched the mailbox, as its log tells.
+// watchSpan is a time a daemon watched a mailbox (its lease), as its
+// log tells.
 type watchSpan struct {
-	daemon     string
-	start, end time.Time // end zero: still watching
+	daemon, lease string
+	start, end    time.Time // end zero: still watching
 }
 
-var logTime = regexp.MustCompile(`time=(\S+) .*msg="(watching the mailbox: this daemon holds its lease|stopped watching the mailbox)"`)
+var logTime = regexp.MustCompile(`time=(\S+) .*msg="(watching the mailbox: this daemon holds its lease|stopped watching the mailbox)".* lease=(\S+)`)
 
 // watchSpans reads the watch spans from daemons' logs; a daemon killed
 // while watching ends at its kill.
@@ -71,22 +72,24 @@ func watchSpans(t *testing.T, logs map[string]string, killed map[string]time.Tim
 	t.Helper()
 	var spans []watchSpan
 	for name, log := range logs {
-		var open *watchSpan
+		open := map[string]int{} // by lease, the span open in spans
 		for _, m := range logTime.FindAllStringSubmatch(log, -1) {
 			at, err := time.Parse(time.RFC3339Nano, m[1])
 			if err != nil {
 				t.Fatal(err)
 			}
+			lease := m[3]
 			if strings.HasPrefix(m[2], "watching") {
-				spans = append(spans, watchSpan{daemon: name, start: at})
-				open = &spans[len(spans)-1]
-			} else if open != nil {
-				open.end, open = at, nil
+				spans = append(spans, watchSpan{daemon: name, lease: lease, start: at})
+				open[lease] = len(spans)
+			} else if i := open[lease]; i > 0 {
+				spans[i-1].end = at
+				delete(open, lease)
 			}
 		}
-		if open != nil {
-			if k, ok := killed[name]; ok {
-				open.end = k
+		if k, ok := killed[name]; ok {
+			for _, i := range open {
+				spans[i-1].end = k
 			}
 		}
 	}
@@ -94,15 +97,17 @@ func watchSpans(t *testing.T, logs map[string]string, killed map[string]time.Tim
 	return spans
 }
 
-// checkNoOverlap fails when two daemons watched the mailbox at once.
+// checkNoOverlap fails when two daemons watched one mailbox at once.
 func checkNoOverlap(t *testing.T, spans []watchSpan) {
 	t.Helper()
-	for i := 1; i < len(spans); i++ {
-		prev := spans[i-1]
-		if prev.end.IsZero() || spans[i].start.Before(prev.end) {
-			t.Errorf("%s watched from %s while %s watched (%s to %s)", spans[i].daemon, spans[i].start.Format(time.StampMilli),
+	last := map[string]watchSpan{} // by lease
+	for _, sp := range spans {
+		prev, ok := last[sp.lease]
+		if ok && (prev.end.IsZero() || sp.start.Before(prev.end)) {
+			t.Errorf("%s watched %s from %s while %s watched it (%s to %s)", sp.daemon, sp.lease, sp.start.Format(time.StampMilli),
 				prev.daemon, prev.start.Format(time.StampMilli), prev.end.Format(time.StampMilli))
 		}
+		last[sp.lease] = sp
 	}
 }
 

@@ -26,18 +26,116 @@ func daemonID() string {
 // mailboxLease names the lease of a configuration's mailbox.
 func mailboxLease(c *config.Config) string { return "mailbox:" + c.Organisation.Mailbox }
 
+// leaseShare is what the lease keepers of one daemon share: the beat
+// that says the daemon lives (one for all its mailboxes), the count of
+// live daemons it brings back, and how many mailboxes this daemon
+// watches. Each daemon takes at most its share of the mailboxes (their
+// number over the live daemons', rounded up) and gives up what is over
+// it when another daemon joins: the mailboxes spread evenly over the
+// live daemons. Every daemon of a deployment serves the same
+// organisations (the same -config-dir), so each knows their number.
+type leaseShare struct {
+	Store     *store.Store
+	ID        string // this daemon
+	TTL       time.Duration
+	Mailboxes int // the deployment's mailboxes
+	Log       *slog.Logger
+
+	mu   sync.Mutex
+	live int // live daemons at the last beat; 0 before the first
+	held int // leases this daemon's keepers hold or are taking
+}
+
+// Run beats until ctx ends, every third of the lease's term.
+func (s *leaseShare) Run(ctx context.Context) {
+	tick := time.NewTicker(s.TTL / 3)
+	defer tick.Stop()
+	for {
+		s.beat(ctx)
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+// beat says this daemon lives and counts the live daemons.
+func (s *leaseShare) beat(ctx context.Context) {
+	cctx, cancel := context.WithTimeout(ctx, s.TTL/4)
+	defer cancel()
+	n, err := s.Store.Heartbeat(cctx, s.ID, s.TTL)
+	if err != nil {
+		s.Log.Warn("cannot reach the store", "err", err)
+		return // the keepers' renewals fail too, and stop the watches in time
+	}
+	s.mu.Lock()
+	s.live = n
+	s.mu.Unlock()
+}
+
+// Farewell gives up this daemon's leases and says it stops, so that
+// other daemons take its mailboxes at once. Call it after every watch
+// stopped.
+func (s *leaseShare) Farewell(ctx context.Context) {
+	bye, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.TTL/3)
+	defer cancel()
+	if err := s.Store.Farewell(bye, s.ID); err != nil {
+		s.Log.Warn("could not give up the leases; they pass on when they run out", "err", err)
+	}
+}
+
+// quota is how many mailboxes this daemon may watch: its share. Before
+// the first beat it counts itself alone.
+func (s *leaseShare) quota() int {
+	live := max(s.live, 1)
+	return (s.Mailboxes + live - 1) / live
+}
+
+// take reserves a place for one more mailbox, if this daemon has less
+// than its share; drop gives it back.
+func (s *leaseShare) take() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.held >= s.quota() {
+		return false
+	}
+	s.held++
+	return true
+}
+
+func (s *leaseShare) drop() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.held--
+}
+
+// surplus reports whether this daemon watches more than its share, and
+// if so gives the place of one mailbox up: the caller lets its lease go.
+func (s *leaseShare) surplus() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.live == 0 || s.held <= s.quota() {
+		return false
+	}
+	s.held--
+	return true
+}
+
 // leaseKeeper runs the watch of a mailbox on a store that several daemons
 // share, only while this daemon holds the mailbox's lease: it takes the
 // lease when the mailbox is free and this daemon has less than its share
-// of the mailboxes, renews it every third of its term, and stops the
-// watch the moment it loses the lease, or when it could not renew it for
-// half its term (cut off from the store), which is before the lease can
-// pass to another daemon: two daemons never watch one mailbox at once.
+// of the mailboxes, renews it every third of its term, gives it up when
+// this daemon has more than its share, and stops the watch the moment
+// it loses the lease, or when it could not renew it for half its term
+// (cut off from the store), which is before the lease can pass to
+// another daemon: two daemons never watch one mailbox at once.
 type leaseKeeper struct {
 	Store *store.Store
 	ID    string // this daemon
 	Name  string // the lease (mailboxLease)
 	TTL   time.Duration
+	Share *leaseShare
 	Watch func(ctx context.Context) error // runs the watch until ctx ends
 	Log   *slog.Logger
 	// OnWatch, if set, hears when the watch starts (true) and stops.
@@ -49,9 +147,8 @@ type leaseKeeper struct {
 	expires *time.Timer        // stops the watch when renewals fail too long
 }
 
-// Run keeps the lease until ctx ends, then stops the watch, gives the
-// lease up and says farewell, so that another daemon takes the mailbox
-// at once.
+// Run keeps the lease until ctx ends, then stops the watch and gives the
+// lease up, so that another daemon takes the mailbox at once.
 func (k *leaseKeeper) Run(ctx context.Context) {
 	tick := time.NewTicker(k.TTL / 3)
 	defer tick.Stop()
@@ -59,28 +156,40 @@ func (k *leaseKeeper) Run(ctx context.Context) {
 		k.round(ctx)
 		select {
 		case <-ctx.Done():
-			k.halt("stopping")
-			bye, cancel := context.WithTimeout(context.WithoutCancel(ctx), k.TTL/3)
-			if err := k.Store.Farewell(bye, k.ID); err != nil {
-				k.Log.Warn("could not give up the lease; it passes on when it runs out", "lease", k.Name, "err", err)
+			if k.halt("stopping") {
+				k.Share.drop()
+				k.giveUp(ctx)
 			}
-			cancel()
 			return
 		case <-tick.C:
 		}
 	}
 }
 
-// round is one beat: say this daemon lives, then renew the lease held or
-// try to take it.
+// lose stops the watch of a lease this daemon no longer holds (or
+// cannot show it holds), and gives its place in the share up.
+func (k *leaseKeeper) lose(why string) {
+	if k.halt(why) {
+		k.Share.drop()
+	}
+}
+
+// giveUp lets the lease go once the watch stopped, so that another
+// daemon takes the mailbox at once.
+func (k *leaseKeeper) giveUp(ctx context.Context) {
+	bye, cancel := context.WithTimeout(context.WithoutCancel(ctx), k.TTL/3)
+	defer cancel()
+	if err := k.Store.ReleaseLease(bye, k.Name, k.ID); err != nil {
+		k.Log.Warn("could not give up the lease; it passes on when it runs out", "lease", k.Name, "err", err)
+	}
+}
+
+// round is one beat: renew the lease held, or give it up when this
+// daemon has more than its share, or try to take it.
 func (k *leaseKeeper) round(ctx context.Context) {
 	start := time.Now()
 	cctx, cancel := context.WithTimeout(ctx, k.TTL/4)
 	defer cancel()
-	if _, err := k.Store.Heartbeat(cctx, k.ID, k.TTL); err != nil {
-		k.Log.Warn("cannot reach the store", "err", err)
-		return // the timer stops the watch in time
-	}
 	k.mu.Lock()
 	holding := k.stop != nil
 	k.mu.Unlock()
@@ -90,17 +199,24 @@ func (k *leaseKeeper) round(ctx context.Context) {
 		case err != nil:
 			k.Log.Warn("cannot renew the lease", "lease", k.Name, "err", err)
 		case !ok:
-			k.halt("the lease passed to another daemon")
+			k.lose("the lease passed to another daemon")
+		case k.Share.surplus():
+			// Another daemon joined: this one lets a mailbox go (its
+			// place in the share is given up already), which a daemon
+			// with less than its share takes.
+			k.halt("another daemon takes its share of the mailboxes")
+			k.giveUp(ctx)
 		default:
 			k.renewed(start)
 		}
 		return
 	}
-	// One mailbox per daemon for now: a daemon takes it when free. (With
-	// several organisations each will take at most its share of them,
-	// by the count of live daemons Heartbeat returns.)
+	if !k.Share.take() {
+		return
+	}
 	ok, err := k.Store.AcquireLease(cctx, k.Name, k.ID, k.TTL)
 	if err != nil || !ok {
+		k.Share.drop()
 		return
 	}
 	k.start(ctx)
@@ -114,7 +230,7 @@ func (k *leaseKeeper) renewed(start time.Time) {
 	defer k.mu.Unlock()
 	left := k.TTL/2 - time.Since(start)
 	if k.expires == nil {
-		k.expires = time.AfterFunc(left, func() { k.halt("could not renew the lease for half its term") })
+		k.expires = time.AfterFunc(left, func() { k.lose("could not renew the lease for half its term") })
 		return
 	}
 	k.expires.Reset(left)
@@ -137,8 +253,9 @@ func (k *leaseKeeper) start(ctx context.Context) {
 	}()
 }
 
-// halt stops the watch, if one runs, and waits for it.
-func (k *leaseKeeper) halt(why string) {
+// halt stops the watch, if one runs, and waits for it. It reports
+// whether one ran.
+func (k *leaseKeeper) halt(why string) bool {
 	k.mu.Lock()
 	stop, done := k.stop, k.done
 	k.stop, k.done = nil, nil
@@ -148,12 +265,13 @@ func (k *leaseKeeper) halt(why string) {
 	}
 	k.mu.Unlock()
 	if stop == nil {
-		return
+		return false
 	}
 	stop()
 	<-done
 	k.Log.Warn("stopped watching the mailbox", "lease", k.Name, "why", why)
 	k.onWatch(false)
+	return true
 }
 
 func (k *leaseKeeper) onWatch(on bool) {

@@ -74,7 +74,9 @@ commands:
   migrate-store -from sqlite:PATH -to postgres://...: copy a store whole into an empty one
              (another engine) and verify the copy, table by table
 
-Every command takes -config F (default: $KLACHTENBUS_CONFIG, else ./klachtenbus.toml).
+Every command takes -config F (default: $KLACHTENBUS_CONFIG, else ./klachtenbus.toml),
+or -config-dir DIR (one *.toml per organisation, all naming one store) with -org ID to
+pick an organisation; serve -config-dir DIR serves every organisation in DIR.
 `
 
 // Main is one run of the command. Tests build one with their own clock
@@ -184,12 +186,16 @@ func (m *Main) now() time.Time {
 	return time.Now()
 }
 
-// flags makes a flag set for a command with the common -config flag.
-func (m *Main) flags(name string) (*flag.FlagSet, *string) {
+// flags makes a flag set for a command with the common flags that choose
+// its configuration: -config, -config-dir and -org.
+func (m *Main) flags(name string) (*flag.FlagSet, *configFlag) {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(m.Stderr)
-	cfg := fs.String("config", "", "configuration file (default: $KLACHTENBUS_CONFIG, else ./klachtenbus.toml)")
-	return fs, cfg
+	cf := &configFlag{}
+	fs.StringVar(&cf.File, "config", "", "configuration file (default: $KLACHTENBUS_CONFIG, else ./klachtenbus.toml)")
+	fs.StringVar(&cf.Dir, "config-dir", "", "a directory of configurations, one *.toml per organisation, all naming one store")
+	fs.StringVar(&cf.Org, "org", "", "the organisation to work on ([organisation] id), when the store holds several")
+	return fs, cf
 }
 
 // parse parses flags, allowing them before and after positional arguments
@@ -212,15 +218,45 @@ func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
-// loadConfig loads the configuration named by the -config flag. Like
-// config.Load, it returns the configuration with its problems when the
-// file decoded (see validateServe), and nil when it did not.
-func loadConfig(flagValue string) (*config.Config, error) {
-	path := config.ConfigPath(flagValue)
+// loadConfig loads the configuration the flags choose: the file of
+// -config (or its default), or in -config-dir the file of the
+// organisation -org names. Like config.Load, it returns the
+// configuration with its problems when the file decoded (see
+// validateServe), and nil when it did not. -org with -config must name
+// that file's organisation.
+func loadConfig(f configFlag) (*config.Config, error) {
+	if f.Dir != "" {
+		if f.File != "" {
+			return nil, usagef("-config and -config-dir: give one")
+		}
+		cs, err := loadConfigDir(f.Dir)
+		if err != nil {
+			return nil, err
+		}
+		oc, err := pickOrg(cs, f.Dir, f.Org)
+		if err != nil {
+			return nil, err
+		}
+		return oc.Config, nil
+	}
+	path := f.path()
 	if _, err := os.Stat(path); err != nil {
 		return nil, usagef("configuration %s: %w (see config.example.toml, or try `klachtenbus dev`)", path, err)
 	}
-	return config.Load(path)
+	c, err := config.Load(path)
+	if c != nil && f.Org != "" && c.Organisation.ID != f.Org {
+		return nil, usagef("-org %s: %s is the configuration of %s (-config-dir DIR -org ID picks one of several)", f.Org, path, orgName(c.Organisation.ID))
+	}
+	return c, err
+}
+
+// orgName names an organisation in a message: its id, or that it is the
+// default one.
+func orgName(id string) string {
+	if id == "" {
+		return "the default organisation (no [organisation] id)"
+	}
+	return "organisation " + id
 }
 
 // logger makes the process's logger from the configuration.

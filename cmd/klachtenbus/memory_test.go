@@ -122,7 +122,7 @@ func TestAttachmentMemory(t *testing.T) {
 	raw = nil
 
 	dir := t.TempDir()
-	cfg, err := loadConfig(writeStackConfig(t, dir, st, acc, ""))
+	cfg, err := loadConfig(configFlag{File: writeStackConfig(t, dir, st, acc, "")})
 	if err != nil {
 		t.Fatal(err)
 	}

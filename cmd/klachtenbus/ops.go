@@ -171,13 +171,13 @@ func (d *Daemon) reload(ctx context.Context) error {
 	if d.Dev != nil {
 		// As `dev` read it: the dev defaults fill the gaps, the embedded
 		// server stays where it is.
-		if c, err = loadDevConfig(d.ConfigPath, "", ""); err == nil {
+		if c, err = loadDevConfig(configFlag{File: d.ConfigPath}, "", ""); err == nil {
 			c.Dev = old.Dev
 			c.ApplyDev()
 			policy, err = loadPolicy(c)
 		}
 	} else {
-		c, policy, err = loadServeConfig(d.ConfigPath)
+		c, policy, err = loadServeConfig(configFlag{File: d.ConfigPath})
 	}
 	if err != nil {
 		var ces config.Errors

@@ -291,7 +291,7 @@ func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 // store kept it whole, or only its header when it was too large; then
 // the whole message comes from the IMAP quarantine folder and must fit
 // imap.max_message_size now.
-func (m *Main) release(ctx context.Context, cfgFlag string, id int64) error {
+func (m *Main) release(ctx context.Context, cfgFlag configFlag, id int64) error {
 	c, err := m.loadConfigOrDev(cfgFlag)
 	if err != nil {
 		return err

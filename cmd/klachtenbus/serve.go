@@ -58,8 +58,15 @@ type Daemon struct {
 	// defaults.
 	ConfigPath string
 	// ID names this daemon among those sharing a PostgreSQL store; ""
-	// on SQLite, which one daemon works alone.
+	// on SQLite, which one daemon works alone. The organisations one
+	// process serves (serve -config-dir) are one daemon.
 	ID string
+	// Share is what the organisations of one process share of the
+	// mailboxes' leases (nil: this daemon's alone).
+	Share *leaseShare
+	// sharedStore: the store is the process's, shared with the daemons
+	// of other organisations; Close leaves it open.
+	sharedStore bool
 
 	// The configuration and engine now running: a reload replaces them.
 	// Config and Engine stay those of the start.
@@ -102,17 +109,23 @@ func (m *Main) serve(ctx context.Context, args []string, dev bool) error {
 	if *demo && !dev {
 		return usagef("-demo goes with dev")
 	}
+	if cfgFlag.Dir != "" && cfgFlag.Org == "" {
+		if dev {
+			return usagef("-config-dir goes with serve: dev runs one organisation")
+		}
+		return m.serveDir(ctx, cfgFlag.Dir)
+	}
 	var c *config.Config
 	var err error
 	var path string
 	if dev {
 		c, err = loadDevConfig(*cfgFlag, *imapAddr, *smtpAddr)
-		if _, serr := os.Stat(config.ConfigPath(*cfgFlag)); serr == nil {
-			path = config.ConfigPath(*cfgFlag)
+		if _, serr := os.Stat(cfgFlag.path()); serr == nil && cfgFlag.Dir == "" {
+			path = cfgFlag.path()
 		}
 	} else {
 		c, _, err = loadServeConfig(*cfgFlag)
-		path = config.ConfigPath(*cfgFlag)
+		path = cfgFlag.path()
 	}
 	if err != nil {
 		return err
@@ -164,10 +177,10 @@ func (m *Main) serve(ctx context.Context, args []string, dev bool) error {
 // the dev defaults filling what it leaves out, or the dev defaults alone
 // when no file was named and ./klachtenbus.toml does not exist; then the
 // -imap and -smtp flags, when given, move the dev mail server.
-func loadDevConfig(cfgFlag, imapAddr, smtpAddr string) (*config.Config, error) {
+func loadDevConfig(cfgFlag configFlag, imapAddr, smtpAddr string) (*config.Config, error) {
 	var c *config.Config
-	_, statErr := os.Stat(config.ConfigPath(cfgFlag))
-	if cfgFlag == "" && os.Getenv(config.EnvConfig) == "" && errors.Is(statErr, fs.ErrNotExist) {
+	_, statErr := os.Stat(cfgFlag.path())
+	if !cfgFlag.named() && errors.Is(statErr, fs.ErrNotExist) {
 		c = config.DevDefaults()
 	} else {
 		var err error
@@ -194,7 +207,14 @@ func loadDevConfig(cfgFlag, imapAddr, smtpAddr string) (*config.Config, error) {
 // newDaemon wires the daemon from a configuration. In dev mode it starts
 // the embedded mail server first and points IMAP and SMTP at it.
 func (m *Main) newDaemon(ctx context.Context, c *config.Config, log *slog.Logger, dev bool) (*Daemon, error) {
-	d := &Daemon{Config: c, Log: log}
+	return m.wireDaemon(ctx, &Daemon{Config: c, Log: log}, dev)
+}
+
+// wireDaemon wires a daemon of d.Config on d.Store, when set (the
+// process's store, shared by its organisations), else on the store the
+// configuration names.
+func (m *Main) wireDaemon(ctx context.Context, d *Daemon, dev bool) (*Daemon, error) {
+	c, log := d.Config, d.Log
 	if dev {
 		// The dev server is the receiving server: no message may bring
 		// along a header in the name of an id the daemon trusts.
@@ -221,7 +241,9 @@ func (m *Main) newDaemon(ctx context.Context, c *config.Config, log *slog.Logger
 	}
 	d.Sender.Hook = crashHook("handed", "sent")
 	if c.Store.Postgres() {
-		d.ID = daemonID()
+		if d.ID == "" {
+			d.ID = daemonID()
+		}
 		d.Sender.Claim = d.ID
 		// A claim outlasts the sending of a batch by far; a dead
 		// daemon's mail waits this long for another.
@@ -239,8 +261,21 @@ func (d *Daemon) watch(ctx context.Context) {
 		d.Watcher.Run(ctx)
 		return
 	}
-	k := &leaseKeeper{Store: d.Store, ID: d.ID, Name: mailboxLease(d.Config),
-		TTL: d.Config.Store.Lease.Duration(), Watch: d.Watcher.Run, Log: d.Log.With("component", "lease")}
+	ttl, log := d.Config.Store.Lease.Duration(), d.Log.With("component", "lease")
+	share := d.Share
+	if share == nil { // this daemon's one mailbox: it beats for itself
+		share = &leaseShare{Store: d.Store, ID: d.ID, TTL: ttl, Mailboxes: 1, Log: log}
+		beatCtx, stopBeat := context.WithCancel(context.WithoutCancel(ctx))
+		var beating sync.WaitGroup
+		beating.Go(func() { share.Run(beatCtx) })
+		defer func() {
+			stopBeat()
+			beating.Wait()
+			share.Farewell(ctx) // after the watch stopped
+		}()
+	}
+	k := &leaseKeeper{Store: d.Store, ID: d.ID, Name: mailboxLease(d.Config), Share: share,
+		TTL: ttl, Watch: d.Watcher.Run, Log: log}
 	if d.Health != nil {
 		d.Health.Standby(true)
 		k.OnWatch = func(watching bool) { d.Health.Standby(!watching) }
@@ -354,9 +389,11 @@ func (d *Daemon) open(ctx context.Context, now func() time.Time) error {
 		return err
 	}
 	d.Policy = policy
-	st, err := openConfiguredStore(ctx, c)
-	if err != nil {
-		return err
+	st := d.Store
+	if st == nil {
+		if st, err = openConfiguredStore(ctx, c); err != nil {
+			return err
+		}
 	}
 	if now != nil {
 		st.Now = now
@@ -403,7 +440,7 @@ func (d *Daemon) newSender(now func() time.Time) error {
 	var sentLog *mailout.SentLog
 	if !c.Store.Postgres() {
 		var err error
-		if sentLog, err = mailout.OpenSentLog(c.Store.Path + sentLogSuffix); err != nil {
+		if sentLog, err = mailout.OpenSentLog(sentLogPath(c)); err != nil {
 			return err
 		}
 	}
@@ -444,7 +481,7 @@ func loadPolicy(c *config.Config) (*regulation.Policy, error) {
 
 // Close releases what the daemon holds.
 func (d *Daemon) Close() {
-	if d.Store != nil {
+	if d.Store != nil && !d.sharedStore {
 		d.Store.Close()
 		d.Store = nil
 	}

@@ -102,12 +102,12 @@ func toJSONCase(c cases.Case, loc *time.Location) jsonCase {
 // no configuration anywhere but a dev store in this directory, it returns
 // the dev configuration, so that the commands after `dev -demo` (cases,
 // case, report, deadlines, sweep, digest) just work.
-func (m *Main) loadConfigOrDev(cfgFlag string) (*config.Config, error) {
+func (m *Main) loadConfigOrDev(cfgFlag configFlag) (*config.Config, error) {
 	c, err := loadConfig(cfgFlag)
 	if err != nil {
 		dev := config.DevDefaults()
 		_, statErr := os.Stat(dev.Store.Path)
-		if cfgFlag != "" || os.Getenv(config.EnvConfig) != "" || statErr != nil {
+		if cfgFlag.named() || statErr != nil {
 			return nil, err
 		}
 		fmt.Fprintf(m.Stderr, "klachtenbus: no %s; reading the dev store %s\n", config.ConfigPath(""), dev.Store.Path)
@@ -118,7 +118,7 @@ func (m *Main) loadConfigOrDev(cfgFlag string) (*config.Config, error) {
 
 // openStore opens the configured store for a read-only command, the dev
 // store after `dev -demo` (loadConfigOrDev).
-func (m *Main) openStore(ctx context.Context, cfgFlag string) (*config.Config, *store.Store, error) {
+func (m *Main) openStore(ctx context.Context, cfgFlag configFlag) (*config.Config, *store.Store, error) {
 	c, err := m.loadConfigOrDev(cfgFlag)
 	if err != nil {
 		return nil, nil, err

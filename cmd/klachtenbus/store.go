@@ -12,17 +12,25 @@ import (
 
 // openConfiguredStore opens the store a configuration names: the
 // PostgreSQL database of store.url, else the SQLite file of store.path
-// (its directory made first).
+// (its directory made first); the handle works on the configuration's
+// organisation.
 func openConfiguredStore(ctx context.Context, c *config.Config) (*store.Store, error) {
+	var st *store.Store
+	var err error
 	if c.Store.Postgres() {
-		return store.OpenURL(ctx, c.Store.URL)
-	}
-	if dir := filepath.Dir(c.Store.Path); dir != "" {
-		if err := os.MkdirAll(dir, 0o750); err != nil {
-			return nil, fmt.Errorf("store directory: %w", err)
+		st, err = store.OpenURL(ctx, c.Store.URL)
+	} else {
+		if dir := filepath.Dir(c.Store.Path); dir != "" {
+			if err := os.MkdirAll(dir, 0o750); err != nil {
+				return nil, fmt.Errorf("store directory: %w", err)
+			}
 		}
+		st, err = store.Open(ctx, c.Store.Path)
 	}
-	return store.Open(ctx, c.Store.Path)
+	if err != nil {
+		return nil, err
+	}
+	return st.ForOrg(c.Organisation.ID), nil
 }
 
 // lockDaemon reports whether no daemon works a store, and keeps it so

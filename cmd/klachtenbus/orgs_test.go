@@ -1,0 +1,291 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/klachtenbus/klachtenbus/cases/store"
+	"github.com/klachtenbus/klachtenbus/e2e/stack"
+)
+
+// orgDir writes a directory of configurations for `serve -config-dir`:
+// one per organisation (its id the file's name), each with its own
+// mailbox and staff on the mail stack, all naming one store (storeKeys,
+// the keys of [store]) and, to make it hard, the same command secret. It
+// returns the directory.
+func orgDir(t *testing.T, s *mailstack, orgs map[string]accounts, storeKeys string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for id, a := range orgs {
+		tmp := t.TempDir()
+		b, err := os.ReadFile(writeStackConfig(t, tmp, s, a, ""))
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg := strings.Replace(string(b), "[organisation]\n", "[organisation]\nid = \""+id+"\"\n", 1)
+		cfg = strings.Replace(cfg, "path = "+strconv.Quote(filepath.Join(tmp, "k.db")), storeKeys, 1)
+		if err := os.WriteFile(filepath.Join(dir, id+".toml"), []byte(cfg), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// orgCases lists an organisation's cases through the CLI.
+func orgCases(t *testing.T, dir, org string) []caseFile {
+	t.Helper()
+	var cs []caseFile
+	if err := json.Unmarshal([]byte(run(t, "cases", "-json", "-config-dir", dir, "-org", org)), &cs); err != nil {
+		t.Fatal(err)
+	}
+	return cs
+}
+
+// orgCase reads one case file of an organisation through the CLI.
+func orgCase(t *testing.T, dir, org, id string) caseFile {
+	t.Helper()
+	var f caseFile
+	if err := json.Unmarshal([]byte(run(t, "case", id, "-json", "-config-dir", dir, "-org", org)), &f); err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+// TestOrganisationsAreIsolated runs two organisations in one daemon on
+// one store (`serve -config-dir`) against the real Postfix and Dovecot:
+// each numbers its own cases (both start at the same number), and the
+// staff of one, holding a genuine reply token and Message-ID of their
+// own organisation's case of that number, cannot reach the other's case
+// with them, nor with the case's subject tag from an authenticated
+// submission; the CLI shows each organisation only its own cases.
+func TestOrganisationsAreIsolated(t *testing.T) {
+	s := privateStack(t)
+	noord, zuid := newAccounts(t), newAccounts(t)
+	zuid.prefix = "z" + zuid.prefix
+	zuid.complaints, zuid.handler, zuid.director = "z"+zuid.complaints, "z"+zuid.handler, "z"+zuid.director
+	dir := orgDir(t, s, map[string]accounts{"noord": noord, "zuid": zuid}, "path = "+strconv.Quote(filepath.Join(t.TempDir(), "k.db")))
+	d := startDaemon(t, nil, "serve", "-config-dir", dir)
+	eventually(t, "both organisations' mailboxes watched", 30*time.Second, func() bool {
+		return strings.Count(d.logs.String(), "watching mailbox") >= 2
+	})
+
+	body := "Naam: %s\nAdres: Dorpsstraat 12\nAangeklaagde: Piet Docent\nDatum voorval: 10 november 2026\nOmschrijving: Niet beantwoord.\n"
+	jan, els := noord.person("jan"), zuid.person("els")
+	sendMail(t, s.smtp, jan, noord.complaints, mailTo(jan, noord.complaints, "Klacht bij Noord", "<n1@example.test>", strings.ReplaceAll(body, "%s", "Jan")), false)
+	sendMail(t, s.smtp, els, zuid.complaints, mailTo(els, zuid.complaints, "Klacht bij Zuid", "<z1@example.test>", strings.ReplaceAll(body, "%s", "Els")), false)
+	annN := waitForSubject(t, s.imap, noord.handler, "Nieuwe klacht")
+	annZ := waitForSubject(t, s.imap, zuid.handler, "Nieuwe klacht")
+
+	cn, cz := orgCases(t, dir, "noord"), orgCases(t, dir, "zuid")
+	if len(cn) != 1 || len(cz) != 1 {
+		t.Fatalf("noord lists %d cases, zuid %d; want one each", len(cn), len(cz))
+	}
+	id := cn[0].ID
+	if cz[0].ID != id {
+		t.Errorf("noord's first case is %s, zuid's %s: each organisation numbers its own from the first", id, cz[0].ID)
+	}
+	if !strings.Contains(string(annN), "Klacht bij Noord") || !strings.Contains(string(annZ), "Klacht bij Zuid") {
+		t.Fatalf("an announcement went to the other organisation's staff")
+	}
+
+	// Zuid's handler takes the reply token and Message-ID of Zuid's own
+	// announcement of case id and writes to Noord's mailbox, to the reply
+	// address of Noord's case of that number with Zuid's token.
+	zh := header(t, annZ)
+	subj, _ := zh.Subject()
+	replyTo := zh.Get("Reply-To")
+	replyTo = strings.Trim(replyTo[strings.LastIndex(replyTo, "<")+1:], "<> ")
+	local, _, _ := strings.Cut(replyTo, "@")
+	token := local[strings.LastIndex(local, ".")+1:]
+	nLocal, nDomain, _ := strings.Cut(noord.complaints, "@")
+	forged := nLocal + "+" + id + "." + token + "@" + nDomain
+	sendMail(t, s.smtp, zuid.handler, forged, mailTo(zuid.handler, forged, "Re: "+subj, "<x1@example.test>",
+		"#besluit ongegrond\nAfgewezen.\n", "In-Reply-To: "+zh.Get("Message-Id")+"\r\n"), false)
+	// And from an authenticated submission, with the case's subject tag.
+	submit(t, s.smtp, zuid.handler, "secret", noord.complaints, mailTo(zuid.handler, noord.complaints, "["+id+"] afhandeling", "<x2@example.test>",
+		"#behandelaar "+zuid.handler+"\n#besluit ongegrond\nAfgewezen.\n"))
+
+	eventually(t, "Noord's intake to take both messages", 30*time.Second, func() bool {
+		n := 0
+		for _, folder := range []string{"Verwerkt", "Genegeerd", "Quarantaine"} {
+			n += len(mailboxHeaders(t, s.imap, noord.complaints, folder))
+		}
+		return n == 3 && len(mailboxHeaders(t, s.imap, noord.complaints, "INBOX")) == 0
+	})
+	f := orgCase(t, dir, "noord", id)
+	if f.State != "received" || f.Handler != "" || f.has("decided", zuid.handler) || f.has("message", zuid.handler) {
+		t.Errorf("Noord's case %s after Zuid's staff wrote to it: state %s, handler %q, events %+v", id, f.State, f.Handler, f.Events)
+	}
+	if g := orgCase(t, dir, "zuid", id); g.State != "received" || g.has("decided", zuid.handler) {
+		t.Errorf("Zuid's case %s changed: state %s, events %+v", id, g.State, g.Events)
+	}
+	for _, s := range subjects(t, s.imap, jan) {
+		if strings.Contains(s, "Besluit") {
+			t.Errorf("a decision reached Noord's complainant: %q", s)
+		}
+	}
+	for _, c := range orgCases(t, dir, "zuid") {
+		if c.ID != id {
+			t.Errorf("Zuid has a case %s: mail to Noord's mailbox reached Zuid", c.ID)
+		}
+	}
+	// The digest of each organisation counts its own cases alone: Noord's
+	// complaint and the two that Zuid's handler's mails opened there.
+	for org, want := range map[string]string{"noord": "3", "zuid": "1"} {
+		dig := run(t, "digest", "-config-dir", dir, "-org", org)
+		if !regexp.MustCompile(`Open zaken: +` + want + `\n`).MatchString(dig) {
+			t.Errorf("%s's digest, want %s open cases:\n%s", org, want, dig)
+		}
+	}
+	d.stop(t)
+}
+
+// TestConfigDirRules: a directory of configurations is refused, naming
+// the file and key at fault, when its organisations could not share one
+// store: an id missing or twice, another store, one mailbox twice, one
+// listening address twice; -org picks one, and with -config must name
+// that file's organisation.
+func TestConfigDirRules(t *testing.T) {
+	conf := func(id, mailbox, store, extra string) string {
+		s := "[organisation]\n"
+		if id != "" {
+			s += "id = \"" + id + "\"\n"
+		}
+		return s + "name = \"Org\"\nmailbox = \"" + mailbox + "\"\n\n[store]\npath = \"" + store + "\"\n" + extra
+	}
+	tests := []struct {
+		name  string
+		files map[string]string
+		want  string // in the error; "" for none
+	}{
+		{"two organisations", map[string]string{"a.toml": conf("a", "a@x.test", "k.db", ""), "b.toml": conf("b", "b@x.test", "k.db", "")}, ""},
+		{"one without id", map[string]string{"a.toml": conf("", "a@x.test", "k.db", "")}, ""},
+		{"an id missing", map[string]string{"a.toml": conf("a", "a@x.test", "k.db", ""), "b.toml": conf("", "b@x.test", "k.db", "")}, "b.toml:1: organisation.id: required"},
+		{"an id twice", map[string]string{"a.toml": conf("a", "a@x.test", "k.db", ""), "b.toml": conf("a", "b@x.test", "k.db", "")}, `"a" is the id of`},
+		{"a bad id", map[string]string{"a.toml": conf("A/B", "a@x.test", "k.db", "")}, "organisation.id"},
+		{"another store", map[string]string{"a.toml": conf("a", "a@x.test", "k.db", ""), "b.toml": conf("b", "b@x.test", "other.db", "")}, "share one store"},
+		{"a mailbox twice", map[string]string{"a.toml": conf("a", "a@x.test", "k.db", ""), "b.toml": conf("b", "a@x.test", "k.db", "")}, "is the mailbox of"},
+		{"none", map[string]string{"notes.txt": "x"}, "no *.toml"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			for name, text := range tt.files {
+				if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o600); err != nil {
+					t.Fatal(err)
+				}
+			}
+			cs, err := loadConfigDir(dir)
+			switch {
+			case tt.want == "" && err != nil:
+				t.Fatalf("refused: %v", err)
+			case tt.want == "" && len(cs) != len(tt.files):
+				t.Fatalf("%d configurations of %d files", len(cs), len(tt.files))
+			case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)):
+				t.Fatalf("error %v, want one with %q", err, tt.want)
+			}
+		})
+	}
+
+	dir := t.TempDir()
+	for _, id := range []string{"a", "b"} {
+		os.WriteFile(filepath.Join(dir, id+".toml"), []byte(conf(id, id+"@x.test", "k.db", "")), 0o600)
+	}
+	if c, err := loadConfig(configFlag{Dir: dir, Org: "b"}); err != nil || c.Organisation.Mailbox != "b@x.test" {
+		t.Errorf("-org b: %v", err)
+	}
+	for _, f := range []configFlag{{Dir: dir}, {Dir: dir, Org: "c"}, {File: filepath.Join(dir, "a.toml"), Org: "b"}, {File: filepath.Join(dir, "a.toml"), Dir: dir}} {
+		if _, err := loadConfig(f); err == nil || !errors.As(err, new(usageError)) {
+			t.Errorf("%+v: %v, want a usage error", f, err)
+		}
+	}
+	if _, err := loadConfig(configFlag{File: filepath.Join(dir, "a.toml"), Org: "a"}); err != nil {
+		t.Errorf("-config a.toml -org a: %v", err)
+	}
+}
+
+// leaseHolders counts the mailboxes' leases by holder.
+func leaseHolders(t *testing.T, pgURL string) map[string]int {
+	t.Helper()
+	st, err := store.OpenURL(context.Background(), pgURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	ls, err := st.Leases(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	by := map[string]int{}
+	for _, l := range ls {
+		if strings.HasPrefix(l.Name, "mailbox:") {
+			by[l.Holder]++
+		}
+	}
+	return by
+}
+
+// shares is the sorted counts of mailboxes per holder.
+func shares(by map[string]int) []int {
+	var out []int
+	for _, n := range by {
+		out = append(out, n)
+	}
+	sort.Ints(out)
+	return out
+}
+
+// TestMailboxesSpreadOverDaemons runs four organisations (four
+// mailboxes of the private Dovecot) on one PostgreSQL store: one daemon
+// watches all four; a second joins and the mailboxes spread two and two;
+// the second is killed and the first takes its two back once their
+// leases ran out. No mailbox was ever watched by two daemons at once, and
+// a complaint to each mailbox is answered in the end.
+func TestMailboxesSpreadOverDaemons(t *testing.T) {
+	s := privateStack(t)
+	pgURL := stack.Postgres(t)
+	orgs := map[string]accounts{}
+	for _, id := range []string{"een", "twee", "drie", "vier"} {
+		a := newAccounts(t)
+		a.prefix = id + a.prefix
+		a.complaints, a.handler, a.director = id+a.complaints, id+a.handler, id+a.director
+		orgs[id] = a
+	}
+	dir := orgDir(t, s, orgs, "url = "+strconv.Quote(pgURL)+"\nlease = \"2s\"")
+	a := startDaemon(t, nil, "serve", "-config-dir", dir)
+	eventually(t, "the first daemon to watch all four mailboxes", 20*time.Second, func() bool {
+		return slices.Equal(shares(leaseHolders(t, pgURL)), []int{4})
+	})
+	b := startDaemon(t, nil, "serve", "-config-dir", dir)
+	eventually(t, "the mailboxes to spread two and two", 30*time.Second, func() bool {
+		return slices.Equal(shares(leaseHolders(t, pgURL)), []int{2, 2})
+	})
+	b.cmd.Process.Kill()
+	<-b.done
+	killed := time.Now()
+	eventually(t, "the first daemon to take the mailboxes back", 30*time.Second, func() bool {
+		return slices.Equal(shares(leaseHolders(t, pgURL)), []int{4})
+	})
+	t.Logf("taken back %.1f s after the kill", time.Since(killed).Seconds())
+
+	for id, acc := range orgs {
+		from := acc.person("klager")
+		sendMail(t, s.smtp, from, acc.complaints, mailTo(from, acc.complaints, "Klacht bij "+id, "<"+id+"@example.test>",
+			"Naam: K\nAdres: Straat 1\nAangeklaagde: X\nDatum voorval: gisteren\nOmschrijving: iets\n"), false)
+	}
+	for _, acc := range orgs {
+		waitForSubject(t, s.imap, acc.person("klager"), "Ontvangstbevestiging")
+	}
+	a.stop(t)
+	checkNoOverlap(t, watchSpans(t, map[string]string{"a": a.logs.String(), "b": b.logs.String()}, map[string]time.Time{"b": killed}))
+}
