@@ -39,18 +39,35 @@ func (s *Store) AcquireLease(ctx context.Context, name, holder string, ttl time.
 	return n > 0, err
 }
 
-// RenewLease extends holder's lease of name by ttl from now. It reports
-// false when holder no longer holds it (it expired, and maybe passed to
-// another): the holder must stop the work at once.
-func (s *Store) RenewLease(ctx context.Context, name, holder string, ttl time.Duration) (bool, error) {
-	now := s.db.e.nowMillis()
-	res, err := s.db.ExecContext(ctx, `UPDATE leases SET expires_at = `+now+` + ? WHERE name = ? AND holder = ? AND expires_at >= `+now,
-		ttl.Milliseconds(), name, holder)
-	if err != nil {
-		return false, fmt.Errorf("lease %s: %w", name, err)
+// RenewLeases extends holder's leases of the given names by ttl from now,
+// in one statement, and returns the names of those it renewed. A lease
+// of holder's that expired is not renewed (it may have passed to
+// another, or may at any moment): the holder must stop its work at once.
+// Leases of holder's not named are left to run out.
+func (s *Store) RenewLeases(ctx context.Context, holder string, names []string, ttl time.Duration) ([]string, error) {
+	if len(names) == 0 {
+		return nil, nil
 	}
-	n, err := res.RowsAffected()
-	return n > 0, err
+	now := s.db.e.nowMillis()
+	args := []any{ttl.Milliseconds(), holder}
+	for _, n := range names {
+		args = append(args, n)
+	}
+	rows, err := s.db.QueryContext(ctx, `UPDATE leases SET expires_at = `+now+` + ? WHERE holder = ? AND name IN (`+placeholders(len(names))+`)
+		AND expires_at >= `+now+` RETURNING name`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("leases of %s: %w", holder, err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			return nil, fmt.Errorf("leases of %s: %w", holder, err)
+		}
+		out = append(out, name)
+	}
+	return out, rows.Err()
 }
 
 // ReleaseLease gives up holder's lease of name, so that another daemon

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -29,10 +30,18 @@ func TestLeases(t *testing.T) {
 		if must(st.AcquireLease(ctx, box, "b", time.Minute)) {
 			t.Error("a held lease was taken by another")
 		}
-		if !must(st.AcquireLease(ctx, box, "a", time.Minute)) || !must(st.RenewLease(ctx, box, "a", time.Minute)) {
+		renewed := func(holder string) []string {
+			t.Helper()
+			names, err := st.RenewLeases(ctx, holder, []string{box, "mailbox:other", "mailbox:third"}, time.Minute)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return names
+		}
+		if !must(st.AcquireLease(ctx, box, "a", time.Minute)) || !slices.Equal(renewed("a"), []string{box}) {
 			t.Error("the holder could not take or renew its own lease")
 		}
-		if must(st.RenewLease(ctx, box, "b", time.Minute)) {
+		if len(renewed("b")) != 0 {
 			t.Error("another renewed the holder's lease")
 		}
 		ls, err := st.Leases(ctx)
@@ -49,8 +58,14 @@ func TestLeases(t *testing.T) {
 		if !must(st.AcquireLease(ctx, box, "a", time.Minute)) {
 			t.Error("an expired lease was not taken")
 		}
-		if must(st.RenewLease(ctx, box, "b", time.Minute)) {
+		if len(renewed("b")) != 0 {
 			t.Error("the holder of an expired lease renewed it after it passed on")
+		}
+		if !must(st.AcquireLease(ctx, "mailbox:other", "a", -time.Second)) || !slices.Equal(renewed("a"), []string{box}) {
+			t.Error("a holder's expired lease was renewed, or its live one not")
+		}
+		if !must(st.AcquireLease(ctx, "mailbox:fourth", "a", time.Minute)) || !slices.Equal(renewed("a"), []string{box}) {
+			t.Error("a lease not named was renewed")
 		}
 		// A stopping daemon's leases go at once.
 		if err := st.Farewell(ctx, "a"); err != nil {
@@ -161,6 +176,14 @@ func TestClaimMail(t *testing.T) {
 		}
 		if none := claim("b", 10, time.Minute); len(none) != 0 {
 			t.Errorf("b claimed %v of a's", none)
+		}
+		// b still has a mail of its old batch in hand, whose claim passed
+		// to a: it may not send it; a may, and its claim lasts.
+		if ours, err := st.MarkSending(ctx, b[0], "b", time.Minute); err != nil || ours {
+			t.Errorf("b may send a mail a claimed since: %v %v", ours, err)
+		}
+		if ours, err := st.MarkSending(ctx, b[0], "a", time.Minute); err != nil || !ours {
+			t.Errorf("a may not send a mail it claimed: %v %v", ours, err)
 		}
 	})
 }

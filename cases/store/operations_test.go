@@ -180,14 +180,17 @@ func TestOutboxRoundTrip(t *testing.T) {
 		if due[0].Kind != "refusal" || due[1].References[0] != "m1@example.test" {
 			t.Errorf("due in the wrong order or without references: %+v", due)
 		}
-		if err := st.MarkSending(ctx, due[1].ID); err != nil {
-			t.Fatal(err)
+		if ours, err := st.MarkSending(ctx, due[1].ID, "", 0); err != nil || !ours {
+			t.Fatalf("mark sending: %v %v", ours, err)
 		}
 		if again, _ := st.DueMail(ctx, at, 10, 1); !again[1].InDoubt {
 			t.Errorf("a mail marked sending is not in doubt when due again")
 		}
 		if err := st.MarkSent(ctx, due[1], "klachten@example.test", "Subject", "text", []byte("raw")); err != nil {
 			t.Fatal(err)
+		}
+		if ours, err := st.MarkSending(ctx, due[1].ID, "", 0); err != nil || ours {
+			t.Errorf("a sent mail was marked sending again: %v %v", ours, err)
 		}
 		var changed bool
 		if err := st.Update(ctx, func(tx *Tx) (err error) { changed, err = tx.MarkFailed(ctx, due[0].ID, "550 no"); return }); err != nil || !changed {

@@ -133,14 +133,50 @@ func (s *Store) NextMailAt(ctx context.Context) (time.Time, bool, error) {
 	return time.Unix(next.Int64, 0), true, nil
 }
 
+// OrgsWithMailDue lists the organisations, of every organisation in the
+// store whatever the handle's, that have mail due at now: one query for
+// a process that serves many, whose senders then need not each ask.
+func (s *Store) OrgsWithMailDue(ctx context.Context, now time.Time) ([]string, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT DISTINCT org FROM outbox WHERE state = 'pending' AND next_at <= ?`, now.Unix())
+	if err != nil {
+		return nil, fmt.Errorf("mail due: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var org string
+		if err := rows.Scan(&org); err != nil {
+			return nil, fmt.Errorf("mail due: %w", err)
+		}
+		out = append(out, org)
+	}
+	return out, rows.Err()
+}
+
 // MarkSending records that the sender is about to hand a mail to the SMTP
 // server; MarkSent, MarkRetry and MarkFailed clear it. A mail still marked
-// when it is next due was cut off by a crash and is in doubt.
-func (s *Store) MarkSending(ctx context.Context, id int64) error {
-	return s.Update(ctx, func(tx *Tx) error {
-		_, err := tx.tx.ExecContext(ctx, `UPDATE outbox SET sending_at = ? WHERE id = ?`, tx.Now.Unix(), id)
+// when it is next due was cut off by a crash and is in doubt. It reports
+// false, marking nothing, when the mail is no longer the sender's to send:
+// it is not pending any more, or (holder not "", several daemons) its
+// claim is not holder's: it ran out while the mail waited in a batch and
+// another daemon claimed it. Else a holder's claim is extended by ttl from
+// now, so that it outlasts the sending.
+func (s *Store) MarkSending(ctx context.Context, id int64, holder string, ttl time.Duration) (bool, error) {
+	var n int64
+	err := s.Update(ctx, func(tx *Tx) error {
+		q, args := `UPDATE outbox SET sending_at = ? WHERE id = ? AND state = 'pending'`, []any{tx.Now.Unix(), id}
+		if holder != "" {
+			q = `UPDATE outbox SET sending_at = ?, claimed_until = ` + s.db.e.nowMillis() + ` + ? WHERE id = ? AND state = 'pending' AND claimed_by = ?`
+			args = []any{tx.Now.Unix(), ttl.Milliseconds(), id, holder}
+		}
+		res, err := tx.tx.ExecContext(ctx, q, args...)
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
 		return err
 	})
+	return n > 0, err
 }
 
 // MarkSent records that a mail was accepted by the SMTP server and files
