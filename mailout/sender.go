@@ -71,6 +71,10 @@ type Sender struct {
 	// Connections is how many SMTP sessions send at once; zero means
 	// one.
 	Connections int
+	// Gate, if set, is shared by the senders of several organisations
+	// that send through one server: a Flush waits at it, before it claims
+	// any mail, until fewer than the gate's number of them send.
+	Gate *Gate
 	// SentLog, if set, notes each accepted mail the moment the server
 	// accepts it, so that a crash before the store records it does not
 	// send it twice.
@@ -105,12 +109,19 @@ func (s *Sender) due(ctx context.Context, limit int) ([]cases.OutMail, error) {
 	if s.Claim == "" {
 		return cases.DueMail(ctx, s.Store, s.now(), limit)
 	}
-	claimFor := s.ClaimFor
-	if claimFor <= 0 {
-		claimFor = 2 * time.Minute
-	}
-	return cases.ClaimMail(ctx, s.Store, s.now(), limit, s.Claim, claimFor)
+	return cases.ClaimMail(ctx, s.Store, s.now(), limit, s.Claim, s.claimFor())
 }
+
+// claimFor is how long a claim on mail lasts (ClaimFor, or two minutes).
+func (s *Sender) claimFor() time.Duration {
+	if s.ClaimFor <= 0 {
+		return 2 * time.Minute
+	}
+	return s.ClaimFor
+}
+
+// errNotOurs: the mail is no longer this sender's to send (MarkSending).
+var errNotOurs = errors.New("mail not ours to send")
 
 // Monitor is told of each attempt to hand a mail to the SMTP server: err
 // is nil when the server accepted it; permanent when it refused the mail
@@ -209,6 +220,10 @@ func (s *Sender) Flush(ctx context.Context) (int, error) {
 	case <-ctx.Done():
 		return 0, nil // another Flush is sending; it had the time
 	}
+	if !s.Gate.enter(ctx) {
+		return 0, nil // stopping while others had the server
+	}
+	defer s.Gate.leave()
 	var sent atomic.Int64
 	workers := max(1, s.Connections)
 	pool := make([]*conn, 0, workers)
@@ -303,6 +318,9 @@ func (s *Sender) sendOn(ctx context.Context, c **conn, m cases.OutMail) (bool, e
 		*c = nc
 	}
 	ok, err := s.send(ctx, *c, m)
+	if errors.Is(err, errNotOurs) {
+		return false, nil // the session is as good as before
+	}
 	if !ok && err == nil {
 		// The session may be broken after an error: the next mail
 		// opens a new one.
@@ -408,8 +426,15 @@ func (s *Sender) send(ctx context.Context, client *conn, m cases.OutMail) (bool,
 		s.log().Warn("mail in doubt: an earlier attempt was cut off after handing it over; sending it again, so it may arrive twice",
 			"case", m.CaseID, "kind", m.Kind, "to", m.Recipient, "message_id", cases.LogMessageID(m.MessageID, cases.Domain(s.From.Email)))
 	}
-	if err := s.Store.MarkSending(ctx, m.ID); err != nil {
+	ours, err := s.Store.MarkSending(ctx, m.ID, s.Claim, s.claimFor())
+	if err != nil {
 		return false, fmt.Errorf("mark sending %d: %w", m.ID, err)
+	}
+	if !ours {
+		// Sent meanwhile, or its claim ran out while it waited in this
+		// batch and another daemon took it: that one sends it.
+		s.log().Info("mail no longer this daemon's to send; skipped", "id", m.ID, "case", m.CaseID, "kind", m.Kind)
+		return false, errNotOurs
 	}
 	wasHanded := false
 	handed := func() {
@@ -711,4 +736,32 @@ func enhancedStatus(msg string) string {
 		}
 	}
 	return code
+}
+
+// Gate bounds how many senders send at once: the organisations of one
+// process that share an SMTP server, which must not be flooded with
+// every organisation's sessions at once (their mail would time out).
+// A nil Gate lets every sender through.
+type Gate struct{ slots chan struct{} }
+
+// NewGate makes a gate that lets n senders through at once.
+func NewGate(n int) *Gate { return &Gate{slots: make(chan struct{}, max(n, 1))} }
+
+// enter waits for a place; false when ctx ended first.
+func (g *Gate) enter(ctx context.Context) bool {
+	if g == nil {
+		return true
+	}
+	select {
+	case g.slots <- struct{}{}:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+func (g *Gate) leave() {
+	if g != nil {
+		<-g.slots
+	}
 }
