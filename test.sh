@@ -92,6 +92,10 @@ if [ -n "${KLACHTENBUS_POSTGRES:-}" ]; then
 	echo "== the domain's suite again, on PostgreSQL"
 	KLACHTENBUS_TEST_STORE=postgres go test -race -count=1 ./cases/
 fi
+# As a named organisation, in a store that holds another's cases of the
+# same numbers: the domain must see none of them.
+echo "== the domain's suite again, as one organisation of several"
+KLACHTENBUS_TEST_ORG=acme go test -race -count=1 ./cases/
 
 # A count, not a duration: a duration's deadline can fail a clean run with
 # "context deadline exceeded" (Go's fuzz coordinator, golang/go#75804,

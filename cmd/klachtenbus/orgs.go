@@ -4,12 +4,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"sort"
 	"sync"
+	"time"
 
+	"github.com/klachtenbus/klachtenbus/cases/store"
 	"github.com/klachtenbus/klachtenbus/config"
+	"github.com/klachtenbus/klachtenbus/mailout"
 )
 
 // configFlag is what the flags every command has say of its
@@ -221,6 +225,21 @@ func (m *Main) serveDir(ctx context.Context, dir string) error {
 	if share.Store != nil {
 		shareDone.Go(func() { share.Run(shareCtx) })
 	}
+	// One look at the outbox a second for every organisation, rather than
+	// one per organisation's sender: each sender looks for itself only
+	// now and then, and is woken when its organisation has mail due.
+	byOrg := map[string]*Daemon{}
+	gates := map[string]*mailout.Gate{} // by SMTP server
+	for _, d := range ds {
+		d.Sender.Poll = dirSenderPoll
+		addr := d.Config.SMTP.Address
+		if gates[addr] == nil {
+			gates[addr] = mailout.NewGate(dirSenders)
+		}
+		d.Sender.Gate = gates[addr]
+		byOrg[d.Config.Organisation.ID] = d
+	}
+	shareDone.Go(func() { wakeSenders(shareCtx, st, byOrg, log) })
 	var wg sync.WaitGroup
 	errs := make([]error, len(ds))
 	for i, d := range ds {
@@ -252,4 +271,40 @@ func distinctListeners(cs []orgConfig) error {
 		}
 	}
 	return nil
+}
+
+// dirSenders is how many organisations of a -config-dir process send
+// through one SMTP server at once, each over its [smtp] connections.
+const dirSenders = 4
+
+// dirSenderPoll is how often each organisation's sender of a -config-dir
+// process looks at the outbox by itself; wakeSenders wakes it within a
+// second when mail is due.
+const dirSenderPoll = 30 * time.Second
+
+// wakeSenders wakes, every second until ctx ends, the senders of the
+// organisations that have mail due: mail queued by another process (a
+// sweep, another daemon's retry) goes within a second, for one query.
+func wakeSenders(ctx context.Context, st *store.Store, byOrg map[string]*Daemon, log *slog.Logger) {
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		orgs, err := st.OrgsWithMailDue(ctx, time.Now())
+		if err != nil {
+			if ctx.Err() == nil {
+				log.Warn("outbox", "err", err)
+			}
+			continue
+		}
+		for _, org := range orgs {
+			if d := byOrg[org]; d != nil {
+				d.Sender.Wake()
+			}
+		}
+	}
 }

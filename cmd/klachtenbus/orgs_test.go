@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -288,4 +289,192 @@ func TestMailboxesSpreadOverDaemons(t *testing.T) {
 	}
 	a.stop(t)
 	checkNoOverlap(t, watchSpans(t, map[string]string{"a": a.logs.String(), "b": b.logs.String()}, map[string]time.Time{"b": killed}))
+}
+
+// TestKillOneOfThreeDaemonsOverFiftyOrganisations: three daemons serve
+// fifty organisations (fifty mailboxes of the private Dovecot) on one
+// PostgreSQL store, the mailboxes spread over them; a thousand complaints
+// come in, twenty to each mailbox, and one daemon is killed with SIGKILL
+// mid-ingest. Its mailboxes are taken over within 30 s; in the end every
+// complaint has exactly one case in its own organisation and every
+// complainant an acknowledgement (a repeat only of a mail logged in
+// doubt), and no mailbox was ever watched by two daemons at once.
+func TestKillOneOfThreeDaemonsOverFiftyOrganisations(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a thousand complaints over fifty organisations")
+	}
+	s := privateStack(t)
+	pgURL := stack.Postgres(t)
+	const orgsN, perOrg = 50, 20
+	orgs := map[string]accounts{}
+	var ids []string
+	for i := range orgsN {
+		id := fmt.Sprintf("org%02d", i)
+		a := newAccounts(t)
+		a.prefix = id + a.prefix
+		a.complaints, a.handler, a.director = id+a.complaints, id+a.handler, id+a.director
+		orgs[id] = a
+		ids = append(ids, id)
+	}
+	// A lease of 5 s: three daemons of fifty organisations each, starting
+	// at once on two cores, may take longer than a second for a beat.
+	dir := orgDir(t, s, orgs, "url = "+strconv.Quote(pgURL)+"\nlease = \"5s\"")
+	names := []string{"a", "b", "c"}
+	daemons := map[string]*daemon{}
+	for _, name := range names {
+		daemons[name] = startDaemon(t, nil, "serve", "-config-dir", dir)
+	}
+	var spread []int
+	defer func() {
+		if t.Failed() {
+			t.Logf("mailboxes per daemon: %v", spread)
+		}
+	}()
+	eventually(t, "the fifty mailboxes spread over the three daemons", 60*time.Second, func() bool {
+		spread = shares(leaseHolders(t, pgURL))
+		return slices.Equal(spread, []int{16, 17, 17})
+	})
+
+	st, err := store.OpenURL(context.Background(), pgURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	filed := func() int {
+		n := 0
+		for _, id := range ids {
+			k, err := st.ForOrg(id).CaseCount(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			n += k
+		}
+		return n
+	}
+	complainant := func(id string, i int) string { return orgs[id].person(fmt.Sprintf("c%02d", i)) }
+	sub := &stack.Submitter{Addr: s.smtp}
+	t.Cleanup(sub.Close)
+	send := func(from, to int) error {
+		for i := from; i < to; i++ {
+			for _, id := range ids {
+				acc := orgs[id]
+				raw := mailTo(complainant(id, i), acc.complaints, fmt.Sprintf("Klacht %d bij %s", i, id), fmt.Sprintf("<%sk%d@example.test>", acc.prefix, i),
+					"Naam: Klager\nAdres: Straat 1\nAangeklaagde: X\nDatum voorval: gisteren\nOmschrijving: iets ging mis\n")
+				if err := sub.Send(complainant(id, i), []string{acc.complaints}, raw); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
+	start := time.Now()
+	if err := send(0, perOrg/2); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the ingest under way", 60*time.Second, func() bool { return filed() >= orgsN*perOrg/8 })
+	holders := leaseHolders(t, pgURL)
+	victim := ""
+	for _, name := range names { // the daemon whose ID its log names with a lease
+		for holder := range holders {
+			if strings.Contains(daemons[name].logs.String(), "daemon="+holder) {
+				victim = name
+			}
+		}
+	}
+	if victim == "" {
+		t.Fatal("no daemon's log names a lease holder")
+	}
+	killedAt := time.Now()
+	daemons[victim].cmd.Process.Kill()
+	<-daemons[victim].done
+	t.Logf("killed %s with %d of %d complaints filed", victim, filed(), orgsN*perOrg)
+	sent := make(chan error, 1)
+	go func() { sent <- send(perOrg/2, perOrg) }() // the ingest goes on meanwhile
+	eventually(t, "the killed daemon's mailboxes taken over", 30*time.Second, func() bool {
+		spread = shares(leaseHolders(t, pgURL))
+		return slices.Equal(spread, []int{25, 25})
+	})
+	takeover := time.Since(killedAt)
+	t.Logf("its mailboxes taken over %.1f s after the kill", takeover.Seconds())
+	if err := <-sent; err != nil {
+		t.Fatal(err)
+	}
+
+	eventually(t, "every complaint filed", 4*time.Minute, func() bool { return filed() >= orgsN*perOrg })
+	eventually(t, "every mail sent", 2*time.Minute, func() bool {
+		for _, id := range ids {
+			counts, err := st.ForOrg(id).OutboxCounts(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if counts["pending"] != 0 {
+				return false
+			}
+		}
+		return true
+	})
+	ingest := time.Since(start)
+	logs := map[string]string{}
+	for _, name := range names {
+		if name != victim {
+			daemons[name].stop(t)
+		}
+		logs[name] = daemons[name].logs.String()
+	}
+	checkNoOverlap(t, watchSpans(t, logs, map[string]time.Time{victim: killedAt}))
+
+	for _, id := range ids {
+		list, err := st.ForOrg(id).ListCases(context.Background(), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		per := map[string]int{}
+		for _, c := range list {
+			per[c.Complainant.Email]++
+		}
+		for i := range perOrg {
+			if k := per[complainant(id, i)]; k != 1 {
+				t.Errorf("%s has %d cases in %s, want 1", complainant(id, i), k, id)
+			}
+		}
+		if len(list) != perOrg {
+			t.Errorf("%s has %d cases, want %d", id, len(list), perOrg)
+		}
+	}
+	inDoubt := map[string]bool{}
+	for _, log := range logs {
+		for _, m := range regexp.MustCompile(`mail in doubt.* message_id=(\S+)`).FindAllStringSubmatch(log, -1) {
+			inDoubt[m[1]] = true
+		}
+	}
+	var missing []string
+	for _, id := range ids {
+		for i := range perOrg {
+			missing = append(missing, complainant(id, i))
+		}
+	}
+	repeats := 0
+	eventually(t, "every acknowledgement delivered", time.Minute, func() bool {
+		var still []string
+		for _, addr := range missing {
+			hs := mailboxHeaders(t, s.imap, addr, "INBOX")
+			if len(hs) == 0 {
+				still = append(still, addr)
+				continue
+			}
+			for _, h := range hs[1:] {
+				repeats++
+				if h["message-id"] != hs[0]["message-id"] || !inDoubt[casesLogID(h["message-id"])] {
+					t.Errorf("%s got %d acknowledgements; a repeat is allowed only of a mail logged in doubt", addr, len(hs))
+				}
+			}
+		}
+		missing = still
+		return len(missing) == 0
+	})
+	t.Logf("%d complaints over %d organisations and 3 daemons, one killed: all filed and answered in %.1f s; takeover in %.1f s; %d mails logged in doubt, %d delivered twice",
+		orgsN*perOrg, orgsN, ingest.Seconds(), takeover.Seconds(), len(inDoubt), repeats)
+	if takeover > 30*time.Second {
+		t.Errorf("the takeover took %s, want within 30 s", takeover)
+	}
 }
