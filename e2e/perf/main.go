@@ -6,6 +6,8 @@
 //	perf -stack DIR -daemon BIN rss -store PATH [-for 30s]
 //	perf -stack DIR -daemon BIN lmtp-latency [-n 200]
 //	perf -stack DIR -daemon BIN lmtp-throughput [-n 2000] [-policy LINES]
+//	perf -stack DIR -daemon BIN mailboxes [-n 1000] [-probes 100]
+//	perf -stack DIR -daemon BIN spread [-n 10000] [-mailboxes 1000] [-daemons 3] [-pg URL]
 //
 // latency sends complaints one by one and times each from Postfix's
 // acceptance to the acknowledgement's arrival in the complainant's
@@ -28,6 +30,9 @@
 // blind copy to a Dovecot user in the same SMTP transaction); the raw
 // rate of lmtp-throughput is the same burst sent to a Dovecot mailbox
 // until every message is in its maildir.
+//
+// mailboxes and spread measure many organisations, each with its own
+// mailbox (orgs.go).
 //
 // e2e/bench runs all of them and the Go benchmarks; PERFORMANCE.md holds
 // the results.
@@ -68,6 +73,10 @@ func main() {
 	policy := flag.String("policy", "", `throughput, lmtp-throughput: lines for the daemon's [policy] section, e.g. 'announce = ["handler"]' (default: the preset's)`)
 	storePath := flag.String("store", "", "rss: the store to run on (copied first)")
 	during := flag.Duration("for", 30*time.Second, "rss: how long to watch the daemon")
+	probes := flag.Int("probes", 100, "mailboxes: complaints sent one by one to time")
+	mailboxes := flag.Int("mailboxes", 1000, "spread: mailboxes (organisations)")
+	daemons := flag.Int("daemons", 3, "spread: daemons")
+	pg := flag.String("pg", os.Getenv("KLACHTENBUS_POSTGRES"), "spread: a PostgreSQL database (a schema of its own is made in it)")
 	flag.Usage = func() {
 		fmt.Fprintln(os.Stderr, "usage: perf -stack DIR -daemon BIN latency|throughput|rss [flags]")
 		flag.PrintDefaults()
@@ -107,6 +116,10 @@ func main() {
 		err = r.throughput(ctx, or(*n, 10000), *policy)
 	case "rss":
 		err = r.rss(ctx, *storePath, or(*n, 100), *during)
+	case "mailboxes":
+		err = r.mailboxes(ctx, or(*n, 1000), *probes)
+	case "spread":
+		err = r.spread(ctx, or(*n, 10000), *mailboxes, *daemons, *pg)
 	case "lmtp-latency", "lmtp-throughput":
 		if st.LMTP == "" {
 			fatal(fmt.Errorf("the stack in %s has no LMTP route (MAILSTACK_LMTP): start it with the current e2e/mailstack", st.Dir))
@@ -344,34 +357,16 @@ func (r *run) latency(ctx context.Context, n int) error {
 	// complaint too. (On the complaint mailbox itself the daemon's moves
 	// make Dovecot notify it early, by chance, so the floor would vary.)
 	floorUser := r.addr("floor")
-	type existsAt struct {
-		n  uint32
-		at time.Time
-	}
-	exists := make(chan existsAt, 64)
-	idler, err := r.login(floorUser, &imapclient.Options{UnilateralDataHandler: &imapclient.UnilateralDataHandler{
-		Mailbox: func(d *imapclient.UnilateralDataMailbox) {
-			if d.NumMessages != nil {
-				select {
-				case exists <- existsAt{*d.NumMessages, time.Now()}:
-				default:
-				}
-			}
-		},
-	}})
+	fl, err := r.newFloor(floorUser)
 	if err != nil {
 		return err
 	}
-	defer idler.Close()
-	if _, err := idler.Select("INBOX", nil).Wait(); err != nil {
-		return err
-	}
+	defer fl.close()
 	p, err := r.start(cfg, true)
 	if err != nil {
 		return err
 	}
-	idle, err := idler.Idle()
-	if err != nil {
+	if err := fl.idle(); err != nil {
 		p.stop()
 		return err
 	}
@@ -379,44 +374,17 @@ func (r *run) latency(ctx context.Context, n int) error {
 	var total, floor, share []time.Duration
 	for i := range n {
 		from := r.addr("klager" + strconv.Itoa(i))
-		md := r.stack.Maildir(from)
-		// The floor mailbox gets the same delivery (a blind copy in the
-		// same transaction), watched by a plain IDLE client only.
-		if err := sub.Send(from, []string{r.mailbox(), floorUser}, complaint(from, r.mailbox(), i)); err != nil {
+		t, f, err := r.probe(sub, fl, from, r.mailbox(), floorUser, i)
+		if err != nil {
 			p.stop()
-			return fmt.Errorf("complaint %d: %w", i, err)
+			return fmt.Errorf("complaint %d: %w\n%s", i, err, p.logs.String())
 		}
-		accepted := time.Now()
-		var seen, acked time.Time
-		deadline := accepted.Add(30 * time.Second)
-		for seen.IsZero() || acked.IsZero() {
-			select {
-			case e := <-exists:
-				// The floor mailbox holds one more message per complaint.
-				if seen.IsZero() && e.n >= uint32(i+1) {
-					seen = e.at
-				}
-			default:
-			}
-			if acked.IsZero() && delivered(md) {
-				acked = time.Now()
-			}
-			if time.Now().After(deadline) {
-				p.stop()
-				return fmt.Errorf("complaint %d: no acknowledgement (exists %v, ack %v) in 30 s\n%s", i, !seen.IsZero(), !acked.IsZero(), p.logs.String())
-			}
-			time.Sleep(500 * time.Microsecond)
-		}
-		total = append(total, acked.Sub(accepted))
-		floor = append(floor, seen.Sub(accepted))
-		share = append(share, acked.Sub(seen))
+		total, floor, share = append(total, t), append(floor, f), append(share, t-f)
 		if os.Getenv("PERF_VERBOSE") != "" {
-			fmt.Printf("  %3d total %s floor %s\n", i, ms(acked.Sub(accepted)), ms(seen.Sub(accepted)))
+			fmt.Printf("  %3d total %s floor %s\n", i, ms(t), ms(f))
 		}
 	}
 	sub.Close()
-	idle.Close()
-	idle.Wait()
 	warnings := p.stop()
 	fmt.Printf("latency: %d complaints one by one, SMTP acceptance -> acknowledgement in the complainant's maildir\n", n)
 	fmt.Printf("  %-34s %8s %8s %8s %8s\n", "", "median", "p90", "p99", "max")
