@@ -168,6 +168,12 @@ func (m *Main) serveDir(ctx context.Context, dir string) error {
 		share.Store, share.ID, share.TTL = st, id, first.Store.Lease.Duration()
 		share.Log = log.With("component", "lease")
 	}
+	// The templates are the same for every organisation (each mail
+	// carries its organisation's name and language): parsed once.
+	renderer, err := mailout.NewRenderer()
+	if err != nil {
+		return fmt.Errorf("templates: %w", err)
+	}
 	var ds []*Daemon
 	defer func() {
 		for _, d := range ds {
@@ -177,7 +183,7 @@ func (m *Main) serveDir(ctx context.Context, dir string) error {
 	for _, oc := range cs {
 		c := oc.Config
 		d := &Daemon{Config: c, Log: log.With("org", c.Organisation.ID), Store: st.ForOrg(c.Organisation.ID),
-			sharedStore: true, ID: id, Share: share, ConfigPath: oc.Path}
+			sharedStore: true, ID: id, Share: share, ConfigPath: oc.Path, renderer: renderer}
 		if _, err := m.wireDaemon(ctx, d, false); err != nil {
 			return fmt.Errorf("%s: %w", oc.Path, err)
 		}

@@ -67,6 +67,9 @@ type Daemon struct {
 	// sharedStore: the store is the process's, shared with the daemons
 	// of other organisations; Close leaves it open.
 	sharedStore bool
+	// renderer, if set, is the templates parsed once for every
+	// organisation of the process; else the sender parses its own.
+	renderer *mailout.Renderer
 
 	// The configuration and engine now running: a reload replaces them.
 	// Config and Engine stay those of the start.
@@ -430,9 +433,12 @@ func (d *Daemon) newEngine(c *config.Config, policy *regulation.Policy) *cases.E
 // newSender makes the outbox sender of the daemon's store, with every
 // template parsed. It needs the engine (open first).
 func (d *Daemon) newSender(now func() time.Time) error {
-	r, err := mailout.NewRenderer()
-	if err != nil {
-		return fmt.Errorf("templates: %w", err)
+	r := d.renderer
+	if r == nil {
+		var err error
+		if r, err = mailout.NewRenderer(); err != nil {
+			return fmt.Errorf("templates: %w", err)
+		}
 	}
 	c := d.Config
 	// The sent log lies beside an SQLite store. A PostgreSQL store has

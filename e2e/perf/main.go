@@ -174,8 +174,22 @@ func (r *run) mailbox() string {
 
 // config writes the daemon's configuration.
 func (r *run) config(store, policy, schedule string) (string, error) {
-	cfg := fmt.Sprintf(`[organisation]
-name = "Perf Organisatie"
+	cfg := r.configText("", r.mailbox(), r.intake(r.mailbox()), fmt.Sprintf("path = %q", store), policy, schedule, "")
+	path := filepath.Join(r.dir, "klachtenbus.toml")
+	return path, os.WriteFile(path, []byte(cfg), 0o600)
+}
+
+// configText is a configuration: of organisation org ("" for none) with
+// its mailbox, intake ([imap], [lmtp]), [store] keys, [policy] lines
+// besides the preset, [schedule] lines, and its two staff members, whose
+// addresses start with staff.
+func (r *run) configText(org, mailbox, intake, storeKeys, policy, schedule, staff string) string {
+	id := ""
+	if org != "" {
+		id = fmt.Sprintf("id = %q\n", org)
+	}
+	return fmt.Sprintf(`[organisation]
+%sname = "Perf Organisatie %s"
 mailbox = %q
 timezone = "Europe/Amsterdam"
 language = "nl"
@@ -187,7 +201,7 @@ tls = "none"
 retry_after = "1s"
 
 [store]
-path = %q
+%s
 
 [policy]
 preset = "ikworddeclarant"
@@ -208,14 +222,12 @@ roles = ["handler"]
 email = %q
 name = "D. Irecteur"
 roles = ["director"]
-`, r.mailbox(), r.intake(), r.stack.SMTP, store, policy, schedule, r.addr("behandelaar"), r.addr("directie"))
-	path := filepath.Join(r.dir, "klachtenbus.toml")
-	return path, os.WriteFile(path, []byte(cfg), 0o600)
+`, id, org, mailbox, intake, r.stack.SMTP, storeKeys, policy, schedule, r.addr(staff+"behandelaar"), r.addr(staff+"directie"))
 }
 
-// intake is the configuration of the daemon's intake: the IMAP watch, or
-// LMTP alone.
-func (r *run) intake() string {
+// intake is the configuration of the daemon's intake: the IMAP watch of
+// a mailbox, or LMTP alone.
+func (r *run) intake(mailbox string) string {
 	if r.lmtp != "" {
 		return fmt.Sprintf("[imap]\nmax_message_size = \"50MB\"\n\n[lmtp]\nlisten = %q\n", r.lmtp)
 	}
@@ -227,7 +239,7 @@ password = "secret"
 poll_interval = "1m"
 watchdog = "30s"
 max_message_size = "50MB"
-`, r.stack.IMAP, r.mailbox())
+`, r.stack.IMAP, mailbox)
 }
 
 // proc is a running daemon.

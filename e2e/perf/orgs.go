@@ -47,49 +47,7 @@ func (r *run) orgs(n int, storeKeys string) (string, error) {
 	}
 	for i := range n {
 		id := fmt.Sprintf("o%04d", i)
-		cfg := fmt.Sprintf(`[organisation]
-id = %q
-name = "Organisatie %d"
-mailbox = %q
-timezone = "Europe/Amsterdam"
-language = "nl"
-
-[imap]
-address = %q
-tls = "none"
-username = %q
-password = "secret"
-poll_interval = "5m"
-watchdog = "2m"
-
-[smtp]
-address = %q
-tls = "none"
-retry_after = "1s"
-
-[store]
-%s
-
-[policy]
-preset = "ikworddeclarant"
-
-[security]
-command_secret = "perf-secret"
-
-[schedule]
-sweep = "@every 1h"
-
-[[staff]]
-email = %q
-name = "B. Handelaar"
-roles = ["handler"]
-
-[[staff]]
-email = %q
-name = "D. Irecteur"
-roles = ["director"]
-`, id, i, r.orgMailbox(i), r.stack.IMAP, r.orgMailbox(i), r.stack.SMTP, storeKeys,
-			r.addr(id+"-behandelaar"), r.addr(id+"-directie"))
+		cfg := r.configText(id, r.orgMailbox(i), r.intake(r.orgMailbox(i)), storeKeys, "", `sweep = "@every 1h"`, id+"-")
 		if err := os.WriteFile(filepath.Join(dir, id+".toml"), []byte(cfg), 0o600); err != nil {
 			return "", err
 		}
