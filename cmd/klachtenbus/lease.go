@@ -383,7 +383,11 @@ func (k *leaseKeeper) halt(why string) bool {
 	k.mu.Unlock()
 	stop()
 	<-done
-	k.Log.Warn("stopped watching the mailbox", "lease", k.Name, "why", why)
+	level := slog.LevelWarn
+	if why == "stopping" {
+		level = slog.LevelInfo // the daemon stops: nothing for the operator
+	}
+	k.Log.Log(context.Background(), level, "stopped watching the mailbox", "lease", k.Name, "why", why)
 	k.onWatch(false)
 	k.mu.Lock()
 	k.stop, k.done, k.halting = nil, nil, false
