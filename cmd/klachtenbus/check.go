@@ -169,14 +169,25 @@ func loadServeConfig(cfgFlag configFlag) (*config.Config, *regulation.Policy, er
 	if c == nil {
 		return nil, nil, err // the file did not decode
 	}
-	policy, perr := loadPolicy(c)
-	if err := config.Join(err, c.ValidateServe(), perr); err != nil {
+	policy, err := checkServe(c, err)
+	if err != nil {
 		return nil, nil, err
 	}
 	if _, err := mailout.NewRenderer(); err != nil {
 		return nil, nil, fmt.Errorf("templates: %w", err)
 	}
 	return c, policy, nil
+}
+
+// checkServe applies the rules of serve to a loaded configuration, with
+// the problems its load found (loadErr): ValidateServe's and the
+// policy's, reported together. It returns the effective policy.
+func checkServe(c *config.Config, loadErr error) (*regulation.Policy, error) {
+	policy, perr := loadPolicy(c)
+	if err := config.Join(loadErr, c.ValidateServe(), perr); err != nil {
+		return nil, err
+	}
+	return policy, nil
 }
 
 // parseTime reads RFC 3339 or a bare date (the start of that day, local).

@@ -134,12 +134,10 @@ func (m *Main) serveDir(ctx context.Context, dir string) error {
 	if err != nil {
 		return err
 	}
-	for i, oc := range cs {
-		c, _, err := loadServeConfig(configFlag{File: oc.Path})
-		if err != nil {
+	for _, oc := range cs {
+		if _, err := checkServe(oc.Config, nil); err != nil {
 			return err
 		}
-		cs[i].Config = c
 	}
 	if err := distinctListeners(cs); err != nil {
 		return err
@@ -151,16 +149,11 @@ func (m *Main) serveDir(ctx context.Context, dir string) error {
 		return err
 	}
 	defer st.Close()
-	if !first.Store.Postgres() {
-		release, free, err := lockStore(first.Store.Path)
-		if err != nil {
-			return err
-		}
-		if !free {
-			return fmt.Errorf("another klachtenbus daemon runs on the store %s", first.Store.Name())
-		}
-		defer release()
+	release, err := lockServe(first)
+	if err != nil {
+		return err
 	}
+	defer release()
 	var id string
 	share := &leaseShare{Mailboxes: len(cs)}
 	if first.Store.Postgres() {
@@ -169,7 +162,8 @@ func (m *Main) serveDir(ctx context.Context, dir string) error {
 		share.Log = log.With("component", "lease")
 	}
 	// The templates are the same for every organisation (each mail
-	// carries its organisation's name and language): parsed once.
+	// carries its organisation's name and language): parsed, and so
+	// checked, once.
 	renderer, err := mailout.NewRenderer()
 	if err != nil {
 		return fmt.Errorf("templates: %w", err)

@@ -140,19 +140,11 @@ func (m *Main) serve(ctx context.Context, args []string, dev bool) error {
 	}
 	defer d.Close()
 	d.ConfigPath = path
-	// One daemon per SQLite store: two would send every mail twice.
-	// Daemons sharing a PostgreSQL store split the work instead (leases
-	// and claims, see leaseKeeper).
-	if !c.Store.Postgres() {
-		release, free, err := lockStore(c.Store.Path)
-		if err != nil {
-			return err
-		}
-		if !free {
-			return fmt.Errorf("another klachtenbus daemon runs on the store %s", c.Store.Name())
-		}
-		defer release()
+	release, err := lockServe(c)
+	if err != nil {
+		return err
 	}
+	defer release()
 	if err := d.listen(); err != nil {
 		return err
 	}

@@ -33,6 +33,24 @@ func openConfiguredStore(ctx context.Context, c *config.Config) (*store.Store, e
 	return st.ForOrg(c.Organisation.ID), nil
 }
 
+// lockServe takes the one daemon's lock of an SQLite store, until
+// release: two daemons would send every mail twice. Daemons sharing a
+// PostgreSQL store split the work instead (leases and claims, see
+// leaseKeeper): there it takes nothing.
+func lockServe(c *config.Config) (release func(), err error) {
+	if c.Store.Postgres() {
+		return func() {}, nil
+	}
+	release, free, err := lockStore(c.Store.Path)
+	if err != nil {
+		return nil, err
+	}
+	if !free {
+		return nil, fmt.Errorf("another klachtenbus daemon runs on the store %s", c.Store.Name())
+	}
+	return release, nil
+}
+
 // lockDaemon reports whether no daemon works a store, and keeps it so
 // until release: on SQLite it takes the one daemon's lock, a file beside
 // the store at sqlitePath (lockStore); a PostgreSQL store is shared by
