@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 )
 
 // engine is what differs between the database engines the store runs on:
@@ -103,7 +104,18 @@ type db struct {
 	// whose record of a sent mail should follow the SMTP server's
 	// acceptance as closely as it can.
 	writeMu sync.Mutex
+
+	// size is the database's size as last read, shared by every
+	// organisation's handle: PostgreSQL's pg_database_size walks the
+	// database's files, which a process of a thousand organisations
+	// asked for a few hundred times a second.
+	sizeMu sync.Mutex
+	sizeAt time.Time
+	sizeOf int64
 }
+
+// sizeFresh is how long a reading of the database's size is used.
+const sizeFresh = 30 * time.Second
 
 func (d *db) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
 	return d.DB.ExecContext(ctx, d.e.rewrite(q), d.e.args(args)...)

@@ -262,9 +262,25 @@ func (s *Store) Backup(ctx context.Context, path string) error {
 // message (cases.Quarantined).
 const dispositionQuarantined = "quarantined"
 
-// size is the database's size in bytes: SQLite's pages in use and free,
-// or PostgreSQL's database.
+// size is the database's size in bytes, read at most sizeFresh ago.
 func (s *Store) size(ctx context.Context) (int64, error) {
+	d := s.db
+	d.sizeMu.Lock()
+	defer d.sizeMu.Unlock()
+	if !d.sizeAt.IsZero() && time.Since(d.sizeAt) < sizeFresh {
+		return d.sizeOf, nil
+	}
+	n, err := s.readSize(ctx)
+	if err != nil {
+		return 0, err
+	}
+	d.sizeAt, d.sizeOf = time.Now(), n
+	return n, nil
+}
+
+// readSize reads the database's size in bytes: SQLite's pages in use and
+// free, or PostgreSQL's database.
+func (s *Store) readSize(ctx context.Context) (int64, error) {
 	if s.db.e.postgres {
 		var size int64
 		if err := s.db.QueryRowContext(ctx, `SELECT pg_database_size(current_database())`).Scan(&size); err != nil {
