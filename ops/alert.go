@@ -56,12 +56,23 @@ func (a *Alerter) Check(ctx context.Context) Report {
 		a.problems = map[string]*problem{}
 	}
 	h := a.Health
-	rep := MakeReport(ctx, h, a.Snap)
-	if a.Record != nil {
-		h.StoreProbed(a.Record(ctx, rep))
-		rep = MakeReport(ctx, h, a.Snap)
-	}
+	// One reading of the store a look: a process of many organisations
+	// looks for each of them every few seconds.
 	s := h.State()
+	sn := take(ctx, a.Snap, s.At)
+	rep := h.report(s, sn)
+	if a.Record != nil {
+		err := a.Record(ctx, rep)
+		if ctx.Err() != nil {
+			// Stopping: a probe cut short says nothing of the store (it
+			// raised a store alert, and queued its mail, at every stop of
+			// a process of many organisations).
+			return rep
+		}
+		h.StoreProbed(err)
+		s = h.State()
+		rep = h.report(s, sn)
+	}
 	now := s.At
 
 	// Intake: a refused login at once; else no successful poll for

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/klachtenbus/klachtenbus/cases/store"
 )
 
 // Report is what /readyz answers with, and what `klachtenbus status`
@@ -36,17 +38,38 @@ func (r Report) Healthy() bool { return r.Ready && !r.Stalled && r.Quarantined =
 // MakeReport combines the health state with the store's figures.
 func MakeReport(ctx context.Context, h *Health, snap Snapshotter) Report {
 	s := h.State()
+	return h.report(s, take(ctx, snap, s.At))
+}
+
+// snapshot is one reading of the store's figures, or why there is none.
+type snapshot struct {
+	o   store.OpsSnapshot
+	err error
+	ok  bool // read at all (there is a Snapshotter)
+}
+
+// take reads the store's figures once.
+func take(ctx context.Context, snap Snapshotter, at time.Time) snapshot {
+	if snap == nil {
+		return snapshot{}
+	}
+	o, err := snap(ctx, at)
+	return snapshot{o: o, err: err, ok: true}
+}
+
+// report combines a health state with a reading of the store.
+func (h *Health) report(s State, sn snapshot) Report {
 	r := Report{Checks: s.Checks, At: s.At, WatchingSince: s.WatchingSince, Idle: s.Idle, LastPoll: s.LastPoll, Stalled: s.Stalled}
-	if snap != nil {
-		o, err := snap(ctx, s.At)
-		if err != nil {
-			r.Checks = append(r.Checks, Check{Name: CheckStore, Detail: "reading the store: " + err.Error(), Since: s.At})
-		} else {
-			r.LastMail, r.OutboxWaiting, r.OutboxOldest, r.Quarantined, r.Overdue =
-				o.LastMail, o.OutboxWaiting, o.OutboxOldest, o.Quarantined, o.Overdue()
-			if !o.OutboxOldest.IsZero() && s.At.Sub(o.OutboxOldest) > h.stalledAfter() {
-				r.Stalled = true
-			}
+	switch {
+	case !sn.ok:
+	case sn.err != nil:
+		r.Checks = append(r.Checks, Check{Name: CheckStore, Detail: "reading the store: " + sn.err.Error(), Since: s.At})
+	default:
+		o := sn.o
+		r.LastMail, r.OutboxWaiting, r.OutboxOldest, r.Quarantined, r.Overdue =
+			o.LastMail, o.OutboxWaiting, o.OutboxOldest, o.Quarantined, o.Overdue()
+		if !o.OutboxOldest.IsZero() && s.At.Sub(o.OutboxOldest) > h.stalledAfter() {
+			r.Stalled = true
 		}
 	}
 	r.Ready = true

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -209,6 +210,23 @@ func TestOutboxStuckAndStoreFailing(t *testing.T) {
 	f.a.Check(ctx)
 	if q := f.take(); describe(q) != "store:start,store:end" {
 		t.Fatalf("store back: %s", describe(q))
+	}
+}
+
+// TestStopIsNoStoreProblem: a look cut short by the daemon's stop, whose
+// record of the report fails with the stop, raises no store alert.
+func TestStopIsNoStoreProblem(t *testing.T) {
+	f := newFixture(t)
+	f.h.Watching(true)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	f.rec = fmt.Errorf("begin: %w", context.Canceled)
+	f.a.Check(ctx)
+	if c, ok := f.h.State().Failing(CheckStore); ok {
+		t.Errorf("store failing after a stop: %+v", c)
+	}
+	if q := f.take(); len(q) != 0 {
+		t.Errorf("alerts after a stop: %s", describe(q))
 	}
 }
 
