@@ -64,6 +64,13 @@ type Watcher struct {
 	// Monitor, if set, is told how the watch goes (the operator's
 	// endpoint and alerts).
 	Monitor Monitor
+	// Logins, if set, is shared by the watchers of a process that log
+	// in to one server: a session holds a place in it from its dial to
+	// the end of its login, so that a process of many mailboxes opens
+	// their sessions a few at a time. Thousands at once overflowed the
+	// server's listen queue, and the sessions it accepted late had
+	// waited past the watchdog for their greeting.
+	Logins chan struct{}
 
 	mu          sync.Mutex
 	uidValidity uint32
@@ -181,6 +188,14 @@ func (c *conn) do(f func() error) error {
 func (w *Watcher) dial(ctx context.Context, notify chan struct{}) (*conn, error) {
 	if notify == nil {
 		notify = make(chan struct{}, 1)
+	}
+	if w.Logins != nil {
+		select {
+		case w.Logins <- struct{}{}:
+			defer func() { <-w.Logins }()
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
 	}
 	cn := &conn{watchdog: w.IMAP.Watchdog, notify: notify}
 	if cn.watchdog <= 0 {

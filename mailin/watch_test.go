@@ -521,3 +521,39 @@ func (m *recordingMonitor) get() []cases.Result {
 	defer m.mu.Unlock()
 	return append([]cases.Result(nil), m.handled...)
 }
+
+// TestLoginsWaitTheirTurn: a watcher whose process has every login place
+// taken opens no connection until one is free (Watcher.Logins).
+func TestLoginsWaitTheirTurn(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	var accepted atomic.Int32
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			accepted.Add(1)
+			c.Close() // no greeting: the login fails, after its dial
+		}
+	}()
+	logins := make(chan struct{}, 1)
+	logins <- struct{}{} // another watcher logs in
+	w := &Watcher{IMAP: IMAP{Address: ln.Addr().String(), Username: "u", Password: "p", Mailbox: "INBOX"}, Logins: logins}
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	if err := w.Check(ctx); err != context.DeadlineExceeded || accepted.Load() != 0 {
+		t.Fatalf("with no place: %v, %d connections", err, accepted.Load())
+	}
+	<-logins // its login is done
+	if err := w.Check(context.Background()); err == nil {
+		t.Fatal("a server without greeting: no error")
+	}
+	if accepted.Load() != 1 || len(logins) != 0 {
+		t.Errorf("with a place: %d connections, %d places taken after", accepted.Load(), len(logins))
+	}
+}

@@ -74,6 +74,21 @@ func alertEvery(stalled time.Duration) time.Duration {
 	return min(5*time.Second, max(200*time.Millisecond, stalled/4))
 }
 
+// orgLooks spreads the looks of the alerters of a process of n
+// organisations (serve -config-dir): each look reads the store's figures
+// and records a report, so together they look about fifty times a
+// second at most, though each still at least twice within stalled_after
+// and every 30 s (status calls a report older than a minute stale). The
+// i-th organisation's first look waits its place in the round.
+func orgLooks(n, i int, stalled time.Duration) (every, first time.Duration) {
+	every = alertEvery(stalled)
+	if n > 1 {
+		every = max(every, min(time.Duration(n)*20*time.Millisecond, 30*time.Second, stalled/2))
+		first = every * time.Duration(i) / time.Duration(n)
+	}
+	return every, first
+}
+
 // startHTTP starts the operator's endpoint when [http] listen is set. In
 // dev mode a taken port is no reason to fail: it takes a free one.
 func (d *Daemon) startHTTP(dev bool) error {
@@ -98,10 +113,17 @@ func (d *Daemon) startHTTP(dev bool) error {
 // runOps runs the alerter (and with it the systemd watchdog) until ctx
 // is done.
 func (d *Daemon) runOps(ctx context.Context) {
-	every := alertEvery(d.Config.Operator.StalledAfter.Duration())
+	every, first := orgLooks(d.orgs, d.orgIndex, d.Config.Operator.StalledAfter.Duration())
 	wd := watchdogInterval()
 	if wd > 0 {
 		every = min(every, wd/2)
+	}
+	if first > 0 {
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(first):
+		}
 	}
 	t := time.NewTicker(every)
 	defer t.Stop()

@@ -182,3 +182,27 @@ func promtoolLint(t *testing.T, exposition string) {
 		t.Errorf("promtool check metrics: %v\n%s", err, out)
 	}
 }
+
+// TestOrgLooks: the alerters of a process of many organisations take
+// turns, each still looking often enough for stalled_after and for
+// status (a report older than a minute is stale).
+func TestOrgLooks(t *testing.T) {
+	for _, tc := range []struct {
+		n, i           int
+		stalled        time.Duration
+		every, firstAt time.Duration
+	}{
+		{1, 0, 15 * time.Minute, 5 * time.Second, 0},                          // one organisation: as ever
+		{0, 0, 2 * time.Second, 500 * time.Millisecond, 0},                    // a short stalled_after: a quarter of it
+		{100, 50, 15 * time.Minute, 5 * time.Second, 2500 * time.Millisecond}, // the usual pace, the looks spread
+		{1000, 0, 15 * time.Minute, 20 * time.Second, 0},                      // a thousand: fifty looks a second
+		{1000, 500, 15 * time.Minute, 20 * time.Second, 10 * time.Second},
+		{5000, 1, 15 * time.Minute, 30 * time.Second, 6 * time.Millisecond}, // never past 30 s
+		{1000, 0, 10 * time.Second, 5 * time.Second, 0},                     // never past half of stalled_after
+	} {
+		every, first := orgLooks(tc.n, tc.i, tc.stalled)
+		if every != tc.every || first != tc.firstAt {
+			t.Errorf("orgLooks(%d, %d, %s) = %s, %s; want %s, %s", tc.n, tc.i, tc.stalled, every, first, tc.every, tc.firstAt)
+		}
+	}
+}

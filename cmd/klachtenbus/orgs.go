@@ -174,10 +174,11 @@ func (m *Main) serveDir(ctx context.Context, dir string) error {
 			d.Close()
 		}
 	}()
-	for _, oc := range cs {
+	for i, oc := range cs {
 		c := oc.Config
 		d := &Daemon{Config: c, Log: log.With("org", c.Organisation.ID), Store: st.ForOrg(c.Organisation.ID),
-			sharedStore: true, ID: id, Share: share, ConfigPath: oc.Path, renderer: renderer}
+			sharedStore: true, ID: id, Share: share, ConfigPath: oc.Path, renderer: renderer,
+			orgs: len(cs), orgIndex: i}
 		if _, err := m.wireDaemon(ctx, d, false); err != nil {
 			return fmt.Errorf("%s: %w", oc.Path, err)
 		}
@@ -229,8 +230,15 @@ func (m *Main) serveDir(ctx context.Context, dir string) error {
 	// one per organisation's sender: each sender looks for itself only
 	// now and then, and is woken when its organisation has mail due.
 	byOrg := map[string]*Daemon{}
-	gates := map[string]*mailout.Gate{} // by SMTP server
+	gates := map[string]*mailout.Gate{}  // by SMTP server
+	logins := map[string]chan struct{}{} // by IMAP server
 	for _, d := range ds {
+		if w := d.Watcher; w != nil {
+			if logins[w.IMAP.Address] == nil {
+				logins[w.IMAP.Address] = make(chan struct{}, dirLogins)
+			}
+			w.Logins = logins[w.IMAP.Address]
+		}
 		d.Sender.Poll = dirSenderPoll
 		addr := d.Config.SMTP.Address
 		if gates[addr] == nil {
@@ -272,6 +280,10 @@ func distinctListeners(cs []orgConfig) error {
 	}
 	return nil
 }
+
+// dirLogins is how many sessions of a -config-dir process log in to one
+// IMAP server at once (mailin.Watcher.Logins).
+const dirLogins = 8
 
 // dirSenders is how many organisations of a -config-dir process send
 // through one SMTP server at once, each over its [smtp] connections.

@@ -64,6 +64,10 @@ type Daemon struct {
 	// Share is what the organisations of one process share of the
 	// mailboxes' leases (nil: this daemon's alone).
 	Share *leaseShare
+	// orgs is the number of organisations the process serves (0 or 1:
+	// this one alone) and orgIndex this one's place among them: their
+	// alerters take turns (orgLooks).
+	orgs, orgIndex int
 	// sharedStore: the store is the process's, shared with the daemons
 	// of other organisations; Close leaves it open.
 	sharedStore bool
