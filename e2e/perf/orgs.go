@@ -59,9 +59,14 @@ func (r *run) orgs(n int, storeKeys string) (string, error) {
 // above 0, waits until it watches that many mailboxes.
 func (r *run) startDir(dir string, watch int, name string) (*proc, error) {
 	cmd := exec.Command(r.daemon, "serve", "-config-dir", dir)
-	logs := &logBuffer{seen: make(chan struct{})}
+	logFile := filepath.Join(r.dir, name+".log")
+	f, err := os.Create(logFile)
+	if err != nil {
+		return nil, err
+	}
+	logs := &logBuffer{seen: make(chan struct{}), file: f}
 	cmd.Stdout, cmd.Stderr = logs, logs
-	p := &proc{cmd: cmd, logs: logs, done: make(chan error, 1), logFile: filepath.Join(r.dir, name+".log")}
+	p := &proc{cmd: cmd, logs: logs, done: make(chan error, 1), logFile: logFile}
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
@@ -69,7 +74,7 @@ func (r *run) startDir(dir string, watch int, name string) (*proc, error) {
 	if watch == 0 {
 		return p, nil
 	}
-	err := waitFor("the daemon to watch every mailbox", 10*time.Minute, 100*time.Millisecond, func() (bool, error) {
+	err = waitFor("the daemon to watch every mailbox", 10*time.Minute, 100*time.Millisecond, func() (bool, error) {
 		select {
 		case err := <-p.done:
 			return false, fmt.Errorf("daemon exited: %v\n%s", err, tail(logs.String(), 20))
@@ -330,9 +335,9 @@ func (r *run) spread(ctx context.Context, n, m, d int, pgBase string) error {
 		}
 		ps = append(ps, p)
 	}
-	err = waitFor("every acknowledgement", 30*time.Minute, 100*time.Millisecond, func() (bool, error) {
-		k, err := r.countDelivered("klager")
-		return k >= n, err
+	waiting := r.acks("klager", n)
+	err = waitFor("every acknowledgement", 30*time.Minute, time.Second, func() (bool, error) {
+		return waiting.left() == 0, nil
 	})
 	daemons := time.Since(t2)
 	var warnings []string
