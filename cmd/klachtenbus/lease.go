@@ -252,7 +252,7 @@ func (k *leaseKeeper) round(ctx context.Context) {
 			k.mu.Lock()
 			k.placed = false // surplus gave the place up
 			k.mu.Unlock()
-			if k.halt("another daemon takes its share of the mailboxes") {
+			if k.halt(whyShare) {
 				k.giveUp(ctx)
 			}
 		}
@@ -274,6 +274,10 @@ func (k *leaseKeeper) round(ctx context.Context) {
 	}
 	k.start(ctx, start)
 }
+
+// whyShare is why a daemon stops watching a mailbox it hands to one
+// that joined.
+const whyShare = "another daemon takes its share of the mailboxes"
 
 // watching reports whether a watch runs and is not being stopped.
 func (k *leaseKeeper) watching() bool {
@@ -384,8 +388,11 @@ func (k *leaseKeeper) halt(why string) bool {
 	stop()
 	<-done
 	level := slog.LevelWarn
-	if why == "stopping" {
-		level = slog.LevelInfo // the daemon stops: nothing for the operator
+	if why == "stopping" || why == whyShare {
+		// The daemon stops, or hands the mailbox to one that joined:
+		// nothing for the operator (three daemons of a thousand
+		// organisations starting together handed 150 over).
+		level = slog.LevelInfo
 	}
 	k.Log.Log(context.Background(), level, "stopped watching the mailbox", "lease", k.Name, "why", why)
 	k.onWatch(false)

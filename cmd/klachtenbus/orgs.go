@@ -247,6 +247,10 @@ func (m *Main) serveDir(ctx context.Context, dir string) error {
 		d.Sender.Gate = gates[addr]
 		byOrg[d.Config.Organisation.ID] = d
 	}
+	ready := &readiness{left: len(ds)}
+	for _, d := range ds {
+		d.started = ready.started
+	}
 	shareDone.Go(func() { wakeSenders(shareCtx, st, byOrg, log) })
 	var wg sync.WaitGroup
 	errs := make([]error, len(ds))
@@ -279,6 +283,24 @@ func distinctListeners(cs []orgConfig) error {
 		}
 	}
 	return nil
+}
+
+// readiness tells systemd that a process of several organisations is
+// ready once each organisation's daemon has started, and once only.
+type readiness struct {
+	mu   sync.Mutex
+	left int
+}
+
+func (r *readiness) started() error {
+	r.mu.Lock()
+	r.left--
+	last := r.left == 0
+	r.mu.Unlock()
+	if !last {
+		return nil
+	}
+	return sdNotify("READY=1\nSTATUS=serving the organisations of the directory")
 }
 
 // dirLogins is how many sessions of a -config-dir process log in to one

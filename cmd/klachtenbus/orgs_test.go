@@ -75,10 +75,18 @@ func TestOrganisationsAreIsolated(t *testing.T) {
 	zuid.prefix = "z" + zuid.prefix
 	zuid.complaints, zuid.handler, zuid.director = "z"+zuid.complaints, "z"+zuid.handler, "z"+zuid.director
 	dir := orgDir(t, s, map[string]accounts{"noord": noord, "zuid": zuid}, "path = "+strconv.Quote(filepath.Join(t.TempDir(), "k.db")))
-	d := startDaemon(t, nil, "serve", "-config-dir", dir)
+	ns := newNotifySocket(t)
+	d := startDaemon(t, []string{"NOTIFY_SOCKET=" + ns.path}, "serve", "-config-dir", dir)
 	eventually(t, "both organisations' mailboxes watched", 30*time.Second, func() bool {
 		return strings.Count(d.logs.String(), "watching mailbox") >= 2
 	})
+	// systemd hears READY=1 once, for the process, when both started.
+	eventually(t, "READY=1 on $NOTIFY_SOCKET", 10*time.Second, func() bool { return ns.has("READY=1\nSTATUS=serving") })
+	ns.mu.Lock()
+	if readies := strings.Count(strings.Join(ns.got, "\n"), "READY=1"); readies != 1 {
+		t.Errorf("systemd was told READY=1 %d times, want once for the process: %q", readies, ns.got)
+	}
+	ns.mu.Unlock()
 
 	body := "Naam: %s\nAdres: Dorpsstraat 12\nAangeklaagde: Piet Docent\nDatum voorval: 10 november 2026\nOmschrijving: Niet beantwoord.\n"
 	jan, els := noord.person("jan"), zuid.person("els")
@@ -289,6 +297,19 @@ func TestMailboxesSpreadOverDaemons(t *testing.T) {
 	}
 	a.stop(t)
 	checkNoOverlap(t, watchSpans(t, map[string]string{"a": a.logs.String(), "b": b.logs.String()}, map[string]time.Time{"b": killed}))
+	// Handing mailboxes to a daemon that joined is no warning.
+	handed := 0
+	for _, line := range strings.Split(a.logs.String(), "\n") {
+		if strings.Contains(line, "stopped watching the mailbox") && strings.Contains(line, whyShare) {
+			handed++
+			if !strings.Contains(line, "level=INFO") {
+				t.Errorf("hand-over logged as: %s", line)
+			}
+		}
+	}
+	if handed != 2 {
+		t.Errorf("the first daemon handed %d mailboxes over, want 2", handed)
+	}
 }
 
 // TestKillOneOfThreeDaemonsOverFiftyOrganisations: three daemons serve

@@ -68,6 +68,10 @@ type Daemon struct {
 	// this one alone) and orgIndex this one's place among them: their
 	// alerters take turns (orgLooks).
 	orgs, orgIndex int
+	// started, if set, is told that this organisation's daemon started
+	// (serve -config-dir: the process tells systemd it is ready once
+	// every organisation's has); else the daemon tells systemd itself.
+	started func() error
 	// sharedStore: the store is the process's, shared with the daemons
 	// of other organisations; Close leaves it open.
 	sharedStore bool
@@ -570,7 +574,11 @@ func (d *Daemon) run(ctx context.Context, sigs <-chan os.Signal) error {
 	}
 	d.Log.Info("klachtenbus started", "mailbox", d.Config.Organisation.Mailbox, "preset", d.Config.Policy.Preset,
 		"store", d.Config.Store.Name())
-	if err := sdNotify("READY=1\nSTATUS=watching " + d.Config.Organisation.Mailbox); err != nil {
+	ready := func() error { return sdNotify("READY=1\nSTATUS=watching " + d.Config.Organisation.Mailbox) }
+	if d.started != nil {
+		ready = d.started
+	}
+	if err := ready(); err != nil {
 		d.Log.Warn("systemd notification", "err", err)
 	}
 
