@@ -3,6 +3,9 @@ package store
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/klachtenbus/klachtenbus/cases/regulation"
@@ -192,25 +195,53 @@ func (tx *Tx) AddParty(ctx context.Context, caseID string, p Party) error {
 
 // MergeFields fills a case's form fields; a field already known keeps
 // its first value.
+//
+// One statement for all of them: on PostgreSQL each is a round trip.
 func (tx *Tx) MergeFields(ctx context.Context, caseID string, fields map[string]string) error {
-	for k, v := range fields {
-		if _, err := tx.tx.ExecContext(ctx, `INSERT INTO fields (case_id, key, value) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`, tx.org.key(caseID), k, v); err != nil {
-			return fmt.Errorf("case %s: field %s: %w", caseID, k, err)
-		}
+	if len(fields) == 0 {
+		return nil
+	}
+	key := tx.org.key(caseID)
+	var rows []string
+	var args []any
+	for _, k := range slices.Sorted(maps.Keys(fields)) {
+		rows = append(rows, "(?, ?, ?)")
+		args = append(args, key, k, fields[k])
+	}
+	if _, err := tx.tx.ExecContext(ctx, `INSERT INTO fields (case_id, key, value) VALUES `+strings.Join(rows, ", ")+
+		` ON CONFLICT DO NOTHING`, args...); err != nil {
+		return fmt.Errorf("case %s: fields: %w", caseID, err)
 	}
 	return nil
 }
 
 // SetDeadlines sets deadlines of a case: one of the same kind is
 // replaced, and open again.
+//
+// One statement for all of them: on PostgreSQL each is a round trip.
+// Of two of one kind the last counts (PostgreSQL refuses to change a row
+// twice in one statement).
 func (tx *Tx) SetDeadlines(ctx context.Context, caseID string, ds []regulation.Deadline) error {
-	for _, d := range ds {
-		if _, err := tx.tx.ExecContext(ctx, `INSERT INTO deadlines (case_id, kind, due, article) VALUES (?, ?, ?, ?)
-			ON CONFLICT (case_id, kind) DO UPDATE SET due = excluded.due, article = excluded.article, met_at = NULL,
-				chased = CASE WHEN deadlines.due = excluded.due THEN deadlines.chased ELSE 0 END`,
-			tx.org.key(caseID), d.Kind, d.Due.Unix(), d.Article); err != nil {
-			return fmt.Errorf("case %s: deadline %s: %w", caseID, d.Kind, err)
+	last := map[string]int{}
+	for i, d := range ds {
+		last[d.Kind] = i
+	}
+	key := tx.org.key(caseID)
+	var rows []string
+	var args []any
+	for i, d := range ds {
+		if last[d.Kind] == i {
+			rows = append(rows, "(?, ?, ?, ?)")
+			args = append(args, key, d.Kind, d.Due.Unix(), d.Article)
 		}
+	}
+	if len(rows) == 0 {
+		return nil
+	}
+	if _, err := tx.tx.ExecContext(ctx, `INSERT INTO deadlines (case_id, kind, due, article) VALUES `+strings.Join(rows, ", ")+`
+		ON CONFLICT (case_id, kind) DO UPDATE SET due = excluded.due, article = excluded.article, met_at = NULL,
+			chased = CASE WHEN deadlines.due = excluded.due THEN deadlines.chased ELSE 0 END`, args...); err != nil {
+		return fmt.Errorf("case %s: deadlines: %w", caseID, err)
 	}
 	return nil
 }

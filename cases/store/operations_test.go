@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strconv"
 	"testing"
 	"time"
 
@@ -260,6 +261,81 @@ func TestOpsFigures(t *testing.T) {
 			if _, err := st.Attachment(ctx, 1); !errors.Is(err, ErrNotFound) {
 				t.Errorf("another organisation's attachment: %v, want ErrNotFound", err)
 			}
+		}
+	})
+}
+
+// TestWritesInOneStatement: the writes that take several rows in one
+// statement keep the meaning of one at a time. Fields keep their first
+// value; of two deadlines of one kind the last counts; and a transaction
+// numbers the mail it queues itself, without counting again.
+func TestWritesInOneStatement(t *testing.T) {
+	engines(t, func(t *testing.T, st *Store) {
+		ctx := context.Background()
+		importCase(t, st, sampleCase(st))
+		id := "K-2026-0001"
+		due := func(days int) time.Time {
+			return at.Add(time.Duration(days) * 24 * time.Hour).Truncate(time.Second).UTC()
+		}
+		err := st.Update(ctx, func(tx *Tx) error {
+			if err := tx.MergeFields(ctx, id, map[string]string{"x-eerst": "een", "x-twee": "twee"}); err != nil {
+				return err
+			}
+			if err := tx.MergeFields(ctx, id, map[string]string{"x-eerst": "later", "x-drie": "drie"}); err != nil {
+				return err
+			}
+			if err := tx.SetDeadlines(ctx, id, []regulation.Deadline{
+				{Kind: "x-beslissen", Due: due(10), Article: "a"}, {Kind: "x-horen", Due: due(5), Article: "b"},
+				{Kind: "x-beslissen", Due: due(20), Article: "c"},
+			}); err != nil {
+				return err
+			}
+			before, err := tx.MailCount(ctx, id)
+			if err != nil {
+				return err
+			}
+			for i := range 3 {
+				n, err := tx.MailCount(ctx, id)
+				if err != nil {
+					return err
+				}
+				if n != before+i {
+					t.Errorf("mail %d of the transaction counted %d, want %d", i, n, before+i)
+				}
+				if err := tx.QueueMail(ctx, Mail{CaseID: id, Kind: "announce", Recipient: "h@example.test", MessageID: mid(st, "w"+strconv.Itoa(i)),
+					Language: "nl", Role: "staff", Data: []byte(`{}`), DataVersion: 1}); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var f map[string]string
+		if err := st.Update(ctx, func(tx *Tx) (err error) { f, err = tx.Fields(ctx, id); return }); err != nil {
+			t.Fatal(err)
+		}
+		if f["x-eerst"] != "een" || f["x-twee"] != "twee" || f["x-drie"] != "drie" {
+			t.Errorf("fields: %v", f)
+		}
+		d, err := st.GetCase(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]CaseDeadline{}
+		for _, dl := range d.Deadlines {
+			got[dl.Kind] = dl
+		}
+		if b := got["x-beslissen"]; !b.Due.Equal(due(20)) || b.Article != "c" {
+			t.Errorf("of two deadlines of one kind: %+v, want the last", b)
+		}
+		if h := got["x-horen"]; !h.Due.Equal(due(5)) {
+			t.Errorf("deadline x-horen: %+v", h)
+		}
+		var n int
+		if err := st.Update(ctx, func(tx *Tx) (err error) { n, err = tx.MailCount(ctx, id); return }); err != nil || n < 3 {
+			t.Errorf("mail counted after: %d (%v)", n, err)
 		}
 	})
 }

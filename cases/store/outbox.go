@@ -50,20 +50,32 @@ func (tx *Tx) QueueMail(ctx context.Context, m Mail) error {
 	if err != nil {
 		return fmt.Errorf("queue %s: %w", m.Kind, err)
 	}
+	if n, ok := tx.mails[m.CaseID]; ok {
+		tx.mails[m.CaseID] = n + 1
+	}
 	return nil
 }
 
 // MailCount counts the mails queued about a case ("" for mail about no
 // case), which numbers the next one's Message-ID.
 func (tx *Tx) MailCount(ctx context.Context, caseID string) (int, error) {
+	if n, ok := tx.mails[caseID]; ok {
+		return n, nil
+	}
 	// (`case_id IS ?` would not use the index.)
 	q, args := mailCountQuery, []any{tx.org.key(caseID)}
 	if caseID == "" {
 		q, args = `SELECT COUNT(*) FROM outbox WHERE case_id IS NULL AND org = ?`, []any{string(tx.org)}
 	}
 	var n int
-	err := tx.tx.QueryRowContext(ctx, q, args...).Scan(&n)
-	return n, err
+	if err := tx.tx.QueryRowContext(ctx, q, args...).Scan(&n); err != nil {
+		return 0, err
+	}
+	if tx.mails == nil {
+		tx.mails = map[string]int{}
+	}
+	tx.mails[caseID] = n
+	return n, nil
 }
 
 // DueMail returns up to limit pending outbox rows whose time has come:

@@ -202,6 +202,11 @@ type Tx struct {
 	org     scope
 	Now     time.Time // the store's Now
 	MailNow time.Time // the store's MailNow: when mail queued in it may leave
+
+	// mails counts the outbox rows of a case ("": of no case) once
+	// counted in this transaction, and then those it queued: a complaint
+	// queues three mails, and each is numbered by the count.
+	mails map[string]int
 }
 
 // Update runs fn in a write transaction and commits it when fn returns
