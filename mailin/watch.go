@@ -13,6 +13,7 @@ import (
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
+	"golang.org/x/sync/semaphore"
 
 	"github.com/klachtenbus/klachtenbus/cases"
 	"github.com/klachtenbus/klachtenbus/oauth"
@@ -70,7 +71,7 @@ type Watcher struct {
 	// their sessions a few at a time. Thousands at once overflowed the
 	// server's listen queue, and the sessions it accepted late had
 	// waited past the watchdog for their greeting.
-	Logins chan struct{}
+	Logins *semaphore.Weighted
 
 	mu          sync.Mutex
 	uidValidity uint32
@@ -190,12 +191,10 @@ func (w *Watcher) dial(ctx context.Context, notify chan struct{}) (*conn, error)
 		notify = make(chan struct{}, 1)
 	}
 	if w.Logins != nil {
-		select {
-		case w.Logins <- struct{}{}:
-			defer func() { <-w.Logins }()
-		case <-ctx.Done():
-			return nil, ctx.Err()
+		if err := w.Logins.Acquire(ctx, 1); err != nil {
+			return nil, err
 		}
+		defer w.Logins.Release(1)
 	}
 	cn := &conn{watchdog: w.IMAP.Watchdog, notify: notify}
 	if cn.watchdog <= 0 {

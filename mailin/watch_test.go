@@ -17,6 +17,7 @@ import (
 	"github.com/klachtenbus/klachtenbus/cases/store"
 
 	"github.com/emersion/go-message/textproto"
+	"golang.org/x/sync/semaphore"
 
 	"github.com/klachtenbus/klachtenbus/cases"
 	"github.com/klachtenbus/klachtenbus/cases/regulation"
@@ -541,19 +542,19 @@ func TestLoginsWaitTheirTurn(t *testing.T) {
 			c.Close() // no greeting: the login fails, after its dial
 		}
 	}()
-	logins := make(chan struct{}, 1)
-	logins <- struct{}{} // another watcher logs in
+	logins := semaphore.NewWeighted(1)
+	logins.Acquire(context.Background(), 1) // another watcher logs in
 	w := &Watcher{IMAP: IMAP{Address: ln.Addr().String(), Username: "u", Password: "p", Mailbox: "INBOX"}, Logins: logins}
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
 	if err := w.Check(ctx); err != context.DeadlineExceeded || accepted.Load() != 0 {
 		t.Fatalf("with no place: %v, %d connections", err, accepted.Load())
 	}
-	<-logins // its login is done
+	logins.Release(1) // its login is done
 	if err := w.Check(context.Background()); err == nil {
 		t.Fatal("a server without greeting: no error")
 	}
-	if accepted.Load() != 1 || len(logins) != 0 {
-		t.Errorf("with a place: %d connections, %d places taken after", accepted.Load(), len(logins))
+	if back := logins.TryAcquire(1); accepted.Load() != 1 || !back {
+		t.Errorf("with a place: %d connections, the place given back: %v", accepted.Load(), back)
 	}
 }

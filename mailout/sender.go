@@ -21,6 +21,7 @@ import (
 
 	gomail "github.com/wneessen/go-mail"
 	"github.com/wneessen/go-mail/smtp"
+	"golang.org/x/sync/semaphore"
 
 	"github.com/klachtenbus/klachtenbus/cases"
 	"github.com/klachtenbus/klachtenbus/oauth"
@@ -72,9 +73,10 @@ type Sender struct {
 	// one.
 	Connections int
 	// Gate, if set, is shared by the senders of several organisations
-	// that send through one server: a Flush waits at it, before it claims
-	// any mail, until fewer than the gate's number of them send.
-	Gate *Gate
+	// that send through one server, which must not be flooded with every
+	// organisation's sessions at once (their mail would time out): a
+	// Flush takes a place in it before it claims any mail.
+	Gate *semaphore.Weighted
 	// SentLog, if set, notes each accepted mail the moment the server
 	// accepts it, so that a crash before the store records it does not
 	// send it twice.
@@ -220,10 +222,12 @@ func (s *Sender) Flush(ctx context.Context) (int, error) {
 	case <-ctx.Done():
 		return 0, nil // another Flush is sending; it had the time
 	}
-	if !s.Gate.enter(ctx) {
-		return 0, nil // stopping while others had the server
+	if s.Gate != nil {
+		if s.Gate.Acquire(ctx, 1) != nil {
+			return 0, nil // stopping while others had the server
+		}
+		defer s.Gate.Release(1)
 	}
-	defer s.Gate.leave()
 	var sent atomic.Int64
 	workers := max(1, s.Connections)
 	pool := make([]*conn, 0, workers)
@@ -736,32 +740,4 @@ func enhancedStatus(msg string) string {
 		}
 	}
 	return code
-}
-
-// Gate bounds how many senders send at once: the organisations of one
-// process that share an SMTP server, which must not be flooded with
-// every organisation's sessions at once (their mail would time out).
-// A nil Gate lets every sender through.
-type Gate struct{ slots chan struct{} }
-
-// NewGate makes a gate that lets n senders through at once.
-func NewGate(n int) *Gate { return &Gate{slots: make(chan struct{}, max(n, 1))} }
-
-// enter waits for a place; false when ctx ended first.
-func (g *Gate) enter(ctx context.Context) bool {
-	if g == nil {
-		return true
-	}
-	select {
-	case g.slots <- struct{}{}:
-		return true
-	case <-ctx.Done():
-		return false
-	}
-}
-
-func (g *Gate) leave() {
-	if g != nil {
-		<-g.slots
-	}
 }

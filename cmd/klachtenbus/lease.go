@@ -225,7 +225,7 @@ func (k *leaseKeeper) Run(ctx context.Context) {
 		k.round(ctx)
 		select {
 		case <-ctx.Done():
-			watched := k.halt("stopping")
+			watched := k.halt(slog.LevelInfo, "stopping")
 			k.unplace()
 			if watched {
 				k.giveUp(ctx)
@@ -252,7 +252,7 @@ func (k *leaseKeeper) round(ctx context.Context) {
 			k.mu.Lock()
 			k.placed = false // surplus gave the place up
 			k.mu.Unlock()
-			if k.halt(whyShare) {
+			if k.halt(slog.LevelInfo, whyShare) {
 				k.giveUp(ctx)
 			}
 		}
@@ -317,7 +317,7 @@ func (k *leaseKeeper) unplace() {
 // lose stops the watch of a lease this daemon no longer holds (or
 // cannot show it holds), and gives its place in the share up.
 func (k *leaseKeeper) lose(why string) {
-	k.halt(why)
+	k.halt(slog.LevelWarn, why)
 	k.unplace()
 }
 
@@ -365,10 +365,13 @@ func (k *leaseKeeper) start(ctx context.Context, since time.Time) {
 	k.renewed(since)
 }
 
-// halt stops the watch, if one runs, and waits for it to end. It reports
-// whether it stopped one; when another call is stopping it, it waits for
-// that and reports false.
-func (k *leaseKeeper) halt(why string) bool {
+// halt stops the watch, if one runs, and waits for it to end, and logs
+// why at level: a warning when the operator should know (the lease lost
+// or not renewed), else information (the daemon stops, or hands the
+// mailbox to one that joined: three daemons of a thousand organisations
+// starting together handed 150 over). It reports whether it stopped one;
+// when another call is stopping it, it waits for that and reports false.
+func (k *leaseKeeper) halt(level slog.Level, why string) bool {
 	k.mu.Lock()
 	if k.stop == nil || k.halting {
 		done := k.done
@@ -387,13 +390,6 @@ func (k *leaseKeeper) halt(why string) bool {
 	k.mu.Unlock()
 	stop()
 	<-done
-	level := slog.LevelWarn
-	if why == "stopping" || why == whyShare {
-		// The daemon stops, or hands the mailbox to one that joined:
-		// nothing for the operator (three daemons of a thousand
-		// organisations starting together handed 150 over).
-		level = slog.LevelInfo
-	}
 	k.Log.Log(context.Background(), level, "stopped watching the mailbox", "lease", k.Name, "why", why)
 	k.onWatch(false)
 	k.mu.Lock()

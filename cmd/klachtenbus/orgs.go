@@ -11,6 +11,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/sync/semaphore"
+
 	"github.com/klachtenbus/klachtenbus/cases/store"
 	"github.com/klachtenbus/klachtenbus/config"
 	"github.com/klachtenbus/klachtenbus/mailout"
@@ -230,26 +232,24 @@ func (m *Main) serveDir(ctx context.Context, dir string) error {
 	// one per organisation's sender: each sender looks for itself only
 	// now and then, and is woken when its organisation has mail due.
 	byOrg := map[string]*Daemon{}
-	gates := map[string]*mailout.Gate{}  // by SMTP server
-	logins := map[string]chan struct{}{} // by IMAP server
+	gates := map[string]*semaphore.Weighted{}  // by SMTP server
+	logins := map[string]*semaphore.Weighted{} // by IMAP server
+	ready := &readiness{left: len(ds)}
 	for _, d := range ds {
 		if w := d.Watcher; w != nil {
 			if logins[w.IMAP.Address] == nil {
-				logins[w.IMAP.Address] = make(chan struct{}, dirLogins)
+				logins[w.IMAP.Address] = semaphore.NewWeighted(dirLogins)
 			}
 			w.Logins = logins[w.IMAP.Address]
 		}
 		d.Sender.Poll = dirSenderPoll
 		addr := d.Config.SMTP.Address
 		if gates[addr] == nil {
-			gates[addr] = mailout.NewGate(dirSenders)
+			gates[addr] = semaphore.NewWeighted(dirSenders)
 		}
 		d.Sender.Gate = gates[addr]
-		byOrg[d.Config.Organisation.ID] = d
-	}
-	ready := &readiness{left: len(ds)}
-	for _, d := range ds {
 		d.started = ready.started
+		byOrg[d.Config.Organisation.ID] = d
 	}
 	shareDone.Go(func() { wakeSenders(shareCtx, st, byOrg, log) })
 	var wg sync.WaitGroup
