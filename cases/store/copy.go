@@ -149,19 +149,14 @@ func (s *Store) columns(ctx context.Context, r *txn, table string) ([]string, er
 	if err != nil {
 		return nil, fmt.Errorf("columns of %s: %w", table, err)
 	}
-	defer rows.Close()
-	var cols []string
-	for rows.Next() {
-		var c string
-		if err := rows.Scan(&c); err != nil {
-			return nil, err
-		}
-		cols = append(cols, c)
+	cols, err := texts(rows)
+	if err != nil {
+		return nil, err
 	}
 	if len(cols) == 0 {
 		return nil, fmt.Errorf("columns of %s: no such table", table)
 	}
-	return cols, rows.Err()
+	return cols, nil
 }
 
 // copyRows is how many rows one statement of a copy writes.

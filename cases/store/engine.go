@@ -117,6 +117,20 @@ type db struct {
 // sizeFresh is how long a reading of the database's size is used.
 const sizeFresh = 30 * time.Second
 
+// texts reads the one text column of a query's rows, and closes them.
+func texts(rows *sql.Rows) ([]string, error) {
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
 func (d *db) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
 	return d.DB.ExecContext(ctx, d.e.rewrite(q), d.e.args(args)...)
 }

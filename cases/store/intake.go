@@ -161,16 +161,7 @@ func (tx *Tx) PartyAddresses(ctx context.Context, caseID string) ([]string, erro
 	if err != nil {
 		return nil, fmt.Errorf("case %s: parties: %w", caseID, err)
 	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var addr string
-		if err := rows.Scan(&addr); err != nil {
-			return nil, err
-		}
-		out = append(out, addr)
-	}
-	return out, rows.Err()
+	return texts(rows)
 }
 
 // AddPartyOnce adds a person to a case unless a party of that address
@@ -210,16 +201,7 @@ func (tx *Tx) Flagged(ctx context.Context, caseID string) ([]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("case %s: intake flags: %w", caseID, err)
 	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var code string
-		if err := rows.Scan(&code); err != nil {
-			return nil, err
-		}
-		out = append(out, code)
-	}
-	return out, rows.Err()
+	return texts(rows)
 }
 
 // Flag records that an intake check found a reason to decline a case,

@@ -58,16 +58,11 @@ func (s *Store) RenewLeases(ctx context.Context, holder string, names []string, 
 	if err != nil {
 		return nil, fmt.Errorf("leases of %s: %w", holder, err)
 	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var name string
-		if err := rows.Scan(&name); err != nil {
-			return nil, fmt.Errorf("leases of %s: %w", holder, err)
-		}
-		out = append(out, name)
+	renewed, err := texts(rows)
+	if err != nil {
+		return nil, fmt.Errorf("leases of %s: %w", holder, err)
 	}
-	return out, rows.Err()
+	return renewed, nil
 }
 
 // ReleaseLease gives up holder's lease of name, so that another daemon
@@ -123,16 +118,7 @@ func (s *Store) LiveDaemons(ctx context.Context) ([]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("daemons: %w", err)
 	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		out = append(out, id)
-	}
-	return out, rows.Err()
+	return texts(rows)
 }
 
 // Farewell removes a daemon that stops, and its leases, so that the

@@ -153,16 +153,11 @@ func (s *Store) OrgsWithMailDue(ctx context.Context, now time.Time) ([]string, e
 	if err != nil {
 		return nil, fmt.Errorf("mail due: %w", err)
 	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var org string
-		if err := rows.Scan(&org); err != nil {
-			return nil, fmt.Errorf("mail due: %w", err)
-		}
-		out = append(out, org)
+	orgs, err := texts(rows)
+	if err != nil {
+		return nil, fmt.Errorf("mail due: %w", err)
 	}
-	return out, rows.Err()
+	return orgs, nil
 }
 
 // MarkSending records that the sender is about to hand a mail to the SMTP
