@@ -78,14 +78,8 @@ func (r *run) lmtpLatency(ctx context.Context, n int) error {
 	sub.Close()
 	warnings := p.stop()
 	fmt.Printf("lmtp-latency: %d complaints one by one over LMTP, SMTP acceptance -> acknowledgement in the complainant's maildir\n", n)
-	fmt.Printf("  %-38s %8s %8s %8s %8s\n", "", "median", "p90", "p99", "max")
-	row := func(name string, d []time.Duration) {
-		fmt.Printf("  %-38s %8s %8s %8s %8s\n", name, ms(pct(d, 50)), ms(pct(d, 90)), ms(pct(d, 99)), ms(pct(d, 100)))
-	}
-	row("acceptance -> acknowledgement", total)
-	row("floor: acceptance -> copy in maildir", floor)
-	row("the rest: copy in maildir -> ack", share)
-	fmt.Printf("  median - floor median: %s\n", ms(pct(total, 50)-pct(floor, 50)))
+	latencyTable(38, series{"acceptance -> acknowledgement", total}, series{"floor: acceptance -> copy in maildir", floor},
+		series{"the rest: copy in maildir -> ack", share})
 	report(warnings)
 	return nil
 }

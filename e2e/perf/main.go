@@ -407,16 +407,27 @@ func (r *run) latency(ctx context.Context, n int) error {
 	sub.Close()
 	warnings := p.stop()
 	fmt.Printf("latency: %d complaints one by one, SMTP acceptance -> acknowledgement in the complainant's maildir\n", n)
-	fmt.Printf("  %-34s %8s %8s %8s %8s\n", "", "median", "p90", "p99", "max")
-	row := func(name string, d []time.Duration) {
-		fmt.Printf("  %-34s %8s %8s %8s %8s\n", name, ms(pct(d, 50)), ms(pct(d, 90)), ms(pct(d, 99)), ms(pct(d, 100)))
-	}
-	row("acceptance -> acknowledgement", total)
-	row("floor: acceptance -> IDLE EXISTS", floor)
-	row("daemon's share: EXISTS -> ack", share)
-	fmt.Printf("  median - floor median: %s\n", ms(pct(total, 50)-pct(floor, 50)))
+	latencyTable(34, series{"acceptance -> acknowledgement", total}, series{"floor: acceptance -> IDLE EXISTS", floor},
+		series{"daemon's share: EXISTS -> ack", share})
 	report(warnings)
 	return nil
+}
+
+// series is one row of a latency table.
+type series struct {
+	name string
+	d    []time.Duration
+}
+
+// latencyTable prints latencies, a row of median, p90, p99 and max for
+// each series, names width wide; then the median of the first (the total)
+// over that of the second (the floor).
+func latencyTable(width int, total, floor series, more ...series) {
+	fmt.Printf("  %-*s %8s %8s %8s %8s\n", width, "", "median", "p90", "p99", "max")
+	for _, s := range append([]series{total, floor}, more...) {
+		fmt.Printf("  %-*s %8s %8s %8s %8s\n", width, s.name, ms(pct(s.d, 50)), ms(pct(s.d, 90)), ms(pct(s.d, 99)), ms(pct(s.d, 100)))
+	}
+	fmt.Printf("  median - floor median: %s\n", ms(pct(total.d, 50)-pct(floor.d, 50)))
 }
 
 // pct is the p-th percentile (nearest rank) of d.

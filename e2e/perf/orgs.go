@@ -179,13 +179,7 @@ func (r *run) mailboxes(ctx context.Context, n, probes int) error {
 	fmt.Printf("  resident memory after %d complaints:     %8.1f MB  (peak %.1f MB)\n", probes, float64(rssAfter)/1e6, float64(hwm)/1e6)
 	fmt.Printf("  IMAP sessions to Dovecot:                %8d     (%.2f per mailbox)\n", sessions, float64(sessions)/float64(n))
 	fmt.Printf("  %d complaints one by one, SMTP acceptance -> acknowledgement in the complainant's maildir\n", probes)
-	fmt.Printf("  %-34s %8s %8s %8s %8s\n", "", "median", "p90", "p99", "max")
-	row := func(name string, d []time.Duration) {
-		fmt.Printf("  %-34s %8s %8s %8s %8s\n", name, ms(pct(d, 50)), ms(pct(d, 90)), ms(pct(d, 99)), ms(pct(d, 100)))
-	}
-	row("acceptance -> acknowledgement", total)
-	row("floor: acceptance -> IDLE EXISTS", floor)
-	fmt.Printf("  median - floor median: %s\n", ms(pct(total, 50)-pct(floor, 50)))
+	latencyTable(34, series{"acceptance -> acknowledgement", total}, series{"floor: acceptance -> IDLE EXISTS", floor})
 	report(warnings)
 	return nil
 }
